@@ -1,0 +1,65 @@
+import { OnnxFormatError } from './errors.js';
+import { onnx, type ModelProto } from './proto.js';
+
+const PNG = [0x89, 0x50, 0x4e, 0x47];
+const JPEG = [0xff, 0xd8, 0xff];
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+
+function startsWith(bytes: Uint8Array, magic: number[]): boolean {
+  return magic.every((b, i) => bytes[i] === b);
+}
+
+/** Recognises common wrong inputs before decoding, so the message can say what the file really is. */
+function sniffWrongFormat(bytes: Uint8Array): string | undefined {
+  if (bytes.length === 0) return 'the file is empty';
+  if (startsWith(bytes, PNG)) return 'this is a PNG image, not an ONNX model';
+  if (startsWith(bytes, JPEG)) return 'this is a JPEG image, not an ONNX model';
+  if (startsWith(bytes, ZIP)) return 'this is a ZIP archive (a PyTorch .pt/.pth checkpoint?), not an ONNX model';
+  let i = 0;
+  while (i < bytes.length && i < 64 && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  if (bytes[i] === 0x7b /* { */ || bytes[i] === 0x5b /* [ */) {
+    return 'this is a JSON file (a TensorFlow.js or Keras model?), not an ONNX model';
+  }
+  return undefined;
+}
+
+/**
+ * Decodes an ONNX ModelProto. Tensor raw_data fields are zero-copy views into `bytes`, so the caller
+ * must not reuse the buffer while the model is alive. Throws OnnxFormatError naming `source`.
+ */
+export function decodeModel(bytes: Uint8Array, source = 'model.onnx'): ModelProto {
+  const wrong = sniffWrongFormat(bytes);
+  if (wrong) throw new OnnxFormatError(source, wrong);
+  let model: ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes) as unknown as ModelProto;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    const truncated = /index out of range/i.test(detail);
+    throw new OnnxFormatError(
+      source,
+      truncated ? `the file is truncated or corrupt (${detail})` : `the bytes are not a valid ONNX protobuf (${detail})`,
+      truncated ? 'The download or copy may have been cut short: copy the file again.' : undefined,
+    );
+  }
+  validateModel(model, source);
+  return model;
+}
+
+/** Structural checks that every loadable model passes; random bytes that happen to parse fail here. */
+function validateModel(model: ModelProto, source: string): void {
+  const ir = Number(model.irVersion ?? 0);
+  if (!model.graph) throw new OnnxFormatError(source, 'the file has no graph (is it really an ONNX model?)');
+  if (!(ir >= 1 && ir <= 64)) throw new OnnxFormatError(source, `the IR version ${ir} is not a valid ONNX IR version`);
+  if (model.opsetImport.length === 0 && ir >= 3) {
+    throw new OnnxFormatError(source, 'the model imports no operator set (opset_import is empty)');
+  }
+  for (const node of model.graph.node) {
+    if (!node.opType) throw new OnnxFormatError(source, `node "${node.name}" has no op_type`);
+  }
+}
+
+/** Encodes a ModelProto to bytes. Never mutates `model`. */
+export function encodeModel(model: ModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
