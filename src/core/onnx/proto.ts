@@ -7,6 +7,10 @@ import { onnx } from './generated/onnx.js';
 // int64 fields (shapes, int64 tensors, attributes) must never lose precision: decode them as Long.
 protobuf.util.Long = Long as unknown as typeof protobuf.util.Long;
 protobuf.configure();
+// Keep fields our schema does not know (files from newer ONNX versions): the decoder stores them in
+// a non-enumerable `$unknowns` array of byte views and the encoder writes them back verbatim.
+// protobufjs discards them by default, which would silently strip data when saving.
+protobuf.Reader.discardUnknown = false;
 
 type Scalar = string | number | boolean | Long | Uint8Array;
 type ScalarKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends Scalar | unknown[] ? K : never }[keyof T];
