@@ -66,7 +66,11 @@ function memoryInUse(): number {
 export async function measurePeakMemory<T>(
   fn: (sample: () => void) => T | Promise<T>,
 ): Promise<{ peakBytes: number; result: T }> {
-  gc?.();
+  // ArrayBuffer memory is released shortly after a collection, not during it: collect, wait, repeat.
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const base = memoryInUse();
   let peak = base;
   const sample = (): void => {

@@ -25,7 +25,7 @@ export type Decoded<T> = { [K in ScalarKeys<T> as K extends '$unknowns' ? never 
   [K in MessageKeys<T>]?: Decoded<NonNullable<T[K]>> | null;
 } & { $unknowns?: Uint8Array[] };
 
-export { onnx, Long };
+export { onnx, Long, protobuf };
 export type ModelProto = Decoded<onnx.ModelProto.$Properties>;
 export type GraphProto = Decoded<onnx.GraphProto.$Properties>;
 export type NodeProto = Decoded<onnx.NodeProto.$Properties>;

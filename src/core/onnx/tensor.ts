@@ -45,7 +45,7 @@ function floatToHalf(v: number): number {
   const f32 = new Float32Array([v]);
   const x = new Uint32Array(f32.buffer)[0]!;
   const sign = (x >>> 16) & 0x8000;
-  let e = ((x >>> 23) & 0xff) - 127 + 15;
+  const e = ((x >>> 23) & 0xff) - 127 + 15;
   let m = x & 0x7fffff;
   if (((x >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (m ? 0x200 : 0);
   if (e >= 31) return sign | 0x7c00;
