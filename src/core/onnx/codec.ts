@@ -34,16 +34,29 @@ export function decodeModel(bytes: Uint8Array, source = 'model.onnx'): ModelProt
   try {
     model = onnx.ModelProto.decode(bytes) as unknown as ModelProto;
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    const truncated = /index out of range/i.test(detail);
-    throw new OnnxFormatError(
-      source,
-      truncated ? `the file is truncated or corrupt (${detail})` : `the bytes are not a valid ONNX protobuf (${detail})`,
-      truncated ? 'The download or copy may have been cut short: copy the file again.' : undefined,
-    );
+    throw describeDecodeFailure(err, source);
   }
   validateModel(model, source);
   return model;
+}
+
+/**
+ * Maps whatever protobufjs throws (RangeError for lengths past the end, Error for bad wire types,
+ * nesting deeper than its recursion limit, or a stack overflow) to an OnnxFormatError.
+ */
+function describeDecodeFailure(err: unknown, source: string): OnnxFormatError {
+  const detail = err instanceof Error ? err.message : String(err);
+  if (/index out of range/i.test(detail)) {
+    return new OnnxFormatError(
+      source,
+      `the file is truncated or corrupt (${detail})`,
+      'The download or copy may have been cut short: copy the file again.',
+    );
+  }
+  if (/max depth|call stack/i.test(detail)) {
+    return new OnnxFormatError(source, `the file is corrupt or nests graphs too deeply to read (${detail})`);
+  }
+  return new OnnxFormatError(source, `the bytes are not a valid ONNX protobuf (${detail})`);
 }
 
 /** Structural checks that every loadable model passes; random bytes that happen to parse fail here. */
