@@ -1,6 +1,8 @@
 // A read-only index over an ONNX graph: who produces and who consumes each tensor, and where
 // constant data lives (initializers or Constant nodes, as paddle2onnx and older exporters emit).
 import type { GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto.js';
+import { TensorDataType } from '../onnx/proto.js';
+import { makeInt64Tensor, makeTensor } from '../onnx/tensor.js';
 import { attrTensor } from './attributes.js';
 
 /** One use of a tensor: `node.input[inputIndex]`. */
@@ -67,12 +69,25 @@ export function buildGraph(model: ModelProto): GraphIR {
   };
 }
 
-/** The constant tensor behind a name: an initializer or the value of a Constant node. */
+/**
+ * The constant tensor behind a name: an initializer, or the value of a Constant node in any of its
+ * numeric forms (value, value_float(s), value_int(s); the scalar forms give 0-d tensors, as ONNX says).
+ */
 export function constantTensor(ir: GraphIR, name: string): TensorProto | undefined {
   const init = ir.initializers.get(name);
   if (init) return init;
   const node = ir.producer.get(name);
-  if (node?.opType === 'Constant' && (node.domain === '' || node.domain === 'ai.onnx')) return attrTensor(node, 'value');
+  if (node?.opType !== 'Constant' || !(node.domain === '' || node.domain === 'ai.onnx')) return undefined;
+  const tensor = attrTensor(node, 'value');
+  if (tensor) return tensor;
+  for (const attr of node.attribute) {
+    switch (attr.name) {
+      case 'value_float': return makeTensor(name, [], TensorDataType.FLOAT, [attr.f]);
+      case 'value_floats': return makeTensor(name, [attr.floats.length], TensorDataType.FLOAT, attr.floats);
+      case 'value_int': return makeInt64Tensor(name, [], [attr.i]);
+      case 'value_ints': return makeInt64Tensor(name, [attr.ints.length], attr.ints);
+    }
+  }
   return undefined;
 }
 

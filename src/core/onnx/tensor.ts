@@ -1,8 +1,9 @@
 // Reading and writing tensor payloads. ONNX stores numbers either in raw_data (little-endian bytes)
 // or in typed repeated fields; these helpers hide the difference from the rest of core.
-import { Long, TensorDataType, type TensorProto } from './proto.js';
+import { Long, onnx, TensorDataType, type TensorProto } from './proto.js';
 
 const DT = TensorDataType;
+const TensorDataLocation = onnx.TensorProto.DataLocation;
 
 /** Dimensions of a tensor as plain numbers. */
 export function tensorDims(t: TensorProto): number[] {
@@ -26,9 +27,25 @@ export function bytesPerElement(dataType: number): number {
   }
 }
 
+/** Throws when the payload lives in a side file that has not been loaded (see external-data.ts). */
+function assertPayloadLoaded(t: TensorProto): void {
+  if (t.dataLocation === TensorDataLocation.EXTERNAL) {
+    const location = t.externalData.find((e) => e.key === 'location')?.value ?? '?';
+    throw new Error(
+      `tensor "${t.name}": its values are in the external data file "${location}", which is not loaded; ` +
+        'open the .onnx file together with its data file',
+    );
+  }
+}
+
 function rawView(t: TensorProto): DataView | undefined {
+  assertPayloadLoaded(t);
   const raw = t.rawData;
   if (!raw || raw.length === 0) return undefined;
+  const need = tensorSize(t) * bytesPerElement(t.dataType);
+  if (raw.byteLength < need) {
+    throw new Error(`tensor "${t.name}": raw_data holds ${raw.byteLength} bytes but its shape needs ${need}; the file is corrupt`);
+  }
   return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
@@ -41,21 +58,33 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+/** Rounds to the nearest integer, ties to even (IEEE 754 default, what numpy does). */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d !== 0.5) return d < 0.5 ? f : f + 1;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * float64 → IEEE half bits, rounding once, to nearest-even, straight from float64 as
+ * numpy.float16(v) does (going through float32 first would round twice).
+ */
 function floatToHalf(v: number): number {
-  const f32 = new Float32Array([v]);
-  const x = new Uint32Array(f32.buffer)[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const e = ((x >>> 23) & 0xff) - 127 + 15;
-  let m = x & 0x7fffff;
-  if (((x >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (m ? 0x200 : 0);
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    m = (m | 0x800000) >> (1 - e);
-    return sign | ((m + 0x1000) >> 13);
+  if (Number.isNaN(v)) return 0x7e00;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  const a = Math.abs(v);
+  if (a >= 65520) return sign | 0x7c00; // 65520 is the midpoint to 65536, which overflows
+  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24); // subnormal (1024 carries into the smallest normal)
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  let mantissa = roundHalfEven((a / 2 ** e - 1) * 1024); // exact: scaling by powers of two
+  if (mantissa === 1024) {
+    mantissa = 0;
+    e++;
   }
-  const half = sign | (e << 10) | (m >> 13);
-  return m & 0x1000 ? half + 1 : half; // round half up on the dropped bits
+  return sign | ((e + 15) << 10) | mantissa;
 }
 
 function longToNumber(v: Long | number): number {
@@ -106,6 +135,7 @@ function copyInto(out: Float64Array, src: ArrayLike<number>): void {
 
 /** Values of a float tensor as Float32Array (zero-copy when raw_data is aligned float32). */
 export function tensorToFloat32(t: TensorProto): Float32Array {
+  assertPayloadLoaded(t);
   const raw = t.rawData;
   if (t.dataType === DT.FLOAT && raw && raw.length > 0) {
     if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
@@ -117,6 +147,31 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
 /** Integer values (shapes, axes, indices) as numbers; int64 beyond 2^53 is clamped by Number(). */
 export function tensorToInts(t: TensorProto): number[] {
   return Array.from(tensorToNumbers(t));
+}
+
+/** Exact values of an INT64 tensor (raw_data or int64_data), for values beyond 2^53. */
+export function tensorToBigInt64(t: TensorProto): BigInt64Array {
+  if (t.dataType !== DT.INT64) throw new Error(`tensor "${t.name}": data type ${t.dataType} is not INT64`);
+  const n = tensorSize(t);
+  const out = new BigInt64Array(n);
+  const view = rawView(t);
+  if (view) {
+    for (let i = 0; i < n; i++) out[i] = view.getBigInt64(i * 8, true);
+  } else {
+    t.int64Data.forEach((v, i) => (out[i] = Long.isLong(v) ? BigInt((v as Long).toString()) : BigInt(v)));
+  }
+  return out;
+}
+
+/** Builds an INT64 tensor in raw_data without passing through float64, so every value stays exact. */
+export function makeInt64Tensor(name: string, dims: readonly number[], values: readonly (Long | number | bigint)[]): TensorProto {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => {
+    const exact = typeof v === 'bigint' ? v : Long.isLong(v) ? BigInt((v as Long).toString()) : BigInt(Math.trunc(v as number));
+    view.setBigInt64(i * 8, exact, true);
+  });
+  return emptyTensor({ name, dims: dims.map((d) => Long.fromNumber(d)), dataType: DT.INT64, rawData: bytes });
 }
 
 /** Builds a tensor of `dataType` from float values, stored in raw_data. */
