@@ -1,39 +1,61 @@
-import { readFileSync } from 'node:fs';
-import { decodeModel } from '../core/onnx/codec.js';
+// CLI entry: parses argv, dispatches to a command from the registry (commands/index.ts) and turns
+// errors into a message on stderr and a non-zero exit code.
+import { parseArgs, UsageError } from './args.js';
+import { commands } from './commands/index.js';
+import { processIO, type CliIO } from './io.js';
 import { OnnxFormatError } from '../core/onnx/errors.js';
 
-const usage = `prune-studio — structured channel pruning for ONNX vision models
+export { UsageError } from './args.js';
 
-Usage:
-  prune-studio inspect MODEL [--json]
-`;
+/** Exit codes: 0 ok, 1 the command failed (bad model, I/O error), 2 bad command line. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
 
-/** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case 'inspect': {
-        const file = rest.find((a) => !a.startsWith('--'));
-        if (!file) throw new UsageError('inspect needs a MODEL path');
-        const model = decodeModel(readFileSync(file), file);
-        console.log(JSON.stringify({ nodes: model.graph?.node.length ?? 0 }));
-        return 0;
-      }
-      case undefined:
-      case '--help':
-      case 'help':
-        process.stdout.write(usage);
-        return command ? 0 : 1;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
-  } catch (err) {
-    if (err instanceof UsageError) process.stderr.write(`prune-studio: ${err.message}\n\n${usage}`);
-    else if (err instanceof OnnxFormatError) process.stderr.write(`prune-studio: ${err.message}\n`);
-    else process.stderr.write(`prune-studio: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 2;
-  }
+function overview(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return (
+    'prune-studio — structured channel pruning for ONNX vision models\n\n' +
+    'Usage: prune-studio COMMAND [ARGS]\n\nCommands:\n' +
+    `${lines.join('\n')}\n\nRun "prune-studio help COMMAND" for a command's options.\n`
+  );
 }
 
-export class UsageError extends Error {}
+function commandHelp(name: string): string {
+  return `Usage: prune-studio ${commands[name]!.usage}\n`;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = rest[0];
+    if (name === 'help' && topic && Object.hasOwn(commands, topic)) io.stdout(commandHelp(topic));
+    else if (name === undefined) io.stderr(overview());
+    else io.stdout(overview());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (!Object.hasOwn(commands, name)) {
+    io.stderr(`prune-studio: unknown command "${name}"\n\n${overview()}`);
+    return EXIT_USAGE;
+  }
+  const command = commands[name]!;
+  try {
+    const args = parseArgs(rest, command.valueOptions);
+    if (args.options.has('help') || args.options.has('h')) {
+      io.stdout(commandHelp(name));
+      return 0;
+    }
+    return await command.run(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`prune-studio ${name}: ${err.message}\n\n${commandHelp(name)}`);
+      return EXIT_USAGE;
+    }
+    // OnnxFormatError messages already name the file, the problem and what to do.
+    const message = err instanceof OnnxFormatError || err instanceof Error ? err.message : String(err);
+    io.stderr(`prune-studio ${name}: ${message}\n`);
+    if (process.env.PRUNE_STUDIO_DEBUG && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    return EXIT_FAILURE;
+  }
+}

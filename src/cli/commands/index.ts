@@ -1,0 +1,10 @@
+// The command registry. To add a command: create src/cli/commands/<name>.ts exporting a CliCommand,
+// then add ONE line below. main.ts does the parsing, help text and error reporting.
+import type { CliCommand } from './types.js';
+import { inspectCommand } from './inspect.js';
+
+export type { CliCommand } from './types.js';
+
+export const commands: Record<string, CliCommand> = {
+  inspect: inspectCommand,
+};
