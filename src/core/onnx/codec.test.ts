@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeModel, encodeModel } from './codec';
 import { OnnxFormatError } from './errors';
+import type { TensorProto } from './proto';
 
 const tiny = new Uint8Array(readFileSync('tools/fixtures/models/tiny-conv.onnx'));
 
@@ -24,11 +25,23 @@ describe('codec', () => {
     expect(Array.from(encoded)).toEqual(Array.from(tiny));
   });
 
-  it('encodes into an exactly sized result whose bytes are independent of the input', () => {
+  it('encodes a small model into an ArrayBuffer of its own (safe to transfer to a worker)', () => {
     const model = decodeModel(tiny, 'tiny-conv.onnx');
     const encoded = encodeModel(model);
-    expect(encoded.byteLength).toBe(tiny.byteLength);
-    expect(encoded.buffer).not.toBe(tiny.buffer);
+    expect(encoded.byteOffset).toBe(0);
+    expect(encoded.buffer.byteLength).toBe(tiny.byteLength);
+  });
+
+  it('encodes a large model (pre-sized buffer path) losslessly', () => {
+    const model = decodeModel(tiny, 'tiny-conv.onnx');
+    const big = { ...model.graph!.initializer[0]!, name: 'big', rawData: new Uint8Array(3 << 20).fill(7) };
+    model.graph!.initializer.push(big as TensorProto);
+    const encoded = encodeModel(model);
+    expect(encoded.byteLength).toBeGreaterThan(3 << 20);
+    const again = decodeModel(encoded, 'big.onnx');
+    const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
+    expect(same(again.graph!.initializer.at(-1)!.rawData, big.rawData)).toBe(true);
+    expect(same(encodeModel(again), encoded)).toBe(true);
   });
 
   it.each([

@@ -94,15 +94,26 @@ function estimateEncodedSize(value: unknown): number {
   return n;
 }
 
+/** Outputs at least this big are returned as a view of the write buffer instead of a trimmed copy. */
+const VIEW_THRESHOLD_BYTES = 1 << 20;
+
 /**
  * Encodes a ModelProto to bytes. Never mutates `model`. The write buffer is sized up front from the
  * tensors' payload sizes, because growing it by doubling a 100 MB model costs ~3× the file size in
- * memory and most of the encode time.
+ * memory and most of the encode time. A large result may be a view over a slightly bigger buffer
+ * that belongs to it alone (always use byteOffset/byteLength, as with any Uint8Array).
  */
 export function encodeModel(model: ModelProto): Uint8Array {
   const writer = protobuf.Writer.create();
   writer.buf = (writer.constructor as typeof protobuf.Writer).alloc(estimateEncodedSize(model) + 1024);
   onnx.ModelProto.encode(model, writer);
-  // A close guess is returned as a view (no second copy of the file); a poor one is trimmed.
+  if (writer.pos < VIEW_THRESHOLD_BYTES) {
+    // Copied into a buffer of its own: Node serves small Buffers from a shared pool, whose
+    // ArrayBuffer must not leak out (transferring it would detach unrelated data).
+    const out = new Uint8Array(writer.pos);
+    out.set(writer.buf.subarray(0, writer.pos));
+    return out;
+  }
+  // A close guess on a big model is returned as a view (no second copy of the file).
   return writer.pos >= writer.buf.length * 0.9 ? writer.finish(true) : writer.finish();
 }
