@@ -3,7 +3,8 @@
 // and bench/run.ts collects the rows into one table and bench/out/results.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** What a benchmark gets from the runner. */
 export interface BenchContext {
@@ -102,23 +103,40 @@ export interface ExportOptions {
   /** Input side length (default 224). */
   size?: number;
   opset?: number;
+  /** Where exports are cached (default bench/cache) and how to log; a BenchContext fits here. */
+  cacheDir?: string;
+  python?: string | undefined;
+  log?: (msg: string) => void;
 }
+
+const defaultCacheDir = join(dirname(fileURLToPath(import.meta.url)), 'cache');
 
 /**
  * Exports a full-width torchvision classifier (random weights, never downloaded) at 224×224 into
  * bench/cache/<name>-<size>.onnx, once. Returns the path, or undefined (with the reason logged)
- * when torch is not available.
+ * when torch is not available. Call as ensureTorchvisionExport('resnet50', { ...ctx, size }) or
+ * ensureTorchvisionExport(ctx, 'resnet50', { size }).
  */
-export function ensureTorchvisionExport(ctx: BenchContext, name: string, opts: ExportOptions = {}): string | undefined {
+export function ensureTorchvisionExport(name: string, opts?: ExportOptions): string | undefined;
+export function ensureTorchvisionExport(ctx: BenchContext, name: string, opts?: ExportOptions): string | undefined;
+export function ensureTorchvisionExport(
+  first: string | BenchContext,
+  second?: string | ExportOptions,
+  third?: ExportOptions,
+): string | undefined {
+  const [name, opts] = typeof first === 'string' ? [first, (second as ExportOptions | undefined) ?? {}] : [second as string, { ...first, ...third }];
   const size = opts.size ?? 224;
   const opset = opts.opset ?? 13;
-  const file = join(ctx.cacheDir, `${name}-${size}.onnx`);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir;
+  const python = 'python' in opts ? opts.python : findPython();
+  const log = opts.log ?? ((msg: string) => console.log(msg));
+  const file = join(cacheDir, `${name}-${size}.onnx`);
   if (existsSync(file)) return file;
-  if (!ctx.python) {
-    ctx.log(`skip ${name}: no Python with torch+torchvision (need /usr/bin/python3 with python3-torch)`);
+  if (!python) {
+    log(`skip ${name}: no Python with torch+torchvision (need /usr/bin/python3 with python3-torch)`);
     return undefined;
   }
-  mkdirSync(ctx.cacheDir, { recursive: true });
+  mkdirSync(cacheDir, { recursive: true });
   const tmp = `${file}.tmp`;
   const script = [
     'import sys, torch, torchvision',
@@ -128,11 +146,11 @@ export function ensureTorchvisionExport(ctx: BenchContext, name: string, opts: E
     "torch.onnx.export(model, x, out, opset_version=opset, input_names=['input'], output_names=['logits'],",
     "                  dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}}, do_constant_folding=True)",
   ].join('\n');
-  ctx.log(`exporting torchvision ${name} at ${size}×${size} → ${file} (once; cached)`);
+  log(`exporting torchvision ${name} at ${size}×${size} → ${file} (once; cached)`);
   try {
-    execFileSync(ctx.python, ['-c', script, name, String(size), String(opset), tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(python, ['-c', script, name, String(size), String(opset), tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    ctx.log(`skip ${name}: torch export failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    log(`skip ${name}: torch export failed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
     return undefined;
   }
   renameSync(tmp, file); // only complete exports land in the cache
