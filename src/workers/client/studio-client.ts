@@ -1,0 +1,47 @@
+// Page-side wrapper of the studio worker: typed methods, AbortSignal, progress, transfers.
+import * as Comlink from 'comlink';
+import type { ExternalDataFile, ModelSummary, ProgressCallback, StudioWorkerApi } from '../protocol';
+import { WorkerHandle } from './worker-handle';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export interface ModelFiles {
+  /** The .onnx bytes; transferred (detached on return). */
+  bytes: ArrayBuffer;
+  fileName: string;
+  externalData?: ExternalDataFile[];
+}
+
+/** The studio worker as the page uses it. One instance per page. */
+export class StudioClient {
+  private nextJobId = 1;
+  private readonly handle: WorkerHandle<StudioWorkerApi>;
+
+  constructor(
+    spawn: () => Worker = () => new Worker(new URL('../studio.worker.ts', import.meta.url), { type: 'module', name: 'studio' }),
+    onCrash?: () => void,
+  ) {
+    this.handle = new WorkerHandle(spawn, onCrash);
+  }
+
+  /** Loads a model in the worker; resolves to its summary or rejects with StudioError. */
+  loadModel(files: ModelFiles, options: CallOptions = {}): Promise<ModelSummary> {
+    const jobId = this.nextJobId++;
+    const transfer = [files.bytes, ...(files.externalData ?? []).map((f) => f.bytes)];
+    const request = Comlink.transfer({ jobId, ...files }, transfer);
+    const progress = options.onProgress ? Comlink.proxy(options.onProgress) : undefined;
+    return this.handle.call(
+      (api) => api.loadModel(request, progress),
+      options.signal,
+      () => void this.handle.api().cancel(jobId),
+    );
+  }
+
+  /** Stops the worker; the loaded model is lost. */
+  dispose(): void {
+    this.handle.terminate();
+  }
+}

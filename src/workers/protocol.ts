@@ -1,0 +1,219 @@
+// THE typed protocol between the page and its workers (studio.worker.ts, layout.worker.ts).
+// Every message that crosses a worker boundary is typed here; nothing else defines wire shapes.
+//
+// Conventions for every long call (add new calls the same way):
+//   - its first argument is a request object carrying `jobId` (cancel it with `cancel(jobId)`);
+//     ArrayBuffers inside the request are transferred, never copied (Comlink.transfer);
+//   - its second argument is an optional progress callback, passed wrapped in Comlink.proxy;
+//   - it resolves to a WorkerResult: errors come back as data ({code, message, hint}), never as
+//     thrown Error objects (which lose their fields in postMessage).
+// Tensors never cross to the UI: the page holds ids, ratios and view state only.
+
+/** A dimension: a number, or a symbol such as "batch" for dynamic sizes (as in core/graph/shapes). */
+export type Dim = number | string;
+
+/** Where a long job stands. `fraction` is 0..1 for the whole job. */
+export interface Progress {
+  stage: string;
+  fraction: number;
+  /** Human text for the progress bar ("Decoding resnet50.onnx"). */
+  message: string;
+}
+
+/** Receives progress; wrap in Comlink.proxy when passing to a worker. */
+export type ProgressCallback = (progress: Progress) => void;
+
+/** Machine-readable error codes; the UI chooses wording and actions by code. */
+export type StudioErrorCode =
+  | 'bad-model' // not ONNX, corrupt, unsupported structure (OnnxFormatError)
+  | 'missing-external-data' // the model keeps weights in a side file that was not provided
+  | 'no-model' // a call needs a loaded model and none is loaded
+  | 'aborted' // the job was cancelled
+  | 'worker-crashed' // the worker died (out of memory, ...) and was restarted
+  | 'internal'; // a bug: message says what failed
+
+/** An error as it crosses the worker boundary: what is wrong and what the user can do. */
+export interface StudioErrorData {
+  code: StudioErrorCode;
+  message: string;
+  hint: string;
+}
+
+/** Every worker call resolves to this; the client wrappers turn `ok: false` into a thrown StudioError. */
+export type WorkerResult<T> = { ok: true; value: T } | { ok: false; error: StudioErrorData };
+
+// ---------------------------------------------------------------------------------------------
+// Studio worker: owns the decoded model.
+
+/** A side file holding tensor payloads (ONNX external data), keyed by the name the model uses. */
+export interface ExternalDataFile {
+  /** File name as referenced by the model's `location` entries (e.g. "model.onnx.data"). */
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+export interface LoadModelRequest {
+  jobId: number;
+  /** The .onnx bytes; transferred to the worker (the caller's buffer becomes detached). */
+  bytes: ArrayBuffer;
+  fileName: string;
+  externalData?: ExternalDataFile[];
+}
+
+/** Colour/legend family of an operator. */
+export type OpFamily =
+  | 'conv'
+  | 'norm'
+  | 'activation'
+  | 'pool'
+  | 'concat-split'
+  | 'elementwise'
+  | 'reshape'
+  | 'linear'
+  | 'constant'
+  | 'io'
+  | 'other';
+
+export interface AttributeSummary {
+  name: string;
+  /** Display text ("[3, 3]", "0.1", "float32 tensor [64]"). */
+  value: string;
+}
+
+/** One graph node as the UI sees it. */
+export interface NodeSummary {
+  /** Stable id (GraphIR.nodeId): the node name, or `<op>_<index>` when unnamed. */
+  id: string;
+  /** Position in the file's (topological) order. */
+  index: number;
+  name: string;
+  opType: string;
+  domain: string;
+  family: OpFamily;
+  /** Input tensor names (data and weights, in ONNX order; "" for omitted optional inputs). */
+  inputs: string[];
+  outputs: string[];
+  attributes: AttributeSummary[];
+  /** Elements in the node's constant inputs (weights, biases, BN statistics). */
+  params: number;
+  /** Multiply-accumulates for one input sample; undefined when shapes are unknown or the op is not counted. */
+  macs?: number;
+}
+
+/** A data edge between two displayed nodes; graph inputs/outputs use ids `input:<name>` / `output:<name>`. */
+export interface EdgeSummary {
+  from: string;
+  to: string;
+  tensor: string;
+}
+
+export interface TensorSummary {
+  shape?: Dim[];
+  /** onnx.TensorProto.DataType value. */
+  dataType?: number;
+  /** True for weights (initializers and Constant outputs). */
+  constant?: boolean;
+}
+
+export interface GraphPort {
+  /** Display id of the pseudo-node: `input:<name>` or `output:<name>`. */
+  id: string;
+  name: string;
+  shape?: Dim[];
+  dataType?: number;
+}
+
+/** Everything the UI needs to draw and describe a model; no tensor payloads. */
+export interface ModelSummary {
+  fileName: string;
+  /** SHA-256 of the .onnx bytes (hex): the key for per-model state such as the saved plan. */
+  modelHash: string;
+  fileBytes: number;
+  graphName: string;
+  producer: string;
+  irVersion: number;
+  /** "ai.onnx 13, ai.onnx.ml 2". */
+  opsets: string;
+  inputs: GraphPort[];
+  outputs: GraphPort[];
+  nodes: NodeSummary[];
+  edges: EdgeSummary[];
+  /** Tensor name → shape and type, for every tensor (activations and weights). */
+  tensors: Record<string, TensorSummary>;
+  totals: { params: number; macs?: number };
+  /** Nodes whose output shapes could not be inferred, with the reason. */
+  unknownShapes: { node: string; opType: string; reason: string }[];
+  /** External data files the model referenced (already attached when present). */
+  externalDataFiles: string[];
+}
+
+/** The studio worker's API, exposed with Comlink. Long calls follow the conventions above. */
+export interface StudioWorkerApi {
+  /** Decodes, indexes and summarises a model; it replaces the current model only on success. */
+  loadModel(request: LoadModelRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ModelSummary>>;
+  /** Asks a running job to stop at its next checkpoint; its call then resolves to code 'aborted'. */
+  cancel(jobId: number): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout worker: positions for the graph view (dagre, rankdir TB).
+
+export interface LayoutNodeInput {
+  id: string;
+  opType: string;
+  family: OpFamily;
+  /** Label drawn in the box (op type, or the collapsed chain). */
+  label: string;
+  /** Single-data-input op that keeps the channel count (Relu, BatchNormalization, ...). */
+  channelTransparent: boolean;
+}
+
+export interface LayoutRequest {
+  jobId: number;
+  nodes: LayoutNodeInput[];
+  edges: EdgeSummary[];
+  /** Collapse chains of channel-transparent ops into their producer and hide Constant nodes. */
+  compact: boolean;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface LayoutNode {
+  /** Id of the displayed node (the chain head when collapsed). */
+  id: string;
+  /** Centre of the box. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  label: string;
+  family: OpFamily;
+  /** Ids folded into this box in compact mode, head first (just [id] otherwise). */
+  members: string[];
+}
+
+export interface LayoutEdge {
+  from: string;
+  to: string;
+  tensor: string;
+  points: Point[];
+}
+
+export interface LayoutResult {
+  nodes: LayoutNode[];
+  edges: LayoutEdge[];
+  width: number;
+  height: number;
+  /** Original node id → id of the box that shows it (identity unless compacted or hidden). */
+  displayOf: Record<string, string>;
+  /** Wall time of the dagre run in the worker, for the status line and benchmarks. */
+  layoutMs: number;
+}
+
+/** The layout worker's API, exposed with Comlink. */
+export interface LayoutWorkerApi {
+  layout(request: LayoutRequest): Promise<WorkerResult<LayoutResult>>;
+}
