@@ -144,7 +144,7 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   return Float32Array.from(tensorToNumbers(t));
 }
 
-/** Integer values (shapes, axes, indices) as numbers; int64 beyond 2^53 is clamped by Number(). */
+/** Integer values (shapes, axes, indices) as numbers; int64 beyond 2^53 rounds (use tensorToBigInt64 for exact values). */
 export function tensorToInts(t: TensorProto): number[] {
   return Array.from(tensorToNumbers(t));
 }
