@@ -1,0 +1,33 @@
+"""Fashion-MNIST loading from Debian's dataset-fashion-mnist IDX files (no download)."""
+import gzip
+import os
+
+import numpy as np
+
+DATA_DIR = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
+CLASS_NAMES = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+]
+# Statistics of the 60k training images in [0,1]; baked into every model as its first op.
+MEAN = 0.2860
+STD = 0.3530
+
+
+def _read_idx(path):
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: install Debian's dataset-fashion-mnist "
+                         "(apt-get install dataset-fashion-mnist) or set FASHION_MNIST_DIR")
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    magic = int.from_bytes(data[0:4], "big")
+    ndim = magic & 0xFF
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_split(split):
+    """Returns (images uint8 N×28×28, labels int64 N) for split 'train' or 't10k'."""
+    images = _read_idx(os.path.join(DATA_DIR, f"{split}-images-idx3-ubyte.gz"))
+    labels = _read_idx(os.path.join(DATA_DIR, f"{split}-labels-idx1-ubyte.gz"))
+    return images, labels.astype(np.int64)
