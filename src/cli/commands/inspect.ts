@@ -1,18 +1,26 @@
 // `prune-studio inspect MODEL [--json]`: what a model is made of (shapes, params, MACs, bytes).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from '../args.js';
+import { flag, UsageError } from '../args.js';
 import { decodeModel } from '../../core/onnx/codec.js';
+import { inspectModel, renderInspect } from '../format/inspect-report.js';
 import type { CliCommand } from './types.js';
 
 export const inspectCommand: CliCommand = {
   summary: 'show inputs, outputs, shapes, params, MACs and bytes of a model',
-  usage: 'inspect MODEL [--json]\n\n  --json   print a machine-readable report (see docs/cli.md)',
+  usage: 'inspect MODEL [--json]\n\n  --json   print a machine-readable report (schemaVersion 1, see docs/cli.md)',
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('inspect needs a MODEL path');
-    const model = decodeModel(readFileSync(resolve(io.cwd, file)), file);
-    io.stdout(`${JSON.stringify({ file, nodes: model.graph?.node.length ?? 0 })}\n`);
+    if (args.positional.length > 1) throw new UsageError(`inspect takes one MODEL, got ${args.positional.length}`);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(resolve(io.cwd, file));
+    } catch (err) {
+      throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Check the path.`, { cause: err });
+    }
+    const report = inspectModel(decodeModel(bytes, file), file);
+    io.stdout(flag(args, 'json') ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
     return 0;
   },
 };

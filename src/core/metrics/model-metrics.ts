@@ -3,7 +3,8 @@
 // Conventions:
 // - params: elements of the floating-point constant tensors a node reads (initializers or Constant
 //   node outputs, followed through Identity/Cast forwarding, which exporters insert for shared or
-//   fp16 weights). Integer constants (shape vectors, axes, pads) are not parameters. BatchNorm
+//   fp16 weights). Integer constants (shape vectors, axes, pads) and single-element constants (an
+//   op's fixed factor, like GELU's 1/√2 or an attention scale) are not parameters. BatchNorm
 //   running statistics are constants, so they count (torchvision tables count only trainable
 //   parameters; the difference is 2 × channels per BatchNorm).
 // - bytes: storage of every constant tensor (any type) a node reads, from dims × element size, so
@@ -82,7 +83,7 @@ export function computeMetrics(ir: GraphIR, shapes: ShapeResult = inferShapes(ir
         seen.add(t);
         const n = tensorSize(t);
         const b = n * bytesPerElement(t.dataType);
-        const p = FLOAT_TYPES.has(t.dataType) ? n : 0;
+        const p = FLOAT_TYPES.has(t.dataType) && n > 1 ? n : 0;
         m.params += p;
         m.bytes += b;
         if (!counted.has(t)) {
