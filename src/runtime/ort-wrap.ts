@@ -1,0 +1,68 @@
+// Adapts an onnxruntime (node or web; both implement onnxruntime-common) session to our
+// InferenceSession: plain float32 tensors in and out, one run at a time, AbortSignal between runs.
+import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-common';
+import type { Float32Tensor, InferenceSession, RunOptions } from './session.js';
+
+/** The onnxruntime Tensor constructor of the package in use (node and web each ship their own). */
+export type OrtTensorConstructor = new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+
+/** The DOMException-compatible error that fetch() and friends reject with on abort. */
+export function abortError(signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  const err = new Error(typeof reason === 'string' ? reason : 'the operation was aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+/** Throws an AbortError when `signal` is aborted. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** Converts an onnxruntime output to float32 (integer outputs such as argmax maps become floats). */
+function toFloat32(name: string, t: OrtTensor): Float32Tensor {
+  const dims = [...t.dims];
+  const data = t.data;
+  if (data instanceof Float32Array) return { dims, data };
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return { dims, data: Float32Array.from(data, Number) };
+  if (ArrayBuffer.isView(data) || Array.isArray(data)) return { dims, data: Float32Array.from(data as ArrayLike<number>) };
+  throw new Error(`output "${name}" has type ${t.type}, which cannot be read as numbers`);
+}
+
+/** Wraps `session` so runs are serialised: onnxruntime-web rejects overlapping runs on one session. */
+export function wrapOrtSession(session: OrtSession, Tensor: OrtTensorConstructor, backend: string): InferenceSession {
+  let queue: Promise<unknown> = Promise.resolve();
+  let released = false;
+  const runOnce = async (feeds: Record<string, Float32Tensor>, opts?: RunOptions) => {
+    throwIfAborted(opts?.signal);
+    if (released) throw new Error('the inference session was released; create a new one');
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new Tensor('float32', t.data, t.dims);
+    const results = await session.run(ortFeeds);
+    const out: Record<string, Float32Tensor> = {};
+    for (const [name, t] of Object.entries(results)) {
+      out[name] = toFloat32(name, t);
+      t.dispose();
+    }
+    // The run itself cannot be interrupted; its result is dropped when the caller gave up meanwhile.
+    throwIfAborted(opts?.signal);
+    return out;
+  };
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    backend,
+    run(feeds, opts) {
+      const result = queue.then(() => runOnce(feeds, opts));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await queue;
+      await session.release();
+    },
+  };
+}
