@@ -1,0 +1,56 @@
+// Makes intermediate tensors observable: onnxruntime only returns graph outputs, so activation capture
+// runs a copy of the model with the wanted tensors appended to graph.output.
+import type { GraphProto, ModelProto, ValueInfoProto } from '../onnx/proto.js';
+import { buildGraph } from './ir.js';
+import { inferShapes, type TensorInfo } from './shapes.js';
+
+/** The plain-object form of a TensorShapeProto we build (dims with a value, a symbol, or neither). */
+interface ShapeLike {
+  dim: { dimValue?: number; dimParam?: string }[];
+}
+
+/** A shallow copy that keeps the protobufjs prototype (field defaults) and the hidden `$unknowns`. */
+function shallowCopy<T extends object>(message: T, overrides: Partial<T>): T {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(message) as object) as T, message, overrides);
+  const unknowns = (message as { $unknowns?: unknown }).$unknowns;
+  if (unknowns !== undefined) Object.defineProperty(copy, '$unknowns', { value: unknowns, enumerable: false, writable: true });
+  return copy;
+}
+
+/** A ValueInfoProto for a tensor whose type/shape we inferred (symbolic dims become dim_param). */
+function valueInfoFrom(name: string, info: TensorInfo | undefined): ValueInfoProto {
+  if (!info?.dataType) return { name } as ValueInfoProto;
+  const shape: ShapeLike | undefined = info.shape
+    ? { dim: info.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : d === '?' ? {} : { dimParam: d })) }
+    : undefined;
+  return { name, type: { tensorType: { elemType: info.dataType, ...(shape ? { shape } : {}) } } } as unknown as ValueInfoProto;
+}
+
+/**
+ * Returns a new model whose graph also outputs the named tensors (node outputs or graph inputs), with
+ * type and shape from value_info or shape inference when known. Names already outputs are skipped.
+ * The input model is not modified (the new one shares nodes and initializers with it).
+ */
+export function exposeTensors(model: ModelProto, names: readonly string[]): ModelProto {
+  const ir = buildGraph(model);
+  const graph = ir.graph;
+  const missing = names.filter((n) => !ir.producer.has(n) && !ir.inputs.some((i) => i.name === n));
+  if (missing.length) {
+    const why = missing.map((n) => (ir.initializers.has(n) ? `"${n}" (a weight, not an activation)` : `"${n}"`)).join(', ');
+    throw new Error(`cannot capture ${why}: no node of the model produces it; pick tensor names from the graph's node outputs`);
+  }
+  const wanted = [...new Set(names)].filter((n) => !ir.outputs.has(n));
+  if (!wanted.length) return shallowCopy(model, { graph: shallowCopy(graph, { output: [...graph.output] }) });
+  let inferred: Map<string, TensorInfo> | undefined;
+  const infer = (name: string): TensorInfo | undefined => {
+    try {
+      inferred ??= inferShapes(ir).tensors;
+    } catch {
+      inferred = new Map(); // Type info is optional: onnxruntime infers it for untyped outputs.
+    }
+    return inferred.get(name);
+  };
+  const added = wanted.map((name) => ir.valueInfo.get(name) ?? valueInfoFrom(name, infer(name)));
+  const newGraph: GraphProto = shallowCopy(graph, { output: [...graph.output, ...added] });
+  return shallowCopy(model, { graph: newGraph });
+}
