@@ -156,6 +156,191 @@ export interface StudioWorkerApi {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Pruning (studio worker): dependency groups, channel scores, plans, validation, export.
+// Requests carry the plan as ratios (group id → fraction removed) + roundTo; the worker plans.
+
+/** A set of layers whose channels must be pruned together (core/graph/channels), as the UI sees it. */
+export interface GroupSummary {
+  id: string;
+  /** Display name (the producing layer's name). */
+  label: string;
+  /** Channels in the group (all members share them). */
+  channels: number;
+  /** Node ids whose weights or inputs change when the group is pruned (for graph highlighting). */
+  members: string[];
+  prunable: boolean;
+  /** Why the group cannot be pruned (a barrier: Reshape/Flatten into Gemm, graph output, ...). */
+  reason?: string;
+}
+
+/** A channel-importance criterion as offered in the switcher. */
+export interface CriterionInfo {
+  id: string;
+  name: string;
+  /** One line a teacher can read aloud: what the score measures. */
+  description: string;
+  /** True when it runs the model on images (activation-based, Taylor, ...); false for weight-only. */
+  needsImages: boolean;
+}
+
+/** An image sent to the worker: encoded bytes (PNG/JPEG), decoded there. Bytes are transferred. */
+export interface ImageInput {
+  name: string;
+  bytes: ArrayBuffer;
+  /** Class index when known (bundled samples, sub-folder names matched to the model's classes). */
+  label?: number;
+}
+
+/** How images become the model's input tensor (core/images presets). */
+export interface PreprocessSpec {
+  preset: string;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  mean: number[];
+  std: number[];
+  /** Pixel scale before normalisation (1/255 for [0,1]). */
+  scale: number;
+}
+
+export interface ScoreRequest {
+  jobId: number;
+  criterion: string;
+  /** Images for data-based criteria (ignored by weight-only ones). */
+  images?: ImageInput[];
+  preprocess?: PreprocessSpec;
+}
+
+/** Per-group channel scores (higher = more important), group id → one value per channel. */
+export interface GroupScores {
+  criterion: string;
+  scores: Record<string, Float32Array>;
+}
+
+/** The plan as the UI holds it. */
+export interface PlanInput {
+  ratios: Record<string, number>;
+  roundTo: number;
+  /** Criterion ranking channels inside each group (which ones the ratio removes). */
+  criterion: string;
+}
+
+/** Params, MACs and weight bytes of a model. */
+export interface ModelCost {
+  params: number;
+  macs?: number;
+  bytes: number;
+}
+
+export interface PlanCost {
+  before: ModelCost;
+  after: ModelCost;
+  /** Group id → kept channel indices (what the heatmaps mark). */
+  keep: Record<string, number[]>;
+  /** The plan in the core JSON format ({format, version, groups}), ready to download. */
+  planJson: string;
+}
+
+export type GlobalMode = 'uniform' | 'global' | 'sensitivity';
+
+export interface GlobalPlanRequest {
+  mode: GlobalMode;
+  /** uniform/global: fraction of channels to remove; sensitivity: fraction of MACs to remove. */
+  target: number;
+  /** Locked groups keep these ratios. */
+  locked: Record<string, number>;
+  roundTo: number;
+  criterion: string;
+  /** sensitivity mode: curves from a sensitivity run. */
+  sensitivity?: SensitivityResult;
+}
+
+export interface SensitivityRequest {
+  jobId: number;
+  criterion: string;
+  /** Ratios to try per group (e.g. 0.1 … 0.9). */
+  ratios: number[];
+  images: ImageInput[];
+  preprocess: PreprocessSpec;
+}
+
+export interface SensitivityResult {
+  ratios: number[];
+  /** Metric the drop is measured in ("agreement" with the original, or "accuracy"). */
+  metric: string;
+  /** Group id → drop at each ratio (0 = no change, 1 = everything lost). */
+  curves: Record<string, number[]>;
+}
+
+export type ValidationBackend = 'wasm' | 'webgpu';
+
+export interface ValidateRequest {
+  jobId: number;
+  images: ImageInput[];
+  preprocess: PreprocessSpec;
+  backend: ValidationBackend;
+  plan: PlanInput;
+}
+
+export interface ValidationMetrics {
+  accuracy?: number;
+  agreement: number;
+  top5Agreement?: number;
+  kl: number;
+  cosine?: number;
+  latencyMs: number;
+  speedup: number;
+}
+
+export interface ImagePrediction {
+  name: string;
+  label?: number;
+  original: number;
+  pruned: number;
+}
+
+export interface ValidationReport {
+  original: { accuracy?: number; latencyMs: number };
+  pruned: ValidationMetrics;
+  perImage: ImagePrediction[];
+  /** Backend actually used, and why it differs from the one asked for. */
+  backend: string;
+  fallbackReason?: string;
+}
+
+export interface PreviewRequest {
+  image: ImageInput;
+  preprocess: PreprocessSpec;
+}
+
+/** What the model sees, drawn back as RGBA (de-normalised), plus the tensor's range. */
+export interface PreviewImage {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+  min: number;
+  max: number;
+}
+
+export type RecoveryMethod = 'none' | 'bn' | 'bias' | 'lsq';
+
+export interface ExportRequest {
+  jobId: number;
+  plan: PlanInput;
+  recovery: RecoveryMethod;
+  /** Calibration images for recovery (required unless recovery is 'none'). */
+  calibration?: ImageInput[];
+  preprocess?: PreprocessSpec;
+}
+
+export interface ExportResult {
+  /** The pruned .onnx, transferred. */
+  bytes: ArrayBuffer;
+  planJson: string;
+  after: ModelCost;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Layout worker: positions for the graph view (dagre, rankdir TB).
 
 export interface LayoutNodeInput {

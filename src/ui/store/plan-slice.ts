@@ -1,0 +1,120 @@
+// Plan slice: a pruning ratio per dependency group id, with locks, round_to and an undo/redo
+// history of ratio maps. Every change makes a new `ratios` object (never mutated), so history
+// entries are just the previous objects. Persisted per model hash by plan-storage.ts.
+// The groups and their scores (from the studio worker) live here too: the panels need them together.
+import type { StateCreator } from 'zustand';
+import type { GlobalMode, GroupSummary } from '../../workers/protocol';
+import type { StudioState } from './types';
+
+export type Ratios = Record<string, number>;
+
+export type { GlobalMode };
+
+/** History depth: enough for a session of slider play, bounded so memory stays flat. */
+export const HISTORY_LIMIT = 200;
+/** Slider moves on the same group closer together than this are one undo step. */
+export const COALESCE_MS = 800;
+
+export interface PlanSlice {
+  /** Group id → fraction of channels to remove (0..1). */
+  ratios: Ratios;
+  /** Groups the global control must not change. */
+  locked: Record<string, true>;
+  /** Kept channel counts are rounded to a multiple of this (1 = no rounding). */
+  roundTo: number;
+  globalMode: GlobalMode;
+  /** uniform/global: the ratio; sensitivity: the fraction of MACs to remove. */
+  globalTarget: number;
+  /** Undo stack (oldest first) and redo stack (next redo last). */
+  past: Ratios[];
+  future: Ratios[];
+  /** Last single-group edit, to merge a slider drag into one undo step. */
+  lastEdit?: { groupId: string; at: number };
+
+  /** The model's dependency groups (prunable or not), from the worker; undefined until analysed. */
+  groups?: GroupSummary[];
+  groupsError?: string;
+  selectedGroupId?: string;
+
+  setRatio(groupId: string, ratio: number, now?: number): void;
+  /** Replaces several ratios in one undoable step (global control, import). */
+  applyRatios(ratios: Ratios): void;
+  /** Replaces the whole plan and forgets history (restore from storage, new model). */
+  replacePlan(ratios: Ratios): void;
+  clearPlan(): void;
+  undo(): void;
+  redo(): void;
+  toggleLock(groupId: string): void;
+  setRoundTo(roundTo: number): void;
+  setGlobal(mode: GlobalMode, target: number): void;
+  setGroups(groups: GroupSummary[] | undefined, error?: string): void;
+  /** Selects a group and its first member node (so the graph highlights and centres it). */
+  selectGroup(groupId: string | undefined): void;
+}
+
+const clamp01 = (v: number): number => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0);
+
+function pushPast(past: Ratios[], entry: Ratios): Ratios[] {
+  const next = [...past, entry];
+  return next.length > HISTORY_LIMIT ? next.slice(next.length - HISTORY_LIMIT) : next;
+}
+
+/** Same keys with the same values (undo steps that change nothing are not recorded). */
+export function sameRatios(a: Ratios, b: Ratios): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (set) => ({
+  ratios: {},
+  locked: {},
+  roundTo: 1,
+  globalMode: 'uniform',
+  globalTarget: 0.5,
+  past: [],
+  future: [],
+
+  setRatio: (groupId, ratio, now = Date.now()) =>
+    set((s) => {
+      const value = clamp01(ratio);
+      if (s.ratios[groupId] === value) return {};
+      const ratios = { ...s.ratios, [groupId]: value };
+      const coalesce = s.lastEdit?.groupId === groupId && now - s.lastEdit.at < COALESCE_MS && s.past.length > 0;
+      return { ratios, past: coalesce ? s.past : pushPast(s.past, s.ratios), future: [], lastEdit: { groupId, at: now } };
+    }),
+  applyRatios: (incoming) =>
+    set((s) => {
+      const ratios = Object.fromEntries(Object.entries(incoming).map(([k, v]) => [k, clamp01(v)]));
+      if (sameRatios(ratios, s.ratios)) return {};
+      return { ratios, past: pushPast(s.past, s.ratios), future: [], lastEdit: undefined };
+    }),
+  replacePlan: (ratios) => set({ ratios: { ...ratios }, past: [], future: [], lastEdit: undefined }),
+  clearPlan: () => set((s) => (Object.keys(s.ratios).length ? { ratios: {}, past: pushPast(s.past, s.ratios), future: [], lastEdit: undefined } : {})),
+  undo: () =>
+    set((s) => {
+      const previous = s.past[s.past.length - 1];
+      if (!previous) return {};
+      return { ratios: previous, past: s.past.slice(0, -1), future: [...s.future, s.ratios], lastEdit: undefined };
+    }),
+  redo: () =>
+    set((s) => {
+      const next = s.future[s.future.length - 1];
+      if (!next) return {};
+      return { ratios: next, future: s.future.slice(0, -1), past: pushPast(s.past, s.ratios), lastEdit: undefined };
+    }),
+  toggleLock: (groupId) =>
+    set((s) => {
+      const locked = { ...s.locked };
+      if (locked[groupId]) delete locked[groupId];
+      else locked[groupId] = true;
+      return { locked };
+    }),
+  setRoundTo: (roundTo) => set({ roundTo: Math.max(1, Math.floor(roundTo) || 1) }),
+  setGlobal: (globalMode, globalTarget) => set({ globalMode, globalTarget: clamp01(globalTarget) }),
+  setGroups: (groups, groupsError) => set({ groups, groupsError, selectedGroupId: undefined, locked: {} }),
+  selectGroup: (groupId) =>
+    set((s) => {
+      const group = s.groups?.find((g) => g.id === groupId);
+      return { selectedGroupId: group?.id, selectedId: group?.members[0] ?? s.selectedId };
+    }),
+});
