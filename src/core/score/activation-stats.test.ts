@@ -14,13 +14,13 @@ function activations(n: number, seed: number): Float32Array {
 }
 
 /** Reference: per-channel stats of an NCHW tensor by direct indexing. */
-function reference(data: Float32Array, [n, c, h, w]: number[]) {
+function reference(data: Float32Array, [n, c, h, w]: [number, number, number, number]) {
   const out = Array.from({ length: c }, () => ({ sum: 0, sq: 0, zeros: 0, l2: 0, count: 0 }));
   for (let i = 0; i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
       let mapSq = 0;
-      for (let p = 0; p < h! * w!; p++) {
-        const v = data[((i * c + ch) * h! * w!) + p]!;
+      for (let p = 0; p < h * w; p++) {
+        const v = data[((i * c + ch) * h * w) + p]!;
         out[ch]!.sum += v;
         out[ch]!.sq += v * v;
         out[ch]!.zeros += v === 0 ? 1 : 0;
@@ -34,7 +34,7 @@ function reference(data: Float32Array, [n, c, h, w]: number[]) {
 }
 
 describe('channel statistics', () => {
-  const dims = [6, 4, 3, 5];
+  const dims: [number, number, number, number] = [6, 4, 3, 5];
   const data = activations(6 * 4 * 3 * 5, 7);
   const per = 4 * 3 * 5;
 
@@ -57,7 +57,7 @@ describe('channel statistics', () => {
   });
 
   it('gives the same per-channel numbers for the NHWC layout of the same tensor (except map L2)', () => {
-    const [n, c, h, w] = dims as [number, number, number, number];
+    const [n, c, h, w] = dims;
     const nhwc = new Float32Array(data.length);
     for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) nhwc[(i * h * w + p) * c + ch] = data[(i * c + ch) * h * w + p]!;
     const a = createChannelStats(4, 1);
