@@ -1,6 +1,6 @@
 // Page-side wrapper of the studio worker: typed methods, AbortSignal, progress, transfers.
 import * as Comlink from 'comlink';
-import type { ExternalDataFile, ModelSummary, ProgressCallback, StudioWorkerApi } from '../protocol';
+import type { ExternalDataFile, ModelSummary, ProgressCallback, StudioWorkerApi, WorkerResult } from '../protocol';
 import { WorkerHandle } from './worker-handle';
 
 export interface CallOptions {
@@ -38,6 +38,15 @@ export class StudioClient {
       options.signal,
       () => void this.handle.api().cancel(jobId),
     );
+  }
+
+  /**
+   * Runs any other studio call with a fresh job id: `signal` cancels it in the worker and
+   * `transfer` lists buffers to move rather than copy. Used by the pruning panels' api.
+   */
+  call<T>(run: (api: Comlink.Remote<StudioWorkerApi>, jobId: number) => Promise<WorkerResult<T>>, signal?: AbortSignal): Promise<T> {
+    const jobId = this.nextJobId++;
+    return this.handle.call((api) => run(api, jobId), signal, () => void this.handle.api().cancel(jobId));
   }
 
   /** Stops the worker; the loaded model is lost. */
