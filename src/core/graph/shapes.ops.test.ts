@@ -151,7 +151,7 @@ describe('layout ops', () => {
       expect: { s: ['N', 4, 3] },
     });
     await check({
-      graph: g(13).input('x', ['N', 6, 7]).ints('st', [-1, 0]).ints('en', [-1000, 9223372036854775807]).ints('ax', [2, 0]).ints('sp', [-2, 1])
+      graph: g(13).input('x', ['N', 6, 7]).ints('st', [-1, 0]).ints('en', [-1000, 9223372036854775807n]).ints('ax', [2, 0]).ints('sp', [-2, 1])
         .node('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['s']),
       expect: { s: ['N', 6, 4] },
     });

@@ -36,9 +36,10 @@ export class GraphBuilder {
     return this;
   }
 
-  /** An int64 initializer (shapes, axes, pads). */
-  ints(name: string, values: number[], dims: number[] = [values.length]): this {
-    this.inits.push({ name, dims: dims.map((d) => Long.fromNumber(d)), dataType: TensorDataType.INT64, int64Data: values.map((v) => Long.fromNumber(v)) });
+  /** An int64 initializer (shapes, axes, pads); bigint for values beyond 2^53 such as INT64_MAX. */
+  ints(name: string, values: (number | bigint)[], dims: number[] = [values.length]): this {
+    const int64Data = values.map((v) => Long.fromString(String(v)));
+    this.inits.push({ name, dims: dims.map((d) => Long.fromNumber(d)), dataType: TensorDataType.INT64, int64Data });
     return this;
   }
 
