@@ -153,6 +153,23 @@ export interface StudioWorkerApi {
   loadModel(request: LoadModelRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ModelSummary>>;
   /** Asks a running job to stop at its next checkpoint; its call then resolves to code 'aborted'. */
   cancel(jobId: number): void;
+
+  // Pruning panels (implemented in ./studio/{groups,scores,plan,sensitivity,validate,export}.ts).
+  /** Channel dependency groups of the loaded model (prunable ones and barriers with reasons). */
+  listGroups(request: { jobId: number }): Promise<WorkerResult<GroupSummary[]>>;
+  /** Criteria the switcher offers, with their one-line explanations. */
+  listCriteria(request: { jobId: number }): Promise<WorkerResult<CriterionInfo[]>>;
+  scoreGroups(request: ScoreRequest, onProgress?: ProgressCallback): Promise<WorkerResult<GroupScores>>;
+  /** Params/MACs/bytes before → after and the kept channels, for the live read-out. */
+  planCost(request: PlanInput & { jobId: number }): Promise<WorkerResult<PlanCost>>;
+  /** Ratios for every unlocked prunable group from the global control. */
+  globalPlan(request: GlobalPlanRequest & { jobId: number }): Promise<WorkerResult<Record<string, number>>>;
+  sensitivity(request: SensitivityRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SensitivityResult>>;
+  /** The preprocessing inferred from the model (input shape, card) and the presets to choose from. */
+  preprocessDefaults(request: { jobId: number }): Promise<WorkerResult<{ inferred: PreprocessSpec; presets: PreprocessSpec[] }>>;
+  previewPreprocess(request: PreviewRequest & { jobId: number }): Promise<WorkerResult<PreviewImage>>;
+  validate(request: ValidateRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ValidationReport>>;
+  exportPruned(request: ExportRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ExportResult>>;
 }
 
 // ---------------------------------------------------------------------------------------------

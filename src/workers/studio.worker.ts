@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import type { LoadModelRequest, ModelSummary, ProgressCallback, StudioWorkerApi, WorkerResult } from './protocol';
 import { cancelJob, runJob } from './jobs';
 import { loadModel } from './studio/load-model';
+import { pruningApi } from './studio/pruning-api';
 
 const api: StudioWorkerApi = {
   loadModel(request: LoadModelRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ModelSummary>> {
@@ -12,6 +13,7 @@ const api: StudioWorkerApi = {
   cancel(jobId: number): void {
     cancelJob(jobId);
   },
+  ...pruningApi,
 };
 
 Comlink.expose(api);

@@ -52,7 +52,7 @@ describe('plan slice history', () => {
     expect(s().ratios).toEqual({ z: 0.2 });
   });
 
-  it('locks toggle and selecting a group selects its first member node', () => {
+  it('locks toggle and selecting a group centres the graph on its first member', () => {
     const store = createStudioStore();
     const s = () => store.getState();
     s().toggleLock('a');
@@ -62,6 +62,7 @@ describe('plan slice history', () => {
     s().setGroups([{ id: 'g1', label: 'conv1', channels: 8, members: ['conv1', 'bn1'], prunable: true }]);
     s().selectGroup('g1');
     expect(s().selectedGroupId).toBe('g1');
-    expect(s().selectedId).toBe('conv1');
+    expect(s().centerRequest?.id).toBe('conv1');
+    expect(s().selectedId).toBeUndefined();
   });
 });

@@ -48,7 +48,7 @@ export interface PlanSlice {
   setRoundTo(roundTo: number): void;
   setGlobal(mode: GlobalMode, target: number): void;
   setGroups(groups: GroupSummary[] | undefined, error?: string): void;
-  /** Selects a group and its first member node (so the graph highlights and centres it). */
+  /** Selects a group (the graph highlights its members) and centres the graph on it. */
   selectGroup(groupId: string | undefined): void;
 }
 
@@ -112,9 +112,15 @@ export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (se
   setRoundTo: (roundTo) => set({ roundTo: Math.max(1, Math.floor(roundTo) || 1) }),
   setGlobal: (globalMode, globalTarget) => set({ globalMode, globalTarget: clamp01(globalTarget) }),
   setGroups: (groups, groupsError) => set({ groups, groupsError, selectedGroupId: undefined, locked: {} }),
+  // Centres the graph on the group without selecting a node: node selection switches the side
+  // panel to the Node tab, which would hide the heatmap the user just clicked in.
   selectGroup: (groupId) =>
     set((s) => {
       const group = s.groups?.find((g) => g.id === groupId);
-      return { selectedGroupId: group?.id, selectedId: group?.members[0] ?? s.selectedId };
+      const first = group?.members[0];
+      return {
+        selectedGroupId: group?.id,
+        ...(first ? { centerRequest: { id: first, nonce: (s.centerRequest?.nonce ?? 0) + 1 } } : {}),
+      };
     }),
 });

@@ -1,0 +1,26 @@
+// The pruning half of the studio worker's API: each method wraps its job in runJob (errors as
+// data, cancellation by job id) and delegates to the file that does the work.
+import type { StudioWorkerApi } from '../protocol';
+import { runJob } from '../jobs';
+import { listCriteria, scoreGroups } from './scores';
+import { listGroups } from './groups';
+import { globalPlan, planCost } from './plan';
+import { sensitivity } from './sensitivity';
+import { preprocessDefaults, previewPreprocess, validate } from './validate';
+import { exportPruned } from './export';
+
+type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel'>;
+
+/** Spread into the studio worker's Comlink API. */
+export const pruningApi: PruningApi = {
+  listGroups: (r) => runJob(r.jobId, async () => listGroups()),
+  listCriteria: (r) => runJob(r.jobId, async () => listCriteria()),
+  scoreGroups: (r, onProgress) => runJob(r.jobId, () => scoreGroups(r, onProgress)),
+  planCost: (r) => runJob(r.jobId, async () => planCost(r)),
+  globalPlan: (r) => runJob(r.jobId, async () => globalPlan(r)),
+  sensitivity: (r, onProgress) => runJob(r.jobId, () => sensitivity(r, onProgress)),
+  preprocessDefaults: (r) => runJob(r.jobId, async () => preprocessDefaults()),
+  previewPreprocess: (r) => runJob(r.jobId, () => previewPreprocess(r)),
+  validate: (r, onProgress) => runJob(r.jobId, () => validate(r, onProgress)),
+  exportPruned: (r, onProgress) => runJob(r.jobId, () => exportPruned(r, onProgress)),
+};
