@@ -159,3 +159,15 @@ describe('zero-copy payloads', () => {
     expect(() => tensorToNumbers(t)).toThrow(/raw_data holds 8 bytes but its shape needs 16/);
   });
 });
+
+describe('tensorToFloat32 on Node Buffers', () => {
+  it('copies unaligned raw_data even when it is a Buffer view', async () => {
+    const { Buffer } = await import('node:buffer');
+    const pool = Buffer.alloc(64);
+    const raw = pool.subarray(1, 9); // unaligned, and Buffer#slice would return a view of the pool
+    new DataView(raw.buffer, raw.byteOffset, 8).setFloat32(0, 1.5, true);
+    const t = makeTensor('x', [2], 1, [0, 0]);
+    t.rawData = raw;
+    expect(Array.from(tensorToFloat32(t))).toEqual([1.5, 0]);
+  });
+});

@@ -139,7 +139,8 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   const raw = t.rawData;
   if (t.dataType === DT.FLOAT && raw && raw.length > 0) {
     if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-    return new Float32Array(raw.slice().buffer);
+    // Uint8Array.prototype.slice copies even when raw is a Node Buffer (whose own slice is a view).
+    return new Float32Array(Uint8Array.prototype.slice.call(raw).buffer);
   }
   return Float32Array.from(tensorToNumbers(t));
 }
