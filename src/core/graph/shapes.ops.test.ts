@@ -206,6 +206,39 @@ describe('layout ops', () => {
   });
 });
 
+describe('less common ops', () => {
+  it('DepthToSpace, SpaceToDepth, TopK, GatherElements, ScatterND', () =>
+    check({
+      graph: g(13).input('x', ['N', 8, 3, 4]).input('y', ['N', 2, 4, 6]).input('z', ['N', 3, 5]).ints('k', [2]).ints('ge', [0, 1, 0, 1, 0, 1], [1, 3, 2])
+        .ints('sidx', [0], [1, 1]).input('upd', [1, 3, 5])
+        .node('DepthToSpace', ['x'], ['d2s'], { blocksize: 2 })
+        .node('SpaceToDepth', ['y'], ['s2d'], { blocksize: 2 })
+        .node('TopK', ['z', 'k'], ['top_values', 'top_indices'])
+        .node('GatherElements', ['z', 'ge'], ['gathered'], { axis: 2 })
+        .node('ScatterND', ['z', 'sidx', 'upd'], ['scattered']),
+      expect: {
+        d2s: ['N', 2, 6, 8], s2d: ['N', 8, 2, 3], top_values: ['N', 3, 2], top_indices: ['N', 3, 2], gathered: [1, 3, 2], scattered: ['N', 3, 5],
+      },
+    }));
+
+  it('Concat sums the axis, which is unknown ("?") when a summand is symbolic', () => {
+    const model = g(13).input('x', ['N', 3]).input('y', [2, 3]).node('Concat', ['x', 'y'], ['rows'], { axis: 0 })
+      .node('Concat', ['x', 'x'], ['cols'], { axis: 1 }).output('rows').output('cols').build();
+    const shapes = inferShapes(buildGraph(model));
+    expect(shapes.tensors.get('cols')?.shape).toEqual(['N', 6]);
+    expect(shapes.tensors.get('rows')?.shape).toEqual(['?', 3]);
+    expect(shapes.unknownNodes).toEqual([{ node: 'rows', opType: 'Concat', reason: 'some dims of "rows" [?,3] are unknown' }]);
+  });
+
+  it('reports a malformed node instead of failing the whole inference', () => {
+    const model = g(13).input('x', ['N', 3]).node('Concat', [], ['empty'], { axis: 0 }).node('Relu', ['x'], ['r']).output('r').build();
+    const shapes = inferShapes(buildGraph(model));
+    expect(shapes.tensors.get('r')?.shape).toEqual(['N', 3]);
+    expect(shapes.unknownNodes).toHaveLength(1);
+    expect(shapes.unknownNodes[0]!.reason).toMatch(/^cannot apply the Concat rule: TypeError/);
+  });
+});
+
 describe('constant propagation', () => {
   it('resolves Shape(start,end) → Gather → Mul → Unsqueeze → Concat → Reshape with a symbolic batch', () =>
     check({

@@ -87,8 +87,8 @@ export function inferShapes(ir: GraphIR): ShapeResult {
       try {
         computed = rule(new OpContext(node, opset, node.input.map((n) => (n ? tensors.get(n) : undefined))));
       } catch (err) {
-        if (!(err instanceof ShapeUnknown)) throw err;
-        reason = err.message;
+        // A malformed node (bad attribute, wrong input count) must not stop inference of the rest.
+        reason = err instanceof ShapeUnknown ? err.message : `cannot apply the ${node.opType} rule: ${String(err)}`;
       }
     }
     const unknownOutputs: string[] = [];

@@ -7,7 +7,7 @@ import { attrInt, attrInts, hasAttr } from '../attributes.js';
 import type { Dim, TensorInfo } from '../shapes.js';
 import type { OpContext, ShapeRule } from './context.js';
 import { sliceValues, transposeValues, type AxisRange } from './value-ops.js';
-import { divDim, isNum, normAxis, product, ShapeUnknown, UNKNOWN } from './dims.js';
+import { addDim, divDim, isNum, normAxis, product, ShapeUnknown, UNKNOWN } from './dims.js';
 
 /** Axes from the `axes` attribute (older opsets) or from input `inputIndex` (newer ones). */
 export function axesOf(ctx: OpContext, inputFromOpset: number, inputIndex: number): number[] | undefined {
@@ -73,12 +73,9 @@ export const concat: ShapeRule = (ctx) => {
   const shapes = ctx.node.input.map((_, i) => ctx.shape(i));
   const first = shapes[0]!;
   const axis = normAxis(attrInt(ctx.node, 'axis', 0), first.length);
-  const shape = first.map((d, i) => (i === axis ? product(shapes.map((s) => s[i]!)) : d));
-  if (axis === first.length - 1 || shapes.every((s) => isNum(s[axis]))) {
-    let total: Dim = 0;
-    for (const s of shapes) total = isNum(total) && isNum(s[axis]) ? total + (s[axis] as number) : UNKNOWN;
-    shape[axis] = total;
-  }
+  // Other dims must agree; take a known one where the first input's is "?".
+  const shape = first.map((d, i) => (d === UNKNOWN ? shapes.find((s) => s[i] !== UNKNOWN)?.[i] ?? d : d));
+  shape[axis] = shapes.reduce<Dim>((total, s) => addDim(total, s[axis] ?? UNKNOWN), 0);
   let values: Dim[] | undefined;
   if (first.length === 1) {
     const all = ctx.node.input.map((_, i) => ctx.values(i));

@@ -5,6 +5,7 @@ import { batchNorm, broadcastOp, cast, layerNorm, sameAsInput, unary, where } fr
 import { concat, flatten, gather, identity, reshape, shapeOf, size, slice, split, squeeze, transpose, unsqueeze } from './layout-ops.js';
 import { argReduce, constantOfShape, expand, pad, range, reduce, resize, tile, upsample } from './shape-ops.js';
 import { constant } from './values.js';
+import { depthToSpace, dequantize, gatherElements, likeData, quantize, topK } from './misc-ops.js';
 
 const UNARY = [
   'Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Celu', 'Erf', 'Gelu',
@@ -65,4 +66,14 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   Constant: constant,
   ConstantOfShape: constantOfShape,
   Range: range,
+  ScatterND: likeData,
+  ScatterElements: likeData,
+  Scatter: likeData,
+  Trilu: likeData,
+  GatherElements: gatherElements,
+  QuantizeLinear: quantize,
+  DequantizeLinear: dequantize,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: depthToSpace,
+  TopK: topK,
 };
