@@ -1,0 +1,185 @@
+// Backward rules of the layout and pooling operators: Concat/Split, reshapes, Transpose, MaxPool,
+// AveragePool, global pools and ReduceMean.
+import { attrInt, attrInts, attrString } from '../graph/attributes.js';
+import type { BackwardContext, BackwardRule } from './backward-context.js';
+import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unsupported } from './backward-context.js';
+
+const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
+const axisOf = (ctx: BackwardContext, fallback: number, rank: number): number => {
+  const a = attrInt(ctx.node, 'axis', fallback);
+  return a < 0 ? a + rank : a;
+};
+
+/** Concat: each input gets its slice of the gradient along the axis. */
+const concat: BackwardRule = (ctx) => {
+  const rank = shapeOf(ctx, ctx.node.output[0]!).length;
+  const axis = axisOf(ctx, 0, rank);
+  let offset = 0;
+  return ctx.node.input.map((name, i) => {
+    const size = axis === 0 ? -1 : staticDims(ctx, name)[axis]!;
+    if (size < 0) unsupported(ctx, `the size of input ${i} along axis ${axis} is not fixed`);
+    const start = offset;
+    offset += size;
+    if (!ctx.needs[i]) return undefined;
+    const b = ctx.b;
+    return b.op('Slice', [gY(ctx), b.ints('starts', [1], [start]), b.ints('ends', [1], [start + size]), b.ints('axes', [1], [axis])]);
+  });
+};
+
+/** Split: the gradients of the pieces concatenated (zeros for pieces that do not reach the loss). */
+const split: BackwardRule = (ctx) => {
+  const rank = shapeOf(ctx, ctx.node.input[0]!).length;
+  const axis = axisOf(ctx, 0, rank);
+  const parts = ctx.node.output.map((out, i) => ctx.gradOut[i] ?? ctx.b.op('Mul', [out, ctx.b.scalar(0)], {}, 'zeros'));
+  return [ctx.b.op('Concat', parts, { axis })];
+};
+
+/** Reshape-like ops: reshape the gradient back to the input's shape. */
+const reshapeBack: BackwardRule = (ctx) => {
+  const x = ctx.node.input[0]!;
+  return [ctx.b.op('Reshape', [gY(ctx), ctx.b.op('Shape', [x])]), ...ctx.node.input.slice(1).map(() => undefined)];
+};
+
+/** Transpose: transpose the gradient by the inverse permutation. */
+const transpose: BackwardRule = (ctx) => {
+  const rank = shapeOf(ctx, ctx.node.input[0]!).length;
+  const perm = attrInts(ctx.node, 'perm', Array.from({ length: rank }, (_, i) => rank - 1 - i));
+  const inverse = new Array<number>(rank);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return [ctx.b.op('Transpose', [gY(ctx)], { perm: inverse })];
+};
+
+interface PoolGeometry {
+  channels: number;
+  inSize: number[];
+  outSize: number[];
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  pads: { begin: number[]; end: number[] };
+}
+
+function poolGeometry(ctx: BackwardContext): PoolGeometry {
+  const xDims = staticDims(ctx, ctx.node.input[0]!);
+  if (xDims.length !== 4) unsupported(ctx, 'only 2-D pooling (NCHW) is supported');
+  const inSize = xDims.slice(2);
+  const outSize = staticDims(ctx, ctx.node.output[0]!).slice(2);
+  const kernel = attrInts(ctx.node, 'kernel_shape');
+  const strides = attrInts(ctx.node, 'strides', [1, 1]);
+  const dilations = attrInts(ctx.node, 'dilations', [1, 1]);
+  const pads = resolvePads(attrString(ctx.node, 'auto_pad', 'NOTSET'), attrInts(ctx.node, 'pads'), inSize, kernel, strides, dilations);
+  return { channels: xDims[1]!, inSize, outSize, kernel, strides, dilations, pads };
+}
+
+/** Depthwise ConvTranspose that scatters window contributions back onto the input grid. */
+function scatterWindows(ctx: BackwardContext, g: string, weight: string, geo: PoolGeometry): string {
+  const adj = adjointConvAttrs(geo.inSize, geo.outSize, geo.kernel, geo.strides, geo.dilations, geo.pads);
+  return ctx.b.op('ConvTranspose', [g, weight], {
+    kernel_shape: geo.kernel, strides: geo.strides, dilations: geo.dilations, group: geo.channels, pads: adj.pads, output_padding: adj.output_padding,
+  });
+}
+
+/**
+ * MaxPool: the gradient goes to the element each window picked. A second MaxPool returns the picked
+ * indices; comparing them with every kernel offset's position gives one mask per offset, and a
+ * depthwise ConvTranspose with one-hot kernels scatters the masked gradients back (summing where
+ * windows overlap, which plain ScatterElements before opset 16 cannot do).
+ */
+const maxPool: BackwardRule = (ctx) => {
+  const geo = poolGeometry(ctx);
+  const [H, W] = geo.inSize as [number, number];
+  const [OH, OW] = geo.outSize as [number, number];
+  const [KH, KW] = geo.kernel as [number, number];
+  const K = KH * KW;
+  const b = ctx.b;
+  const attrs: Record<string, number | number[]> = { kernel_shape: geo.kernel, strides: geo.strides, pads: [...geo.pads.begin, ...geo.pads.end] };
+  if (attrInt(ctx.node, 'ceil_mode', 0)) attrs.ceil_mode = 1;
+  if (ctx.opset >= 10 && ctx.node.attribute.some((a) => a.name === 'dilations')) attrs.dilations = geo.dilations;
+  const [, indices] = b.opMulti('MaxPool', [ctx.node.input[0]!], 2, attrs);
+  // Indices are flat over the whole N·C·H·W tensor; the position within the plane is what matters.
+  const local = b.op('Mod', [indices!, b.ints('hw', [], [H * W])]);
+  const expected: number[] = [];
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          const h = oh * geo.strides[0]! + kh * geo.dilations[0]! - geo.pads.begin[0]!;
+          const w = ow * geo.strides[1]! + kw * geo.dilations[1]! - geo.pads.begin[1]!;
+          expected.push(h >= 0 && h < H && w >= 0 && w < W ? h * W + w : -1);
+        }
+      }
+    }
+  }
+  const picked = b.op('Equal', [b.op('Reshape', [local, b.ints('shape', [5], [0, 0, 1, OH, OW])]), b.ints('expected', [K, OH, OW], expected)]);
+  const g5 = b.op('Reshape', [gY(ctx), b.ints('shape', [5], [0, 0, 1, OH, OW])]);
+  const masked = b.op('Reshape', [maskGrad(ctx, picked, g5), b.ints('shape', [4], [0, geo.channels * K, OH, OW])]);
+  const oneHot = new Float32Array(geo.channels * K * K);
+  for (let c = 0; c < geo.channels; c++) for (let k = 0; k < K; k++) oneHot[(c * K + k) * K + k] = 1;
+  const weight = b.floats('onehot', [geo.channels * K, 1, KH, KW], oneHot);
+  return [scatterWindows(ctx, masked, weight, geo)];
+};
+
+/** AveragePool: each window's gradient divided by its divisor, spread evenly over the window. */
+const averagePool: BackwardRule = (ctx) => {
+  const geo = poolGeometry(ctx);
+  const [H, W] = geo.inSize as [number, number];
+  const [OH, OW] = geo.outSize as [number, number];
+  const [KH, KW] = geo.kernel as [number, number];
+  const includePad = attrInt(ctx.node, 'count_include_pad', 0) === 1;
+  const divisor = new Float32Array(OH * OW);
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      const h0 = oh * geo.strides[0]! - geo.pads.begin[0]!;
+      const w0 = ow * geo.strides[1]! - geo.pads.begin[1]!;
+      const lo = includePad ? [-geo.pads.begin[0]!, -geo.pads.begin[1]!] : [0, 0];
+      const hi = includePad ? [H + geo.pads.end[0]!, W + geo.pads.end[1]!] : [H, W];
+      const hs = Math.min(h0 + KH, hi[0]!) - Math.max(h0, lo[0]!);
+      const ws = Math.min(w0 + KW, hi[1]!) - Math.max(w0, lo[1]!);
+      divisor[oh * OW + ow] = Math.max(1, hs * ws);
+    }
+  }
+  const g = ctx.b.op('Div', [gY(ctx), ctx.b.floats('divisor', [OH, OW], divisor)]);
+  const ones = ctx.b.floats('ones', [geo.channels, 1, KH, KW], new Float32Array(geo.channels * KH * KW).fill(1));
+  return [scatterWindows(ctx, g, ones, geo)];
+};
+
+/** GlobalAveragePool: the gradient broadcast over the plane, divided by its area. */
+const globalAveragePool: BackwardRule = (ctx) => {
+  const x = ctx.node.input[0]!;
+  const area = staticDims(ctx, x).slice(2).reduce((a, d) => a * d, 1);
+  const spread = ctx.b.op('Expand', [gY(ctx), ctx.b.op('Shape', [x])]);
+  return [ctx.b.op('Div', [spread, ctx.b.scalar(area)])];
+};
+
+/** GlobalMaxPool: the gradient goes to the positions equal to the maximum. */
+const globalMaxPool: BackwardRule = (ctx) => {
+  const x = ctx.node.input[0]!;
+  const isMax = ctx.b.op('Equal', [x, ctx.node.output[0]!]);
+  return [maskGrad(ctx, isMax, ctx.b.op('Expand', [gY(ctx), ctx.b.op('Shape', [x])]))];
+};
+
+/** ReduceMean over fixed-size axes (exporters' `x.mean([2, 3])`): broadcast back, divide by count. */
+const reduceMean: BackwardRule = (ctx) => {
+  const x = ctx.node.input[0]!;
+  const xShape = staticDims(ctx, x);
+  const rank = xShape.length;
+  let axes = attrInts(ctx.node, 'axes');
+  if (ctx.node.input[1]) unsupported(ctx, 'axes given as an input are not supported');
+  if (!axes.length) axes = Array.from({ length: rank }, (_, i) => i);
+  axes = axes.map((a) => (a < 0 ? a + rank : a));
+  if (axes.includes(0)) unsupported(ctx, 'reducing over the batch axis is not supported');
+  const count = axes.reduce((p, a) => p * xShape[a]!, 1);
+  let g = gY(ctx);
+  if (attrInt(ctx.node, 'keepdims', 1) === 0) {
+    const kept = xShape.map((d, i) => (i === 0 ? 0 : axes.includes(i) ? 1 : d));
+    g = ctx.b.op('Reshape', [g, ctx.b.ints('shape', [rank], kept)]);
+  }
+  return [ctx.b.op('Div', [ctx.b.op('Expand', [g, ctx.b.op('Shape', [x])]), ctx.b.scalar(count)])];
+};
+
+/** Rules for layout and pooling ops, merged into BACKWARD_RULES. */
+export const LAYOUT_RULES: Record<string, BackwardRule> = {
+  Concat: concat, Split: split, Flatten: reshapeBack, Reshape: reshapeBack, Squeeze: reshapeBack, Unsqueeze: reshapeBack,
+  Transpose: transpose, MaxPool: maxPool, AveragePool: averagePool, GlobalAveragePool: globalAveragePool,
+  GlobalMaxPool: globalMaxPool, ReduceMean: reduceMean,
+};

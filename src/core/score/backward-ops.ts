@@ -1,0 +1,173 @@
+// Backward rules of the linear, normalisation and elementwise operators: for each supported op, the
+// ONNX ops that compute ∂C/∂input from ∂C/∂output (vector-Jacobian products).
+import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
+import { constantTensor } from '../graph/ir.js';
+import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import type { BackwardContext, BackwardRule } from './backward-context.js';
+import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
+import { LAYOUT_RULES } from './backward-layout.js';
+
+const input = (ctx: BackwardContext, i: number): string => ctx.node.input[i]!;
+const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
+
+/** Rejects gradients into inputs the rule treats as constants (weights). */
+function onlyInputs(ctx: BackwardContext, allowed: number[]): void {
+  ctx.needs.forEach((need, i) => {
+    if (need && !allowed.includes(i)) unsupported(ctx, `input ${i} ("${input(ctx, i)}") depends on the activation, but only ${allowed.map((a) => `input ${a}`).join('/')} may (weights must be constant)`);
+  });
+}
+
+/** Conv → ConvTranspose with the same weight, strides, pads, dilations and group. */
+const conv: BackwardRule = (ctx) => {
+  onlyInputs(ctx, [0]);
+  const x = input(ctx, 0);
+  const w = input(ctx, 1);
+  const xDims = staticDims(ctx, x);
+  const spatialIn = xDims.slice(2);
+  const spatialOut = staticDims(ctx, ctx.node.output[0]!).slice(2);
+  const wShape = staticDims(ctx, w, 0);
+  const kernel = attrInts(ctx.node, 'kernel_shape', wShape.slice(2));
+  const n = spatialIn.length;
+  const strides = attrInts(ctx.node, 'strides', new Array<number>(n).fill(1));
+  const dilations = attrInts(ctx.node, 'dilations', new Array<number>(n).fill(1));
+  const pads = resolvePads(attrString(ctx.node, 'auto_pad', 'NOTSET'), attrInts(ctx.node, 'pads'), spatialIn, kernel, strides, dilations);
+  const adj = adjointConvAttrs(spatialIn, spatialOut, kernel, strides, dilations, pads);
+  return [ctx.b.op('ConvTranspose', [gY(ctx), w], {
+    kernel_shape: kernel, strides, dilations, group: attrInt(ctx.node, 'group', 1), pads: adj.pads, output_padding: adj.output_padding,
+  })];
+};
+
+/** Gemm: ∂A = α · ∂Y · op(B)ᵀ (transposed back when transA). */
+const gemm: BackwardRule = (ctx) => {
+  onlyInputs(ctx, [0]);
+  const transB = attrInt(ctx.node, 'transB', 0);
+  const g = ctx.b.op('Gemm', [gY(ctx), input(ctx, 1)], { alpha: { float: attrFloat(ctx.node, 'alpha', 1) }, transB: transB ? 0 : 1 });
+  return [attrInt(ctx.node, 'transA', 0) ? ctx.b.op('Transpose', [g], { perm: [1, 0] }) : g];
+};
+
+/** MatMul with a 2-D right operand: ∂A = ∂Y · Bᵀ; ∂B = Aᵀ · ∂Y when A is 2-D. */
+const matmul: BackwardRule = (ctx) => {
+  const [a, bIn] = [input(ctx, 0), input(ctx, 1)];
+  const out: (string | undefined)[] = [undefined, undefined];
+  if (ctx.needs[0]) {
+    if (shapeOf(ctx, bIn).length !== 2) unsupported(ctx, 'only a 2-D right operand is supported');
+    out[0] = ctx.b.op('MatMul', [gY(ctx), ctx.b.op('Transpose', [bIn], { perm: [1, 0] })]);
+  }
+  if (ctx.needs[1]) {
+    if (shapeOf(ctx, a).length !== 2 || shapeOf(ctx, bIn).length !== 2) unsupported(ctx, 'a gradient into the right operand needs both operands 2-D');
+    out[1] = ctx.b.op('MatMul', [ctx.b.op('Transpose', [a], { perm: [1, 0] }), gY(ctx)]);
+  }
+  return out;
+};
+
+/** Inference BatchNormalization: ∂X = ∂Y · γ/√(var+ε), per channel. */
+const batchNorm: BackwardRule = (ctx) => {
+  onlyInputs(ctx, [0]);
+  const scaleT = constantTensor(ctx.ir, input(ctx, 1));
+  const varT = constantTensor(ctx.ir, input(ctx, 4));
+  if (!scaleT || !varT) unsupported(ctx, 'scale and running variance must be constants (inference-mode BatchNormalization)');
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const scale = tensorToFloat32(scaleT);
+  const variance = tensorToFloat32(varT);
+  const factor = Float32Array.from(scale, (s, i) => s / Math.sqrt(variance[i]! + eps));
+  const rank = shapeOf(ctx, input(ctx, 0)).length;
+  const dims = [tensorDims(scaleT)[0] ?? factor.length, ...new Array<number>(Math.max(0, rank - 2)).fill(1)];
+  return [ctx.b.op('Mul', [gY(ctx), ctx.b.floats('bn_factor', dims, factor)])];
+};
+
+const relu: BackwardRule = (ctx) => [maskGrad(ctx, ctx.b.op('Greater', [input(ctx, 0), ctx.b.scalar(0)]), gY(ctx))];
+
+const leakyRelu: BackwardRule = (ctx) => {
+  const alpha = attrFloat(ctx.node, 'alpha', 0.01);
+  const scaled = ctx.b.op('Mul', [gY(ctx), ctx.b.scalar(alpha)]);
+  return [ctx.b.op('Where', [ctx.b.op('Greater', [input(ctx, 0), ctx.b.scalar(0)]), gY(ctx), scaled])];
+};
+
+/** Clip: gradient passes strictly inside (min, max); bounds from inputs (opset ≥ 11) or attributes. */
+const clip: BackwardRule = (ctx) => {
+  onlyInputs(ctx, [0]);
+  const x = input(ctx, 0);
+  let lo = ctx.node.input[1] || undefined;
+  let hi = ctx.node.input[2] || undefined;
+  if (ctx.opset < 11) {
+    lo = ctx.b.scalar(attrFloat(ctx.node, 'min', -3.4028234663852886e38));
+    hi = ctx.b.scalar(attrFloat(ctx.node, 'max', 3.4028234663852886e38));
+  }
+  const conds: string[] = [];
+  if (lo) conds.push(ctx.b.op('Greater', [x, lo]));
+  if (hi) conds.push(ctx.b.op('Less', [x, hi]));
+  if (!conds.length) return [gY(ctx)];
+  const cond = conds.length === 2 ? ctx.b.op('And', conds) : conds[0]!;
+  return [maskGrad(ctx, cond, gY(ctx))];
+};
+
+/** Sigmoid: ∂X = ∂Y · y(1 − y). */
+const sigmoid: BackwardRule = (ctx) => {
+  const y = ctx.node.output[0]!;
+  const oneMinus = ctx.b.op('Sub', [ctx.b.scalar(1), y]);
+  return [ctx.b.op('Mul', [gY(ctx), ctx.b.op('Mul', [y, oneMinus])])];
+};
+
+/** Tanh: ∂X = ∂Y · (1 − y²). */
+const tanh: BackwardRule = (ctx) => {
+  const y = ctx.node.output[0]!;
+  return [ctx.b.op('Mul', [gY(ctx), ctx.b.op('Sub', [ctx.b.scalar(1), ctx.b.op('Mul', [y, y])])])];
+};
+
+/** HardSigmoid y = clip(αx + β, 0, 1): slope α strictly inside. */
+const hardSigmoid: BackwardRule = (ctx) => {
+  const alpha = attrFloat(ctx.node, 'alpha', 0.2);
+  const beta = attrFloat(ctx.node, 'beta', 0.5);
+  const t = ctx.b.op('Add', [ctx.b.op('Mul', [input(ctx, 0), ctx.b.scalar(alpha)]), ctx.b.scalar(beta)]);
+  const inside = ctx.b.op('And', [ctx.b.op('Greater', [t, ctx.b.scalar(0)]), ctx.b.op('Less', [t, ctx.b.scalar(1)])]);
+  return [maskGrad(ctx, inside, ctx.b.op('Mul', [gY(ctx), ctx.b.scalar(alpha)]))];
+};
+
+/** HardSwish y = x·clip(x/6 + ½, 0, 1): 0 below −3, 1 above 3, (2x + 3)/6 between. */
+const hardSwish: BackwardRule = (ctx) => {
+  const x = input(ctx, 0);
+  const mid = ctx.b.op('Add', [ctx.b.op('Mul', [x, ctx.b.scalar(1 / 3)]), ctx.b.scalar(0.5)]);
+  const upper = ctx.b.op('Where', [ctx.b.op('Greater', [x, ctx.b.scalar(3)]), ctx.b.scalar(1), mid]);
+  const slope = ctx.b.op('Where', [ctx.b.op('Less', [x, ctx.b.scalar(-3)]), ctx.b.scalar(0), upper]);
+  return [ctx.b.op('Mul', [gY(ctx), slope])];
+};
+
+const passThrough: BackwardRule = (ctx) => [gY(ctx)];
+
+const add: BackwardRule = (ctx) => ctx.node.input.map((name, i) => (ctx.needs[i] ? unbroadcast(ctx, gY(ctx), name, ctx.node.output[0]!) : undefined));
+
+const sub: BackwardRule = (ctx) => {
+  const y = ctx.node.output[0]!;
+  return [
+    ctx.needs[0] ? unbroadcast(ctx, gY(ctx), input(ctx, 0), y) : undefined,
+    ctx.needs[1] ? ctx.b.op('Neg', [unbroadcast(ctx, gY(ctx), input(ctx, 1), y)]) : undefined,
+  ];
+};
+
+/** Mul: ∂A = ∂Y·B, ∂B = ∂Y·A (covers SiLU exported as x·sigmoid(x)). */
+const mul: BackwardRule = (ctx) => {
+  const [a, bIn] = [input(ctx, 0), input(ctx, 1)];
+  const y = ctx.node.output[0]!;
+  return [
+    ctx.needs[0] ? unbroadcast(ctx, ctx.b.op('Mul', [gY(ctx), bIn]), a, y) : undefined,
+    ctx.needs[1] ? unbroadcast(ctx, ctx.b.op('Mul', [gY(ctx), a]), bIn, y) : undefined,
+  ];
+};
+
+/** Div: ∂A = ∂Y/B, ∂B = −∂Y·y/B. */
+const div: BackwardRule = (ctx) => {
+  const [a, bIn] = [input(ctx, 0), input(ctx, 1)];
+  const y = ctx.node.output[0]!;
+  return [
+    ctx.needs[0] ? unbroadcast(ctx, ctx.b.op('Div', [gY(ctx), bIn]), a, y) : undefined,
+    ctx.needs[1] ? unbroadcast(ctx, ctx.b.op('Neg', [ctx.b.op('Div', [ctx.b.op('Mul', [gY(ctx), y]), bIn])]), bIn, y) : undefined,
+  ];
+};
+
+/** Every operator the backward graph can pass through, by op type. */
+export const BACKWARD_RULES: Record<string, BackwardRule> = {
+  Conv: conv, Gemm: gemm, MatMul: matmul, BatchNormalization: batchNorm,
+  Relu: relu, LeakyRelu: leakyRelu, Clip: clip, Sigmoid: sigmoid, Tanh: tanh, HardSigmoid: hardSigmoid, HardSwish: hardSwish,
+  Identity: passThrough, Dropout: passThrough, Add: add, Sum: add, Sub: sub, Mul: mul, Div: div,
+  ...LAYOUT_RULES,
+};

@@ -1,0 +1,164 @@
+// Generates a backward graph in ONNX. onnxruntime has no training API in the browser, so to get
+// ∂C/∂activation we write the vector-Jacobian products as ordinary inference ops appended to the
+// forward graph, and one run of the generated model returns activations and their gradients.
+//
+// Loss: C = Σ over images (and pixels, for dense outputs) of cross-entropy(target, softmax(logits)),
+// where `target` is fed as an extra input of the logits' shape: one-hot labels when labels exist, or
+// the unpruned model's probabilities (then C is the KL divergence to them, up to a constant).
+// The loss is a sum, not a mean, so each image's gradient does not depend on the batch size.
+// ∂C/∂logits = softmax(logits) − target.
+import type { ModelProto, NodeProto } from '../onnx/proto.js';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
+import { attrInt } from '../graph/attributes.js';
+import { buildGraph, defaultOpset } from '../graph/ir.js';
+import { inferShapes } from '../graph/shapes.js';
+import type { BackwardContext } from './backward-context.js';
+import { BackwardUnsupportedError } from './backward-context.js';
+import { BACKWARD_RULES } from './backward-ops.js';
+import { GraphBuilder, makeNode, makeValueInfo } from './graph-builder.js';
+
+export { BackwardUnsupportedError };
+
+export interface BackwardOptions {
+  /** Tensors whose values and gradients the generated model returns. */
+  activations: string[];
+  /** Graph outputs whose loss is differentiated (default: every graph output). Their losses are summed. */
+  lossOutputs?: string[];
+}
+
+export interface BackwardModel {
+  model: ModelProto;
+  /** Activation → output name of ∂C/∂activation (the activation itself is output under its own name). */
+  gradientOf: Map<string, string>;
+  /** Loss output → name of the extra input holding its target probabilities (shape of its logits). */
+  targetOf: Map<string, string>;
+  /** Loss output → the tensor treated as logits (the output itself, or the input of a final Softmax). */
+  logitsOf: Map<string, string>;
+}
+
+/** Suffix of the generated gradient outputs. */
+export const GRAD_SUFFIX = '__grad';
+/** Suffix of the generated target inputs. */
+export const TARGET_SUFFIX = '__target';
+
+/** The oldest opset whose ops (Where, Mod, Slice with inputs, Clip with inputs) the generated graph uses. */
+const MIN_OPSET = 11;
+
+/** Tensors reachable forwards from `starts` (including them). */
+function descendants(nodes: NodeProto[], starts: Iterable<string>): Set<string> {
+  const seen = new Set(starts);
+  for (const node of nodes) if (node.input.some((i) => i && seen.has(i))) node.output.forEach((o) => o && seen.add(o));
+  return seen;
+}
+
+/** Tensors from which `ends` can be reached (including them). */
+function ancestors(nodes: NodeProto[], ends: Iterable<string>): Set<string> {
+  const seen = new Set(ends);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i]!;
+    if (node.output.some((o) => o && seen.has(o))) node.input.forEach((n) => n && seen.add(n));
+  }
+  return seen;
+}
+
+/**
+ * Builds, from a forward model, a model that additionally outputs the requested activations and
+ * ∂C/∂activation for each (names in the result). Throws BackwardUnsupportedError naming the first
+ * operator on the path that has no backward rule. The input model is not modified.
+ */
+export function buildBackwardModel(source: ModelProto, options: BackwardOptions): BackwardModel {
+  const model = decodeModel(encodeModel(source), 'backward copy');
+  const opset = defaultOpset(model);
+  if (opset < MIN_OPSET) throw new BackwardUnsupportedError(`the model uses opset ${opset}; gradients need opset ${MIN_OPSET} or newer (re-export with a newer opset_version)`);
+  const ir = buildGraph(model);
+  const shapes = inferShapes(ir);
+  const graph = ir.graph;
+  const nodes = [...ir.nodes];
+  const b = new GraphBuilder(graph, 'bw_');
+  const lossOutputs = options.lossOutputs ?? [...ir.outputs];
+  for (const name of [...options.activations, ...lossOutputs]) {
+    if (!ir.producer.has(name) && !ir.inputs.some((i) => i.name === name)) throw new Error(`tensor "${name}" is not produced by any node of the model`);
+  }
+
+  const grads = new Map<string, string[]>();
+  const addGrad = (name: string, g: string) => grads.set(name, [...(grads.get(name) ?? []), g]);
+  const targetOf = new Map<string, string>();
+  const logitsOf = new Map<string, string>();
+  const ctxBase = { ir, shapes, opset, b };
+
+  for (const out of lossOutputs) {
+    if (!ir.outputs.has(out)) throw new Error(`"${out}" is not a graph output; lossOutputs must name outputs`);
+    const { logits, axis } = logitsFor(ir.producer.get(out), out, opset, shapes.tensors.get(out)?.shape?.length);
+    const rank = shapes.tensors.get(logits)?.shape?.length;
+    if (rank === undefined) throw new BackwardUnsupportedError(`the rank of "${logits}" is unknown; cannot build the loss head`);
+    const target = `${out}${TARGET_SUFFIX}`;
+    graph.input.push(makeValueInfo(target, shapes.tensors.get(logits)!.shape));
+    targetOf.set(out, target);
+    logitsOf.set(out, logits);
+    addGrad(logits, b.op('Sub', [softmax(b, logits, axis, rank), target], {}, 'dlogits'));
+  }
+
+  const relevant = descendants(nodes, options.activations);
+  const reachesLoss = ancestors(nodes, logitsOf.values());
+  const sumGrads = (name: string): string | undefined => {
+    const list = grads.get(name);
+    if (!list?.length) return undefined;
+    const total = list.length === 1 ? list[0]! : b.op('Sum', list, {}, 'gsum');
+    grads.set(name, [total]);
+    return total;
+  };
+
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i]!;
+    const gradOut = node.output.map((o) => (o && reachesLoss.has(o) ? sumGrads(o) : undefined));
+    if (gradOut.every((g) => g === undefined)) continue;
+    const needs = node.input.map((n) => !!n && relevant.has(n) && reachesLoss.has(n) && !ir.initializers.has(n));
+    if (!needs.some(Boolean)) continue;
+    const nodeId = ir.nodeId.get(node) ?? node.opType;
+    const rule = (node.domain === '' || node.domain === 'ai.onnx') ? BACKWARD_RULES[node.opType] : undefined;
+    if (!rule) {
+      throw new BackwardUnsupportedError(`cannot differentiate ${node.domain ? `${node.domain}.` : ''}${node.opType} node "${nodeId}": no backward rule for this operator; ` +
+        `pick activations after it or score with a gradient-free criterion (supported: ${Object.keys(BACKWARD_RULES).sort().join(', ')})`);
+    }
+    const ctx: BackwardContext = { ...ctxBase, node, nodeId, gradOut, needs };
+    rule(ctx).forEach((g, k) => g && needs[k] && addGrad(node.input[k]!, g));
+  }
+
+  const gradientOf = new Map<string, string>();
+  const outputs = new Set(graph.output.map((o) => o.name));
+  for (const act of options.activations) {
+    const total = sumGrads(act);
+    if (!total) throw new Error(`activation "${act}" does not influence the loss outputs (${lossOutputs.join(', ')}); it has no gradient`);
+    const name = `${act}${GRAD_SUFFIX}`;
+    graph.node.push(makeNode('Identity', [total], [name], `${name}_node`));
+    graph.output.push(makeValueInfo(name));
+    if (!outputs.has(act)) graph.output.push(makeValueInfo(act));
+    outputs.add(act);
+    gradientOf.set(act, name);
+  }
+  // Value info of the forward graph may be stale relative to the outputs we exposed; ORT re-infers.
+  graph.valueInfo = graph.valueInfo.filter((vi) => !outputs.has(vi.name));
+  return { model, gradientOf, targetOf, logitsOf };
+}
+
+/** The logits behind an output and the class axis: a final Softmax/LogSoftmax is looked through. */
+function logitsFor(producer: NodeProto | undefined, out: string, opset: number, rank: number | undefined): { logits: string; axis: number } {
+  if (producer && (producer.opType === 'Softmax' || producer.opType === 'LogSoftmax')) {
+    const r = rank ?? 2;
+    let axis = attrInt(producer, 'axis', opset >= 13 ? -1 : 1);
+    if (axis < 0) axis += r;
+    if (opset < 13 && axis !== r - 1) throw new BackwardUnsupportedError(`${producer.opType} "${producer.name}" before opset 13 flattens from axis ${axis}; only a softmax over the last axis is supported`);
+    return { logits: producer.input[0]!, axis };
+  }
+  return { logits: out, axis: 1 };
+}
+
+/** Softmax over `axis` that means the same in every opset: moved to the last axis when needed. */
+function softmax(b: GraphBuilder, x: string, axis: number, rank: number): string {
+  if (axis === rank - 1) return b.op('Softmax', [x], { axis });
+  const perm = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis).concat([axis]);
+  const inverse = new Array<number>(rank);
+  perm.forEach((p, i) => (inverse[p] = i));
+  const moved = b.op('Softmax', [b.op('Transpose', [x], { perm })], { axis: rank - 1 });
+  return b.op('Transpose', [moved], { perm: inverse });
+}
