@@ -1,0 +1,94 @@
+// Node side of image input: decode PNG/JPEG with pure-JS decoders (pngjs, jpeg-js; no native deps)
+// and list a dataset folder, labelling images by their class sub-folder.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import type { PixelImage } from '../core/images/preprocess.js';
+import { labelForFolder, parseLabels } from '../core/images/dataset.js';
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+const LABEL_FILES = ['labels.txt', 'labels'];
+
+/** Decodes PNG or JPEG bytes (sniffed from the content) into RGBA pixels; `source` names the file in errors. */
+export function decodeImage(bytes: Uint8Array, source: string): PixelImage {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    if (buffer[0] === 0x89 && buffer[1] === 0x50) {
+      const png = PNG.sync.read(buffer);
+      return { width: png.width, height: png.height, channels: 4, data: png.data };
+    }
+    if (buffer[0] === 0xff && buffer[1] === 0xd8) {
+      const img = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      return { width: img.width, height: img.height, channels: 4, data: img.data };
+    }
+  } catch (err) {
+    throw new Error(`${source}: cannot decode image (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  throw new Error(`${source}: not a PNG or JPEG file; convert it to one of those`);
+}
+
+/** Reads and decodes an image file. */
+export function readImageFile(path: string): PixelImage {
+  return decodeImage(readFileSync(path), path);
+}
+
+/** One image of a dataset folder. */
+export interface ImageEntry {
+  path: string;
+  /** Output index of its class, when its folder names one. */
+  label?: number;
+  /** The class folder it came from, if any. */
+  folder?: string;
+}
+
+export interface ImageFolder {
+  entries: ImageEntry[];
+  /** Class names from a labels file (line i = output i), when one was found. */
+  labelNames?: string[];
+  labelFile?: string;
+  /** Sub-folders whose name is neither a number nor in the labels file: their images are unlabelled. */
+  unknownFolders: string[];
+}
+
+const isImage = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+/**
+ * Lists the images of `dir`: files directly in it (unlabelled) and in its sub-folders (labelled by
+ * folder: a number is the output index, a name is looked up in labels.txt / labels in `dir` or its
+ * parent). Classes are interleaved (one of each in turn) so that `limit` keeps a balanced subset.
+ */
+export function listImageFolder(dir: string, limit?: number): ImageFolder {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a folder of images (PNG/JPEG files or class sub-folders)`);
+  const labelFile = [dir, dirname(dir)].flatMap((d) => LABEL_FILES.map((f) => join(d, f))).find((p) => existsSync(p) && statSync(p).isFile());
+  const labelNames = labelFile ? parseLabels(readFileSync(labelFile, 'utf8')) : undefined;
+  const groups: ImageEntry[][] = [];
+  const unknownFolders: string[] = [];
+  const names = readdirSync(dir).sort(byName);
+  groups.push(names.filter((n) => isImage(n) && statSync(join(dir, n)).isFile()).map((n) => ({ path: join(dir, n) })));
+  for (const folder of names) {
+    const sub = join(dir, folder);
+    if (folder.startsWith('.') || !statSync(sub).isDirectory()) continue;
+    const label = labelForFolder(folder, labelNames);
+    if (label === undefined) unknownFolders.push(folder);
+    const files = readdirSync(sub).filter(isImage).sort(byName);
+    groups.push(files.map((f) => ({ path: join(sub, f), folder, ...(label !== undefined ? { label } : {}) })));
+  }
+  const entries: ImageEntry[] = [];
+  for (let i = 0, more = true; more; i++) {
+    more = false;
+    for (const g of groups) {
+      if (i < g.length) {
+        entries.push(g[i]!);
+        more = true;
+      }
+    }
+  }
+  if (!entries.length) throw new Error(`${dir}: no PNG or JPEG images in it or its sub-folders`);
+  return {
+    entries: limit !== undefined ? entries.slice(0, limit) : entries,
+    ...(labelNames ? { labelNames, labelFile: labelFile! } : {}),
+    unknownFolders,
+  };
+}
