@@ -1,15 +1,35 @@
-import { test, expect } from '@playwright/test';
-import path from 'node:path';
+import { expect, test } from './helpers/test';
+import { StudioPage } from './pages/studio-page';
 
-test('opens an ONNX fixture and shows its summary', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'Prune Studio' })).toBeVisible();
-  await page.getByLabel('Open ONNX model').setInputFiles(path.resolve('tools/fixtures/models/tiny-conv.onnx'));
+test('opens an ONNX fixture and shows its summary', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page, testInfo);
+  await studio.goto();
+  await studio.openFiles('tools/fixtures/models/tiny-conv.onnx');
+  await expect(studio.modelName).toHaveText('tiny-conv.onnx');
+  await page.getByRole('tab', { name: 'Model' }).click();
   await expect(page.getByTestId('node-count')).toHaveText('1');
+  await studio.screenshot('tiny-conv-summary');
 });
 
-test('a non-ONNX file shows an actionable error', async ({ page }) => {
-  await page.goto('/');
-  await page.getByLabel('Open ONNX model').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"modelTopology":{}}') });
-  await expect(page.getByRole('alert')).toContainText('notes.json');
+test('a non-ONNX file shows an actionable error dialog and the previous model stays', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page, testInfo);
+  await studio.goto();
+  await studio.openFiles('e2e/fixtures/small-cnn.onnx');
+  await studio.expectGraph();
+
+  await studio.dropFile('notes.json', Buffer.from('{"modelTopology":{}}'), 'application/json');
+  await expect(studio.errorDialog).toBeVisible();
+  await expect(studio.errorDialog).toContainText('notes.json');
+  await expect(studio.errorDialog).toContainText('What to do');
+  await studio.screenshot('error-dialog');
+
+  await studio.errorDialog.getByRole('button', { name: 'OK' }).click();
+  await expect(studio.errorDialog).toBeHidden();
+  await expect(studio.modelName).toHaveText('small-cnn.onnx');
+  await studio.expectGraph();
+  await studio.screenshot('after-error-still-usable');
+
+  // Still usable: another model opens normally.
+  await studio.openFiles('tools/fixtures/models/tiny-conv.onnx');
+  await expect(studio.modelName).toHaveText('tiny-conv.onnx');
 });

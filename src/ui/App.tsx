@@ -1,62 +1,97 @@
-import { useState } from 'react';
-import { decodeModel } from '../core/onnx/codec';
-import { OnnxFormatError } from '../core/onnx/errors';
+// The studio shell: header, graph area, side panel, status bar, and the global behaviours
+// (drop anywhere, shortcuts, theme, layout in a worker, plan persistence, demo on first start).
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { fetchDemoIndex, type DemoModel } from './actions/demo-index';
+import { openDemo, openFiles } from './actions/open-model';
+import { GraphView } from './graph/GraphView';
+import { SearchBox } from './graph/SearchBox';
+import { useDropFiles } from './hooks/use-drop-files';
+import { useLayoutSync } from './hooks/use-layout-sync';
+import { useShortcuts, type ShortcutMap } from './hooks/use-shortcuts';
+import { storedTheme, useTheme } from './hooks/use-theme';
+import { DropOverlay } from './shell/DropOverlay';
+import { EmptyState } from './shell/EmptyState';
+import { ErrorDialog } from './shell/ErrorDialog';
+import { Header } from './shell/Header';
+import { ProgressBar } from './shell/ProgressBar';
+import { SidePanel } from './shell/SidePanel';
+import { StatusBar } from './shell/StatusBar';
+import { persistPlans } from './store/plan-storage';
+import { useStudio } from './store/store';
 
-interface Summary {
-  fileName: string;
-  producer: string;
-  irVersion: number;
-  opsets: string;
-  nodes: number;
-  inputs: string[];
-  outputs: string[];
+const NEXT_THEME = { system: 'dark', dark: 'light', light: 'system' } as const;
+
+/** Loads the demo list once; opens the first demo on first start when nothing else is loading. */
+function useDemos(autoOpen: boolean): { demos: DemoModel[]; checked: boolean } {
+  const [state, setState] = useState<{ demos: DemoModel[]; checked: boolean }>({ demos: [], checked: false });
+  useEffect(() => {
+    let live = true;
+    void fetchDemoIndex().then((demos) => {
+      if (!live) return;
+      setState({ demos, checked: true });
+      const s = useStudio.getState();
+      if (autoOpen && demos[0] && !s.summary && !s.loading) void openDemo(demos[0]);
+    });
+    return () => {
+      live = false;
+    };
+  }, [autoOpen]);
+  return state;
 }
 
-async function summarise(file: File): Promise<Summary> {
-  const model = decodeModel(new Uint8Array(await file.arrayBuffer()), file.name);
-  const graph = model.graph!;
-  return {
-    fileName: file.name,
-    producer: `${model.producerName} ${model.producerVersion}`.trim(),
-    irVersion: Number(model.irVersion),
-    opsets: model.opsetImport.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', '),
-    nodes: graph.node.length,
-    inputs: graph.input.map((i) => i.name),
-    outputs: graph.output.map((o) => o.name),
-  };
-}
+/** `?demo=0` turns off opening the demo on start (tests and links to a specific file). */
+const autoOpenDemo = new URLSearchParams(window.location.search).get('demo') !== '0';
 
-/** App shell: opens an .onnx file and shows its summary. */
 export function App() {
-  const [summary, setSummary] = useState<Summary>();
-  const [error, setError] = useState<string>();
-  const open = async (file: File | undefined) => {
-    if (!file) return;
-    setError(undefined);
-    try {
-      setSummary(await summarise(file));
-    } catch (err) {
-      setError(err instanceof OnnxFormatError ? err.message : String(err));
-    }
-  };
+  const summary = useStudio((s) => s.summary);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const searchInput = useRef<HTMLInputElement>(null);
+  const { demos, checked } = useDemos(autoOpenDemo);
+
+  useTheme();
+  useLayoutSync();
+  useEffect(() => {
+    useStudio.getState().setTheme(storedTheme());
+    return persistPlans(useStudio, window.localStorage);
+  }, []);
+
+  const onDrop = useCallback((files: File[]) => void openFiles(files), []);
+  const dragging = useDropFiles(onDrop);
+  const openFile = useCallback(() => fileInput.current?.click(), []);
+  const openFirstDemo = demos[0] ? () => void openDemo(demos[0]!) : undefined;
+
+  const shortcuts = useMemo<ShortcutMap>(() => {
+    const s = () => useStudio.getState();
+    return {
+      f: () => s().requestFit(),
+      '/': () => searchInput.current?.focus(),
+      c: () => s().setCompact(s().compact === 'on' ? 'off' : 'on'),
+      t: () => s().setTheme(NEXT_THEME[s().theme]),
+      o: openFile,
+      Escape: () => s().select(undefined),
+    };
+  }, [openFile]);
+  useShortcuts(shortcuts);
+
   return (
-    <main>
-      <h1>Prune Studio</h1>
-      <label>
-        Open an ONNX model <input type="file" accept=".onnx" aria-label="Open ONNX model" onChange={(e) => void open(e.target.files?.[0])} />
-      </label>
-      {error && <p role="alert">{error}</p>}
-      {summary && (
-        <dl data-testid="model-summary">
-          <dt>File</dt><dd>{summary.fileName}</dd>
-          <dt>Producer</dt><dd>{summary.producer}</dd>
-          <dt>IR version</dt><dd>{summary.irVersion}</dd>
-          <dt>Opsets</dt><dd>{summary.opsets}</dd>
-          <dt>Nodes</dt><dd data-testid="node-count">{summary.nodes}</dd>
-          <dt>Inputs</dt><dd>{summary.inputs.join(', ')}</dd>
-          <dt>Outputs</dt><dd>{summary.outputs.join(', ')}</dd>
-        </dl>
-      )}
-    </main>
+    <div className="app">
+      <Header fileInputRef={fileInput} onOpenDemo={openFirstDemo} />
+      <ProgressBar />
+      <div className="workspace">
+        <main className="graph-area" aria-label="Graph">
+          <div className="graph-toolbar">
+            <SearchBox inputRef={searchInput} />
+            <button type="button" onClick={() => useStudio.getState().requestFit()} disabled={!summary} title="Fit the graph (f)">
+              Fit
+            </button>
+          </div>
+          {summary ? <GraphView /> : <EmptyState onOpenFile={openFile} onOpenDemo={openFirstDemo} demoChecked={checked} />}
+        </main>
+        <SidePanel />
+      </div>
+      <StatusBar />
+      <ErrorDialog />
+      <DropOverlay visible={dragging} />
+    </div>
   );
 }

@@ -4,7 +4,9 @@
 // The groups and their scores (from the studio worker) live here too: the panels need them together.
 import type { StateCreator } from 'zustand';
 import type { GlobalMode, GroupSummary } from '../../workers/protocol';
+import { createAnalysisSlice, type AnalysisSlice } from './analysis-slice';
 import type { StudioState } from './types';
+import { createValidationSlice, type ValidationSlice } from './validation-slice';
 
 export type Ratios = Record<string, number>;
 
@@ -15,7 +17,7 @@ export const HISTORY_LIMIT = 200;
 /** Slider moves on the same group closer together than this are one undo step. */
 export const COALESCE_MS = 800;
 
-export interface PlanSlice {
+export interface PlanCoreSlice {
   /** Group id → fraction of channels to remove (0..1). */
   ratios: Ratios;
   /** Groups the global control must not change. */
@@ -65,7 +67,7 @@ export function sameRatios(a: Ratios, b: Ratios): boolean {
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (set) => ({
+const createPlanCore: StateCreator<StudioState, [], [], PlanCoreSlice> = (set) => ({
   ratios: {},
   locked: {},
   roundTo: 1,
@@ -123,4 +125,16 @@ export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (se
         ...(first ? { centerRequest: { id: first, nonce: (s.centerRequest?.nonce ?? 0) + 1 } } : {}),
       };
     }),
+});
+
+/**
+ * The plan with the analysis and validation slices: registered in store.ts as one slice, so the
+ * pruning panels add state without touching the shell's store setup.
+ */
+export type PlanSlice = PlanCoreSlice & AnalysisSlice & ValidationSlice;
+
+export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (...args) => ({
+  ...createPlanCore(...args),
+  ...createAnalysisSlice(...args),
+  ...createValidationSlice(...args),
 });

@@ -1,0 +1,100 @@
+// Opening models: files from the picker or a drop, or a bundled demo. One load at a time: a new
+// open cancels the one in flight. Failures go to the error dialog; the previous model stays.
+import { isAborted, StudioError } from '../../workers/client/studio-error';
+import type { ExternalDataFile, Progress, StudioErrorData } from '../../workers/protocol';
+import type { ModelCard } from '../store/model-slice';
+import { useStudio } from '../store/store';
+import { studioClient } from '../services/clients';
+import { fetchBytes } from './fetch-bytes';
+import { fetchCard, fetchDemoIndex, type DemoModel } from './demo-index';
+
+let inFlight: AbortController | undefined;
+
+function toErrorData(err: unknown): StudioErrorData {
+  if (err instanceof StudioError) return { code: err.code, message: err.message, hint: err.hint };
+  return {
+    code: 'internal',
+    message: err instanceof Error ? err.message : String(err),
+    hint: 'Try again; if it keeps failing, reload the page.',
+  };
+}
+
+interface LoadSource {
+  getFiles(signal: AbortSignal): Promise<{ bytes: ArrayBuffer; externalData?: ExternalDataFile[] }>;
+  card?(): Promise<ModelCard | undefined>;
+  /** Share of the progress bar already used by fetching (the worker's progress fills the rest). */
+  fetchShare?: number;
+}
+
+async function load(fileName: string, source: LoadSource): Promise<void> {
+  inFlight?.abort();
+  const controller = new AbortController();
+  inFlight = controller;
+  const store = useStudio.getState();
+  store.loadStarted(fileName);
+  try {
+    const files = await source.getFiles(controller.signal);
+    const share = source.fetchShare ?? 0;
+    const onProgress = (p: Progress): void => {
+      if (inFlight === controller) useStudio.getState().loadProgress({ ...p, fraction: share + (1 - share) * p.fraction });
+    };
+    const summary = await studioClient().loadModel({ fileName, ...files }, { signal: controller.signal, onProgress });
+    const modelCard = source.card ? await source.card() : undefined;
+    if (inFlight === controller) useStudio.getState().loadSucceeded(summary, modelCard);
+  } catch (err) {
+    if (inFlight !== controller) return; // superseded by a newer open
+    useStudio.getState().loadFailed(isAborted(err) || controller.signal.aborted ? undefined : toErrorData(err));
+  } finally {
+    if (inFlight === controller) inFlight = undefined;
+  }
+}
+
+/** Cancels the load in flight, if any. */
+export function cancelLoad(): void {
+  inFlight?.abort();
+}
+
+/**
+ * Opens dropped or picked files: the .onnx one is the model, the others are offered as its
+ * external data. With no .onnx among them the first file is tried, so the user gets told what it is.
+ */
+export function openFiles(files: readonly File[]): Promise<void> {
+  if (files.length === 0) return Promise.resolve();
+  const model = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0]!;
+  const side = files.filter((f) => f !== model);
+  return load(model.name, {
+    getFiles: async () => ({
+      bytes: await model.arrayBuffer(),
+      externalData: await Promise.all(side.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() }))),
+    }),
+  });
+}
+
+/** Opens a bundled demo model with its card. */
+export function openDemo(demo: DemoModel): Promise<void> {
+  const fileName = demo.modelUrl.split('/').pop() ?? demo.name;
+  const share = 0.5;
+  const onFraction = (f: number): void =>
+    useStudio.getState().loadProgress({ stage: 'download', fraction: f * share, message: `Downloading ${fileName}` });
+  return load(fileName, {
+    getFiles: async (signal) => {
+      try {
+        return { bytes: await fetchBytes(demo.modelUrl, onFraction, signal) };
+      } catch (err) {
+        if (signal.aborted) throw err;
+        throw new StudioError('internal', `Could not download the demo model ${fileName} (${(err as Error).message}).`,
+          'The demo files may be missing from this build (public/models). Open your own .onnx file instead.');
+      }
+    },
+    card: () => fetchCard(demo.cardUrl),
+    fetchShare: share,
+  });
+}
+
+/** Opens the first bundled demo; returns false when there is none (the empty state stays). */
+export async function openFirstDemo(): Promise<boolean> {
+  const demos = await fetchDemoIndex();
+  if (demos.length === 0) return false;
+  await openDemo(demos[0]!);
+  return true;
+}

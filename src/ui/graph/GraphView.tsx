@@ -1,0 +1,91 @@
+// The model graph: laid out in the layout worker, drawn as SVG, panned and zoomed with d3-zoom.
+import { useEffect, useMemo, useRef } from 'react';
+import { useElementSize } from '../hooks/use-element-size';
+import { useStudio } from '../store/store';
+import { EdgesLayer } from './EdgesLayer';
+import { Legend } from './Legend';
+import { Minimap } from './Minimap';
+import { NodesLayer } from './NodesLayer';
+import { searchNodes } from './search';
+import { useZoom } from './use-zoom';
+import { centerTransform, fitTransform, initialTransform, LABEL_MIN_SCALE } from './zoom-math';
+
+const select = (id: string): void => useStudio.getState().select(id);
+
+/** Graph canvas with minimap and legend; reacts to fit / centre requests from the store. */
+export function GraphView() {
+  const layout = useStudio((s) => s.layout);
+  const summary = useStudio((s) => s.summary);
+  const selectedId = useStudio((s) => s.selectedId);
+  const query = useStudio((s) => s.searchQuery);
+  const fitRequest = useStudio((s) => s.fitRequest);
+  const centerRequest = useStudio((s) => s.centerRequest);
+  const containerRef = useRef<HTMLDivElement>(null);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const view = useElementSize(containerRef);
+  const { transform, applyTransform } = useZoom(svgRef);
+
+  const hasSize = view.width > 0 && view.height > 0;
+  useEffect(() => {
+    if (layout && hasSize) applyTransform(initialTransform(layout, view), false);
+    // A new layout (or the first measurement) resets the view; resizes alone do not.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [layout, hasSize]);
+
+  useEffect(() => {
+    if (layout && hasSize && fitRequest > 0) applyTransform(fitTransform(layout, view));
+    // Only on explicit requests.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [fitRequest]);
+
+  useEffect(() => {
+    if (!layout || !centerRequest) return;
+    const boxId = layout.displayOf[centerRequest.id] ?? centerRequest.id;
+    const box = layout.nodes.find((n) => n.id === boxId);
+    if (box) applyTransform(centerTransform(box.x, box.y, Math.max(transform.k, 0.9), view));
+    // The request is the trigger; transform and view are read at that moment.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [centerRequest, layout]);
+
+  const selectedBox = selectedId && layout ? (layout.displayOf[selectedId] ?? selectedId) : undefined;
+  const matches = useMemo(() => {
+    if (!summary || !layout || !query.trim()) return new Set<string>();
+    return new Set(searchNodes(summary, query, 500).map((h) => layout.displayOf[h.id] ?? h.id));
+  }, [summary, layout, query]);
+  const showLabels = transform.k >= LABEL_MIN_SCALE;
+
+  const layers = useMemo(
+    () =>
+      layout && (
+        <>
+          <EdgesLayer edges={layout.edges} highlightId={selectedBox} />
+          <NodesLayer nodes={layout.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} onSelect={select} />
+        </>
+      ),
+    [layout, showLabels, selectedBox, matches],
+  );
+
+  return (
+    <div className="graph-view" ref={containerRef}>
+      <svg ref={svgRef} className="graph-svg" data-testid="graph" aria-label="Model graph">
+        <defs>
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <path d="M0,0 L10,5 L0,10 z" className="arrow-head" />
+          </marker>
+        </defs>
+        <g transform={transform.toString()}>{layers}</g>
+      </svg>
+      {layout && (
+        <>
+          <Minimap
+            layout={layout}
+            transform={transform}
+            view={view}
+            onNavigate={(x, y) => applyTransform(centerTransform(x, y, transform.k, view), false)}
+          />
+          <Legend nodes={layout.nodes} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+// Heatmaps tab: the selected group's per-channel importance (with the cut at its ratio), the
+// criterion switcher with a one-line explanation, and the overview of every prunable group.
+import { useEffect, useMemo } from 'react';
+import { ChannelHeatmap } from '../charts/heatmap';
+import { prunedMask } from '../charts/heatmap-math';
+import { OverviewHeatmap, type OverviewRow } from '../charts/overview-heatmap';
+import { useStudio } from '../store/store';
+import type { GroupSummary, PlanCost } from '../../workers/protocol';
+import { startPruningSync } from './sync';
+import './panels.css';
+
+/** The selected group (picked in a panel, or the one holding the node selected in the graph; see sync.ts). */
+export function useSelectedGroup(): GroupSummary | undefined {
+  const groups = useStudio((s) => s.groups);
+  const selectedGroupId = useStudio((s) => s.selectedGroupId);
+  return useMemo(() => groups?.find((g) => g.id === selectedGroupId), [groups, selectedGroupId]);
+}
+
+/** Pruned mask of a group: the worker's kept list when it matches this plan, else the lowest scores. */
+export function prunedFor(group: GroupSummary, scores: ArrayLike<number>, ratio: number, roundTo: number, cost?: PlanCost): boolean[] {
+  const keep = cost?.keep[group.id];
+  if (keep && keep.length === group.channels - prunedMask(scores, ratio, roundTo).filter(Boolean).length) {
+    const mask = new Array<boolean>(group.channels).fill(true);
+    for (const k of keep) mask[k] = false;
+    return mask;
+  }
+  return prunedMask(scores, ratio, roundTo);
+}
+
+function CriterionSwitcher() {
+  const criteria = useStudio((s) => s.criteria);
+  const criterion = useStudio((s) => s.criterion);
+  const scoring = useStudio((s) => s.scoring);
+  const info = criteria.find((c) => c.id === criterion);
+  return (
+    <div>
+      <div className="row">
+        <label>
+          Criterion{' '}
+          <select aria-label="Importance criterion" value={criterion} onChange={(e) => useStudio.getState().setCriterion(e.target.value)}>
+            {criteria.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+          </select>
+        </label>
+        <OrderToggle />
+      </div>
+      {info && <p className="hint" data-testid="criterion-description">{info.description}{info.needsImages ? ' (runs the model on the calibration images)' : ''}</p>}
+      {scoring && (
+        <div className="progress" role="status">
+          <progress max={1} value={scoring.fraction} aria-label="Scoring progress" />
+          <span>{scoring.message}</span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function OrderToggle() {
+  const order = useStudio((s) => s.heatmapOrder);
+  return (
+    <label>
+      Order{' '}
+      <select aria-label="Channel order" value={order} onChange={(e) => useStudio.getState().setHeatmapOrder(e.target.value as 'index' | 'sorted')}>
+        <option value="sorted">by importance</option>
+        <option value="index">by channel index</option>
+      </select>
+    </label>
+  );
+}
+
+/** The Heatmaps tab. */
+export function HeatmapPanel() {
+  useEffect(startPruningSync, []);
+  const groups = useStudio((s) => s.groups);
+  const groupsError = useStudio((s) => s.groupsError);
+  const scores = useStudio((s) => s.scores);
+  const scoreError = useStudio((s) => s.scoreError);
+  const ratios = useStudio((s) => s.ratios);
+  const roundTo = useStudio((s) => s.roundTo);
+  const cost = useStudio((s) => s.cost);
+  const order = useStudio((s) => s.heatmapOrder);
+  const criteria = useStudio((s) => s.criteria);
+  const group = useSelectedGroup();
+
+  const rows = useMemo<OverviewRow[]>(() => {
+    if (!groups || !scores) return [];
+    return groups.flatMap((g) => {
+      const values = scores.scores[g.id];
+      if (!g.prunable || !values) return [];
+      return [{ id: g.id, label: g.label, values, pruned: prunedFor(g, values, ratios[g.id] ?? 0, roundTo, cost) }];
+    });
+  }, [groups, scores, ratios, roundTo, cost]);
+
+  if (groupsError) return <p className="error" role="alert">{groupsError}</p>;
+  if (!groups) return <p className="hint">Analysing channel groups…</p>;
+  const values = group && scores?.scores[group.id];
+  const criterionName = criteria.find((c) => c.id === scores?.criterion)?.name ?? scores?.criterion ?? '';
+  return (
+    <section className="prune-panel" aria-label="Channel importance heatmaps">
+      <CriterionSwitcher />
+      {scoreError && <p className="error" role="alert">{scoreError}</p>}
+      <h4>{group ? `${group.label} — ${group.channels} channels, ${Math.round((ratios[group.id] ?? 0) * 100)} % pruned` : 'Select a layer'}</h4>
+      {group && !group.prunable && <p className="hint">Not prunable: {group.reason}</p>}
+      {group && values && (
+        <ChannelHeatmap values={values} pruned={prunedFor(group, values, ratios[group.id] ?? 0, roundTo, cost)} order={order}
+          label={`Channel importance of ${group.label}`} scoreName={criterionName} />
+      )}
+      {!group && <p className="hint">Click a layer in the graph, or a row below, to see its channels.</p>}
+      <h4>All prunable groups (each row normalised; hatched = pruned)</h4>
+      <OverviewHeatmap rows={rows} order={order} selectedId={group?.id} onSelect={(id) => useStudio.getState().selectGroup(id)} />
+    </section>
+  );
+}

@@ -1,0 +1,33 @@
+// Keeps the pruning panels' worker results in step with the store, whichever tab is open:
+// a new model → groups/criteria/scores; a new criterion → scores; any plan change → cost (debounced).
+import { useStudio } from '../store/store';
+import { analyseModel, scheduleCost, scoreChannels } from './actions';
+
+let started = false;
+
+/** Installs the subscriptions once per page (idempotent, so panels can call it on mount). */
+export function startPruningSync(): void {
+  if (started) return;
+  started = true;
+  if (useStudio.getState().summary) void analyseModel();
+  useStudio.subscribe((state, previous) => {
+    if (state.summary?.modelHash !== previous.summary?.modelHash) {
+      state.setScores(undefined);
+      state.setCost(undefined);
+      state.setGroups(undefined);
+      if (state.summary) void analyseModel();
+      return;
+    }
+    // Selecting a node in the graph selects the group that holds it (first prunable one).
+    if (state.selectedId !== previous.selectedId && state.selectedId && state.groups) {
+      const id = state.selectedId;
+      const holding = state.groups.filter((g) => g.members.includes(id));
+      const current = holding.find((g) => g.id === state.selectedGroupId);
+      const next = current ?? holding.find((g) => g.prunable) ?? holding[0];
+      if (next && next.id !== state.selectedGroupId) useStudio.setState({ selectedGroupId: next.id });
+    }
+    if (state.criterion !== previous.criterion && state.groups) void scoreChannels();
+    if (state.groups && (state.ratios !== previous.ratios || state.roundTo !== previous.roundTo
+      || state.criterion !== previous.criterion || state.groups !== previous.groups)) scheduleCost();
+  });
+}

@@ -1,0 +1,45 @@
+// Model slice: what is loaded (its summary, never its tensors), the load in progress, the last
+// error, and the selected node. Worker calls live in ui/actions; this slice only records results.
+import type { StateCreator } from 'zustand';
+import type { ModelSummary, Progress, StudioErrorData } from '../../workers/protocol';
+import type { StudioState } from './types';
+
+/** A model card as published next to a demo model (fields are optional: cards vary). */
+export interface ModelCard {
+  name?: string;
+  architecture?: string;
+  dataset?: string;
+  accuracy?: number | string | Record<string, number | string>;
+  classes?: string[];
+  [key: string]: unknown;
+}
+
+export interface ModelSlice {
+  summary?: ModelSummary;
+  card?: ModelCard;
+  /** The file being loaded and how far it is; undefined when idle. */
+  loading?: { fileName: string; progress: Progress };
+  /** The error to show in the dialog; the previous model stays loaded. */
+  error?: StudioErrorData;
+  /** Id of the selected node (a NodeSummary id or an `input:`/`output:` port id). */
+  selectedId?: string;
+
+  loadStarted(fileName: string): void;
+  loadProgress(progress: Progress): void;
+  loadSucceeded(summary: ModelSummary, card?: ModelCard): void;
+  /** Ends a load; `error` undefined means it was cancelled. */
+  loadFailed(error?: StudioErrorData): void;
+  showError(error: StudioErrorData): void;
+  dismissError(): void;
+  select(id: string | undefined): void;
+}
+
+export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) => ({
+  loadStarted: (fileName) => set({ loading: { fileName, progress: { stage: 'read', fraction: 0, message: `Reading ${fileName}` } } }),
+  loadProgress: (progress) => set((s) => (s.loading ? { loading: { ...s.loading, progress } } : {})),
+  loadSucceeded: (summary, card) => set({ summary, card, loading: undefined, error: undefined, selectedId: undefined }),
+  loadFailed: (error) => set({ loading: undefined, error }),
+  showError: (error) => set({ error }),
+  dismissError: () => set({ error: undefined }),
+  select: (selectedId) => set({ selectedId }),
+});

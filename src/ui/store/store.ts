@@ -1,0 +1,21 @@
+// The one studio store, built from typed slices (zustand slices pattern). It holds ids, ratios
+// and view state only: tensors stay in the studio worker.
+import { create } from 'zustand';
+import { createModelSlice } from './model-slice';
+import { createPlanSlice } from './plan-slice';
+import type { StudioState } from './types';
+import { createViewSlice } from './view-slice';
+
+/** Creates a fresh store (tests create their own; the app uses `useStudio`). */
+export function createStudioStore() {
+  return create<StudioState>()((...args) => ({
+    ...createModelSlice(...args),
+    ...createViewSlice(...args),
+    ...createPlanSlice(...args),
+  }));
+}
+
+/** The app's store hook: `useStudio((s) => s.summary)`. */
+export const useStudio = createStudioStore();
+
+export type { StudioState } from './types';

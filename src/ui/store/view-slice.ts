@@ -1,0 +1,50 @@
+// View slice: how the graph is shown. Commands such as "fit" and "centre on node" are counters the
+// graph view reacts to, so any component (search box, shortcuts, panels) can ask without a ref.
+import type { StateCreator } from 'zustand';
+import type { LayoutResult } from '../../workers/protocol';
+import type { StudioState } from './types';
+
+export type ThemePreference = 'system' | 'light' | 'dark';
+/** 'auto' folds chains only for big graphs (see COMPACT_AUTO_NODES). */
+export type CompactMode = 'auto' | 'on' | 'off';
+
+/** Above this many nodes, 'auto' compact mode folds BN/activation chains. */
+export const COMPACT_AUTO_NODES = 200;
+
+export interface ViewSlice {
+  theme: ThemePreference;
+  compact: CompactMode;
+  layout?: LayoutResult;
+  layoutPending: boolean;
+  searchQuery: string;
+  /** Increments ask the graph view to fit the whole graph. */
+  fitRequest: number;
+  /** A node to centre on; `nonce` makes repeated requests for the same node distinct. */
+  centerRequest?: { id: string; nonce: number };
+
+  setTheme(theme: ThemePreference): void;
+  setCompact(compact: CompactMode): void;
+  setLayout(layout: LayoutResult | undefined, pending: boolean): void;
+  setSearchQuery(query: string): void;
+  requestFit(): void;
+  requestCenter(id: string): void;
+}
+
+/** Whether compact mode applies to a graph of `nodeCount` nodes. */
+export function isCompact(mode: CompactMode, nodeCount: number): boolean {
+  return mode === 'on' || (mode === 'auto' && nodeCount > COMPACT_AUTO_NODES);
+}
+
+export const createViewSlice: StateCreator<StudioState, [], [], ViewSlice> = (set) => ({
+  theme: 'system',
+  compact: 'auto',
+  layoutPending: false,
+  searchQuery: '',
+  fitRequest: 0,
+  setTheme: (theme) => set({ theme }),
+  setCompact: (compact) => set({ compact }),
+  setLayout: (layout, layoutPending) => set({ layout, layoutPending }),
+  setSearchQuery: (searchQuery) => set({ searchQuery }),
+  requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
+  requestCenter: (id) => set((s) => ({ centerRequest: { id, nonce: (s.centerRequest?.nonce ?? 0) + 1 } })),
+});
