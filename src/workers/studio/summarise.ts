@@ -3,18 +3,9 @@ import { constantTensor, type GraphIR } from '../../core/graph/ir';
 import type { ShapeResult } from '../../core/graph/shapes';
 import { AttributeType, Long, type AttributeProto, type ModelProto, type TensorProto } from '../../core/onnx/proto';
 import { tensorDims, tensorSize } from '../../core/onnx/tensor';
+import { dataTypeName } from '../data-types';
 import { opFamily } from '../op-family';
 import type { AttributeSummary, EdgeSummary, GraphPort, ModelSummary, NodeSummary, TensorSummary } from '../protocol';
-
-const DATA_TYPE_NAMES: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string',
-  9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
-};
-
-/** Display name of an ONNX data type ("float32"), or "type N" when unknown. */
-export function dataTypeName(dataType: number | undefined): string {
-  return dataType === undefined ? '?' : (DATA_TYPE_NAMES[dataType] ?? `type ${dataType}`);
-}
 
 const num = (v: Long | number): number => (Long.isLong(v) ? (v as Long).toNumber() : Number(v));
 const MAX_LIST = 16;
