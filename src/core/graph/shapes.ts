@@ -46,8 +46,9 @@ const toNum = (v: Long | number | null | undefined): number => (Long.isLong(v) ?
 export function declaredInfo(vi: ValueInfoProto): TensorInfo | undefined {
   const t = vi.type?.tensorType;
   if (!t) return undefined;
+  // `value` names the member of the dim_value/dim_param oneof that the file set (0 is a real size).
   const shape = t.shape
-    ? t.shape.dim.map((d): Dim => (d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null && toNum(d.dimValue) > 0 ? toNum(d.dimValue) : UNKNOWN))
+    ? t.shape.dim.map((d): Dim => (d.value === 'dimParam' && d.dimParam ? d.dimParam : d.value === 'dimValue' ? toNum(d.dimValue) : UNKNOWN))
     : undefined;
   return { shape, dataType: t.elemType || undefined };
 }

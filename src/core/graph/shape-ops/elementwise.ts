@@ -17,8 +17,21 @@ export const sameAsInput: ShapeRule = (ctx) => {
   }));
 };
 
-/** Like sameAsInput, but known values do not survive (activations change them). */
-export const unary: ShapeRule = (ctx) => [{ shape: ctx.shape(0), dataType: ctx.dtype(0) }];
+const unaryFolds: Record<string, (x: number) => number> = {
+  Neg: (x) => -x,
+  Abs: Math.abs,
+  Floor: Math.floor,
+  Ceil: Math.ceil,
+  Relu: (x) => Math.max(x, 0),
+};
+
+/** Same shape and type as input 0; known values are folded for the few ops shape arithmetic uses. */
+export const unary: ShapeRule = (ctx) => {
+  const fold = unaryFolds[ctx.node.opType];
+  const v = ctx.values(0);
+  const values = fold && v ? v.map((d) => (isNum(d) ? fold(d) : UNKNOWN)) : undefined;
+  return [{ shape: ctx.shape(0), dataType: ctx.dtype(0), values }];
+};
 
 /** BatchNormalization in inference mode; training-mode extra outputs are per-channel vectors. */
 export const batchNorm: ShapeRule = (ctx) => {

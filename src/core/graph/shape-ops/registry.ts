@@ -76,4 +76,7 @@ export const SHAPE_RULES: Record<string, ShapeRule> = {
   DepthToSpace: depthToSpace,
   SpaceToDepth: depthToSpace,
   TopK: topK,
+  RandomUniformLike: likeData,
+  RandomNormalLike: likeData,
+  Bernoulli: likeData,
 };
