@@ -5,10 +5,25 @@ import { analyseModel, scheduleCost, scoreChannels } from './actions';
 
 let started = false;
 
+/** Ctrl+Z undoes a plan change, Ctrl+Shift+Z / Ctrl+Y redoes; text fields keep their own undo. */
+function onUndoKey(e: KeyboardEvent): void {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+  const key = e.key.toLowerCase();
+  if (key !== 'z' && key !== 'y') return;
+  const el = e.target as HTMLElement | null;
+  const typing = !!el && (el.isContentEditable || el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && (el as HTMLInputElement).type !== 'range'));
+  if (typing) return;
+  e.preventDefault();
+  const s = useStudio.getState();
+  if (key === 'y' || e.shiftKey) s.redo();
+  else s.undo();
+}
+
 /** Installs the subscriptions once per page (idempotent, so panels can call it on mount). */
 export function startPruningSync(): void {
   if (started) return;
   started = true;
+  window.addEventListener('keydown', onUndoKey);
   if (useStudio.getState().summary) void analyseModel();
   useStudio.subscribe((state, previous) => {
     if (state.summary?.modelHash !== previous.summary?.modelHash) {

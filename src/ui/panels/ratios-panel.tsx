@@ -1,0 +1,156 @@
+// Ratios tab: the global control (uniform / global ranking / sensitivity-guided to a MACs target),
+// round_to, the live params/MACs/bytes read-out, undo/redo, plan export/import, and one slider per
+// group (barriers disabled with their reason, locks kept by the global control).
+import { useEffect, useRef, useState } from 'react';
+import type { GlobalMode, GroupSummary } from '../../workers/protocol';
+import { useStudio } from '../store/store';
+import { applyGlobal, downloadBytes, errorText } from './actions';
+import { bytes, change, compact } from './panel-format';
+import { parsePlanJson } from './plan-json';
+import { startPruningSync } from './sync';
+import './panels.css';
+
+const MODE_TEXT: Record<GlobalMode, string> = {
+  uniform: 'Same ratio for every unlocked group.',
+  global: 'Ranks all channels together by normalised score and removes the lowest — layers with weak channels lose more.',
+  sensitivity: 'Uses the sensitivity curves to remove the target share of MACs where accuracy suffers least (run Sensitivity first).',
+};
+
+function GlobalControl() {
+  const mode = useStudio((s) => s.globalMode);
+  const target = useStudio((s) => s.globalTarget);
+  const roundTo = useStudio((s) => s.roundTo);
+  const hasSensitivity = useStudio((s) => !!s.sensitivityResult);
+  const [busy, setBusy] = useState(false);
+  const set = useStudio.getState().setGlobal;
+  return (
+    <fieldset className="row">
+      <legend>Global</legend>
+      <select aria-label="Global mode" value={mode} onChange={(e) => set(e.target.value as GlobalMode, target)}>
+        <option value="uniform">uniform</option>
+        <option value="global">global ranking</option>
+        <option value="sensitivity" disabled={!hasSensitivity}>sensitivity → MACs target</option>
+      </select>
+      <input type="range" min={0} max={0.95} step={0.05} value={target} aria-label="Global target"
+        onChange={(e) => set(mode, Number(e.target.value))} />
+      <output>{Math.round(target * 100)} %{mode === 'sensitivity' ? ' of MACs' : ''}</output>
+      <button type="button" disabled={busy} onClick={() => { setBusy(true); void applyGlobal().finally(() => setBusy(false)); }}>Apply</button>
+      <label>
+        round to{' '}
+        <select aria-label="Round channels to" value={roundTo} onChange={(e) => useStudio.getState().setRoundTo(Number(e.target.value))}>
+          {[1, 2, 4, 8, 16, 32].map((n) => <option key={n} value={n}>{n}</option>)}
+        </select>
+      </label>
+      <p className="hint" style={{ flexBasis: '100%' }}>{MODE_TEXT[mode]}</p>
+    </fieldset>
+  );
+}
+
+function CostTable() {
+  const cost = useStudio((s) => s.cost);
+  const costError = useStudio((s) => s.costError);
+  if (costError) return <p className="error" role="alert">{costError}</p>;
+  if (!cost) return <p className="hint">Computing params and MACs…</p>;
+  const rows: [string, number | undefined, number | undefined, (n: number | undefined) => string][] = [
+    ['Parameters', cost.before.params, cost.after.params, compact],
+    ['MACs / image', cost.before.macs, cost.after.macs, compact],
+    ['Weights', cost.before.bytes, cost.after.bytes, bytes],
+  ];
+  return (
+    <table className="cost-table" data-testid="plan-cost">
+      <thead><tr><th /><th>before</th><th>after</th><th>change</th></tr></thead>
+      <tbody>
+        {rows.map(([name, before, after, fmt]) => (
+          <tr key={name}><td>{name}</td><td>{fmt(before)}</td><td>{fmt(after)}</td><td>{change(before, after)}</td></tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function HistoryAndFiles() {
+  const canUndo = useStudio((s) => s.past.length > 0);
+  const canRedo = useStudio((s) => s.future.length > 0);
+  const planJson = useStudio((s) => s.cost?.planJson);
+  const fileName = useStudio((s) => s.summary?.fileName ?? 'model.onnx');
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [message, setMessage] = useState<string>();
+  const importFile = async (file: File | undefined): Promise<void> => {
+    if (!file) return;
+    try {
+      const { ratios, unknown, mismatched } = parsePlanJson(await file.text(), useStudio.getState().groups ?? [], file.name);
+      useStudio.getState().applyRatios(ratios);
+      const notes = [
+        unknown.length ? `${unknown.length} group(s) not in this model ignored` : '',
+        mismatched.length ? `${mismatched.length} group(s) with a different channel count ignored` : '',
+      ].filter(Boolean);
+      setMessage(`Imported ${Object.keys(ratios).length} ratios from ${file.name}${notes.length ? ` (${notes.join('; ')})` : ''}.`);
+    } catch (err) {
+      setMessage(errorText(err));
+    }
+  };
+  return (
+    <div className="row">
+      <button type="button" disabled={!canUndo} onClick={() => useStudio.getState().undo()} title="Undo (Ctrl+Z)">Undo</button>
+      <button type="button" disabled={!canRedo} onClick={() => useStudio.getState().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
+      <button type="button" onClick={() => useStudio.getState().applyRatios({})}>Reset</button>
+      <button type="button" disabled={!planJson} onClick={() => planJson && downloadBytes(planJson, fileName.replace(/\.onnx$/i, '') + '.plan.json', 'application/json')}>
+        Export plan
+      </button>
+      <button type="button" onClick={() => fileInput.current?.click()}>Import plan</button>
+      <input ref={fileInput} type="file" accept=".json,application/json" hidden aria-label="Import plan file"
+        onChange={(e) => { void importFile(e.target.files?.[0]); e.target.value = ''; }} />
+      {message && <p className="hint" role="status" style={{ flexBasis: '100%' }}>{message}</p>}
+    </div>
+  );
+}
+
+function GroupRow({ group, selected }: { group: GroupSummary; selected: boolean }) {
+  const ratio = useStudio((s) => s.ratios[group.id] ?? 0);
+  const locked = useStudio((s) => !!s.locked[group.id]);
+  const kept = useStudio((s) => s.cost?.keep[group.id]?.length);
+  const row = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (selected) row.current?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
+  const title = group.prunable ? `${group.label}: ${group.channels} channels` : `${group.label} cannot be pruned: ${group.reason ?? 'barrier'}`;
+  return (
+    <li ref={row} className={`ratio-item${group.prunable ? '' : ' barrier'}`} aria-current={selected} title={title}>
+      <button type="button" className="name" onClick={() => useStudio.getState().selectGroup(group.id)}>{group.label}</button>
+      <input type="range" min={0} max={0.95} step={0.01} value={ratio} disabled={!group.prunable}
+        aria-label={`Pruning ratio of ${group.label}`} onChange={(e) => useStudio.getState().setRatio(group.id, Number(e.target.value))} />
+      <span>{group.prunable ? `${Math.round(ratio * 100)} %` : '—'}</span>
+      {group.prunable ? (
+        <label title="Locked groups keep their ratio when the global control is applied">
+          <input type="checkbox" checked={locked} onChange={() => useStudio.getState().toggleLock(group.id)} aria-label={`Lock ${group.label}`} />
+          {kept !== undefined ? ` ${kept}/${group.channels}` : ''}
+        </label>
+      ) : (
+        <span className="hint">{group.reason}</span>
+      )}
+    </li>
+  );
+}
+
+/** The Ratios tab. */
+export function RatiosPanel() {
+  useEffect(startPruningSync, []);
+  const groups = useStudio((s) => s.groups);
+  const groupsError = useStudio((s) => s.groupsError);
+  const selectedGroupId = useStudio((s) => s.selectedGroupId);
+  if (groupsError) return <p className="error" role="alert">{groupsError}</p>;
+  if (!groups) return <p className="hint">Analysing channel groups…</p>;
+  const prunable = groups.filter((g) => g.prunable);
+  const barriers = groups.filter((g) => !g.prunable);
+  return (
+    <section className="prune-panel" aria-label="Pruning ratios">
+      <GlobalControl />
+      <CostTable />
+      <HistoryAndFiles />
+      <h4>{prunable.length} prunable groups{barriers.length ? `, ${barriers.length} barriers` : ''}</h4>
+      <ul className="ratio-list">
+        {[...prunable, ...barriers].map((g) => <GroupRow key={g.id} group={g} selected={g.id === selectedGroupId} />)}
+      </ul>
+    </section>
+  );
+}
