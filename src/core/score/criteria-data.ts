@@ -1,0 +1,185 @@
+// Data-based channel scores: activation statistics, first-order Taylor (via the generated backward
+// graph) and the oracle (exact loss change when a channel is zeroed). Each returns, per requested
+// tensor or group, one score per channel; criteria.ts aggregates and normalises them.
+import { exposeTensors } from '../graph/expose.js';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { accumulateChannelStats, createChannelStats, summarizeChannelStats, type ChannelSummary } from './activation-stats.js';
+import { buildBackwardModel } from './backward.js';
+import { makeNode, makeValueInfo } from './graph-builder.js';
+import type { GroupTensor } from './group-tensors.js';
+import { argmaxOneHot, crossEntropyPerImage, oneHot, softmaxAxis1, type ImageBatch } from './images.js';
+import type { AbortSignalLike, Feeds, Float32Tensor, ModelRunner } from './runner.js';
+import { checkAborted, withModel } from './runner.js';
+
+export interface DataScoreOptions {
+  runner: ModelRunner;
+  batches: readonly ImageBatch[];
+  signal?: AbortSignalLike;
+  /** Called after each batch (done counts batches, or channels for the oracle). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Per-channel activation summaries (mean |a|, map L2, APoZ, ...) of each tensor over the images. */
+export async function activationSummaries(model: ModelProto, tensors: readonly GroupTensor[], opts: DataScoreOptions): Promise<Map<string, ChannelSummary>> {
+  const exposed = exposeTensors(model, tensors.map((t) => t.name));
+  const stats = new Map<string, ReturnType<typeof createChannelStats>>();
+  await withModel(opts.runner, exposed, async (m) => {
+    for (const [bi, batch] of opts.batches.entries()) {
+      checkAborted(opts.signal);
+      const out = await m.run(batch.feeds, { signal: opts.signal });
+      for (const t of tensors) {
+        const v = out[t.name]!;
+        let s = stats.get(t.name);
+        if (!s) stats.set(t.name, (s = createChannelStats(v.dims[t.channelAxis]!, t.channelAxis)));
+        accumulateChannelStats(s, v.data, v.dims);
+      }
+      opts.onProgress?.(bi + 1, opts.batches.length);
+    }
+  });
+  return new Map([...stats].map(([k, s]) => [k, summarizeChannelStats(s)]));
+}
+
+/**
+ * The loss target of `output` for one batch: one-hot labels (first output, when labelled), else the
+ * reference probabilities when given, else pseudo-labels (the arg-max of the model's own output).
+ * KL to the model's own probabilities would have zero gradient at the unpruned model, hence pseudo-labels.
+ */
+export function lossTarget(outputIndex: number, batch: ImageBatch, plain: Float32Tensor, isProbs: boolean, reference?: Float32Tensor): Float32Tensor {
+  if (outputIndex === 0 && batch.labels && plain.dims.length === 2) return oneHot(batch.labels, plain.dims[1]!);
+  if (reference) return isProbs ? reference : softmaxAxis1(reference);
+  return argmaxOneHot(plain);
+}
+
+/**
+ * First-order Taylor scores (Molchanov et al. 2017, eq. 7): per image, |mean over positions of
+ * a·∂C/∂a| for each channel, averaged over the images. C is the cross-entropy of `lossOutput`.
+ */
+export async function taylorScores(model: ModelProto, tensors: readonly GroupTensor[], lossOutput: string, outputIndex: number, opts: DataScoreOptions): Promise<Map<string, Float64Array>> {
+  const bw = buildBackwardModel(model, { activations: tensors.map((t) => t.name), lossOutputs: [lossOutput] });
+  const isProbs = bw.logitsOf.get(lossOutput) !== lossOutput;
+  const sums = new Map<string, Float64Array>();
+  let images = 0;
+  // The model's own outputs give the pseudo-labels (and the class count for one-hot labels).
+  const plainOut = await forwardOutputs(model, opts);
+  await withModel(opts.runner, bw.model, async (m) => {
+    for (const [bi, batch] of opts.batches.entries()) {
+      checkAborted(opts.signal);
+      const target = lossTarget(outputIndex, batch, plainOut[bi]![lossOutput]!, isProbs);
+      const out = await m.run({ ...batch.feeds, [bw.targetOf.get(lossOutput)!]: target }, { signal: opts.signal });
+      for (const t of tensors) {
+        const a = out[t.name]!;
+        const g = out[bw.gradientOf.get(t.name)!]!;
+        const per = perImageChannelMeanProduct(a, g, t.channelAxis);
+        let acc = sums.get(t.name);
+        if (!acc) sums.set(t.name, (acc = new Float64Array(per.channels)));
+        for (let i = 0; i < per.values.length; i++) acc[i % per.channels] = acc[i % per.channels]! + Math.abs(per.values[i]!);
+      }
+      images += a0(batch);
+      opts.onProgress?.(bi + 1, opts.batches.length);
+    }
+  });
+  return new Map([...sums].map(([k, v]) => [k, v.map((x) => x / Math.max(images, 1))]));
+}
+
+const a0 = (batch: ImageBatch): number => Object.values(batch.feeds)[0]!.dims[0]!;
+
+/** Per image and channel, the mean over positions of a·g: values[n·C + c]. */
+function perImageChannelMeanProduct(a: Float32Tensor, g: Float32Tensor, axis: number): { channels: number; values: Float64Array } {
+  const dims = a.dims;
+  const n = dims[0]!;
+  const c = dims[axis]!;
+  const inner = dims.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const outer = dims.slice(1, axis).reduce((p, d) => p * d, 1);
+  const values = new Float64Array(n * c);
+  for (let i = 0; i < n; i++) for (let o = 0; o < outer; o++) for (let ch = 0; ch < c; ch++) {
+    const base = ((i * outer + o) * c + ch) * inner;
+    let s = 0;
+    for (let k = 0; k < inner; k++) s += a.data[base + k]! * g.data[base + k]!;
+    values[i * c + ch] = values[i * c + ch]! + s / (inner * outer);
+  }
+  return { channels: c, values };
+}
+
+/** The model's outputs for every batch. */
+export async function forwardOutputs(model: ModelProto, opts: DataScoreOptions): Promise<Record<string, Float32Tensor>[]> {
+  return withModel(opts.runner, model, async (m) => {
+    const outs: Record<string, Float32Tensor>[] = [];
+    for (const batch of opts.batches) {
+      checkAborted(opts.signal);
+      outs.push(await m.run(batch.feeds, { signal: opts.signal }));
+    }
+    return outs;
+  });
+}
+
+/** A copy of `model` where each tensor of each group is multiplied by that group's mask input `<group>__mask`. */
+export function maskedModel(model: ModelProto, groups: ReadonlyMap<string, readonly GroupTensor[]>, ranks: ReadonlyMap<string, number>): { model: ModelProto; maskOf: Map<string, string> } {
+  const copy = decodeModel(encodeModel(model), 'masked copy');
+  const graph = copy.graph!;
+  const maskOf = new Map<string, string>();
+  for (const [id, tensors] of groups) {
+    const mask = `${id}__mask`;
+    maskOf.set(id, mask);
+    graph.input.push(makeValueInfo(mask));
+    for (const t of tensors) {
+      const renamed = `${t.name}__masked`;
+      for (const node of graph.node) node.input = node.input.map((n) => (n === t.name ? renamed : n));
+      graph.output.forEach((o) => {
+        if (o.name === t.name) throw new Error(`"${t.name}" is a graph output; it cannot be masked`);
+      });
+      const at = graph.node.findIndex((n) => n.output.includes(t.name)) + 1;
+      graph.node.splice(at, 0, makeNode('Mul', [t.name, mask], [renamed], `${renamed}_node`));
+      if ((ranks.get(t.name) ?? 4) < 2) throw new Error(`"${t.name}" has no channel axis`);
+    }
+  }
+  return { model: copy, maskOf };
+}
+
+/** Mask feed of shape [1, C, 1, …] with ones except `zero`. */
+export function maskFeed(channels: number, rank: number, zero?: readonly number[]): Float32Tensor {
+  const data = new Float32Array(channels).fill(1);
+  for (const z of zero ?? []) data[z] = 0;
+  return { dims: [1, channels, ...new Array<number>(Math.max(0, rank - 2)).fill(1)], data };
+}
+
+/**
+ * Oracle scores (PAGCP's performance-aware criterion): for each channel of each group, the exact
+ * increase of the loss of `lossOutput` when the channel is zeroed in all of the group's tensors,
+ * averaged over images; CE against labels when known, else KL to the unpruned model's output.
+ * Negative changes (removal helps) count as 0.
+ */
+export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string, { tensors: readonly GroupTensor[]; channels: number; rank: number }>, lossOutput: string, outputIndex: number, isProbs: boolean, opts: DataScoreOptions): Promise<Map<string, Float64Array>> {
+  const ranks = new Map([...groups.values()].flatMap((g) => g.tensors.map((t) => [t.name, g.rank] as const)));
+  const { model: masked, maskOf } = maskedModel(model, new Map([...groups].map(([id, g]) => [id, g.tensors])), ranks);
+  const reference = await forwardOutputs(model, opts);
+  const total = [...groups.values()].reduce((a, g) => a + g.channels, 0);
+  const result = new Map<string, Float64Array>();
+  let done = 0;
+  await withModel(opts.runner, masked, async (m) => {
+    const allOnes: Feeds = Object.fromEntries([...groups].map(([id, g]) => [maskOf.get(id)!, maskFeed(g.channels, g.rank)]));
+    const targets = opts.batches.map((b, bi) => {
+      const ref = reference[bi]![lossOutput]!;
+      return outputIndex === 0 && b.labels && ref.dims.length === 2 ? oneHot(b.labels, ref.dims[1]!) : isProbs ? ref : softmaxAxis1(ref);
+    });
+    const baseLoss = opts.batches.map((_, bi) => crossEntropyPerImage(reference[bi]![lossOutput]!, targets[bi]!, isProbs));
+    let images = 0;
+    for (const b of opts.batches) images += a0(b);
+    for (const [id, g] of groups) {
+      const scores = new Float64Array(g.channels);
+      for (let c = 0; c < g.channels; c++) {
+        checkAborted(opts.signal);
+        let delta = 0;
+        for (const [bi, batch] of opts.batches.entries()) {
+          const out = await m.run({ ...batch.feeds, ...allOnes, [maskOf.get(id)!]: maskFeed(g.channels, g.rank, [c]) }, { signal: opts.signal });
+          const loss = crossEntropyPerImage(out[lossOutput]!, targets[bi]!, isProbs);
+          loss.forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
+        }
+        scores[c] = Math.max(0, delta / Math.max(images, 1));
+        opts.onProgress?.(++done, total);
+      }
+      result.set(id, scores);
+    }
+  });
+  return result;
+}
