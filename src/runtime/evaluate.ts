@@ -1,0 +1,149 @@
+// Evaluates a (pruned) model on images, optionally against the original on the same images and
+// backend: accuracy, agreement, KL, cosine, pixel agreement and warm per-image latency of both.
+import { decodeModel } from '../core/onnx/codec.js';
+import { declaredInfo } from '../core/graph/shapes.js';
+import { preprocessImage, stackBatch, type PixelImage, type PreprocessSpec } from '../core/images/preprocess.js';
+import { inferPreprocess, presetPreprocess } from '../core/images/presets.js';
+import {
+  addAgreementBatch,
+  createAgreement,
+  summarizeAgreement,
+  summarizeLatency,
+  type AgreementSummary,
+  type ImageAgreement,
+  type LatencySummary,
+} from '../core/metrics/agreement.js';
+import { throwIfAborted } from './ort-wrap.js';
+import { createSession, type BackendName, type Float32Tensor, type InferenceSession } from './session.js';
+
+/** One image to evaluate on; `load` decodes it only when its batch comes up. */
+export interface EvalImage {
+  name: string;
+  label?: number;
+  load(): PixelImage | Promise<PixelImage>;
+}
+
+export interface EvaluateOptions {
+  model: Uint8Array;
+  /** The original model: enables agreement, KL, cosine, pixel agreement and speedup. */
+  reference?: Uint8Array;
+  images: readonly EvalImage[];
+  /** A spec, a preset name ("unit", "grayscale-unit", "imagenet"), or undefined for inferPreprocess(). */
+  preprocess?: PreprocessSpec | string;
+  backend?: BackendName;
+  threads?: number;
+  /** Images per run (default 1, so each timing is one image's latency). */
+  batchSize?: number;
+  /** Output to compare (default: the model's first output). */
+  outputName?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export interface PerImageResult extends ImageAgreement {
+  name: string;
+  latencyMs: number;
+  referenceLatencyMs?: number;
+}
+
+export interface EvaluationResult extends AgreementSummary {
+  backend: string;
+  fallbackReason?: string;
+  preprocess: PreprocessSpec;
+  latencyMs: LatencySummary;
+  referenceLatencyMs?: LatencySummary;
+  /** Reference median latency / model median latency (> 1: the model is faster). */
+  speedup?: number;
+  perImage: PerImageResult[];
+}
+
+/** The first real input (not an initializer) of a model: its name and declared shape. */
+export function modelInput(bytes: Uint8Array, source = 'model.onnx'): { name: string; shape: (number | string)[] } {
+  const model = decodeModel(bytes, source);
+  const graph = model.graph!;
+  const weights = new Set(graph.initializer.map((t) => t.name));
+  const input = graph.input.find((i) => !weights.has(i.name));
+  if (!input) throw new Error(`${source}: the model has no input`);
+  const shape = declaredInfo(input)?.shape;
+  if (!shape) throw new Error(`${source}: input "${input.name}" declares no shape; cannot derive image preprocessing (pass an explicit spec)`);
+  return { name: input.name, shape };
+}
+
+async function timedRun(session: InferenceSession, input: Float32Tensor, output: string, signal?: AbortSignal) {
+  const t0 = performance.now();
+  const result = await session.run({ [session.inputNames[0]!]: input }, { signal });
+  const ms = performance.now() - t0;
+  const tensor = result[output];
+  if (!tensor) throw new Error(`the model has no output "${output}" (outputs: ${session.outputNames.join(', ')})`);
+  return { tensor, ms };
+}
+
+/** Runs the evaluation; sessions are created on one backend, warmed up, and released at the end. */
+export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
+  const { images, signal } = options;
+  if (!images.length) throw new Error('no images to evaluate on');
+  const input = modelInput(options.model);
+  const spec =
+    typeof options.preprocess === 'object' ? options.preprocess : options.preprocess ? presetPreprocess(options.preprocess, input.shape) : inferPreprocess(input.shape);
+  const batchSize = Math.max(1, options.batchSize ?? 1);
+  const backend = options.backend ?? 'auto';
+  const created = await createSession(options.model, { backend, threads: options.threads });
+  const sessions: InferenceSession[] = [created.session];
+  try {
+    // Same backend for both, so the latency comparison is fair even after a WebGPU → WASM fallback.
+    const reference = options.reference ? (await createSession(options.reference, { backend: created.backend, threads: options.threads })).session : undefined;
+    if (reference) sessions.push(reference);
+    const output = options.outputName ?? created.session.outputNames[0]!;
+    const refOutput = options.outputName ?? reference?.outputNames[0];
+
+    const loadBatch = async (start: number) => {
+      const slice = images.slice(start, start + batchSize);
+      const samples = await Promise.all(slice.map(async (img) => preprocessImage(await img.load(), spec)));
+      return { slice, tensor: stackBatch(samples, spec) as Float32Tensor };
+    };
+    // Warm-up (untimed): first runs include kernel selection and memory planning.
+    const warm = await loadBatch(0);
+    await timedRun(created.session, warm.tensor, output, signal);
+    if (reference) await timedRun(reference, warm.tensor, refOutput!, signal);
+
+    const state = createAgreement();
+    const perImage: PerImageResult[] = [];
+    for (let start = 0, turn = 0; start < images.length; start += batchSize, turn++) {
+      throwIfAborted(signal);
+      const { slice, tensor } = start === 0 ? warm : await loadBatch(start);
+      // Alternate which model runs first so caches and clocks favour neither.
+      let model: Awaited<ReturnType<typeof timedRun>>;
+      let ref: Awaited<ReturnType<typeof timedRun>> | undefined;
+      if (reference && turn % 2) {
+        ref = await timedRun(reference, tensor, refOutput!, signal);
+        model = await timedRun(created.session, tensor, output, signal);
+      } else {
+        model = await timedRun(created.session, tensor, output, signal);
+        if (reference) ref = await timedRun(reference, tensor, refOutput!, signal);
+      }
+      const rows = addAgreementBatch(state, model.tensor, ref?.tensor, slice.map((img) => img.label));
+      rows.forEach((row, i) =>
+        perImage.push({
+          name: slice[i]!.name,
+          ...row,
+          latencyMs: model.ms / slice.length,
+          ...(ref ? { referenceLatencyMs: ref.ms / slice.length } : {}),
+        }),
+      );
+      options.onProgress?.({ done: Math.min(images.length, start + batchSize), total: images.length });
+    }
+    const latencyMs = summarizeLatency(perImage.map((r) => r.latencyMs));
+    const referenceLatencyMs = reference ? summarizeLatency(perImage.map((r) => r.referenceLatencyMs!)) : undefined;
+    return {
+      ...summarizeAgreement(state),
+      backend: created.backend,
+      ...(created.fallbackReason ? { fallbackReason: created.fallbackReason } : {}),
+      preprocess: spec,
+      latencyMs,
+      ...(referenceLatencyMs ? { referenceLatencyMs, speedup: referenceLatencyMs.median / latencyMs.median } : {}),
+      perImage,
+    };
+  } finally {
+    await Promise.all(sessions.map((s) => s.release()));
+  }
+}
