@@ -31,7 +31,7 @@ function perMap(maps: Float32Tensor[], f: (values: Float32Array) => number): num
   const [, c, h, w] = maps[0]!.dims as [number, number, number, number];
   const out = new Array<number>(c).fill(0);
   let count = 0;
-  for (const t of maps) for (let i = 0; i < t.dims[0]!; i++, count++) for (let ch = 0; ch < c; ch++) out[ch] += f(t.data.subarray((i * c + ch) * h * w, (i * c + ch + 1) * h * w));
+  for (const t of maps) for (let i = 0; i < t.dims[0]!; i++, count++) for (let ch = 0; ch < c; ch++) out[ch] = out[ch]! + f(t.data.subarray((i * c + ch) * h * w, (i * c + ch + 1) * h * w));
   return out.map((v) => v / count);
 }
 
