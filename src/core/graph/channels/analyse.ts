@@ -1,0 +1,121 @@
+// Channel-dependency analysis: which channels must be pruned together (groups), which constants
+// and attributes change when they are (members), and what forbids pruning (barriers).
+//
+// One forward walk in topological order assigns every channel-carrying tensor a layout (axis +
+// segments of channel spaces). Producers create spaces, element-wise ops and depthwise convs tie
+// them (union-find), Concat/Split/Slice cut and join segments. Anything not understood that
+// touches a tracked channel axis makes the spaces involved non-prunable, with a readable reason.
+import type { NodeProto } from '../../onnx/proto.js';
+import type { GraphIR } from '../ir.js';
+import { inferShapes, type ShapeResult } from '../shapes.js';
+import { ChannelContext } from './context.js';
+import { conv, convTranspose, gemm, matmul } from './rules-linear.js';
+import { concat, expand, flatten, pad, reshape, resize, slice, split, squeeze, tile, transpose, unsqueeze } from './rules-layout.js';
+import { elementwise, layerNorm, passThrough, perChannelNorm, pool, reduce, sink, softmax, type ChannelRule } from './rules-pointwise.js';
+import type { ChannelGroup, ChannelLayout, ChannelSpace, Member, Segment } from './types.js';
+
+const UNARY = [
+  'Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Tanh', 'Erf', 'Gelu', 'Softplus', 'Softsign', 'Elu', 'Selu',
+  'Celu', 'Mish', 'ThresholdedRelu', 'Dropout', 'Identity', 'Cast', 'Abs', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Floor',
+  'Ceil', 'Round', 'Sign', 'Not', 'Sin', 'Cos', 'IsNaN', 'IsInf', 'Shrink',
+];
+const ELEMENTWISE = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Where', 'PRelu', 'Equal', 'Less', 'Greater', 'And', 'Or', 'Mod'];
+const POOLS = ['MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'];
+const REDUCE = ['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare', 'ReduceLogSum'];
+
+const RULES = new Map<string, ChannelRule>([
+  ...UNARY.map((op) => [op, passThrough] as const),
+  ...ELEMENTWISE.map((op) => [op, elementwise] as const),
+  ...POOLS.map((op) => [op, pool] as const),
+  ...REDUCE.map((op) => [op, reduce] as const),
+  ['Softmax', softmax], ['LogSoftmax', softmax], ['Hardmax', softmax],
+  ['Shape', sink], ['Size', sink],
+  ['Conv', conv], ['ConvTranspose', convTranspose], ['Gemm', gemm], ['MatMul', matmul],
+  ['BatchNormalization', perChannelNorm(['scale', 'bias', 'mean', 'var'])],
+  ['InstanceNormalization', perChannelNorm(['scale', 'bias'])],
+  ['LayerNormalization', layerNorm],
+  ['Transpose', transpose], ['Squeeze', squeeze], ['Unsqueeze', unsqueeze], ['Flatten', flatten], ['Reshape', reshape],
+  ['Concat', concat], ['Split', split], ['Slice', slice], ['Expand', expand], ['Tile', tile], ['Pad', pad],
+  ['Resize', resize], ['Upsample', resize],
+]);
+
+/** Result of analyseChannels. */
+export interface ChannelAnalysis {
+  ir: GraphIR;
+  shapes: ShapeResult;
+  spaces: ChannelSpace[];
+  /** Channel layout of every tensor that carries tracked channels. */
+  layouts: Map<string, ChannelLayout>;
+  members: Member[];
+  groups: ChannelGroup[];
+  /** Space index → index into `groups`. */
+  groupOfSpace: number[];
+}
+
+/** Segments a member touches. */
+export function memberSegments(m: Member): Segment[] {
+  switch (m.kind) {
+    case 'split': return m.outputs.flat();
+    case 'slice-range': return [...m.before, ...m.inside];
+    default: return m.segments;
+  }
+}
+
+/** Finds the channel groups of a graph (shapes are inferred when not given). */
+export function analyseChannels(ir: GraphIR, shapes: ShapeResult = inferShapes(ir)): ChannelAnalysis {
+  const ctx = new ChannelContext(ir, shapes);
+  for (const node of ir.nodes) visit(node, ctx);
+  for (const out of ir.outputs) {
+    const l = ctx.layouts.get(out);
+    if (l) ctx.barrier(l.segments, `model output (class channels): ${out}`);
+  }
+  return buildGroups(ctx);
+}
+
+function visit(node: NodeProto, ctx: ChannelContext): void {
+  const tracked = node.input.some((n) => n && ctx.layouts.has(n));
+  const isDefault = node.domain === '' || node.domain === 'ai.onnx';
+  const rule = isDefault ? RULES.get(node.opType) : undefined;
+  // Producers run even without tracked inputs (they create spaces); other rules only matter when channels reach them.
+  if (rule) rule(node, ctx);
+  else if (node.opType === 'GroupNormalization' && isDefault) ctx.barrierNode(node, 'group normalization (GroupNormalization) normalises channels in groups');
+  else if (tracked) ctx.barrierNode(node, `unsupported op ${node.domain ? `${node.domain}.` : ''}${node.opType} (unknown op)`);
+}
+
+function buildGroups(ctx: ChannelContext): ChannelAnalysis {
+  const groups: ChannelGroup[] = [];
+  const groupOfSpace: number[] = [];
+  const byRoot = new Map<number, ChannelGroup>();
+  for (const space of ctx.spaces) {
+    const root = ctx.find(space.index);
+    let g = byRoot.get(root);
+    if (!g) {
+      const r = ctx.spaces[root]!;
+      g = { id: r.name, channels: r.length, spaces: [], members: [], prunable: true, barriers: [], channelStatistics: false };
+      byRoot.set(root, g);
+      groups.push(g);
+    }
+    g.spaces.push(space.index);
+    for (const b of space.barriers) if (!g.barriers.includes(b)) g.barriers.push(b);
+    g.channelStatistics ||= !!space.channelStatistics;
+    groupOfSpace[space.index] = groups.indexOf(g);
+  }
+  for (const g of groups) g.prunable = g.barriers.length === 0;
+  for (const m of ctx.members) {
+    const touched = new Set(memberSegments(m).map((s) => groupOfSpace[s.space]!));
+    for (const gi of touched) groups[gi]!.members.push({ node: ctx.id(m.node), role: memberRole(m, gi, groupOfSpace) });
+  }
+  return { ir: ctx.ir, shapes: ctx.shapes, spaces: ctx.spaces, layouts: ctx.layouts, members: ctx.members, groups, groupOfSpace };
+}
+
+/** The role, with the offset of the group's channels when the member holds several groups (Concat consumers). */
+function memberRole(m: Member, gi: number, groupOfSpace: number[]): string {
+  const segs = memberSegments(m);
+  if (segs.length <= 1 || m.kind === 'split' || m.kind === 'slice-range') return m.role;
+  let offset = 0;
+  for (const s of segs) {
+    if (groupOfSpace[s.space] === gi) return `${m.role} offset ${offset}`;
+    offset += s.length;
+  }
+  return m.role;
+}

@@ -1,0 +1,173 @@
+// The state of one channel analysis while it walks the graph: spaces, union-find, layouts,
+// members. Op rules (rules-*.ts) read and extend it through this class.
+import type { NodeProto, TensorProto } from '../../onnx/proto.js';
+import type { GraphIR } from '../ir.js';
+import { constantTensor, defaultOpset } from '../ir.js';
+import type { Dim, ShapeResult } from '../shapes.js';
+import { attrInt, attrInts } from '../attributes.js';
+import { tensorToInts } from '../../onnx/tensor.js';
+import type { ChannelLayout, ChannelSpace, Member, Segment } from './types.js';
+
+/** Analysis state shared by the op rules. */
+export class ChannelContext {
+  readonly spaces: ChannelSpace[] = [];
+  readonly layouts = new Map<string, ChannelLayout>();
+  readonly members: Member[] = [];
+  readonly opset: number;
+  private readonly parent: number[] = [];
+  private readonly sharedWeights = new Map<string, { inSegs?: Segment[]; outSegs: Segment[] }>();
+
+  constructor(readonly ir: GraphIR, readonly shapes: ShapeResult) {
+    this.opset = defaultOpset(ir.model);
+  }
+
+  /** Node id for messages. */
+  id(node: NodeProto): string {
+    return this.ir.nodeId.get(node) ?? node.name;
+  }
+
+  /** Creates a space of `length` channels. */
+  newSpace(length: number, name: string, producer?: NodeProto): number {
+    const index = this.spaces.length;
+    this.spaces.push({ index, length, name, producer, barriers: [] });
+    this.parent.push(index);
+    return index;
+  }
+
+  /** Union-find root of a space. */
+  find(space: number): number {
+    let r = space;
+    while (this.parent[r] !== r) r = this.parent[r]!;
+    let s = space;
+    while (this.parent[s] !== r) {
+      const next = this.parent[s]!;
+      this.parent[s] = r;
+      s = next;
+    }
+    return r;
+  }
+
+  /** Ties two channel axes channel-for-channel; false when their segment structures cannot be tied. */
+  unite(a: readonly Segment[], b: readonly Segment[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!;
+      const y = b[i]!;
+      if (x.length !== y.length) return false;
+      if (this.find(x.space) === this.find(y.space) && x.start === y.start) continue;
+      const full = (s: Segment) => s.start === 0 && s.length === this.spaces[s.space]!.length;
+      if (!full(x) || !full(y)) return false;
+    }
+    for (let i = 0; i < a.length; i++) {
+      const ra = this.find(a[i]!.space);
+      const rb = this.find(b[i]!.space);
+      // The older space stays the root, so a group is named after its first producer.
+      if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+    }
+    return true;
+  }
+
+  /** Marks every space in the segments as not prunable. */
+  barrier(segments: readonly Segment[], reason: string): void {
+    for (const s of segments) {
+      const sp = this.spaces[s.space]!;
+      if (!sp.barriers.includes(reason)) sp.barriers.push(reason);
+    }
+  }
+
+  /** Marks every tracked input of a node as a barrier and leaves its outputs untracked. */
+  barrierNode(node: NodeProto, reason: string): void {
+    for (const name of node.input) {
+      const l = name ? this.layouts.get(name) : undefined;
+      if (l) this.barrier(l.segments, `${reason} at ${this.id(node)}`);
+    }
+  }
+
+  layout(name: string | undefined): ChannelLayout | undefined {
+    return name ? this.layouts.get(name) : undefined;
+  }
+
+  setLayout(name: string | undefined, layout: ChannelLayout): void {
+    if (name) this.layouts.set(name, layout);
+  }
+
+  shape(name: string | undefined): Dim[] | undefined {
+    return name ? this.shapes.tensors.get(name)?.shape : undefined;
+  }
+
+  /** Constant behind a name, following Identity (exporters forward shared weights through it). */
+  constant(name: string | undefined): TensorProto | undefined {
+    for (let n = name, hops = 0; n && hops < 8; hops++) {
+      const t = constantTensor(this.ir, n);
+      if (t) return t;
+      const p = this.ir.producer.get(n);
+      if (p?.opType !== 'Identity') return undefined;
+      n = p.input[0];
+    }
+    return undefined;
+  }
+
+  /** Name of the tensor behind a constant input (after Identity forwarding). */
+  constantName(name: string | undefined): string | undefined {
+    for (let n = name, hops = 0; n && hops < 8; hops++) {
+      if (constantTensor(this.ir, n)) return n;
+      const p = this.ir.producer.get(n);
+      if (p?.opType !== 'Identity') return undefined;
+      n = p.input[0];
+    }
+    return undefined;
+  }
+
+  /**
+   * A weight used by several layers (the same conv applied twice) must be sliced the same way for
+   * every use: the uses' input channels are tied together, and so are their output channels.
+   */
+  tieSharedWeight(node: NodeProto, weight: string | undefined, inSegs: Segment[] | undefined, outSegs: Segment[]): void {
+    const name = this.constantName(weight);
+    if (!name) return;
+    const first = this.sharedWeights.get(name);
+    if (!first) {
+      this.sharedWeights.set(name, { inSegs, outSegs });
+      return;
+    }
+    const reason = `shared weight (same conv used twice) "${name}" with channels that cannot be tied at ${this.id(node)}`;
+    if (!this.unite(first.outSegs, outSegs)) this.barrier([...first.outSegs, ...outSegs], reason);
+    if (first.inSegs && inSegs) {
+      if (!this.unite(first.inSegs, inSegs)) this.barrier([...first.inSegs, ...inSegs], reason);
+    } else if (first.inSegs || inSegs) {
+      this.barrier([...(first.inSegs ?? []), ...(inSegs ?? []), ...first.outSegs, ...outSegs], `shared weight (same conv used twice) "${name}" on untracked input at ${this.id(node)}`);
+    }
+  }
+
+  /** Known integer values of an input (constant or propagated by shape inference). */
+  ints(name: string | undefined): number[] | undefined {
+    if (!name) return undefined;
+    const t = this.constant(name);
+    if (t) return tensorToInts(t);
+    const v = this.shapes.tensors.get(name)?.values;
+    return v && v.every((d) => typeof d === 'number') ? (v as number[]) : undefined;
+  }
+
+  /** Integer list given as input `index` from opset `sinceOpset`, else as attribute `attr`. */
+  intsArg(node: NodeProto, index: number, attr: string, sinceOpset: number): number[] | undefined | 'dynamic' {
+    if (this.opset >= sinceOpset) {
+      const name = node.input[index];
+      if (!name) return undefined;
+      return this.ints(name) ?? 'dynamic';
+    }
+    return node.attribute.some((a) => a.name === attr) ? attrInts(node, attr) : undefined;
+  }
+
+  attrInt(node: NodeProto, name: string, fallback: number): number {
+    return attrInt(node, name, fallback);
+  }
+
+  addMember(member: Member): void {
+    this.members.push(member);
+  }
+}
+
+/** Normalises a possibly negative axis. */
+export function normAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}

@@ -1,0 +1,227 @@
+// Rules for ops that move, cut, join or reshape the channel axis.
+import { attrInt, attrInts } from '../attributes.js';
+import type { Dim } from '../shapes.js';
+import type { ChannelContext } from './context.js';
+import { normAxis } from './context.js';
+import type { ChannelRule } from './rules-pointwise.js';
+import { segmentsLength, subSegments } from './segments.js';
+import type { ChannelLayout, Segment } from './types.js';
+import type { NodeProto } from '../../onnx/proto.js';
+
+export const transpose: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const perm = attrInts(node, 'perm', [...Array(x.rank).keys()].reverse());
+  ctx.setLayout(node.output[0], { ...x, axis: perm.indexOf(x.axis) });
+};
+
+export const squeeze: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  let axes = ctx.intsArg(node, 1, 'axes', 13);
+  if (axes === 'dynamic') return ctx.barrierNode(node, 'Squeeze with dynamic axes');
+  if (!axes) {
+    const shape = ctx.shape(node.input[0]);
+    if (!shape) return ctx.barrierNode(node, 'Squeeze of unknown shape');
+    axes = shape.flatMap((d, i) => (d === 1 ? [i] : []));
+  }
+  const norm = axes.map((a) => normAxis(a, x.rank));
+  if (norm.includes(x.axis)) return ctx.barrierNode(node, 'Squeeze removes the channel axis');
+  ctx.setLayout(node.output[0], { ...x, axis: x.axis - norm.filter((a) => a < x.axis).length, rank: x.rank - norm.length });
+};
+
+export const unsqueeze: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const axes = ctx.intsArg(node, 1, 'axes', 13);
+  if (!axes || axes === 'dynamic') return ctx.barrierNode(node, 'Unsqueeze with unknown axes');
+  const rank = x.rank + axes.length;
+  const inserted = new Set(axes.map((a) => normAxis(a, rank)));
+  let seen = -1;
+  for (let i = 0; i < rank; i++) {
+    if (!inserted.has(i)) seen++;
+    if (seen === x.axis) return ctx.setLayout(node.output[0], { ...x, axis: i, rank });
+  }
+};
+
+const dropOnes = (dims: readonly Dim[]) => dims.filter((d) => d !== 1);
+const sameDims = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const numericProduct = (dims: readonly Dim[]) => dims.reduce<number | undefined>((p, d) => (p !== undefined && typeof d === 'number' ? p * d : undefined), 1);
+
+/** Where the channel axis lands when `inShape` becomes `outShape`, and its new block size; undefined when channels get mixed. */
+function reshapedAxis(x: ChannelLayout, inShape: Dim[], outShape: Dim[]): { axis: number; block: number } | undefined {
+  const positions = segmentsLength(x.segments) * x.block;
+  const before = dropOnes(inShape.slice(0, x.axis));
+  for (let j = 0; j < outShape.length; j++) {
+    if (!sameDims(dropOnes(outShape.slice(0, j)), before)) continue;
+    // The channel axis survives as its own axis (only size-1 axes come or go around it).
+    if (outShape[j] === positions && sameDims(dropOnes(outShape.slice(j + 1)), dropOnes(inShape.slice(x.axis + 1)))) return { axis: j, block: x.block };
+    // The channel axis merges with every axis after it (Flatten before a classifier).
+    const trailing = numericProduct(inShape.slice(x.axis + 1));
+    if (trailing !== undefined && outShape[j] === positions * trailing && dropOnes(outShape.slice(j + 1)).length === 0) return { axis: j, block: x.block * trailing };
+  }
+  return undefined;
+}
+
+function mixReason(node: NodeProto, ctx: ChannelContext): string {
+  const next = ctx.ir.consumers.get(node.output[0]!)?.[0]?.node;
+  if (next?.opType === 'InstanceNormalization') return 'Reshape mixes channels into groups (GroupNorm reshape)';
+  return 'Reshape mixes channels (channel shuffle)';
+}
+
+export const reshape: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const inShape = ctx.shape(node.input[0]);
+  const outShape = ctx.shape(node.output[0]);
+  if (!inShape || !outShape) return ctx.barrierNode(node, 'Reshape with unknown shapes');
+  const moved = reshapedAxis(x, inShape, outShape);
+  if (!moved) return ctx.barrierNode(node, mixReason(node, ctx));
+  const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block };
+  if (!shapeEntryMember(node, ctx, 1, moved.axis, out)) return ctx.barrierNode(node, 'Reshape target shape counts channels but is not a constant');
+  ctx.setLayout(node.output[0], out);
+};
+
+/** Registers the entry of a constant shape vector that counts channels; false when it cannot be rewritten. */
+function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: number, position: number, out: ChannelLayout): boolean {
+  const name = node.input[inputIndex];
+  const values = ctx.ints(name);
+  const v = values?.[position];
+  if (v === undefined) return values !== undefined || !name;
+  if (v <= 1) return true; // -1 (inferred), 0 (copy) and 1 (broadcast) follow the pruned size
+  if (!ctx.constant(name)) return false;
+  ctx.addMember({ kind: 'shape-entry', node, inputIndex, position, segments: out.segments, block: out.block, role: `${node.opType}.shape[${position}]` });
+  return true;
+}
+
+export const flatten: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const shape = ctx.shape(node.input[0]);
+  if (!shape) return ctx.barrierNode(node, 'Flatten of unknown shape');
+  const f = normAxis(attrInt(node, 'axis', 1), x.rank);
+  const trailing = numericProduct(shape.slice(x.axis + 1));
+  const onesBetween = shape.slice(f, x.axis).every((d) => d === 1);
+  if (f > x.axis || !onesBetween || trailing === undefined) return ctx.barrierNode(node, 'Flatten mixes the channel axis with leading axes');
+  ctx.setLayout(node.output[0], { axis: 1, rank: 2, segments: x.segments, block: x.block * trailing });
+};
+
+export const concat: ChannelRule = (node, ctx) => {
+  const layouts = node.input.map((n) => ctx.layout(n));
+  const ref = layouts.find((l): l is ChannelLayout => !!l);
+  if (!ref) return;
+  const axis = normAxis(attrInt(node, 'axis', 0), ref.rank);
+  const id = ctx.id(node);
+  if (axis !== ref.axis) {
+    for (let i = 0; i < layouts.length; i++) {
+      const l = layouts[i];
+      if (!l || l.axis !== ref.axis || l.block !== ref.block) return ctx.barrierNode(node, 'Concat of inputs with different channel axes');
+      if (!ctx.unite(ref.segments, l.segments)) return ctx.barrierNode(node, 'Concat combines differently concatenated channels');
+    }
+    return ctx.setLayout(node.output[0], ref);
+  }
+  const segments: Segment[] = [];
+  for (let i = 0; i < node.input.length; i++) {
+    const l = layouts[i];
+    if (l) {
+      if (l.axis !== axis || l.block !== ref.block) return ctx.barrierNode(node, 'Concat of inputs with different channel layouts');
+      segments.push(...l.segments);
+      continue;
+    }
+    // An untracked input (graph input, constant) joins as channels that are never pruned.
+    const d = ctx.shape(node.input[i])?.[axis];
+    if (typeof d !== 'number' || ref.block !== 1) return ctx.barrierNode(node, `Concat input "${node.input[i]}" has an unknown channel count`);
+    const space = ctx.newSpace(d, `${id}:input${i}`);
+    ctx.spaces[space]!.barriers.push(`untracked input "${node.input[i]}" of Concat ${id}`);
+    segments.push({ space, start: 0, length: d });
+  }
+  ctx.setLayout(node.output[0], { ...ref, segments });
+};
+
+export const split: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const axis = normAxis(attrInt(node, 'axis', 0), x.rank);
+  if (axis !== x.axis) {
+    for (const out of node.output) ctx.setLayout(out, x);
+    return;
+  }
+  const sizesArg = ctx.intsArg(node, 1, 'split', 13);
+  if (sizesArg === 'dynamic') return ctx.barrierNode(node, 'Split sizes are not constant');
+  const positions = segmentsLength(x.segments) * x.block;
+  const n = node.output.length;
+  const chunk = Math.ceil(positions / n);
+  const sizes = sizesArg ?? Array.from({ length: n }, (_, i) => Math.min(chunk, positions - chunk * i));
+  if (sizes.some((s) => s % x.block !== 0)) return ctx.barrierNode(node, 'Split cuts inside a channel block');
+  let offset = 0;
+  const outputs = sizes.map((s) => {
+    const segs = subSegments(x.segments, offset / x.block, s / x.block);
+    offset += s;
+    return segs;
+  });
+  ctx.addMember({ kind: 'split', node, axis, outputs, block: x.block, role: 'Split.split' });
+  node.output.forEach((out, i) => ctx.setLayout(out, { ...x, segments: outputs[i]! }));
+};
+
+export const slice: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const legacy = ctx.opset < 10;
+  const starts = legacy ? attrInts(node, 'starts') : ctx.ints(node.input[1]);
+  const ends = legacy ? attrInts(node, 'ends') : ctx.ints(node.input[2]);
+  const axesArg = legacy ? attrInts(node, 'axes') : node.input[3] ? ctx.ints(node.input[3]) : [];
+  const steps = legacy ? [] : node.input[4] ? ctx.ints(node.input[4]) : [];
+  if (!starts || !ends || !axesArg || !steps) return ctx.barrierNode(node, 'Slice with dynamic parameters');
+  const axes = (axesArg.length ? axesArg : starts.map((_, i) => i)).map((a) => normAxis(a, x.rank));
+  const k = axes.indexOf(x.axis);
+  if (k < 0) return ctx.setLayout(node.output[0], x);
+  const direct = legacy || (ctx.constant(node.input[1]) && ctx.constant(node.input[2]));
+  if ((steps[k] ?? 1) !== 1 || !direct || x.block !== 1) return ctx.barrierNode(node, 'Slice on the channel axis with a step or non-constant bounds');
+  const dim = segmentsLength(x.segments);
+  const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
+  const s = clamp(starts[k]!);
+  const e = Math.max(s, clamp(ends[k]!));
+  const before = subSegments(x.segments, 0, s);
+  const inside = subSegments(x.segments, s, e - s);
+  ctx.addMember({ kind: 'slice-range', node, axesIndex: k, before, inside, block: 1, role: 'Slice.starts/ends' });
+  ctx.setLayout(node.output[0], { ...x, segments: inside });
+};
+
+export const expand: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const shape = ctx.ints(node.input[1]);
+  if (!shape) return ctx.barrierNode(node, 'Expand with a dynamic shape');
+  const rank = Math.max(x.rank, shape.length);
+  const out: ChannelLayout = { ...x, axis: rank - (x.rank - x.axis), rank };
+  const pos = shape.length - (x.rank - x.axis);
+  if (pos >= 0 && !shapeEntryMember(node, ctx, 1, pos, out)) return ctx.barrierNode(node, 'Expand shape counts channels but is not a constant');
+  ctx.setLayout(node.output[0], out);
+};
+
+export const tile: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const repeats = ctx.ints(node.input[1]);
+  if (!repeats || repeats[x.axis] !== 1) return ctx.barrierNode(node, 'Tile repeats the channel axis');
+  ctx.setLayout(node.output[0], x);
+};
+
+export const pad: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const pads = ctx.opset >= 11 ? ctx.ints(node.input[1]) : attrInts(node, 'pads');
+  if (node.input[3] || !pads || pads[x.axis] !== 0 || pads[x.axis + x.rank] !== 0) return ctx.barrierNode(node, 'Pad may pad the channel axis');
+  ctx.setLayout(node.output[0], x);
+};
+
+/** Resize/Upsample: the channel scale must be 1; a constant `sizes` entry for channels is rewritten. */
+export const resize: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const scalesIndex = node.opType === 'Upsample' || ctx.opset < 11 ? 1 : 2;
+  const scales = ctx.opset < 9 ? node.attribute.find((a) => a.name === 'scales')?.floats : node.input[scalesIndex] ? ctx.ints(node.input[scalesIndex]) : undefined;
+  if (scales && scales.length > 0 && scales[x.axis] !== 1) return ctx.barrierNode(node, `${node.opType} scales the channel axis`);
+  if (node.opType === 'Resize' && node.input[3] && !shapeEntryMember(node, ctx, 3, x.axis, x)) return ctx.barrierNode(node, 'Resize sizes count channels but are not constant');
+  ctx.setLayout(node.output[0], x);
+};

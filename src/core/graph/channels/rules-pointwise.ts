@@ -1,0 +1,130 @@
+// Rules for ops that keep every channel where it is: activations, pooling, element-wise
+// arithmetic with broadcasting, normalisations with per-channel parameters.
+import type { NodeProto } from '../../onnx/proto.js';
+import { tensorDims } from '../../onnx/tensor.js';
+import { attrInt } from '../attributes.js';
+import type { ChannelContext } from './context.js';
+import { normAxis } from './context.js';
+import { segmentsLength } from './segments.js';
+import type { ChannelLayout } from './types.js';
+
+export type ChannelRule = (node: NodeProto, ctx: ChannelContext) => void;
+
+/** Output 0 (and any other outputs) carry input 0's channels unchanged. */
+export const passThrough: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  for (const out of node.output) ctx.setLayout(out, x);
+};
+
+/** Pooling over spatial axes: channels must be on axis 1. */
+export const pool: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  if (x.axis !== 1 || x.block !== 1) return ctx.barrierNode(node, `${node.opType} on a tensor whose channels are not on axis 1`);
+  // MaxPool's indices output flattens channel and spatial positions together.
+  if (node.output[1] && (ctx.ir.consumers.get(node.output[1])?.length || ctx.ir.outputs.has(node.output[1]))) {
+    return ctx.barrierNode(node, 'MaxPool indices output is used');
+  }
+  ctx.setLayout(node.output[0], x);
+};
+
+/** Shape and Size read only sizes, which follow pruning at run time. */
+export const sink: ChannelRule = () => {};
+
+/**
+ * Element-wise ops with NumPy broadcasting (aligned from the right). Tracked inputs whose channel
+ * axes align are tied; constants that are per-channel along the channel axis become members.
+ */
+export const elementwise: ChannelRule = (node, ctx) => {
+  const tracked = node.input.map((n) => ctx.layout(n));
+  const ref = tracked.find((l): l is ChannelLayout => !!l);
+  if (!ref) return;
+  const fromRight = ref.rank - ref.axis;
+  for (const l of tracked) {
+    if (!l || l === ref) continue;
+    if (l.rank - l.axis !== fromRight || l.block !== ref.block) return ctx.barrierNode(node, `${node.opType} combines channel axes at different positions`);
+    if (!ctx.unite(ref.segments, l.segments)) return ctx.barrierNode(node, `${node.opType} combines differently concatenated channels`);
+  }
+  const positions = segmentsLength(ref.segments) * ref.block;
+  let outRank = ref.rank;
+  for (let i = 0; i < node.input.length; i++) {
+    const name = node.input[i];
+    if (!name) continue;
+    const shape = ctx.shape(name) ?? (ctx.constant(name) ? tensorDims(ctx.constant(name)!) : undefined);
+    if (tracked[i]) {
+      outRank = Math.max(outRank, tracked[i]!.rank);
+      continue;
+    }
+    if (!shape) return ctx.barrierNode(node, `${node.opType} input "${name}" has an unknown shape`);
+    outRank = Math.max(outRank, shape.length);
+    const pos = shape.length - fromRight;
+    if (pos < 0 || shape[pos] === 1) continue;
+    const constant = ctx.constant(name);
+    if (shape[pos] === positions && constant) {
+      ctx.addMember({ kind: 'slice', node, inputIndex: i, axis: pos, segments: ref.segments, block: ref.block, producer: false, role: `${node.opType}.input${i} (per-channel constant)` });
+    } else {
+      return ctx.barrierNode(node, `${node.opType} input "${name}" is not per-channel along the channel axis`);
+    }
+  }
+  const out: ChannelLayout = { ...ref, axis: outRank - fromRight, rank: outRank };
+  ctx.setLayout(node.output[0], out);
+};
+
+/** BatchNormalization / InstanceNormalization: per-channel parameters on axis 1. */
+export function perChannelNorm(paramNames: string[]): ChannelRule {
+  return (node, ctx) => {
+    const x = ctx.layout(node.input[0]);
+    if (!x) return;
+    if (x.axis !== 1 || x.block !== 1) return ctx.barrierNode(node, `${node.opType} on a tensor whose channels are not on axis 1`);
+    paramNames.forEach((param, k) => {
+      const i = k + 1;
+      if (!node.input[i]) return;
+      if (!ctx.constant(node.input[i])) return ctx.barrierNode(node, `${node.opType} ${param} is not a constant`);
+      ctx.addMember({ kind: 'slice', node, inputIndex: i, axis: 0, segments: x.segments, block: 1, producer: false, role: `${node.opType}.${param}` });
+    });
+    ctx.setLayout(node.output[0], x);
+  };
+}
+
+/** LayerNormalization: per-channel when it normalises exactly the channel axis (last), transparent when it normalises only axes after it. */
+export const layerNorm: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const a = normAxis(attrInt(node, 'axis', -1), x.rank);
+  if (x.axis < a) return ctx.setLayout(node.output[0], x);
+  if (x.axis !== x.rank - 1 || a !== x.rank - 1 || x.block !== 1) return ctx.barrierNode(node, 'LayerNormalization normalises the channel axis together with other axes');
+  for (const [i, param] of [[1, 'scale'], [2, 'bias']] as const) {
+    if (!node.input[i]) continue;
+    if (!ctx.constant(node.input[i])) return ctx.barrierNode(node, `LayerNormalization ${param} is not a constant`);
+    ctx.addMember({ kind: 'slice', node, inputIndex: i, axis: 0, segments: x.segments, block: 1, producer: false, role: `LayerNormalization.${param}` });
+  }
+  for (const s of x.segments) ctx.spaces[s.space]!.channelStatistics = true;
+  ctx.setLayout(node.output[0], x);
+};
+
+/** Softmax-like ops: fine unless they normalise over the channel axis. */
+export const softmax: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const legacy = ctx.opset < 13;
+  const axis = normAxis(attrInt(node, 'axis', legacy ? 1 : -1), x.rank);
+  // Before opset 13 the input is coerced to 2-D at `axis`: the channel axis must be before it.
+  const ok = legacy ? x.axis < axis : x.axis !== axis;
+  if (!ok) return ctx.barrierNode(node, `${node.opType} normalises over the channel axis`);
+  ctx.setLayout(node.output[0], x);
+};
+
+/** Reduce* ops: fine when the channel axis is not reduced (it may move when keepdims=0). */
+export const reduce: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (!x) return;
+  const sinceOpset = node.opType === 'ReduceSum' ? 13 : 18;
+  const axesArg = ctx.intsArg(node, 1, 'axes', sinceOpset);
+  if (axesArg === 'dynamic' || !axesArg || axesArg.length === 0) return ctx.barrierNode(node, `${node.opType} reduces over the channel axis`);
+  const axes = axesArg.map((a) => normAxis(a, x.rank));
+  if (axes.includes(x.axis)) return ctx.barrierNode(node, `${node.opType} reduces over the channel axis`);
+  const keep = attrInt(node, 'keepdims', 1) === 1;
+  const axis = keep ? x.axis : x.axis - axes.filter((a) => a < x.axis).length;
+  ctx.setLayout(node.output[0], { ...x, axis, rank: keep ? x.rank : x.rank - axes.length });
+};

@@ -1,0 +1,107 @@
+// Data model of channel-dependency analysis. Every tensor that carries channels has a channel
+// axis made of SEGMENTS, each a run of channels from one channel SPACE (a Concat output is several
+// segments; a Split output is a sub-range). Spaces are created by channel producers (Conv output
+// channels, Gemm/MatMul output features, graph inputs); spaces that must be pruned together are
+// united into GROUPS. MEMBERS are the constants and attributes that surgery rewrites for a group.
+import type { NodeProto } from '../../onnx/proto.js';
+
+/** A run of `length` channels of space `space`, starting at channel `start` of that space. */
+export interface Segment {
+  space: number;
+  start: number;
+  length: number;
+}
+
+/** Where a tensor's channels are: the axis, the tensor rank, and what the positions along it hold. */
+export interface ChannelLayout {
+  axis: number;
+  rank: number;
+  segments: Segment[];
+  /** Contiguous entries per channel along the axis (H·W after Flatten; 1 otherwise). */
+  block: number;
+}
+
+/** A channel space: a set of channels created by one producer. */
+export interface ChannelSpace {
+  index: number;
+  length: number;
+  /** Display name: the producer's node id, or `input:<name>`. */
+  name: string;
+  producer?: NodeProto;
+  /** Reasons this space must not be pruned (model input/output, unsupported ops, ...). */
+  barriers: string[];
+  /** True when an op computes statistics across these channels (LayerNorm over channels): pruning changes the other channels' values. */
+  channelStatistics?: boolean;
+}
+
+interface MemberBase {
+  node: NodeProto;
+  /** What the member is, for people: "Conv.weight[out]", "BatchNormalization.scale", ... */
+  role: string;
+}
+
+/** A constant input sliced along `axis` (positions laid out by `segments`, `block` entries each). */
+export interface SliceMember extends MemberBase {
+  kind: 'slice';
+  inputIndex: number;
+  axis: number;
+  segments: Segment[];
+  block: number;
+  /** True for the weights that create the channels (used by magnitude scoring). */
+  producer: boolean;
+}
+
+/** Depthwise Conv/ConvTranspose: `group` becomes the kept channel count. */
+export interface GroupAttrMember extends MemberBase {
+  kind: 'group-attr';
+  segments: Segment[];
+}
+
+/** Split on the channel axis: the sizes become each output's kept count. */
+export interface SplitMember extends MemberBase {
+  kind: 'split';
+  axis: number;
+  outputs: Segment[][];
+  block: number;
+}
+
+/** Slice on the channel axis: start/end become kept counts before/inside the range. */
+export interface SliceRangeMember extends MemberBase {
+  kind: 'slice-range';
+  /** Index of the channel axis inside the node's `axes` list. */
+  axesIndex: number;
+  /** Input channel segments before / inside the sliced range. */
+  before: Segment[];
+  inside: Segment[];
+  block: number;
+}
+
+/** One entry of a constant shape/sizes vector (Reshape, Expand, Resize sizes) that counts channels. */
+export interface ShapeEntryMember extends MemberBase {
+  kind: 'shape-entry';
+  inputIndex: number;
+  position: number;
+  segments: Segment[];
+  block: number;
+}
+
+export type Member = SliceMember | GroupAttrMember | SplitMember | SliceRangeMember | ShapeEntryMember;
+
+/** A member as listed for people (CLI, UI). */
+export interface MemberSummary {
+  node: string;
+  role: string;
+}
+
+/** Channels that must be pruned together. */
+export interface ChannelGroup {
+  /** Stable id: the node id of the group's first producer in topological order. */
+  id: string;
+  channels: number;
+  spaces: number[];
+  members: MemberSummary[];
+  prunable: boolean;
+  barriers: string[];
+  /** Some op normalises across these channels (LayerNorm): pruning is not a pure channel removal. */
+  channelStatistics: boolean;
+}

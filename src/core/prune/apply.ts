@@ -1,0 +1,214 @@
+// Surgery: applies a plan to a model and returns a NEW ModelProto. The input model is never
+// mutated: changed nodes, tensors and lists are copies; untouched tensors are shared.
+import { AttributeType, Long, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
+import { makeInt64Tensor, tensorDims } from '../onnx/tensor.js';
+import { buildGraph, constantTensor, defaultOpset, type GraphIR } from '../graph/ir.js';
+import { setAttrInt, setAttrInts, attrInts } from '../graph/attributes.js';
+import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
+import { keptCount, keptPositions, type KeepBySpace } from '../graph/channels/segments.js';
+import type { Member } from '../graph/channels/types.js';
+import { cloneMessage } from './clone.js';
+import { keepBySpace, type PrunePlan } from './plan.js';
+import { sliceTensor, withEntry } from './tensor-slice.js';
+import { removeDeadValues } from './dead.js';
+
+/** Metadata key under which the applied plan is stored in the pruned model. */
+export const PLAN_METADATA_KEY = 'prune_studio.plan';
+
+type TensorOp = { kind: 'slice'; axis: number; keep: number[] } | { kind: 'entry'; position: number; value: number };
+
+interface Surgery {
+  ir: GraphIR;
+  keep: KeepBySpace;
+  /** "nodeIndex:inputIndex" → ops on that constant input. */
+  inputOps: Map<string, { node: NodeProto; inputIndex: number; ops: TensorOp[] }>;
+  nodeEdits: Map<NodeProto, ((copy: NodeProto) => void)[]>;
+  newInitializers: TensorProto[];
+  names: Set<string>;
+}
+
+/** Applies `plan` and returns the pruned model (with the plan in metadata_props). */
+export function applyPlan(model: ModelProto, plan: PrunePlan, analysis?: ChannelAnalysis): ModelProto {
+  const a = analysis ?? analyseChannels(buildGraph(model));
+  const ir = a.ir;
+  const keep = keepBySpace(plan, a);
+  const s: Surgery = { ir, keep, inputOps: new Map(), nodeEdits: new Map(), newInitializers: [], names: allNames(ir) };
+  for (const m of a.members) planMember(m, s);
+  const graph = ir.graph;
+  const replacedInits = new Map<string, TensorProto>();
+  const replacedNodes = new Map<NodeProto, NodeProto>();
+  rewriteConstants(s, replacedInits, replacedNodes);
+
+  const nodes = graph.node.map((n) => {
+    const base = replacedNodes.get(n) ?? n;
+    const edits = s.nodeEdits.get(n);
+    if (!edits) return base;
+    const copy = cloneMessage(base, { input: [...base.input], attribute: base.attribute.map((at) => cloneMessage(at)) });
+    for (const e of edits) e(copy);
+    return copy;
+  });
+  const initializer = [...graph.initializer.map((t) => replacedInits.get(t.name) ?? t), ...s.newInitializers];
+  // value_info of tensors that lost channels is stale: drop it (shape inference recomputes it).
+  const stale = new Set<string>();
+  for (const [name, layout] of a.layouts) if (keptPositions(layout.segments, keep)) stale.add(name);
+  const input = graph.input.map((vi) => {
+    const t = replacedInits.get(vi.name);
+    if (!t || !vi.type?.tensorType) return vi;
+    const shape = { dim: tensorDims(t).map((d) => ({ dimValue: Long.fromNumber(d), dimParam: '', denotation: '' })) };
+    return cloneMessage(vi, { type: cloneMessage(vi.type, { tensorType: cloneMessage(vi.type.tensorType, { shape } as never) }) });
+  });
+  const newGraph = cloneMessage(graph, {
+    node: nodes,
+    initializer,
+    input,
+    valueInfo: graph.valueInfo.filter((vi) => !stale.has(vi.name)),
+  });
+  removeDeadValues(newGraph);
+  const metadataProps = [
+    ...model.metadataProps.filter((p) => p.key !== PLAN_METADATA_KEY),
+    { key: PLAN_METADATA_KEY, value: JSON.stringify(plan) } as ModelProto['metadataProps'][number],
+  ];
+  return cloneMessage(model, { graph: newGraph, metadataProps });
+}
+
+function allNames(ir: GraphIR): Set<string> {
+  const names = new Set<string>(ir.initializers.keys());
+  for (const n of ir.nodes) for (const o of n.output) names.add(o);
+  for (const i of ir.graph.input) names.add(i.name);
+  return names;
+}
+
+function fresh(s: Surgery, base: string): string {
+  let name = `${base}_pruned`;
+  for (let i = 1; s.names.has(name); i++) name = `${base}_pruned${i}`;
+  s.names.add(name);
+  return name;
+}
+
+function addInputOp(s: Surgery, node: NodeProto, inputIndex: number, op: TensorOp): void {
+  const key = `${s.ir.nodes.indexOf(node)}:${inputIndex}`;
+  let entry = s.inputOps.get(key);
+  if (!entry) s.inputOps.set(key, (entry = { node, inputIndex, ops: [] }));
+  entry.ops.push(op);
+}
+
+function editNode(s: Surgery, node: NodeProto, edit: (copy: NodeProto) => void): void {
+  let list = s.nodeEdits.get(node);
+  if (!list) s.nodeEdits.set(node, (list = []));
+  list.push(edit);
+}
+
+function planMember(m: Member, s: Surgery): void {
+  const { keep } = s;
+  switch (m.kind) {
+    case 'slice': {
+      const positions = keptPositions(m.segments, keep, m.block);
+      if (positions) addInputOp(s, m.node, m.inputIndex, { kind: 'slice', axis: m.axis, keep: positions });
+      return;
+    }
+    case 'group-attr': {
+      if (keptPositions(m.segments, keep)) editNode(s, m.node, (n) => setAttrInt(n, 'group', keptCount(m.segments, keep)));
+      return;
+    }
+    case 'shape-entry': {
+      if (keptPositions(m.segments, keep)) addInputOp(s, m.node, m.inputIndex, { kind: 'entry', position: m.position, value: keptCount(m.segments, keep) * m.block });
+      return;
+    }
+    case 'slice-range': {
+      if (!keptPositions([...m.before, ...m.inside], keep)) return;
+      const start = keptCount(m.before, keep) * m.block;
+      const end = start + keptCount(m.inside, keep) * m.block;
+      if (defaultOpset(s.ir.model) < 10) {
+        editNode(s, m.node, (n) => {
+          setAttrInts(n, 'starts', attrInts(n, 'starts').map((v, i) => (i === m.axesIndex ? start : v)));
+          setAttrInts(n, 'ends', attrInts(n, 'ends').map((v, i) => (i === m.axesIndex ? end : v)));
+        });
+      } else {
+        addInputOp(s, m.node, 1, { kind: 'entry', position: m.axesIndex, value: start });
+        addInputOp(s, m.node, 2, { kind: 'entry', position: m.axesIndex, value: end });
+      }
+      return;
+    }
+    case 'split':
+      return planSplit(m, s);
+  }
+}
+
+function planSplit(m: Extract<Member, { kind: 'split' }>, s: Surgery): void {
+  if (!keptPositions(m.outputs.flat(), s.keep)) return;
+  const sizes = m.outputs.map((o) => keptCount(o, s.keep) * m.block);
+  if (defaultOpset(s.ir.model) < 13) return editNode(s, m.node, (n) => setAttrInts(n, 'split', sizes));
+  if (m.node.input[1]) {
+    sizes.forEach((v, i) => addInputOp(s, m.node, 1, { kind: 'entry', position: i, value: v }));
+    return;
+  }
+  // Equal split (no sizes given) becomes an explicit one; opset 18's num_outputs must then go.
+  const name = fresh(s, `${m.node.output[0]}_split`);
+  s.newInitializers.push(makeInt64Tensor(name, [sizes.length], sizes));
+  editNode(s, m.node, (n) => {
+    n.input[1] = name;
+    n.attribute = n.attribute.filter((at) => at.name !== 'num_outputs');
+  });
+}
+
+/** Where a constant input really lives: its name (after Identity forwarding) and tensor. */
+function constantSource(ir: GraphIR, name: string): { name: string; tensor: TensorProto } | undefined {
+  for (let n = name, hops = 0; hops < 8; hops++) {
+    const tensor = constantTensor(ir, n);
+    if (tensor) return { name: n, tensor };
+    const p = ir.producer.get(n);
+    if (p?.opType !== 'Identity' || !p.input[0]) return undefined;
+    n = p.input[0];
+  }
+  return undefined;
+}
+
+function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
+  let out = t;
+  for (const op of ops) out = op.kind === 'slice' ? sliceTensor(out, op.axis, op.keep, name) : withEntry(out, op.position, op.value, name);
+  return out;
+}
+
+function rewriteConstants(s: Surgery, replacedInits: Map<string, TensorProto>, replacedNodes: Map<NodeProto, NodeProto>): void {
+  const bySource = new Map<string, { node: NodeProto; inputIndex: number; ops: TensorOp[]; sig: string }[]>();
+  for (const entry of s.inputOps.values()) {
+    const inputName = entry.node.input[entry.inputIndex]!;
+    const src = constantSource(s.ir, inputName);
+    if (!src) throw new Error(`cannot rewrite input "${inputName}" of node ${s.ir.nodeId.get(entry.node)}: it is not a constant`);
+    const key = src.name === inputName ? src.name : `\u0000${inputName}`; // forwarded inputs are never rewritten in place
+    let list = bySource.get(key);
+    if (!list) bySource.set(key, (list = []));
+    list.push({ ...entry, sig: JSON.stringify(entry.ops) });
+  }
+  for (const [key, list] of bySource) {
+    const inputName = list[0]!.node.input[list[0]!.inputIndex]!;
+    const src = constantSource(s.ir, inputName)!;
+    const uses = s.ir.consumers.get(inputName) ?? [];
+    const inPlace = !key.startsWith('\u0000') && !s.ir.outputs.has(inputName) && list.every((e) => e.sig === list[0]!.sig) &&
+      uses.every((u) => list.some((e) => e.node === u.node && e.inputIndex === u.inputIndex));
+    if (inPlace) {
+      const tensor = applyOps(src.tensor, list[0]!.ops, src.name);
+      const producer = s.ir.producer.get(src.name);
+      if (producer?.opType === 'Constant') replacedNodes.set(producer, constantNode(producer, tensor));
+      else replacedInits.set(src.name, tensor);
+      continue;
+    }
+    const bySig = new Map<string, string>();
+    for (const e of list) {
+      let name = bySig.get(e.sig);
+      if (!name) {
+        name = fresh(s, src.name);
+        bySig.set(e.sig, name);
+        s.newInitializers.push(applyOps(src.tensor, e.ops, name));
+      }
+      const newName = name;
+      editNode(s, e.node, (n) => (n.input[e.inputIndex] = newName));
+    }
+  }
+}
+
+/** A Constant node holding `tensor` in its `value` attribute. */
+function constantNode(node: NodeProto, tensor: TensorProto): NodeProto {
+  const attr = cloneMessage(node.attribute[0]!, { name: 'value', type: AttributeType.TENSOR, t: tensor } as never);
+  return cloneMessage(node, { attribute: [attr] });
+}

@@ -1,0 +1,70 @@
+// Slicing constant tensors along one axis, byte-exact for every fixed-size data type.
+import { TensorDataType, type TensorProto } from '../onnx/proto.js';
+import { bytesPerElement, emptyTensor, makeInt64Tensor, makeTensor, tensorDims, tensorToBigInt64, tensorToNumbers } from '../onnx/tensor.js';
+import { Long } from '../onnx/proto.js';
+
+/** The tensor with its payload in raw_data (converting typed fields when needed). */
+function rawBytes(t: TensorProto): Uint8Array {
+  if (t.rawData && t.rawData.length > 0) return t.rawData;
+  const dims = tensorDims(t);
+  if (t.dataType === TensorDataType.INT64) return makeInt64Tensor(t.name, dims, Array.from(tensorToBigInt64(t))).rawData;
+  return makeTensor(t.name, dims, t.dataType, tensorToNumbers(t)).rawData;
+}
+
+type Elements = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+
+function view(bytes: Uint8Array, bpe: number): Elements {
+  // A copy (not Buffer#slice, which is a view) when the payload is misaligned for a typed view.
+  const aligned = bytes.byteOffset % bpe === 0 ? bytes : new Uint8Array(bytes);
+  const n = aligned.byteLength / bpe;
+  switch (bpe) {
+    case 1: return aligned;
+    case 2: return new Uint16Array(aligned.buffer, aligned.byteOffset, n);
+    case 4: return new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+    default: return new BigUint64Array(aligned.buffer, aligned.byteOffset, (n * bpe) / 8);
+  }
+}
+
+/** A copy of `t` named `name` keeping only indices `keep` (sorted) along `axis`. */
+export function sliceTensor(t: TensorProto, axis: number, keep: readonly number[], name: string = t.name): TensorProto {
+  const dims = tensorDims(t);
+  let bpe = bytesPerElement(t.dataType);
+  if (bpe === 0) throw new Error(`cannot slice tensor "${t.name}": data type ${t.dataType} has no fixed size`);
+  const dim = dims[axis];
+  if (dim === undefined) throw new Error(`cannot slice tensor "${t.name}" (dims [${dims.join(', ')}]) on axis ${axis}`);
+  const bad = keep.find((k) => k < 0 || k >= dim);
+  if (bad !== undefined) throw new Error(`cannot keep index ${bad} of axis ${axis} in tensor "${t.name}" (dims [${dims.join(', ')}])`);
+  let inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  // 16-byte types (complex128) are copied as pairs of 8-byte words.
+  if (bpe === 16) {
+    bpe = 8;
+    inner *= 2;
+  }
+  const src = view(rawBytes(t), bpe);
+  const out = new (src.constructor as new (n: number) => Elements)(outer * keep.length * inner);
+  let o = 0;
+  for (let a = 0; a < outer; a++) {
+    const base = a * dim * inner;
+    for (const k of keep) {
+      const from = base + k * inner;
+      if (inner >= 32) {
+        (out as Uint8Array).set((src as Uint8Array).subarray(from, from + inner), o);
+        o += inner;
+      } else {
+        for (let i = 0; i < inner; i++) out[o++] = src[from + i]!;
+      }
+    }
+  }
+  const newDims = dims.slice();
+  newDims[axis] = keep.length;
+  return emptyTensor({ name, dataType: t.dataType, dims: newDims.map((d) => Long.fromNumber(d)), rawData: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) });
+}
+
+/** An INT64 vector like `t` with entry `position` set to `value` (shape and size constants). */
+export function withEntry(t: TensorProto, position: number, value: number, name: string = t.name): TensorProto {
+  const values = t.dataType === TensorDataType.INT64 ? Array.from(tensorToBigInt64(t)) : Array.from(tensorToNumbers(t), (v) => BigInt(Math.trunc(v)));
+  values[position] = BigInt(value);
+  if (t.dataType === TensorDataType.INT64) return makeInt64Tensor(name, tensorDims(t), values);
+  return makeTensor(name, tensorDims(t), t.dataType, values.map(Number));
+}

@@ -1,0 +1,88 @@
+// Test oracle: the ORIGINAL model with every pruned channel zeroed by a 0/1 mask after every node
+// output that carries it. Removing channels must give the same outputs as masking them.
+import type { ModelProto, NodeProto } from '../../onnx/proto.js';
+import { TensorDataType } from '../../onnx/proto.js';
+import { makeTensor } from '../../onnx/tensor.js';
+import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
+import { keptPositions, segmentsLength } from '../../graph/channels/segments.js';
+import { cloneMessage } from '../clone.js';
+import { keepBySpace, repairPieces, type PrunePlan } from '../plan.js';
+
+function mulNode(a: string, b: string, out: string): NodeProto {
+  return { input: [a, b], output: [out], name: `${out}__masking`, opType: 'Mul', domain: '', docString: '', attribute: [] } as unknown as NodeProto;
+}
+
+/** The model with pruned channels masked to zero (the plan is validated like applyPlan does). */
+export function maskedReference(model: ModelProto, plan: PrunePlan, analysis: ChannelAnalysis): ModelProto {
+  const keep = keepBySpace(plan, analysis);
+  const graph = model.graph!;
+  const nodes: NodeProto[] = [];
+  const inits = [...graph.initializer];
+  for (const node of graph.node) {
+    const masks: NodeProto[] = [];
+    const outputs = node.output.map((out) => {
+      const layout = analysis.layouts.get(out);
+      const kept = layout ? keptPositions(layout.segments, keep, layout.block) : undefined;
+      if (!layout || !kept) return out;
+      const n = segmentsLength(layout.segments) * layout.block;
+      const values = new Float32Array(n);
+      for (const k of kept) values[k] = 1;
+      const dims = Array.from({ length: layout.rank }, (_, i) => (i === layout.axis ? n : 1));
+      const maskName = `${out}__mask`;
+      inits.push(makeTensor(maskName, dims, TensorDataType.FLOAT, values));
+      masks.push(mulNode(`${out}__raw`, maskName, out));
+      return `${out}__raw`;
+    });
+    nodes.push(masks.length ? cloneMessage(node, { output: outputs }) : node, ...masks);
+  }
+  return cloneMessage(model, { graph: cloneMessage(graph, { node: nodes, initializer: inits, valueInfo: [] }) });
+}
+
+/** A seeded PRNG (mulberry32) so failing plans can be replayed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random plan over the prunable groups (groups with channel statistics are left whole: masking is not equivalent there). */
+export function randomPlan(analysis: ChannelAnalysis, seed: number, maxRatio = 0.7): PrunePlan {
+  const rand = rng(seed);
+  const groups: PrunePlan['groups'] = {};
+  for (const g of analysis.groups) {
+    if (!g.prunable || g.channelStatistics || rand() < 0.25) continue;
+    const drop = Math.min(g.channels - 1, Math.floor(g.channels * maxRatio * rand()) + 1);
+    if (drop <= 0) continue;
+    const idx = Array.from({ length: g.channels }, (_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    groups[g.id] = { channels: g.channels, keep: idx.slice(drop).sort((a, b) => a - b) };
+  }
+  repairGroups(analysis, groups);
+  return { format: 'prune-studio-plan', version: 1, model: { graph: '', producer: '', nodes: 0 }, criterion: 'random', groups };
+}
+
+/** A plan that drops the lower half of every prunable group without channel statistics. */
+export function halfPlan(analysis: ChannelAnalysis): PrunePlan {
+  const plan = randomPlan(analysis, 0, 0);
+  plan.groups = {};
+  for (const g of analysis.groups) {
+    if (!g.prunable || g.channelStatistics || g.channels < 2) continue;
+    const from = Math.floor(g.channels / 2);
+    plan.groups[g.id] = { channels: g.channels, keep: Array.from({ length: g.channels - from }, (_, i) => from + i) };
+  }
+  repairGroups(analysis, plan.groups);
+  return plan;
+}
+
+function repairGroups(analysis: ChannelAnalysis, groups: PrunePlan['groups']): void {
+  const map = new Map(Object.entries(groups).map(([id, g]) => [id, g.keep]));
+  repairPieces(analysis, map);
+}
