@@ -2,9 +2,11 @@
 // then add ONE line below. main.ts does the parsing, help text and error reporting.
 import type { CliCommand } from './types.js';
 import { inspectCommand } from './inspect.js';
+import { evalCommand } from './eval.js';
 
 export type { CliCommand } from './types.js';
 
 export const commands: Record<string, CliCommand> = {
   inspect: inspectCommand,
+  eval: evalCommand,
 };

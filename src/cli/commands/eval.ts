@@ -1,0 +1,138 @@
+// `prune-studio eval MODEL --images DIR [--reference ORIGINAL] ...`: accuracy, agreement with the
+// original, KL and latency of a model on a folder of images. JSON fields are documented in docs/cli.md.
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { flag, stringOption, UsageError } from '../args.js';
+import { PRESET_NAMES } from '../../core/images/presets.js';
+import type { LatencySummary } from '../../core/metrics/agreement.js';
+import { evaluate, type EvaluationResult } from '../../runtime/evaluate.js';
+import { listImageFolder, readImageFile } from '../../runtime/node-images.js';
+import type { BackendName } from '../../runtime/session.js';
+import type { CliCommand } from './types.js';
+
+/** The stable `--json` report (schemaVersion 1). Metrics a run cannot compute are null. */
+export interface EvalReport {
+  schemaVersion: 1;
+  model: string;
+  reference: string | null;
+  images: number;
+  labelled: number;
+  backend: string;
+  fallback_reason: string | null;
+  preprocess: EvaluationResult['preprocess'];
+  accuracy: number | null;
+  reference_accuracy: number | null;
+  agreement: number | null;
+  top5_agreement: number | null;
+  kl: number | null;
+  cosine: number | null;
+  pixel_agreement: number | null;
+  latency_ms: LatencySummary;
+  reference_latency_ms: LatencySummary | null;
+  speedup: number | null;
+  per_image?: { name: string; label: number | null; top1: number | null; reference_top1: number | null; kl: number | null; latency_ms: number }[];
+}
+
+const BACKENDS = ['cpu-node', 'wasm', 'auto'];
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
+const num = (v: number | null, digits = 4) => (v === null ? '—' : v.toFixed(digits));
+const ms = (l: LatencySummary) => `${l.median.toFixed(3)} ms median (mean ${l.mean.toFixed(3)}, p90 ${l.p90.toFixed(3)})`;
+
+function toText(r: EvalReport): string {
+  const lines = [
+    ['Model', r.model],
+    ['Reference', r.reference ?? '—'],
+    ['Images', `${r.images} (${r.labelled} labelled)`],
+    ['Backend', r.backend + (r.fallback_reason ? ` (${r.fallback_reason})` : '')],
+    ['Accuracy', pct(r.accuracy) + (r.reference_accuracy !== null ? `   (reference ${pct(r.reference_accuracy)})` : '')],
+    ['Agreement', pct(r.agreement) + (r.top5_agreement !== null ? `   top-5 ${pct(r.top5_agreement)}` : '')],
+    ['KL', num(r.kl, 5)],
+    ['Cosine', num(r.cosine, 5)],
+    ...(r.pixel_agreement !== null ? [['Pixel agr.', pct(r.pixel_agreement)]] : []),
+    ['Latency', ms(r.latency_ms)],
+    ...(r.reference_latency_ms ? [['Reference', ms(r.reference_latency_ms)], ['Speedup', `${num(r.speedup, 2)}×`]] : []),
+  ];
+  return lines.map(([k, v]) => `${k!.padEnd(11)} ${v}`).join('\n') + '\n';
+}
+
+export const evalCommand: CliCommand = {
+  summary: 'accuracy, agreement with the original, KL and latency on a folder of images',
+  usage:
+    'eval MODEL --images DIR [--reference ORIGINAL] [--preset NAME] [--limit N] [--batch N] [--backend B] [--json] [--per-image]\n\n' +
+    '  --images DIR         PNG/JPEG files; class sub-folders named by output index or listed in labels.txt\n' +
+    '  --reference ORIGINAL the unpruned model: adds agreement, top-5 agreement, KL, cosine and speedup\n' +
+    `  --preset NAME        preprocessing: ${PRESET_NAMES.join(', ')} (default: from the model input, [0,1])\n` +
+    '  --limit N            use the first N images (classes interleaved)\n' +
+    '  --batch N            images per run (default 1: latency per image)\n' +
+    '  --backend B          cpu-node (default) or wasm (onnxruntime-web in Node)\n' +
+    '  --json               machine-readable report (see docs/cli.md)\n' +
+    '  --per-image          include per-image results in the JSON report',
+  valueOptions: ['images', 'reference', 'preset', 'limit', 'batch', 'backend'],
+  async run(args, io) {
+    const file = args.positional[0];
+    if (!file) throw new UsageError('eval needs a MODEL path');
+    const dir = stringOption(args, 'images');
+    if (!dir) throw new UsageError('eval needs --images DIR');
+    const referenceFile = stringOption(args, 'reference');
+    const backend = stringOption(args, 'backend') ?? 'cpu-node';
+    if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}"`);
+    const preset = stringOption(args, 'preset');
+    if (preset !== undefined && !(PRESET_NAMES as readonly string[]).includes(preset)) {
+      throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "${preset}"`);
+    }
+    const limit = positiveInt(stringOption(args, 'limit'), 'limit');
+    const batchSize = positiveInt(stringOption(args, 'batch'), 'batch');
+
+    const folder = listImageFolder(resolve(io.cwd, dir), limit);
+    if (folder.unknownFolders.length) {
+      io.stderr(`note: sub-folders ${folder.unknownFolders.map((f) => `"${f}"`).join(', ')} are neither output indices nor in a labels file; their images count as unlabelled\n`);
+    }
+    const result = await evaluate({
+      model: readFileSync(resolve(io.cwd, file)),
+      reference: referenceFile ? readFileSync(resolve(io.cwd, referenceFile)) : undefined,
+      images: folder.entries.map((e) => ({ name: relative(io.cwd, e.path), label: e.label, load: () => readImageFile(e.path) })),
+      preprocess: preset,
+      backend: backend as BackendName,
+      batchSize,
+    });
+    const report: EvalReport = {
+      schemaVersion: 1,
+      model: file,
+      reference: referenceFile ?? null,
+      images: result.images,
+      labelled: folder.entries.filter((e) => e.label !== undefined).length,
+      backend: result.backend,
+      fallback_reason: result.fallbackReason ?? null,
+      preprocess: result.preprocess,
+      accuracy: result.accuracy ?? null,
+      reference_accuracy: result.referenceAccuracy ?? null,
+      agreement: result.agreement ?? null,
+      top5_agreement: result.top5Agreement ?? null,
+      kl: result.kl ?? null,
+      cosine: result.cosine ?? null,
+      pixel_agreement: result.pixelAgreement ?? null,
+      latency_ms: result.latencyMs,
+      reference_latency_ms: result.referenceLatencyMs ?? null,
+      speedup: result.speedup ?? null,
+    };
+    if (flag(args, 'per-image')) {
+      report.per_image = result.perImage.map((p) => ({
+        name: p.name,
+        label: p.label ?? null,
+        top1: p.top1 ?? null,
+        reference_top1: p.referenceTop1 ?? null,
+        kl: p.kl ?? null,
+        latency_ms: p.latencyMs,
+      }));
+    }
+    io.stdout(flag(args, 'json') ? `${JSON.stringify(report, null, 2)}\n` : toText(report));
+    return 0;
+  },
+};
