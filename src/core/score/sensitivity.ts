@@ -1,0 +1,92 @@
+// Sensitivity analysis: prune each group alone at several ratios (keeping its highest-scoring
+// channels) and measure how much the chosen metric drops on the images. The curves drive the
+// allocators in prune/allocate.ts. MACs and parameters of each pruned model are recorded too.
+import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+import { analyseChannels } from '../graph/channels/analyse.js';
+import { buildGraph } from '../graph/ir.js';
+import { computeMetrics } from '../metrics/model-metrics.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { applyPlan } from '../prune/apply.js';
+import { planFromRatios } from '../prune/allocate-plan.js';
+import type { ImageBatch } from './images.js';
+import { compareOutputs, metricDrop, referenceOutputs, type MetricName, type Quality } from './metric.js';
+import type { AbortSignalLike, ModelRunner } from './runner.js';
+import { checkAborted } from './runner.js';
+
+export const DEFAULT_RATIOS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+export interface SensitivityProgress {
+  done: number;
+  total: number;
+  group: string;
+  ratio: number;
+}
+
+export interface SensitivityOptions {
+  runner: ModelRunner;
+  batches: readonly ImageBatch[];
+  /** Group id → channel scores (from scoreGroups); groups without scores are skipped. */
+  scores: ReadonlyMap<string, ArrayLike<number>>;
+  criterion: string;
+  ratios?: number[];
+  /** Default: accuracy when every image is labelled, else agreement. */
+  metric?: MetricName;
+  /** Output the metric is read from (default: the first graph output). */
+  output?: string;
+  /** Only these groups (default: every scored prunable group). */
+  groups?: string[];
+  signal?: AbortSignalLike;
+  onProgress?: (p: SensitivityProgress) => void;
+}
+
+/** One group's curve. */
+export interface SensitivityCurve {
+  /** Metric drop at each ratio (positive = worse). */
+  drop: number[];
+  /** MACs and params of the whole model with only this group pruned, at each ratio. */
+  macs: number[];
+  params: number[];
+}
+
+export interface SensitivityResult {
+  ratios: number[];
+  metric: MetricName;
+  criterion: string;
+  /** The unpruned model's quality (agreement 1 and KL 0 by definition). */
+  baseline: Quality;
+  baseMacs: number;
+  baseParams: number;
+  curves: Record<string, SensitivityCurve>;
+}
+
+/** Measures every group's sensitivity; one pruned model per (group, ratio). */
+export async function analyseSensitivity(model: ModelProto, options: SensitivityOptions, analysis: ChannelAnalysis = analyseChannels(buildGraph(model))): Promise<SensitivityResult> {
+  const ratios = options.ratios ?? DEFAULT_RATIOS;
+  const output = options.output ?? analysis.ir.graph.output[0]!.name;
+  const metric = options.metric ?? (options.batches.every((b) => b.labels) ? 'accuracy' : 'agreement');
+  const reference = await referenceOutputs(model, options.runner, options.batches, options.signal);
+  const baseline = compareOutputs(reference, reference, options.batches, output);
+  const base = computeMetrics(analysis.ir, analysis.shapes);
+  const wanted = new Set(options.groups ?? analysis.groups.map((g) => g.id));
+  const groups = analysis.groups.filter((g) => g.prunable && wanted.has(g.id) && options.scores.has(g.id));
+  const curves: SensitivityResult['curves'] = {};
+  const total = groups.length * ratios.length;
+  let done = 0;
+  for (const g of groups) {
+    const curve: SensitivityCurve = { drop: [], macs: [], params: [] };
+    for (const ratio of ratios) {
+      checkAborted(options.signal);
+      const plan = planFromRatios(model, analysis, options.scores, { [g.id]: ratio }, options.criterion);
+      const pruned = Object.keys(plan.groups).length ? applyPlan(model, plan, analysis) : model;
+      const prunedIr = buildGraph(pruned);
+      const cost = computeMetrics(prunedIr);
+      const outs = await referenceOutputs(pruned, options.runner, options.batches, options.signal);
+      curve.drop.push(metricDrop(metric, baseline, compareOutputs(outs, reference, options.batches, output)));
+      curve.macs.push(cost.macs);
+      curve.params.push(cost.params);
+      options.onProgress?.({ done: ++done, total, group: g.id, ratio });
+    }
+    curves[g.id] = curve;
+  }
+  return { ratios, metric, criterion: options.criterion, baseline, baseMacs: base.macs, baseParams: base.params, curves };
+}
