@@ -374,7 +374,7 @@ export interface LayoutRequest {
   jobId: number;
   nodes: LayoutNodeInput[];
   edges: EdgeSummary[];
-  /** Collapse chains of channel-transparent ops into their producer and hide Constant nodes. */
+  /** Collapse chains of channel-transparent ops into their producer and hide weight-only nodes. */
   compact: boolean;
 }
 
@@ -402,6 +402,8 @@ export interface LayoutEdge {
   to: string;
   tensor: string;
   points: Point[];
+  /** A long edge implied by another path, drawn as an arc beside the graph (not routed by dagre). */
+  detour?: boolean;
 }
 
 export interface LayoutResult {

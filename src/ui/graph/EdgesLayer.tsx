@@ -17,7 +17,7 @@ export const EdgesLayer = memo(function EdgesLayer({ edges, highlightId }: { edg
         <path
           key={key}
           d={d}
-          className={highlightId && (e.from === highlightId || e.to === highlightId) ? 'edge edge-active' : 'edge'}
+          className={`edge${e.detour ? ' edge-detour' : ''}${highlightId && (e.from === highlightId || e.to === highlightId) ? ' edge-active' : ''}`}
           markerEnd="url(#arrow)"
         />
       ))}

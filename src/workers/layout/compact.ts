@@ -1,5 +1,5 @@
 // Compact mode for big graphs: fold chains of channel-transparent single-input ops (BN, ReLU, ...)
-// into the box of their producer, and hide Constant nodes. A 500-node export typically shrinks by
+// into the box of their producer, and hide weight-only nodes (Constant, Identity of an initializer). A 500-node export typically shrinks by
 // a third to a half, which makes dagre faster and the drawing readable.
 import type { EdgeSummary, LayoutNodeInput } from '../protocol';
 
@@ -23,7 +23,9 @@ const SHORT: Record<string, string> = { BatchNormalization: 'BN', InstanceNormal
 
 /** Groups nodes into display boxes; nodes must be in topological order. */
 export function buildDisplayGraph(nodes: LayoutNodeInput[], edges: EdgeSummary[], compact: boolean): DisplayGraph {
-  const hidden = new Set(compact ? nodes.filter((n) => n.family === 'constant').map((n) => n.id) : []);
+  // Weight-only nodes (Constant, or torch's Identity over a shared initializer) have no data inputs.
+  const fed = new Set(edges.map((e) => e.to));
+  const hidden = new Set(compact ? nodes.filter((n) => n.family !== 'io' && !fed.has(n.id)).map((n) => n.id) : []);
   const live = edges.filter((e) => !hidden.has(e.from) && !hidden.has(e.to));
   const inEdges = new Map<string, EdgeSummary[]>();
   const outTargets = new Map<string, Set<string>>();

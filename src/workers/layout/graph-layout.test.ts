@@ -36,9 +36,9 @@ describe('compact display graph', () => {
   });
 
   it('does not fold across a fork: a producer with two consumers keeps its own box', () => {
-    const nodes = [node('conv', 'Conv', 'conv'), node('relu', 'Relu', 'activation', true), node('add', 'Add', 'elementwise')];
-    const g = buildDisplayGraph(nodes, [edge('conv', 'relu'), edge('conv', 'add'), edge('relu', 'add')], true);
-    expect(g.nodes.map((n) => n.id)).toEqual(['conv', 'relu', 'add']);
+    const nodes = [node('in', 'io', 'io'), node('conv', 'Conv', 'conv'), node('relu', 'Relu', 'activation', true), node('add', 'Add', 'elementwise')];
+    const g = buildDisplayGraph(nodes, [edge('in', 'conv'), edge('conv', 'relu'), edge('conv', 'add'), edge('relu', 'add')], true);
+    expect(g.nodes.map((n) => n.id)).toEqual(['in', 'conv', 'relu', 'add']);
   });
 
   it('keeps every node when compact is off', () => {
@@ -67,5 +67,7 @@ describe('layoutGraph on a real export', () => {
     const compact = layoutGraph({ nodes: layoutNodesFromSummary(summary), edges: summary.edges, compact: true });
     expect(compact.nodes.length).toBeLessThan(full.nodes.length);
     expect(compact.displayOf['/stem/stem.2/Relu']).toBe('/stem/stem.0/Conv');
+    // torch's Identity nodes over shared initializers carry no data: hidden.
+    expect(compact.displayOf['Identity_0']).toBeUndefined();
   });
 });

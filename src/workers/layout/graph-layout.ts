@@ -2,6 +2,7 @@
 import dagre from '@dagrejs/dagre';
 import type { LayoutEdge, LayoutNode, LayoutRequest, LayoutResult } from '../protocol';
 import { buildDisplayGraph } from './compact';
+import { detourPoints, splitLongImpliedEdges } from './long-edges';
 
 /** Box geometry in layout units (CSS px at zoom 1): sized for a 13 px monospace-ish label. */
 export const NODE_HEIGHT = 34;
@@ -23,22 +24,30 @@ export function layoutGraph(request: Omit<LayoutRequest, 'jobId'>): LayoutResult
   g.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 40, edgesep: 12, marginx: 20, marginy: 20, ranker: 'network-simplex' });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of display.nodes) g.setNode(n.id, { width: nodeWidth(n.label), height: NODE_HEIGHT });
-  for (const e of display.edges) g.setEdge(e.from, e.to);
+  const split = splitLongImpliedEdges(display.nodes.map((n) => n.id), display.edges);
+  for (const e of split.layout) g.setEdge(e.from, e.to);
   dagre.layout(g);
 
   const nodes: LayoutNode[] = display.nodes.map((n) => {
     const p = g.node(n.id) as { x: number; y: number; width: number; height: number };
     return { id: n.id, x: p.x, y: p.y, width: p.width, height: p.height, label: n.label, family: n.family, members: n.members };
   });
-  const edges: LayoutEdge[] = display.edges.map((e) => {
+  const edges: LayoutEdge[] = split.layout.map((e) => {
     const label = g.edge(e.from, e.to) as { points?: { x: number; y: number }[] };
     return { ...e, points: (label.points ?? []).map((p) => ({ x: p.x, y: p.y })) };
   });
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  let maxX = 0;
+  for (const e of split.detours) {
+    const points = detourPoints(byId.get(e.from)!, byId.get(e.to)!);
+    for (const p of points) maxX = Math.max(maxX, p.x);
+    edges.push({ ...e, points, detour: true });
+  }
   const graphLabel = g.graph() as { width?: number; height?: number };
   return {
     nodes,
     edges,
-    width: graphLabel.width ?? 0,
+    width: Math.max(graphLabel.width ?? 0, maxX + 20),
     height: graphLabel.height ?? 0,
     displayOf: Object.fromEntries(display.displayOf),
     layoutMs: performance.now() - t0,
