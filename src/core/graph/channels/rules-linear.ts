@@ -35,7 +35,7 @@ function convLike(transposed: boolean): ChannelRule {
     const bias = (segments: Segment[]) => {
       if (!node.input[2]) return;
       if (!ctx.constant(node.input[2])) return ctx.barrier(segments, `${op} bias is not a constant at ${id}`);
-      ctx.addMember({ kind: 'slice', node, inputIndex: 2, axis: 0, segments, block: 1, producer: true, role: `${op}.bias` });
+      ctx.addMember({ kind: 'slice', node, inputIndex: 2, axis: 0, segments, block: 1, producer: false, role: `${op}.bias` });
     };
     const perGroup = w[1]!; // Conv: C/group, ConvTranspose: M/group
     const depthwise = group > 1 && group === inChannels && outChannels === inChannels && perGroup === 1;
@@ -84,7 +84,7 @@ export const gemm: ChannelRule = (node, ctx) => {
     const cd = c ? tensorDims(c) : undefined;
     if (!cd) ctx.barrier(segs, `Gemm bias is not a constant at ${id}`);
     else if (cd.length > 0 && cd[cd.length - 1] === n && n > 1) {
-      ctx.addMember({ kind: 'slice', node, inputIndex: 2, axis: cd.length - 1, segments: segs, block: 1, producer: true, role: 'Gemm.bias' });
+      ctx.addMember({ kind: 'slice', node, inputIndex: 2, axis: cd.length - 1, segments: segs, block: 1, producer: false, role: 'Gemm.bias' });
     }
   }
   ctx.tieSharedWeight(node, node.input[1], x && x.axis === 1 && x.rank === 2 ? x.segments : undefined, segs);

@@ -1,0 +1,69 @@
+// Turns ratios and importance scores into a plan: per group, keep the highest-scored channels.
+import type { ModelProto } from '../onnx/proto.js';
+import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+import { magnitudeScores, type MagnitudeCriterion } from '../score/magnitude.js';
+import { planModelInfo, PLAN_FORMAT, PLAN_VERSION, repairPieces, type PrunePlan } from './plan.js';
+
+export interface PlanOptions {
+  /** Fraction of channels to remove from every prunable group (0..1). */
+  ratio?: number;
+  /** Per-group ratios (group id → fraction), overriding `ratio`. */
+  groupRatios?: Record<string, number>;
+  /** No group loses more than this fraction (default 1, i.e. no cap beyond keeping one channel). */
+  maxRatio?: number;
+  /** Keep counts become multiples of this where the group is big enough (hardware-friendly widths). */
+  roundTo?: number;
+  /** Explicit keep lists (group id → channel indices), used as given. */
+  keep?: Record<string, number[]>;
+  /** Magnitude criterion used when `scores` is not given (default l2). */
+  criterion?: MagnitudeCriterion;
+  /** Importance per group and channel (higher = keep); default: weight magnitude. */
+  scores?: Map<string, ArrayLike<number>>;
+  /** Name of the criterion stored in the plan when `scores` is given. */
+  criterionName?: string;
+}
+
+/** How many channels a group keeps at a given ratio, with the rounding and caps applied. */
+export function keepCount(channels: number, ratio: number, options: Pick<PlanOptions, 'maxRatio' | 'roundTo'> = {}): number {
+  const r = Math.min(Math.max(ratio, 0), options.maxRatio ?? 1);
+  let keep = Math.max(1, channels - Math.floor(channels * r + 1e-9));
+  const n = options.roundTo ?? 1;
+  // Rounding goes up (keeps more), so it never breaks maxRatio.
+  if (n > 1 && channels >= n) keep = Math.min(channels, Math.ceil(keep / n) * n);
+  return keep;
+}
+
+/** Builds a plan from ratios and scores. Groups that cannot be pruned are left out. */
+export function planPrune(model: ModelProto, analysis: ChannelAnalysis, options: PlanOptions = {}): PrunePlan {
+  const scores = options.scores ?? magnitudeScores(analysis, options.criterion ?? 'l2');
+  const chosen = new Map<string, number[]>();
+  for (const g of analysis.groups) {
+    if (!g.prunable) continue;
+    const explicit = options.keep?.[g.id];
+    if (explicit) {
+      chosen.set(g.id, [...explicit].sort((a, b) => a - b));
+      continue;
+    }
+    const ratio = options.groupRatios?.[g.id] ?? options.ratio ?? 0;
+    const n = keepCount(g.channels, ratio, options);
+    if (n >= g.channels) continue;
+    const s = scores.get(g.id);
+    const order = Array.from({ length: g.channels }, (_, i) => i);
+    // Highest score first; ties keep the lower index so plans are deterministic.
+    if (s) order.sort((a, b) => s[b]! - s[a]! || a - b);
+    chosen.set(g.id, order.slice(0, n).sort((a, b) => a - b));
+  }
+  repairPieces(analysis, chosen, (id, c) => scores.get(id)?.[c] ?? 0);
+  const groups: PrunePlan['groups'] = {};
+  for (const g of analysis.groups) {
+    const keep = chosen.get(g.id);
+    if (keep && keep.length < g.channels) groups[g.id] = { channels: g.channels, keep };
+  }
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    model: planModelInfo(model),
+    criterion: options.scores ? (options.criterionName ?? 'custom') : (options.criterion ?? 'l2'),
+    groups,
+  };
+}
