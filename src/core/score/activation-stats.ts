@@ -73,12 +73,13 @@ export function accumulateChannelStats(stats: ChannelStats, data: Float32Array, 
         let sq = 0;
         let ab = 0;
         let z = 0;
+        // Branch-free body: ReLU outputs are zero about half the time, in no predictable pattern.
         for (let i = start, end = start + inner; i < end; i++) {
           const v = data[i]!;
           s += v;
           sq += v * v;
-          ab += v < 0 ? -v : v;
-          if (v === 0) z++;
+          ab += Math.abs(v);
+          z += v === 0 ? 1 : 0;
         }
         sum[c]! += s;
         sumSquares[c]! += sq;
