@@ -208,16 +208,21 @@ export interface ImageInput {
   label?: number;
 }
 
-/** How images become the model's input tensor (core/images presets). */
+/** How images become the model's input tensor: core/images PreprocessSpec plus the preset it came from. */
 export interface PreprocessSpec {
+  /** Preset name ("unit", "grayscale-unit", "imagenet") or "custom". */
   preset: string;
   width: number;
   height: number;
+  /** 'stretch', or the shorter side before a centre crop (ImageNet's 256 → 224). */
+  resize: 'stretch' | number;
   channels: 1 | 3;
+  layout: 'NCHW' | 'NHWC';
+  colorOrder: 'RGB' | 'BGR';
+  /** Multiplier applied to 0..255 bytes first (1/255 gives [0, 1]). */
+  scale: number;
   mean: number[];
   std: number[];
-  /** Pixel scale before normalisation (1/255 for [0,1]). */
-  scale: number;
 }
 
 export interface ScoreRequest {
@@ -267,9 +272,8 @@ export interface GlobalPlanRequest {
   /** Locked groups keep these ratios. */
   locked: Record<string, number>;
   roundTo: number;
+  /** Ranks channels (global mode); sensitivity mode uses the worker's last sensitivity run. */
   criterion: string;
-  /** sensitivity mode: curves from a sensitivity run. */
-  sensitivity?: SensitivityResult;
 }
 
 export interface SensitivityRequest {

@@ -111,11 +111,11 @@ async function refreshCost(): Promise<void> {
 
 /** Runs the global control and records the result as one undo step. */
 export async function applyGlobal(): Promise<void> {
-  const { globalMode, globalTarget, locked, ratios, roundTo, criterion, sensitivityResult } = s();
+  const { globalMode, globalTarget, locked, ratios, roundTo, criterion } = s();
   const lockedRatios = Object.fromEntries(Object.keys(locked).map((id) => [id, ratios[id] ?? 0]));
   try {
     const next = await studioClient().call((api, jobId) =>
-      api.globalPlan({ jobId, mode: globalMode, target: globalTarget, locked: lockedRatios, roundTo, criterion, sensitivity: sensitivityResult }));
+      api.globalPlan({ jobId, mode: globalMode, target: globalTarget, locked: lockedRatios, roundTo, criterion }));
     s().applyRatios({ ...next, ...lockedRatios });
   } catch (err) {
     s().setCost(s().cost, errorText(err));

@@ -1,18 +1,126 @@
-// Plan cost (params/MACs/bytes before → after) and the global ratio control.
-import type { GlobalPlanRequest, PlanCost, PlanInput } from '../protocol';
-import { engineMissing } from './engine-missing';
-import { requireLoadedModel } from './loaded-model';
+// Plan cost (params/MACs/bytes before → after), the global ratio control, and the pruned model a
+// plan produces (validation and export both start from it).
+import { buildGraph } from '../../core/graph/ir';
+import { computeMetrics, type ModelMetrics } from '../../core/metrics/model-metrics';
+import { encodeModel } from '../../core/onnx/codec';
+import type { ModelProto } from '../../core/onnx/proto';
+import { applyPlan } from '../../core/prune/apply';
+import { planFromRatios } from '../../core/prune/allocate-plan';
+import type { PrunePlan } from '../../core/prune/plan';
+import { criterionInfo } from '../../core/score/criteria';
+import type { GlobalPlanRequest, ModelCost, PlanCost, PlanInput } from '../protocol';
+import { JobError } from '../jobs';
+import { requireLoadedModel, type LoadedModel } from './loaded-model';
+import { analysisOf, cachedScores, metricsOf } from './pruning-cache';
+import { scoresFor } from './scores';
 
-/** What the plan costs and keeps. */
-export function planCost(plan: PlanInput): PlanCost {
-  requireLoadedModel();
-  void plan;
-  throw engineMissing('Plan metrics', 'src/core/prune');
+/** Ratios above this would leave layers with a channel or two: the sliders stop here. */
+export const MAX_RATIO = 0.95;
+
+/** A stable key of a plan (pruned models are cached by it). */
+export function planKey(loaded: LoadedModel, plan: PlanInput): string {
+  const ratios = Object.entries(plan.ratios).filter(([, r]) => r > 0).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([loaded.summary.modelHash, plan.criterion, plan.roundTo, ratios]);
 }
 
-/** Ratios for the unlocked groups from the global control. */
-export function globalPlan(request: GlobalPlanRequest): Record<string, number> {
-  requireLoadedModel();
-  void request;
-  throw engineMissing('Global planning', 'src/core/prune');
+/**
+ * Scores that decide which channels a ratio removes: the plan's criterion when it was computed,
+ * else weight L2 (data criteria need a scoring run first; the heatmap starts one).
+ */
+async function rankingScores(loaded: LoadedModel, criterion: string, jobId: number): Promise<{ scores: Map<string, Float64Array>; criterion: string }> {
+  const cached = cachedScores(loaded, criterion);
+  if (cached) return { scores: cached, criterion };
+  const usable = CRITERION_FALLBACK(criterion);
+  return { scores: await scoresFor(loaded, { jobId, criterion: usable }), criterion: usable };
+}
+
+const CRITERION_FALLBACK = (criterion: string): string => {
+  try {
+    return criterionInfo(criterion).needsImages ? 'l2' : criterion;
+  } catch {
+    return 'l2';
+  }
+};
+
+/** The core plan for the UI's ratios. */
+export async function corePlan(loaded: LoadedModel, plan: PlanInput, jobId: number): Promise<PrunePlan> {
+  const { scores, criterion } = await rankingScores(loaded, plan.criterion, jobId);
+  const known = new Set(analysisOf(loaded).groups.map((g) => g.id));
+  // Ratios of groups this model does not have (a plan saved for another model) are ignored.
+  const ratios = Object.fromEntries(Object.entries(plan.ratios).filter(([id, r]) => known.has(id) && r > 0));
+  try {
+    return planFromRatios(loaded.model, analysisOf(loaded), scores, ratios, criterion, plan.roundTo);
+  } catch (err) {
+    throw new JobError('internal', `Could not build the pruning plan: ${(err as Error).message}.`, 'Reset the ratios and try again.');
+  }
+}
+
+let lastPruned: { key: string; model: ModelProto; plan: PrunePlan } | undefined;
+
+/** The pruned model of `plan` (cached for the last plan: validate, then export, reuse it). */
+export async function prunedModel(loaded: LoadedModel, plan: PlanInput, jobId: number): Promise<{ key: string; model: ModelProto; plan: PrunePlan }> {
+  const key = planKey(loaded, plan);
+  if (lastPruned?.key === key) return lastPruned;
+  const p = await corePlan(loaded, plan, jobId);
+  let model: ModelProto;
+  try {
+    model = Object.keys(p.groups).length === 0 ? loaded.model : applyPlan(loaded.model, p, analysisOf(loaded));
+  } catch (err) {
+    throw new JobError('internal', `Pruning failed: ${(err as Error).message}.`, 'Lower the ratio of the group named in the message, or lock it at 0 %.');
+  }
+  lastPruned = { key, model, plan: p };
+  return lastPruned;
+}
+
+/** Encoded bytes of a (pruned) model; the original's own bytes when nothing was pruned. */
+export function modelBytes(loaded: LoadedModel, model: ModelProto): Uint8Array {
+  return model === loaded.model ? loaded.bytes : encodeModel(model);
+}
+
+function cost(m: ModelMetrics): ModelCost {
+  return { params: m.params, bytes: m.bytes, ...(m.macsUnknown.length && !m.macs ? {} : { macs: m.macs }) };
+}
+
+/** What the plan costs and keeps. */
+export async function planCost(request: PlanInput & { jobId: number }): Promise<PlanCost> {
+  const loaded = requireLoadedModel();
+  const before = metricsOf(loaded);
+  const { model, plan } = await prunedModel(loaded, request, request.jobId);
+  const after = model === loaded.model ? before : computeMetrics(buildGraph(model));
+  return {
+    before: cost(before),
+    after: cost(after),
+    keep: Object.fromEntries(Object.entries(plan.groups).map(([id, g]) => [id, g.keep])),
+    planJson: JSON.stringify(plan, null, 2),
+  };
+}
+
+/** Ratios for the unlocked prunable groups from the global control (locked groups keep theirs). */
+export async function globalPlan(request: GlobalPlanRequest & { jobId: number }): Promise<Record<string, number>> {
+  const loaded = requireLoadedModel();
+  const target = Math.min(MAX_RATIO, Math.max(0, request.target));
+  const free = analysisOf(loaded).groups.filter((g) => g.prunable && !(g.id in request.locked));
+  if (request.mode === 'uniform') return Object.fromEntries(free.map((g) => [g.id, target]));
+  if (request.mode === 'global') {
+    const { scores } = await rankingScores(loaded, request.criterion, request.jobId);
+    return globalRanking(free.map((g) => ({ id: g.id, scores: scores.get(g.id) ?? new Float64Array(g.channels).fill(1) })), target);
+  }
+  const { allocateBySensitivity } = await import('./allocate');
+  return allocateBySensitivity(loaded, request, free.map((g) => g.id));
+}
+
+/**
+ * Global ranking: all free channels ranked together by their (per-group normalised) score; the
+ * lowest `target` share is removed, so each group's ratio is its share of channels below the threshold.
+ */
+export function globalRanking(groups: { id: string; scores: ArrayLike<number> }[], target: number): Record<string, number> {
+  const all = groups.flatMap((g) => Array.from(g.scores));
+  if (all.length === 0) return {};
+  const sorted = Float64Array.from(all).sort();
+  const cut = Math.floor(sorted.length * target);
+  const threshold = cut > 0 ? sorted[cut - 1]! : -Infinity;
+  return Object.fromEntries(groups.map((g) => {
+    const below = Array.from(g.scores).filter((v) => v <= threshold).length;
+    return [g.id, Math.min(MAX_RATIO, below / Math.max(1, g.scores.length))];
+  }));
 }

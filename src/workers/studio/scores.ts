@@ -1,16 +1,75 @@
-// Channel scores per group for the heatmaps, and the criteria the switcher offers.
-import type { CriterionInfo, GroupScores, ProgressCallback, ScoreRequest } from '../protocol';
-import { engineMissing } from './engine-missing';
-import { requireLoadedModel } from './loaded-model';
+// Channel scores per group for the heatmaps, and the criteria the switcher offers. Data criteria
+// run the model (and generated sub-models) on the calibration images with onnxruntime-web.
+import { encodeModel } from '../../core/onnx/codec';
+import type { ModelProto } from '../../core/onnx/proto';
+import { CRITERIA, criterionInfo, scoreGroups as coreScoreGroups } from '../../core/score/criteria';
+import type { ImageBatch } from '../../core/score/images';
+import type { OpenedModel } from '../../core/score/runner';
+import { createSession } from '../../runtime/session';
+import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCallback, ScoreRequest } from '../protocol';
+import { JobError } from '../jobs';
+import { modelInput, preprocessBatches } from './images';
+import { requireLoadedModel, type LoadedModel } from './loaded-model';
+import { analysisOf, cachedScores, jobSignal, storeScores } from './pruning-cache';
+
+/** Images per scoring batch (activation statistics fold batch by batch). */
+const SCORE_BATCH = 32;
+/** Data criteria use at most this many calibration images: enough for stable statistics in the browser. */
+export const SCORE_IMAGES = 256;
 
 /** The criteria with their one-line explanations. */
 export function listCriteria(): CriterionInfo[] {
-  return [];
+  return CRITERIA.map((c) => ({ ...c }));
 }
 
-/** Scores every prunable group's channels with `request.criterion`. */
+/** Opens generated models on WASM (sub-models for Taylor/oracle are small and short-lived). */
+export async function wasmRunner(model: ModelProto): Promise<OpenedModel> {
+  return (await createSession(encodeModel(model), { backend: 'wasm' })).session;
+}
+
+/** Preprocessed image batches as core scoring wants them. */
+export async function imageBatches(loaded: LoadedModel, images: ImageInput[], spec: PreprocessSpec, jobId: number, onImage?: (done: number) => void): Promise<ImageBatch[]> {
+  const input = modelInput(loaded);
+  const batches = await preprocessBatches(images, spec, SCORE_BATCH, jobId, onImage);
+  return batches.map((b) => ({
+    feeds: { [input.name]: b.tensor },
+    ...(b.labels.every((l) => l !== undefined) ? { labels: b.labels as number[] } : {}),
+  }));
+}
+
+/** Scores of `criterion` for every prunable group (cached per model and criterion). */
+export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onProgress?: ProgressCallback): Promise<Map<string, Float64Array>> {
+  const { criterion, jobId } = request;
+  const cached = cachedScores(loaded, criterion);
+  if (cached) return cached;
+  const info = criterionInfo(criterion);
+  const report = (fraction: number, message: string) => onProgress?.({ stage: 'score', fraction, message });
+  const analysis = analysisOf(loaded);
+  let batches: ImageBatch[] | undefined;
+  if (info.needsImages) {
+    if (!request.images?.length || !request.preprocess) {
+      throw new JobError('internal', `${info.name} needs images, and none were given.`, 'Choose a weight criterion (L1, L2), or provide calibration images.');
+    }
+    const images = request.images.slice(0, SCORE_IMAGES);
+    batches = await imageBatches(loaded, images, request.preprocess, jobId, (done) => report(0.2 * (done / images.length), `Preprocessing ${done}/${images.length} images`));
+  }
+  const { signal, poll } = jobSignal(jobId);
+  report(0.2, `Scoring channels: ${info.name}`);
+  const result = await coreScoreGroups(loaded.model, criterion, {
+    runner: wasmRunner, batches, signal,
+    onProgress: (done, total) => {
+      poll();
+      report(0.2 + 0.8 * (done / Math.max(1, total)), `${info.name}: ${done}/${total}`);
+    },
+  }, analysis);
+  if (signal.aborted) throw new JobError('aborted', 'The operation was cancelled.', '');
+  storeScores(loaded, criterion, result.scores);
+  return result.scores;
+}
+
+/** Scores every prunable group's channels with `request.criterion` (float32 for the wire). */
 export async function scoreGroups(request: ScoreRequest, onProgress?: ProgressCallback): Promise<GroupScores> {
-  requireLoadedModel();
-  void onProgress;
-  throw engineMissing(`Scoring (${request.criterion})`, 'src/core/score');
+  const loaded = requireLoadedModel();
+  const scores = await scoresFor(loaded, request, onProgress);
+  return { criterion: request.criterion, scores: Object.fromEntries([...scores].map(([id, s]) => [id, Float32Array.from(s)])) };
 }

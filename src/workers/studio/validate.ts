@@ -1,24 +1,63 @@
-// Validation: original vs pruned on images, plus the preprocessing defaults and preview.
+// Validation: original vs pruned on the chosen images with runtime/evaluate (accuracy, agreement,
+// KL, latency, speedup, per-image predictions), plus the preprocessing defaults and preview.
+import { preprocessImage } from '../../core/images/preprocess';
+import { evaluate } from '../../runtime/evaluate';
+import { decodeImageBlob } from '../../runtime/web-images';
 import type { PreprocessSpec, PreviewImage, PreviewRequest, ProgressCallback, ValidateRequest, ValidationReport } from '../protocol';
-import { engineMissing } from './engine-missing';
+import { JobError } from '../jobs';
+import { presetsFor, sampleToRgba } from './images';
 import { requireLoadedModel } from './loaded-model';
+import { modelBytes, prunedModel } from './plan';
+import { jobSignal } from './pruning-cache';
 
 /** Preprocessing inferred from the model, and the presets. */
 export function preprocessDefaults(): { inferred: PreprocessSpec; presets: PreprocessSpec[] } {
-  requireLoadedModel();
-  throw engineMissing('Preprocessing presets', 'src/core/images');
+  return presetsFor(requireLoadedModel());
 }
 
 /** The preprocessed tensor drawn back as an image. */
 export async function previewPreprocess(request: PreviewRequest): Promise<PreviewImage> {
-  void request;
-  throw engineMissing('Preprocessing preview', 'src/core/images');
+  const pixels = await decodeImageBlob(new Blob([request.image.bytes]), request.image.name);
+  const sample = preprocessImage(pixels, request.preprocess);
+  const { rgba, min, max } = sampleToRgba(sample, request.preprocess);
+  return { width: request.preprocess.width, height: request.preprocess.height, rgba, min, max };
 }
 
-/** Runs original and pruned models on the images. */
+/** Runs original and pruned models on the images and compares them. */
 export async function validate(request: ValidateRequest, onProgress?: ProgressCallback): Promise<ValidationReport> {
-  requireLoadedModel();
-  void request;
-  void onProgress;
-  throw engineMissing('Validation', 'src/runtime evaluate');
+  const loaded = requireLoadedModel();
+  const { jobId, images, backend } = request;
+  if (images.length === 0) throw new JobError('internal', 'No images to validate on.', 'Use the bundled samples or upload images first.');
+  onProgress?.({ stage: 'prune', fraction: 0, message: 'Building the pruned model' });
+  const pruned = await prunedModel(loaded, request.plan, jobId);
+  const { preset: _preset, ...spec } = request.preprocess;
+  const { signal, poll } = jobSignal(jobId);
+  onProgress?.({ stage: 'run', fraction: 0.05, message: `Starting ${backend} sessions` });
+  let result: Awaited<ReturnType<typeof evaluate>>;
+  try {
+    result = await evaluate({
+      model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map((img) => ({
+        name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
+      })),
+      preprocess: spec, backend, batchSize: 1, signal,
+      onProgress: ({ done, total }) => {
+        poll();
+        if (done % 8 === 0 || done === total) onProgress?.({ stage: 'run', fraction: 0.05 + 0.95 * (done / total), message: `Compared ${done}/${total} images` });
+      },
+    });
+  } catch (err) {
+    if (signal.aborted) throw new JobError('aborted', 'The operation was cancelled.', '');
+    throw err;
+  }
+  const origMs = result.referenceLatencyMs?.median ?? result.latencyMs.median;
+  return {
+    original: { accuracy: result.referenceAccuracy, latencyMs: origMs },
+    pruned: {
+      accuracy: result.accuracy, agreement: result.agreement ?? result.pixelAgreement ?? 0, top5Agreement: result.top5Agreement,
+      kl: result.kl ?? 0, cosine: result.cosine, latencyMs: result.latencyMs.median, speedup: result.speedup ?? 1,
+    },
+    perImage: result.perImage.map((r) => ({ name: r.name, label: r.label, original: r.referenceTop1 ?? -1, pruned: r.top1 ?? -1 })),
+    backend: result.backend,
+    ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
+  };
 }

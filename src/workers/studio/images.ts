@@ -1,0 +1,83 @@
+// Images in the studio worker: decode (createImageBitmap + OffscreenCanvas), preprocess with the
+// core presets, batch. Shared by scoring, sensitivity, validation and recovery.
+import { presetPreprocess, PRESET_NAMES, inferPreprocess } from '../../core/images/presets';
+import { preprocessImage, stackBatch } from '../../core/images/preprocess';
+import { decodeImageBlob } from '../../runtime/web-images';
+import type { Float32Tensor } from '../../runtime/session';
+import type { ImageInput, PreprocessSpec } from '../protocol';
+import { checkpoint, JobError } from '../jobs';
+import type { LoadedModel } from './loaded-model';
+
+/** The model's first input: name and shape (symbolic dims as strings). */
+export function modelInput(loaded: LoadedModel): { name: string; shape: (number | string)[] } {
+  const input = loaded.summary.inputs[0];
+  if (!input?.shape) {
+    throw new JobError('bad-model', `${loaded.summary.fileName} has no input with a known shape.`, 'Image validation needs a model whose first input is an image tensor [N, C, H, W].');
+  }
+  return { name: input.name, shape: input.shape };
+}
+
+/** The preprocessing inferred from the input shape, and every preset that fits the model. */
+export function presetsFor(loaded: LoadedModel): { inferred: PreprocessSpec; presets: PreprocessSpec[] } {
+  const { shape } = modelInput(loaded);
+  let inferred: PreprocessSpec;
+  try {
+    inferred = { preset: 'unit', ...inferPreprocess(shape) };
+  } catch (err) {
+    throw new JobError('bad-model', `${loaded.summary.fileName}: ${(err as Error).message}.`, 'Validation works on image classifiers with a 4-D image input.');
+  }
+  const presets = PRESET_NAMES.flatMap((name) => {
+    try {
+      return [{ preset: name, ...presetPreprocess(name, shape) }];
+    } catch {
+      return []; // e.g. grayscale-unit on a colour model
+    }
+  });
+  return { inferred, presets };
+}
+
+/** Decodes and preprocesses images into batches of `batchSize` (with labels), yielding between images. */
+export async function preprocessBatches(images: ImageInput[], spec: PreprocessSpec, batchSize: number, jobId: number,
+  onImage?: (done: number) => void): Promise<{ tensor: Float32Tensor; labels: (number | undefined)[]; names: string[] }[]> {
+  const batches: { tensor: Float32Tensor; labels: (number | undefined)[]; names: string[] }[] = [];
+  for (let start = 0; start < images.length; start += batchSize) {
+    const chunk = images.slice(start, start + batchSize);
+    const samples = await Promise.all(chunk.map(async (img) => {
+      const pixels = await decodeImageBlob(new Blob([img.bytes]), img.name);
+      return preprocessImage(pixels, spec);
+    }));
+    const tensor = stackBatch(samples, spec);
+    batches.push({ tensor: { dims: tensor.dims, data: tensor.data }, labels: chunk.map((c) => c.label), names: chunk.map((c) => c.name) });
+    onImage?.(Math.min(images.length, start + batchSize));
+    await checkpoint(jobId);
+  }
+  return batches;
+}
+
+/** Draws a preprocessed sample back as RGBA (undoing mean/std/scale) so the user sees what the model sees. */
+export function sampleToRgba(sample: Float32Array, spec: PreprocessSpec): { rgba: Uint8ClampedArray; min: number; max: number } {
+  const { width: W, height: H, channels: C } = spec;
+  const rgba = new Uint8ClampedArray(W * H * 4);
+  let min = Infinity;
+  let max = -Infinity;
+  const mean = (c: number) => spec.mean[spec.mean.length === 1 ? 0 : c] ?? 0;
+  const std = (c: number) => spec.std[spec.std.length === 1 ? 0 : c] ?? 1;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const px = new Array<number>(3);
+      for (let c = 0; c < Math.min(C, 3); c++) {
+        const v = sample[spec.layout === 'NCHW' ? (c * H + y) * W + x : (y * W + x) * C + c]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        px[c] = ((v * std(c) + mean(c)) / spec.scale);
+      }
+      const o = (y * W + x) * 4;
+      const [r, g, b] = C === 1 ? [px[0]!, px[0]!, px[0]!] : spec.colorOrder === 'BGR' ? [px[2]!, px[1]!, px[0]!] : [px[0]!, px[1]!, px[2]!];
+      rgba[o] = r;
+      rgba[o + 1] = g;
+      rgba[o + 2] = b;
+      rgba[o + 3] = 255;
+    }
+  }
+  return { rgba, min, max };
+}

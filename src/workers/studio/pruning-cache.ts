@@ -1,0 +1,56 @@
+// Per-model caches of the pruning work: the channel analysis, the scores of each criterion and
+// the original model's metrics. Keyed by the LoadedModel object, so loading another model drops them.
+import { analyseChannels, type ChannelAnalysis } from '../../core/graph/channels/analyse';
+import { computeMetrics, type ModelMetrics } from '../../core/metrics/model-metrics';
+import { checkpoint } from '../jobs';
+import type { LoadedModel } from './loaded-model';
+
+interface ModelCache {
+  analysis?: ChannelAnalysis;
+  metrics?: ModelMetrics;
+  scores: Map<string, Map<string, Float64Array>>;
+}
+
+const caches = new WeakMap<LoadedModel, ModelCache>();
+
+function cacheOf(loaded: LoadedModel): ModelCache {
+  let c = caches.get(loaded);
+  if (!c) caches.set(loaded, (c = { scores: new Map() }));
+  return c;
+}
+
+/** The channel dependency analysis of the model (computed once). */
+export function analysisOf(loaded: LoadedModel): ChannelAnalysis {
+  const c = cacheOf(loaded);
+  c.analysis ??= analyseChannels(loaded.ir, loaded.shapes);
+  return c.analysis;
+}
+
+/** Params/MACs/bytes of the original model (computed once). */
+export function metricsOf(loaded: LoadedModel): ModelMetrics {
+  const c = cacheOf(loaded);
+  c.metrics ??= computeMetrics(loaded.ir, loaded.shapes);
+  return c.metrics;
+}
+
+/** Scores of `criterion` computed earlier, if any. */
+export function cachedScores(loaded: LoadedModel, criterion: string): Map<string, Float64Array> | undefined {
+  return cacheOf(loaded).scores.get(criterion);
+}
+
+/** Remembers scores (the plan uses the heatmap's criterion to choose channels). */
+export function storeScores(loaded: LoadedModel, criterion: string, scores: Map<string, Float64Array>): void {
+  cacheOf(loaded).scores.set(criterion, scores);
+}
+
+/**
+ * An AbortSignal that fires when job `jobId` is cancelled. Cancel messages are only seen between
+ * awaits, so every progress tick polls the job through `checkpoint`.
+ */
+export function jobSignal(jobId: number): { signal: AbortSignal; poll: () => void } {
+  const controller = new AbortController();
+  const poll = (): void => {
+    if (!controller.signal.aborted) checkpoint(jobId).catch(() => controller.abort('cancelled'));
+  };
+  return { signal: controller.signal, poll };
+}
