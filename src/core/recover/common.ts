@@ -1,0 +1,99 @@
+// Shared pieces of training-free recovery: running a model with extra outputs on calibration
+// images, the calibration loss every method must not make worse, and in-place weight edits on a
+// private copy of the pruned model.
+import { exposeTensors } from '../graph/expose.js';
+import { constantTensor, type GraphIR } from '../graph/ir.js';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
+import type { ModelProto, NodeProto } from '../onnx/proto.js';
+import { TensorDataType } from '../onnx/proto.js';
+import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import type { ImageBatch } from '../score/images.js';
+import { compareOutputs, referenceOutputs } from '../score/metric.js';
+import type { AbortSignalLike, Float32Tensor, ModelRunner } from '../score/runner.js';
+import { checkAborted, withModel } from '../score/runner.js';
+
+export interface RecoveryContext {
+  runner: ModelRunner;
+  batches: readonly ImageBatch[];
+  /** The unpruned model's outputs on the batches. */
+  reference: Record<string, Float32Tensor>[];
+  output: string;
+  signal?: AbortSignalLike;
+}
+
+/** A deep copy that recovery can edit without touching models shared with the caller. */
+export function privateCopy(model: ModelProto): ModelProto {
+  return decodeModel(encodeModel(model), 'recovery copy');
+}
+
+/** Mean KL(unpruned ‖ model) per calibration image: the loss recovery must not increase. */
+export async function calibrationLoss(model: ModelProto, ctx: RecoveryContext): Promise<number> {
+  const outs = await referenceOutputs(model, ctx.runner, ctx.batches, ctx.signal);
+  return compareOutputs(outs, ctx.reference, ctx.batches, ctx.output).kl;
+}
+
+/** Runs `model` on every batch and returns the named tensors of each batch. */
+export async function captureTensors(model: ModelProto, names: readonly string[], ctx: Pick<RecoveryContext, 'runner' | 'batches' | 'signal'>): Promise<Record<string, Float32Tensor>[]> {
+  return withModel(ctx.runner, exposeTensors(model, names), async (m) => {
+    const out: Record<string, Float32Tensor>[] = [];
+    for (const b of ctx.batches) {
+      checkAborted(ctx.signal);
+      const r = await m.run(b.feeds, { signal: ctx.signal });
+      out.push(Object.fromEntries(names.map((n) => [n, r[n]!])));
+    }
+    return out;
+  });
+}
+
+/** Per-channel (axis 1) mean and mean of squares over all other axes, across batches. */
+export function channelMoments(tensors: readonly Float32Tensor[]): { mean: Float64Array; meanSquare: Float64Array } {
+  const c = tensors[0]!.dims[1]!;
+  const sum = new Float64Array(c);
+  const sq = new Float64Array(c);
+  let count = 0;
+  for (const t of tensors) {
+    const n = t.dims[0]!;
+    const inner = t.data.length / (n * c);
+    for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) {
+      const base = (i * c + ch) * inner;
+      for (let k = 0; k < inner; k++) {
+        const v = t.data[base + k]!;
+        sum[ch] = sum[ch]! + v;
+        sq[ch] = sq[ch]! + v * v;
+      }
+    }
+    count += n * inner;
+  }
+  return { mean: sum.map((v) => v / count), meanSquare: sq.map((v) => v / count) };
+}
+
+/** The float values and dims of a constant input of `node` (throws when it is not constant). */
+export function constantInput(ir: GraphIR, node: NodeProto, index: number): { name: string; dims: number[]; data: Float32Array } {
+  const name = node.input[index];
+  const t = name ? constantTensor(ir, name) : undefined;
+  if (!name || !t) throw new Error(`input ${index} of ${node.opType} "${node.name}" is not a constant`);
+  return { name, dims: tensorDims(t), data: Float32Array.from(tensorToFloat32(t)) };
+}
+
+/** Replaces (or adds) the float initializer `name` of `model`'s graph in place. */
+export function setInitializer(model: ModelProto, name: string, dims: number[], data: ArrayLike<number>): void {
+  const graph = model.graph!;
+  const t = makeTensor(name, dims, TensorDataType.FLOAT, data);
+  const i = graph.initializer.findIndex((x) => x.name === name);
+  if (i >= 0) graph.initializer[i] = t;
+  else graph.initializer.push(t);
+}
+
+/** The node of `model` with this name (recovery matches pruned and unpruned nodes by name). */
+export function nodeNamed(model: ModelProto, name: string): NodeProto | undefined {
+  return name ? model.graph!.node.find((n) => n.name === name) : undefined;
+}
+
+/** Per-layer outcome of a recovery method. */
+export interface LayerOutcome {
+  node: string;
+  action: 'updated' | 'kept-original' | 'skipped';
+  reason?: string;
+  lossBefore?: number;
+  lossAfter?: number;
+}

@@ -1,0 +1,174 @@
+// Least-squares reconstruction (He et al. 2017 channel pruning; AIMET's "channel pruning with
+// weight reconstruction"): for each layer that lost input channels, refit its kept input weights
+// and bias so that, fed the PRUNED network's activations, it reproduces the UNPRUNED network's
+// outputs on the calibration images: min ‖[X_kept 1]·[W'; b'] − Y‖² + λ‖W'‖², solved through the
+// normal equations. Convolutions use im2col rows at a bounded random sample of output positions.
+// Layers are refit in graph order, each seeing the already-refit layers before it; a refit that
+// raises the calibration loss is undone.
+import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
+import { buildGraph } from '../graph/ir.js';
+import type { ModelProto } from '../onnx/proto.js';
+import type { PrunePlan } from '../prune/plan.js';
+import { resolvePads } from '../score/backward-context.js';
+import type { Float32Tensor } from '../score/runner.js';
+import type { LayerOutcome, RecoveryContext } from './common.js';
+import { calibrationLoss, captureTensors, constantInput, nodeNamed, setInitializer } from './common.js';
+import { prunedInputLayers } from './pruned-inputs.js';
+import { NormalEquations } from './solve.js';
+
+export interface LsqOptions {
+  /** Output positions sampled per conv layer (default 4096). */
+  maxPositions?: number;
+  /** Layers with more unknowns per output than this are skipped (default 1200). */
+  maxFeatures?: number;
+  /** Ridge, relative to the mean diagonal of XᵀX (default 1e-3). */
+  ridge?: number;
+  seed?: number;
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Refits the layers of `pruned` (a private copy, edited in place) that lost input channels. */
+export async function reconstructLayers(original: ModelProto, analysis: ChannelAnalysis, plan: PrunePlan, pruned: ModelProto, ctx: RecoveryContext, options: LsqOptions = {}, onLayer?: (done: number, total: number) => void): Promise<LayerOutcome[]> {
+  const layers = prunedInputLayers(analysis, plan);
+  const outcomes: LayerOutcome[] = [];
+  if (!layers.length) return outcomes;
+  const targets = await captureTensors(original, layers.map((l) => l.node.output[0]!), ctx);
+  let loss = await calibrationLoss(pruned, ctx);
+  const random = rng(options.seed ?? 0);
+  for (const [li, layer] of layers.entries()) {
+    const id = layer.node.name || layer.node.opType;
+    const node = nodeNamed(pruned, layer.node.name);
+    onLayer?.(li, layers.length);
+    if (!node) {
+      outcomes.push({ node: id, action: 'skipped', reason: 'no node of that name in the pruned model' });
+      continue;
+    }
+    const ir = buildGraph(pruned);
+    const w = constantInput(ir, node, 1);
+    const isConv = node.opType === 'Conv';
+    if (!isConv && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1)) {
+      outcomes.push({ node: id, action: 'skipped', reason: 'Gemm with alpha/beta ≠ 1' });
+      continue;
+    }
+    const transB = !isConv && attrInt(node, 'transB', 0) === 0;
+    const m = transB ? w.dims[1]! : w.dims[0]!;
+    const k = transB ? w.dims[0]! : w.dims[1]!;
+    const kernelDims = isConv ? w.dims.slice(2) : [];
+    const kernel = kernelDims.reduce((a, d) => a * d, 1);
+    const features = k * kernel + 1;
+    if (features > (options.maxFeatures ?? 1200)) {
+      outcomes.push({ node: id, action: 'skipped', reason: `${features} unknowns per output is above the limit` });
+      continue;
+    }
+    const inputs = (await captureTensors(pruned, [node.input[0]!], ctx)).map((c) => c[node.input[0]!]!);
+    const eq = new NormalEquations(features, m);
+    if (layer.keptOutputs.length !== m) {
+      outcomes.push({ node: id, action: 'skipped', reason: `pruned layer has ${m} outputs, expected ${layer.keptOutputs.length}` });
+      continue;
+    }
+    const ys = targets.map((t) => selectChannels(t[layer.node.output[0]!]!, layer.keptOutputs));
+    if (isConv) addConvRows(eq, node, inputs, ys, kernelDims, options.maxPositions ?? 4096, random);
+    else addDenseRows(eq, inputs, ys);
+    let solution: Float64Array;
+    try {
+      solution = eq.solve(options.ridge ?? 1e-3);
+    } catch (err) {
+      outcomes.push({ node: id, action: 'skipped', reason: (err as Error).message });
+      continue;
+    }
+    const newW = new Float32Array(w.data.length);
+    for (let o = 0; o < m; o++) for (let f = 0; f < k * kernel; f++) {
+      const v = solution[f * m + o]!;
+      if (transB) newW[f * m + o] = v; // [K, M]
+      else newW[o * k * kernel + f] = v; // [M, K, kh, kw] / [M, K]
+    }
+    const newBias = Float32Array.from({ length: m }, (_, o) => solution[(features - 1) * m + o]!);
+    const oldBias = node.input[2] ? constantInput(ir, node, 2) : undefined;
+    const biasName = node.input[2] || `${node.name || node.output[0]}__bias`;
+    setInitializer(pruned, w.name, w.dims, newW);
+    setInitializer(pruned, biasName, [m], newBias);
+    if (!node.input[2]) node.input[2] = biasName;
+    const after = await calibrationLoss(pruned, ctx);
+    if (after <= loss) {
+      outcomes.push({ node: id, action: 'updated', lossBefore: loss, lossAfter: after });
+      loss = after;
+    } else {
+      setInitializer(pruned, w.name, w.dims, w.data);
+      if (oldBias) setInitializer(pruned, biasName, oldBias.dims, oldBias.data);
+      else setInitializer(pruned, biasName, [m], new Float32Array(m));
+      outcomes.push({ node: id, action: 'kept-original', reason: 'the refit raised the calibration loss', lossBefore: loss, lossAfter: after });
+    }
+  }
+  onLayer?.(layers.length, layers.length);
+  return outcomes;
+}
+
+/** The given channels (axis 1) of a tensor, in order. */
+function selectChannels(t: Float32Tensor, channels: readonly number[]): Float32Tensor {
+  const [n, c] = t.dims as [number, number];
+  if (channels.length === c) return t;
+  const inner = t.data.length / (n * c);
+  const data = new Float32Array(n * channels.length * inner);
+  for (let i = 0; i < n; i++) channels.forEach((ch, j) => data.set(t.data.subarray((i * c + ch) * inner, (i * c + ch + 1) * inner), (i * channels.length + j) * inner));
+  return { dims: [n, channels.length, ...t.dims.slice(2)], data };
+}
+
+/** Rows of [features…, 1] → outputs for a dense layer: one per image. */
+function addDenseRows(eq: NormalEquations, inputs: Float32Tensor[], ys: Float32Tensor[]): void {
+  const k = eq.n - 1;
+  const row = new Float64Array(eq.n);
+  inputs.forEach((x, bi) => {
+    const y = ys[bi]!;
+    for (let i = 0; i < x.dims[0]!; i++) {
+      for (let f = 0; f < k; f++) row[f] = x.data[i * k + f]!;
+      row[k] = 1;
+      eq.add(row, y.data.subarray(i * eq.m, (i + 1) * eq.m));
+    }
+  });
+}
+
+/** im2col rows of a 2-D convolution at sampled output positions. */
+function addConvRows(eq: NormalEquations, node: Parameters<typeof attrInt>[0], inputs: Float32Tensor[], ys: Float32Tensor[], kernelDims: number[], maxPositions: number, random: () => number): void {
+  const [kh, kw] = kernelDims as [number, number];
+  const [, c, h, wd] = inputs[0]!.dims as [number, number, number, number];
+  const [, m, oh, ow] = ys[0]!.dims as [number, number, number, number];
+  const strides = attrInts(node, 'strides', [1, 1]);
+  const dil = attrInts(node, 'dilations', [1, 1]);
+  const pads = resolvePads(attrString(node, 'auto_pad', 'NOTSET'), attrInts(node, 'pads'), [h, wd], [kh, kw], strides, dil);
+  const positions: [number, number, number, number][] = [];
+  inputs.forEach((x, bi) => {
+    for (let n = 0; n < x.dims[0]!; n++) for (let y = 0; y < oh; y++) for (let xx = 0; xx < ow; xx++) positions.push([bi, n, y, xx]);
+  });
+  // Partial Fisher–Yates: a uniform sample of at most maxPositions positions.
+  const count = Math.min(maxPositions, positions.length);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (positions.length - i));
+    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
+  }
+  const row = new Float64Array(eq.n);
+  const target = new Float64Array(m);
+  for (let s = 0; s < count; s++) {
+    const [bi, n, y, xx] = positions[s]!;
+    const x = inputs[bi]!;
+    const out = ys[bi]!;
+    let f = 0;
+    for (let ch = 0; ch < c; ch++) for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++, f++) {
+      const iy = y * strides[0]! - pads.begin[0]! + a * dil[0]!;
+      const ix = xx * strides[1]! - pads.begin[1]! + b * dil[1]!;
+      row[f] = iy >= 0 && iy < h && ix >= 0 && ix < wd ? x.data[((n * c + ch) * h + iy) * wd + ix]! : 0;
+    }
+    row[f] = 1;
+    for (let o = 0; o < m; o++) target[o] = out.data[((n * m + o) * oh + y) * ow + xx]!;
+    eq.add(row, target);
+  }
+}

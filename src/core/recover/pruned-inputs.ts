@@ -1,0 +1,53 @@
+// Which weighted layers (Conv, Gemm) lost input channels under a plan, and which input positions
+// they kept: what bias correction and least-squares reconstruction work on.
+import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+import { attrInt } from '../graph/attributes.js';
+import type { NodeProto } from '../onnx/proto.js';
+import { keepBySpace, type PrunePlan } from '../prune/plan.js';
+
+export interface PrunedInputLayer {
+  node: NodeProto;
+  /** The layer's data input (in the unpruned model). */
+  input: string;
+  /** Positions along the input's channel axis (axis 1) in the unpruned model. */
+  removed: number[];
+  kept: number[];
+  /** Output channels (axis 1) of the unpruned layer that the pruned layer still has. */
+  keptOutputs: number[];
+}
+
+/** Positions along a layout's axis whose channels the plan keeps. */
+function keptPositions(layout: { segments: { space: number; start: number; length: number }[]; block: number }, keep: Map<number, number[]>): { kept: number[]; removed: number[] } {
+  const removed: number[] = [];
+  const kept: number[] = [];
+  let p = 0;
+  for (const seg of layout.segments) {
+    const k = keep.get(seg.space);
+    const keptSet = k ? new Set(k) : undefined;
+    for (let c = 0; c < seg.length; c++) {
+      const isKept = !keptSet || keptSet.has(seg.start + c);
+      for (let b = 0; b < layout.block; b++, p++) (isKept ? kept : removed).push(p);
+    }
+  }
+  return { kept, removed };
+}
+
+/** Conv (group 1) and Gemm layers whose data input lost channels, in graph order. */
+export function prunedInputLayers(analysis: ChannelAnalysis, plan: PrunePlan): PrunedInputLayer[] {
+  const keep = keepBySpace(plan, analysis);
+  const out: PrunedInputLayer[] = [];
+  for (const node of analysis.ir.nodes) {
+    const isConv = node.opType === 'Conv' && attrInt(node, 'group', 1) === 1;
+    const isGemm = node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0;
+    if (!isConv && !isGemm) continue;
+    const input = node.input[0]!;
+    const layout = analysis.layouts.get(input);
+    if (!layout || layout.axis !== 1) continue;
+    const { kept, removed } = keptPositions(layout, keep);
+    const outLayout = analysis.layouts.get(node.output[0]!);
+    const outputs = analysis.shapes.tensors.get(node.output[0]!)?.shape?.[1];
+    const keptOutputs = outLayout ? keptPositions(outLayout, keep).kept : Array.from({ length: typeof outputs === 'number' ? outputs : 0 }, (_, i) => i);
+    if (removed.length) out.push({ node, input, removed, kept, keptOutputs });
+  }
+  return out;
+}

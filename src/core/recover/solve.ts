@@ -1,0 +1,61 @@
+// Small dense linear algebra for least-squares reconstruction: normal equations with ridge,
+// solved by Cholesky in float64.
+
+/** Solves (A + λI) X = B for symmetric positive semi-definite A (n×n, row-major) and B (n×m). */
+export function solveRidge(a: Float64Array, b: Float64Array, n: number, m: number, lambda: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * n + j]! + (i === j ? lambda : 0);
+      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
+      if (i === j) {
+        if (s <= 0) throw new Error('least-squares system is not positive definite; increase the ridge term');
+        l[i * n + i] = Math.sqrt(s);
+      } else l[i * n + j] = s / l[j * n + j]!;
+    }
+  }
+  const x = new Float64Array(n * m);
+  for (let col = 0; col < m; col++) {
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = b[i * m + col]!;
+      for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
+      y[i] = s / l[i * n + i]!;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = y[i]!;
+      for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k * m + col]!;
+      x[i * m + col] = s / l[i * n + i]!;
+    }
+  }
+  return x;
+}
+
+/** Accumulates XᵀX (n×n) and XᵀY (n×m) from rows x (length n) and y (length m). */
+export class NormalEquations {
+  readonly xtx: Float64Array;
+  readonly xty: Float64Array;
+  rows = 0;
+  constructor(readonly n: number, readonly m: number) {
+    this.xtx = new Float64Array(n * n);
+    this.xty = new Float64Array(n * m);
+  }
+  add(x: ArrayLike<number>, y: ArrayLike<number>): void {
+    const { n, m } = this;
+    for (let i = 0; i < n; i++) {
+      const xi = x[i]!;
+      if (xi === 0) continue;
+      for (let j = 0; j <= i; j++) this.xtx[i * n + j] = this.xtx[i * n + j]! + xi * x[j]!;
+      for (let j = 0; j < m; j++) this.xty[i * m + j] = this.xty[i * m + j]! + xi * y[j]!;
+    }
+    this.rows++;
+  }
+  /** Solves with ridge λ = `relative` × mean diagonal (keeps the scale-free). */
+  solve(relative: number): Float64Array {
+    const { n } = this;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) this.xtx[i * n + j] = this.xtx[j * n + i]!;
+    let trace = 0;
+    for (let i = 0; i < n; i++) trace += this.xtx[i * n + i]!;
+    return solveRidge(this.xtx, this.xty, n, this.m, Math.max(relative * (trace / n), 1e-12));
+  }
+}
