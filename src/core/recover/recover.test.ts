@@ -53,7 +53,7 @@ describe('training-free recovery never raises the calibration loss', () => {
 
   it('limits calibration images to N', () => {
     const limited = limitImages(batches, 8);
-    expect(limited.map((b) => b.feeds.input.dims[0])).toEqual([6, 2]);
-    expect(limited[1]!.feeds.input.data.length).toBe(2 * 3 * 64 * 64);
+    expect(limited.map((b) => b.feeds.input!.dims[0])).toEqual([6, 2]);
+    expect(limited[1]!.feeds.input!.data.length).toBe(2 * 3 * 64 * 64);
   });
 });
