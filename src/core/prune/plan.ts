@@ -48,7 +48,14 @@ export function parsePlan(value: unknown, source = 'plan'): PrunePlan {
       fail(`group "${id}" must be { "channels": number, "keep": [integers] }`);
     }
   }
-  return { model: { graph: '', producer: '', nodes: 0 }, criterion: 'manual', ...(v as object) } as PrunePlan;
+  // Canonical key order, so a plan written and read back is stored byte-identically.
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    model: (v.model as PrunePlan['model'] | undefined) ?? { graph: '', producer: '', nodes: 0 },
+    criterion: typeof v.criterion === 'string' ? v.criterion : 'manual',
+    groups: v.groups as PrunePlan['groups'],
+  };
 }
 
 /**

@@ -1,0 +1,73 @@
+// `prune-studio groups MODEL [--json]` (also `inspect MODEL --groups`): the channel groups of a
+// model: id, channel count, members, and whether they can be pruned (or the barrier reasons).
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { flag, UsageError } from '../args.js';
+import { decodeModel } from '../../core/onnx/codec.js';
+import { externalDataLocations, resolveExternalData } from '../../core/onnx/external-data.js';
+import type { ModelProto } from '../../core/onnx/proto.js';
+import { buildGraph } from '../../core/graph/ir.js';
+import { analyseChannels, type ChannelAnalysis } from '../../core/graph/channels/analyse.js';
+import type { CliCommand } from './types.js';
+
+/** Reads a model file (and its external-data side files, next to it) or throws an actionable error. */
+export async function readModelFile(file: string, cwd: string): Promise<ModelProto> {
+  const path = resolve(cwd, file);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Check the path.`, { cause: err });
+  }
+  const model = decodeModel(bytes, file);
+  if (externalDataLocations(model).length === 0) return model;
+  return resolveExternalData(model, (location) => readFileSync(resolve(dirname(path), location)), file);
+}
+
+/** The `--json` form of the groups listing (schemaVersion 1). */
+export interface GroupsReport {
+  schemaVersion: 1;
+  file: string;
+  groups: { id: string; channels: number; prunable: boolean; barriers: string[]; channelStatistics: boolean; members: { node: string; role: string }[] }[];
+}
+
+/** The groups report of an analysis. */
+export function groupsReport(analysis: ChannelAnalysis, file: string): GroupsReport {
+  return {
+    schemaVersion: 1,
+    file,
+    groups: analysis.groups.map((g) => ({ id: g.id, channels: g.channels, prunable: g.prunable, barriers: g.barriers, channelStatistics: g.channelStatistics, members: g.members })),
+  };
+}
+
+/** Human-readable listing of the groups. */
+export function renderGroups(report: GroupsReport): string {
+  const prunable = report.groups.filter((g) => g.prunable);
+  const lines = [`${report.file}: ${report.groups.length} channel groups, ${prunable.length} prunable (${prunable.reduce((s, g) => s + g.channels, 0)} channels)`, ''];
+  for (const g of report.groups) {
+    const state = g.prunable ? (g.channelStatistics ? 'prunable (normalised across channels)' : 'prunable') : 'BARRIER';
+    lines.push(`${g.id}  ${g.channels} ch  ${state}`);
+    for (const b of g.barriers) lines.push(`    barrier: ${b}`);
+    for (const m of g.members) lines.push(`    ${m.role.padEnd(36)} ${m.node}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Prints the groups of a model file (shared by `groups` and `inspect --groups`). */
+export async function printGroups(file: string, json: boolean, io: { stdout(t: string): void; cwd: string }): Promise<number> {
+  const model = await readModelFile(file, io.cwd);
+  const report = groupsReport(analyseChannels(buildGraph(model)), file);
+  io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : renderGroups(report));
+  return 0;
+}
+
+export const groupsCommand: CliCommand = {
+  summary: 'list channel groups (what can be pruned together, and what cannot and why)',
+  usage: 'groups MODEL [--json]\n\n  --json   print { schemaVersion, file, groups: [{ id, channels, prunable, barriers, channelStatistics, members }] }',
+  async run(args, io) {
+    const file = args.positional[0];
+    if (!file) throw new UsageError('groups needs a MODEL path');
+    if (args.positional.length > 1) throw new UsageError(`groups takes one MODEL, got ${args.positional.length}`);
+    return printGroups(file, flag(args, 'json'), io);
+  },
+};

@@ -1,0 +1,126 @@
+// `prune-studio prune MODEL -o OUT (--ratio R | --plan PLAN.json | --lossless) ...`: structured
+// channel pruning from the command line; reports params, MACs and bytes before and after.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { flag, stringOption, UsageError } from '../args.js';
+import { encodeModel } from '../../core/onnx/codec.js';
+import { buildGraph } from '../../core/graph/ir.js';
+import { analyseChannels } from '../../core/graph/channels/analyse.js';
+import { modelMetrics, type ModelMetrics } from '../../core/metrics/model-metrics.js';
+import { applyPlan } from '../../core/prune/apply.js';
+import { parsePlan, type PrunePlan } from '../../core/prune/plan.js';
+import { planPrune } from '../../core/prune/planner.js';
+import { removeConstantChannels } from '../../core/prune/lossless.js';
+import { readModelFile } from './groups.js';
+import type { CliCommand } from './types.js';
+
+/** The `--json` report of a prune run (schemaVersion 1). */
+export interface PruneReport {
+  schemaVersion: 1;
+  model: string;
+  output: string;
+  criterion: string;
+  groupsPruned: number;
+  channelsRemoved: number;
+  before: { params: number; macs: number; bytes: number };
+  after: { params: number; macs: number; bytes: number };
+  fileBytes: { before: number; after: number };
+}
+
+function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`--${name} must be a number in [0, 1), got "${v}"`);
+  return n;
+}
+
+const summary = (m: ModelMetrics) => ({ params: m.params, macs: m.macs, bytes: m.bytes });
+const pct = (a: number, b: number) => (a === 0 ? '0%' : `${(((a - b) / a) * 100).toFixed(1)}%`);
+
+export const pruneCommand: CliCommand = {
+  summary: 'remove channels (by ratio, from a plan, or the provably constant ones) and write the smaller model',
+  usage: [
+    'prune MODEL -o OUT (--ratio R | --plan PLAN.json | --lossless) [options]',
+    '',
+    '  -o, --out FILE       where to write the pruned model',
+    '  --ratio R            remove this fraction of channels from every prunable group (0 ≤ R < 1)',
+    '  --plan FILE          apply a plan (docs/plan-format.md) instead of planning',
+    '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
+    '  --criterion l1|l2    weight-magnitude criterion for --ratio (default l2)',
+    '  --round-to N         keep counts become multiples of N where possible',
+    '  --max-ratio R        no group loses more than this fraction',
+    '  --plan-out FILE      also write the plan that was applied',
+    '  --json               print a machine-readable report (schemaVersion 1)',
+  ].join('\n'),
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out'],
+  async run(args, io) {
+    const file = args.positional[0];
+    if (!file) throw new UsageError('prune needs a MODEL path');
+    const out = stringOption(args, 'o', 'out');
+    if (!out) throw new UsageError('prune needs -o OUT (where to write the pruned model)');
+    const ratio = ratioOption(args, 'ratio');
+    const maxRatio = ratioOption(args, 'max-ratio');
+    const planFile = stringOption(args, 'plan');
+    const lossless = flag(args, 'lossless');
+    if ([ratio !== undefined, !!planFile, lossless].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --plan or --lossless');
+    const criterion = stringOption(args, 'criterion') ?? 'l2';
+    if (criterion !== 'l1' && criterion !== 'l2') throw new UsageError(`--criterion must be l1 or l2, got "${criterion}"`);
+    const roundTo = stringOption(args, 'round-to');
+    if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
+
+    const model = await readModelFile(file, io.cwd);
+    let plan: PrunePlan;
+    let pruned;
+    if (lossless) {
+      ({ model: pruned, plan } = removeConstantChannels(model));
+    } else {
+      const analysis = analyseChannels(buildGraph(model));
+      if (planFile) {
+        let json: unknown;
+        try {
+          json = JSON.parse(readFileSync(resolve(io.cwd, planFile), 'utf8'));
+        } catch (err) {
+          throw new Error(`cannot read plan ${planFile}: ${(err as Error).message}`, { cause: err });
+        }
+        plan = parsePlan(json, planFile);
+      } else {
+        plan = planPrune(model, analysis, { ratio, maxRatio, criterion, roundTo: roundTo ? Number(roundTo) : undefined });
+      }
+      pruned = applyPlan(model, plan, analysis);
+    }
+    const bytes = encodeModel(pruned);
+    writeFileSync(resolve(io.cwd, out), bytes);
+    const planOut = stringOption(args, 'plan-out');
+    if (planOut) writeFileSync(resolve(io.cwd, planOut), `${JSON.stringify(plan, null, 2)}\n`);
+
+    const before = summary(modelMetrics(model));
+    const after = summary(modelMetrics(pruned));
+    const groups = Object.values(plan.groups);
+    const report: PruneReport = {
+      schemaVersion: 1,
+      model: file,
+      output: out,
+      criterion: plan.criterion,
+      groupsPruned: groups.filter((g) => g.keep.length < g.channels).length,
+      channelsRemoved: groups.reduce((s, g) => s + g.channels - g.keep.length, 0),
+      before,
+      after,
+      fileBytes: { before: encodeModel(model).length, after: bytes.length },
+    };
+    if (flag(args, 'json')) {
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      io.stdout(
+        [
+          `${file} → ${out} (${report.criterion}): ${report.channelsRemoved} channels removed from ${report.groupsPruned} groups`,
+          `  params  ${before.params.toLocaleString('en')} → ${after.params.toLocaleString('en')}  (−${pct(before.params, after.params)})`,
+          `  MACs    ${before.macs.toLocaleString('en')} → ${after.macs.toLocaleString('en')}  (−${pct(before.macs, after.macs)})`,
+          `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})`,
+          '',
+        ].join('\n'),
+      );
+    }
+    return 0;
+  },
+};
