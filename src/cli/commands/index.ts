@@ -3,10 +3,14 @@
 import type { CliCommand } from './types.js';
 import { inspectCommand } from './inspect.js';
 import { evalCommand } from './eval.js';
+import { groupsCommand } from './groups.js';
+import { pruneCommand } from './prune.js';
 
 export type { CliCommand } from './types.js';
 
 export const commands: Record<string, CliCommand> = {
   inspect: inspectCommand,
   eval: evalCommand,
+  groups: groupsCommand,
+  prune: pruneCommand,
 };

@@ -5,14 +5,16 @@ import { flag, UsageError } from '../args.js';
 import { decodeModel } from '../../core/onnx/codec.js';
 import { inspectModel, renderInspect } from '../format/inspect-report.js';
 import type { CliCommand } from './types.js';
+import { printGroups } from './groups.js';
 
 export const inspectCommand: CliCommand = {
   summary: 'show inputs, outputs, shapes, params, MACs and bytes of a model',
-  usage: 'inspect MODEL [--json]\n\n  --json   print a machine-readable report (schemaVersion 1, see docs/cli.md)',
+  usage: 'inspect MODEL [--json] [--groups]\n\n  --json   print a machine-readable report (schemaVersion 1, see docs/cli.md)\n  --groups list channel groups instead (same as `prune-studio groups MODEL`)',
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('inspect needs a MODEL path');
     if (args.positional.length > 1) throw new UsageError(`inspect takes one MODEL, got ${args.positional.length}`);
+    if (flag(args, 'groups')) return printGroups(file, flag(args, 'json'), io);
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(resolve(io.cwd, file));
