@@ -5,6 +5,8 @@ import { inspectCommand } from './inspect.js';
 import { evalCommand } from './eval.js';
 import { groupsCommand } from './groups.js';
 import { pruneCommand } from './prune.js';
+import { scoreCommand } from './score.js';
+import { sensitivityCommand } from './sensitivity.js';
 
 export type { CliCommand } from './types.js';
 
@@ -13,4 +15,6 @@ export const commands: Record<string, CliCommand> = {
   eval: evalCommand,
   groups: groupsCommand,
   prune: pruneCommand,
+  score: scoreCommand,
+  sensitivity: sensitivityCommand,
 };

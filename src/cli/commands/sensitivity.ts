@@ -1,0 +1,64 @@
+// `prune-studio sensitivity MODEL --images DIR [--criterion NAME] [--json]`: prune every group alone
+// at 10 … 90 % and report the metric drop (accuracy with labels, else agreement with the original).
+import { flag, stringOption, UsageError } from '../args.js';
+import { analyseChannels } from '../../core/graph/channels/analyse.js';
+import { buildGraph } from '../../core/graph/ir.js';
+import { CRITERIA, criterionInfo, scoreGroups } from '../../core/score/criteria.js';
+import type { MetricName } from '../../core/score/metric.js';
+import { analyseSensitivity, DEFAULT_RATIOS, type SensitivityResult } from '../../core/score/sensitivity.js';
+import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
+import { readModelFile } from './groups.js';
+import type { CliCommand } from './types.js';
+
+export const sensitivityCommand: CliCommand = {
+  summary: 'prune each group alone at 10…90 % and measure the accuracy/agreement drop on images',
+  usage: [
+    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--json]',
+    '',
+    `  --criterion NAME   ranks the channels removed (default l2): ${CRITERIA.map((c) => c.id).join(', ')}`,
+    '  --metric M         accuracy (default with labelled images), agreement or kl',
+    '  --ratios LIST      comma-separated fractions (default 0.1,…,0.9)',
+    '  --limit N          use at most N images (default 256)',
+    '  --json             machine-readable report (the SensitivityResult of core/score/sensitivity.ts)',
+  ].join('\n'),
+  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset'],
+  async run(args, io) {
+    const file = args.positional[0];
+    if (!file) throw new UsageError('sensitivity needs a MODEL path');
+    const dir = stringOption(args, 'images');
+    if (!dir) throw new UsageError('sensitivity needs --images DIR');
+    const criterion = stringOption(args, 'criterion') ?? 'l2';
+    try {
+      criterionInfo(criterion);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const metric = stringOption(args, 'metric') as MetricName | undefined;
+    if (metric && !['accuracy', 'agreement', 'kl'].includes(metric)) throw new UsageError('--metric must be accuracy, agreement or kl');
+    const ratiosText = stringOption(args, 'ratios');
+    const ratios = ratiosText ? ratiosText.split(',').map(Number) : DEFAULT_RATIOS;
+    if (ratios.some((r) => !(r > 0 && r < 1))) throw new UsageError('--ratios must be fractions in (0, 1), e.g. 0.25,0.5,0.75');
+    const limit = Number(stringOption(args, 'limit') ?? 256);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+
+    const model = await readModelFile(file, io.cwd);
+    const analysis = analyseChannels(buildGraph(model));
+    const data = loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset') });
+    const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches }, analysis);
+    const result: SensitivityResult = await analyseSensitivity(model, {
+      runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric,
+      onProgress: (p) => io.stderr(`\rsensitivity: ${p.done}/${p.total} (${p.group} @ ${Math.round(p.ratio * 100)} %)`.padEnd(80)),
+    }, analysis);
+    io.stderr('\n');
+    if (flag(args, 'json')) {
+      io.stdout(`${JSON.stringify({ schemaVersion: 1, model: file, images: data.images, ...result }, null, 2)}\n`);
+      return 0;
+    }
+    const header = `${'group'.padEnd(32)} ${result.ratios.map((r) => `${Math.round(r * 100)}%`.padStart(7)).join('')}`;
+    const unit = result.metric === 'kl' ? '' : ' pts';
+    const rows = Object.entries(result.curves).map(([id, c]) => `${id.padEnd(32)} ${c.drop.map((d) => (result.metric === 'kl' ? d.toFixed(3) : (d * 100).toFixed(1)).padStart(7)).join('')}`);
+    const base = result.metric === 'accuracy' ? `accuracy ${(result.baseline.accuracy! * 100).toFixed(2)} %` : result.metric;
+    io.stdout([`${file}: ${result.metric} drop${unit} when pruning one group (${criterion}; ${data.images} images; unpruned ${base})`, header, ...rows, ''].join('\n'));
+    return 0;
+  },
+};

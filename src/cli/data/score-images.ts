@@ -1,0 +1,43 @@
+// Loading a folder of images as batches for scoring, sensitivity and recovery, and the Node model
+// runner those core functions take.
+import { resolve } from 'node:path';
+import { declaredInfo } from '../../core/graph/shapes.js';
+import { inferPreprocess, presetPreprocess } from '../../core/images/presets.js';
+import { preprocessImage, stackBatch } from '../../core/images/preprocess.js';
+import { encodeModel } from '../../core/onnx/codec.js';
+import type { ModelProto } from '../../core/onnx/proto.js';
+import type { ImageBatch } from '../../core/score/images.js';
+import type { ModelRunner } from '../../core/score/runner.js';
+import { listImageFolder, readImageFile } from '../../runtime/node-images.js';
+import { createSession } from '../../runtime/session.js';
+
+/** Opens models on onnxruntime-node. */
+export const nodeModelRunner: ModelRunner = async (model: ModelProto) => (await createSession(encodeModel(model), { backend: 'cpu-node' })).session;
+
+export interface LoadedImages {
+  batches: ImageBatch[];
+  images: number;
+  labelled: number;
+}
+
+/**
+ * Reads up to `limit` images of `dir` (class sub-folders give labels), preprocesses them for the
+ * model's first input (`preset` or inferred from its shape) and groups them into batches.
+ */
+export function loadImageBatches(model: ModelProto, dir: string, cwd: string, opts: { limit?: number; batchSize?: number; preset?: string } = {}): LoadedImages {
+  const input = model.graph!.input.find((i) => !model.graph!.initializer.some((t) => t.name === i.name));
+  const shape = input ? declaredInfo(input)?.shape : undefined;
+  if (!input || !shape) throw new Error('the model declares no input shape; cannot preprocess images for it');
+  const spec = opts.preset ? presetPreprocess(opts.preset, shape) : inferPreprocess(shape);
+  const folder = listImageFolder(resolve(cwd, dir), opts.limit);
+  if (!folder.entries.length) throw new Error(`${dir}: no PNG/JPEG images found`);
+  const size = opts.batchSize ?? 64;
+  const batches: ImageBatch[] = [];
+  for (let i = 0; i < folder.entries.length; i += size) {
+    const chunk = folder.entries.slice(i, i + size);
+    const tensor = stackBatch(chunk.map((e) => preprocessImage(readImageFile(e.path), spec)), spec);
+    const labelled = chunk.every((e) => e.label !== undefined);
+    batches.push({ feeds: { [input.name]: tensor }, ...(labelled ? { labels: chunk.map((e) => e.label!) } : {}) });
+  }
+  return { batches, images: folder.entries.length, labelled: folder.entries.filter((e) => e.label !== undefined).length };
+}
