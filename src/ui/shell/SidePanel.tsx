@@ -2,6 +2,7 @@
 import { useState, type ComponentType } from 'react';
 import { ModelPanel } from '../sidebar/ModelPanel';
 import { NodeProperties } from '../sidebar/NodeProperties';
+import { PRUNING_PANELS } from '../panels';
 import { useStudio } from '../store/store';
 
 /** A tab of the side panel. */
@@ -9,12 +10,15 @@ export interface SidePanelTab {
   id: string;
   title: string;
   component: ComponentType;
+  /** Stays in front when a node is selected (the heatmaps follow the selection themselves). */
+  sticky?: boolean;
 }
 
 /** The tabs, in order. Other panels (src/ui/panels/**) register here. */
 export const SIDE_PANELS: SidePanelTab[] = [
   { id: 'node', title: 'Node', component: NodeProperties },
   { id: 'model', title: 'Model', component: ModelPanel },
+  ...PRUNING_PANELS,
 ];
 
 /** Tabbed side panel; selecting a node brings its tab forward. */
@@ -25,7 +29,7 @@ export function SidePanel() {
   if (selectedId !== seenSelection) {
     // Adjusting state while rendering (React's pattern for "reset when a prop changes").
     setSeenSelection(selectedId);
-    if (selectedId) setTab('node');
+    if (selectedId && !SIDE_PANELS.find((p) => p.id === tab)?.sticky) setTab('node');
   }
   const Active = (SIDE_PANELS.find((p) => p.id === tab) ?? SIDE_PANELS[0]!).component;
   return (

@@ -1,0 +1,79 @@
+// Export tab: download the pruned ONNX (its name carries the ratio) and the plan JSON, with an
+// optional recovery step on the calibration images applied before encoding.
+import { useEffect, useState } from 'react';
+import type { Progress, RecoveryMethod } from '../../workers/protocol';
+import { useStudio } from '../store/store';
+import { cancelJob, downloadBytes, errorText, exportPrunedModel, headlinePercent, prunedFileName } from './actions';
+import { bytes, change, compact } from './panel-format';
+import { startPruningSync } from './sync';
+import './panels.css';
+
+const RECOVERY: Record<RecoveryMethod, string> = {
+  none: 'None: the weights are sliced as they are.',
+  bn: 'BN recalibration: re-estimates BatchNorm statistics on the calibration images (needs BN kept in the model).',
+  bias: 'Bias correction: shifts each next layer’s bias to restore the mean output lost with the removed channels.',
+  lsq: 'Least squares: refits each next layer’s weights so its output matches the original on the calibration images.',
+};
+
+/** The Export tab. */
+export function ExportPanel() {
+  useEffect(startPruningSync, []);
+  const fileName = useStudio((s) => s.summary?.fileName ?? 'model.onnx');
+  const cost = useStudio((s) => s.cost);
+  const ratios = useStudio((s) => s.ratios);
+  const groups = useStudio((s) => s.groups);
+  const [recovery, setRecovery] = useState<RecoveryMethod>('none');
+  const [progress, setProgress] = useState<Progress>();
+  const [message, setMessage] = useState<{ text: string; error?: boolean }>();
+  void ratios; // re-render when the plan changes: the file name carries the ratio
+  const percent = groups ? headlinePercent() : 0;
+  const outName = prunedFileName(fileName, percent);
+
+  const run = async (): Promise<void> => {
+    setMessage(undefined);
+    setProgress({ stage: 'start', fraction: 0, message: 'Preparing' });
+    try {
+      const result = await exportPrunedModel(recovery, setProgress);
+      if (!result) return setMessage({ text: 'Cancelled.' });
+      downloadBytes(result.bytes, outName, 'application/octet-stream');
+      setMessage({ text: `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.` });
+    } catch (err) {
+      setMessage({ text: errorText(err), error: true });
+    } finally {
+      setProgress(undefined);
+    }
+  };
+
+  return (
+    <section className="prune-panel" aria-label="Export">
+      {cost && (
+        <p data-testid="export-summary">
+          {compact(cost.before.params)} → {compact(cost.after.params)} parameters ({change(cost.before.params, cost.after.params)}),
+          {' '}{compact(cost.before.macs)} → {compact(cost.after.macs)} MACs ({change(cost.before.macs, cost.after.macs)}).
+        </p>
+      )}
+      <fieldset>
+        <legend>Recovery (applied on export)</legend>
+        {(Object.keys(RECOVERY) as RecoveryMethod[]).map((r) => (
+          <label key={r} style={{ display: 'block' }}>
+            <input type="radio" name="recovery" checked={recovery === r} onChange={() => setRecovery(r)} /> {RECOVERY[r]}
+          </label>
+        ))}
+      </fieldset>
+      <div className="row">
+        <button type="button" onClick={() => void run()} disabled={!!progress || !groups}>Download {outName}</button>
+        {progress && <button type="button" onClick={() => cancelJob('export')}>Cancel</button>}
+        <button type="button" disabled={!cost} onClick={() => cost && downloadBytes(cost.planJson, fileName.replace(/\.onnx$/i, '') + `.plan-${Math.round(percent)}.json`, 'application/json')}>
+          Download plan JSON
+        </button>
+      </div>
+      {progress && (
+        <div className="progress" role="status">
+          <progress max={1} value={progress.fraction} aria-label="Export progress" />
+          <span>{progress.message}</span>
+        </div>
+      )}
+      {message && <p className={message.error ? 'error' : 'hint'} role={message.error ? 'alert' : 'status'}>{message.text}</p>}
+    </section>
+  );
+}

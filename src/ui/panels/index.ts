@@ -1,0 +1,15 @@
+// The pruning panels as side-panel tabs (registered in ui/shell/SidePanel.tsx).
+import type { ComponentType } from 'react';
+import { ExportPanel } from './export-panel';
+import { HeatmapPanel } from './heatmap-panel';
+import { RatiosPanel } from './ratios-panel';
+import { SensitivityPanel } from './sensitivity-panel';
+import { ValidationPanel } from './validation-panel';
+
+export const PRUNING_PANELS: { id: string; title: string; component: ComponentType; sticky?: boolean }[] = [
+  { id: 'heatmap', title: 'Heatmaps', component: HeatmapPanel, sticky: true },
+  { id: 'ratios', title: 'Ratios', component: RatiosPanel, sticky: true },
+  { id: 'sensitivity', title: 'Sensitivity', component: SensitivityPanel, sticky: true },
+  { id: 'validate', title: 'Validate', component: ValidationPanel, sticky: true },
+  { id: 'export', title: 'Export', component: ExportPanel, sticky: true },
+];

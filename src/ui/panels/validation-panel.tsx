@@ -1,0 +1,168 @@
+// Validate tab: choose images (bundled samples in one click, files, or a folder whose sub-folders
+// name the classes), the preprocessing (defaults inferred from the model, with a preview of what
+// the model sees), the backend, then compare original and pruned in the worker.
+import { useEffect, useRef, useState } from 'react';
+import { labelPickedFiles } from '../../runtime/web-images';
+import type { PreviewImage } from '../../workers/protocol';
+import { studioClient } from '../services/clients';
+import { useStudio } from '../store/store';
+import { cancelJob, errorText, fetchSampleSet, runValidation, sampleClassNames } from './actions';
+import { startPruningSync } from './sync';
+import { ConfusionMatrix, Predictions, ResultsTable } from './validation-results';
+import './panels.css';
+
+/** Class names: the model card's, else the bundled samples' list (the demo models share it). */
+function useClassNames(): string[] {
+  const card = useStudio((s) => s.card);
+  const fromCard = (card?.classNames ?? card?.classes) as string[] | undefined;
+  const [fallback, setFallback] = useState<string[]>([]);
+  useEffect(() => {
+    if (fromCard) return;
+    let live = true;
+    void sampleClassNames().then((names) => live && setFallback(names)).catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [fromCard]);
+  return fromCard ?? fallback;
+}
+
+function ImageSource({ classNames }: { classNames: string[] }) {
+  const source = useStudio((s) => s.imagesSource);
+  const count = useStudio((s) => s.validationImages.length);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const loadBundled = async (): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const images = await fetchSampleSet('test');
+      useStudio.getState().setValidationImages(images, `bundled samples (${images.length} labelled images)`);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const takePicked = (list: FileList | null): void => {
+    if (!list?.length) return;
+    const labelled = labelPickedFiles([...list], classNames);
+    if (labelled.length === 0) return setError('None of the chosen files is a PNG or JPEG image.');
+    const withLabels = labelled.filter((f) => f.label !== undefined).length;
+    useStudio.getState().setValidationImages(labelled.map((f) => ({ name: f.file.webkitRelativePath || f.file.name, blob: f.file, label: f.label })),
+      `${labelled.length} uploaded images${withLabels ? `, ${withLabels} labelled by folder` : ', unlabelled (agreement only)'}`);
+    setError(undefined);
+  };
+  return (
+    <fieldset className="row">
+      <legend>Images</legend>
+      <button type="button" onClick={() => void loadBundled()} disabled={busy}>{busy ? 'Loading samples…' : 'Use bundled samples'}</button>
+      <label className="button">Upload images <input type="file" accept="image/png,image/jpeg" multiple hidden aria-label="Upload images" onChange={(e) => takePicked(e.target.files)} /></label>
+      <label className="button">Upload folder <input type="file" multiple hidden aria-label="Upload a folder of class sub-folders"
+        ref={(el) => el?.setAttribute('webkitdirectory', '')} onChange={(e) => takePicked(e.target.files)} /></label>
+      <p className="hint" style={{ flexBasis: '100%' }} data-testid="image-source">
+        {count ? source : 'No images yet. A folder of class sub-folders (0/, 1/ … or class names) gives labels, so accuracy can be measured.'}
+      </p>
+      {error && <p className="error" role="alert">{error}</p>}
+    </fieldset>
+  );
+}
+
+function PreprocessControl() {
+  const presets = useStudio((s) => s.presets);
+  const spec = useStudio((s) => s.preprocess);
+  const inferred = useStudio((s) => s.inferredPreprocess);
+  const first = useStudio((s) => s.validationImages[0]);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const [preview, setPreview] = useState<PreviewImage>();
+  useEffect(() => {
+    if (!first || !spec) return;
+    let live = true;
+    void first.blob.arrayBuffer().then((bytes) =>
+      studioClient().call((api, jobId) => api.previewPreprocess({ jobId, image: { name: first.name, bytes }, preprocess: spec })))
+      .then((p) => live && setPreview(p)).catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [first, spec]);
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c || !preview) return;
+    c.width = preview.width;
+    c.height = preview.height;
+    c.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(preview.rgba), preview.width, preview.height), 0, 0);
+  }, [preview]);
+  if (!spec) return <p className="hint">Reading the model input…</p>;
+  return (
+    <fieldset className="row">
+      <legend>Preprocessing</legend>
+      <select aria-label="Preprocessing preset" value={spec.preset}
+        onChange={(e) => { const p = presets.find((x) => x.preset === e.target.value); if (p) useStudio.getState().setPreprocess(p); }}>
+        {presets.map((p) => <option key={p.preset} value={p.preset}>{p.preset}{p.preset === inferred?.preset ? ' (inferred)' : ''}</option>)}
+      </select>
+      <span className="hint">
+        {spec.width}×{spec.height}, {spec.channels === 1 ? 'grayscale' : spec.colorOrder}, {spec.layout}, ×{spec.scale.toFixed(4)}, mean [{spec.mean.join(', ')}], std [{spec.std.join(', ')}]
+      </span>
+      {preview && (
+        <figure className="preprocess-preview" style={{ margin: 0 }}>
+          <canvas ref={canvas} role="img" aria-label="What the model sees" data-testid="preprocess-preview" />
+          <figcaption className="hint">What the model sees (values {preview.min.toFixed(2)} … {preview.max.toFixed(2)})</figcaption>
+        </figure>
+      )}
+    </fieldset>
+  );
+}
+
+function BackendSwitch() {
+  const backend = useStudio((s) => s.backend);
+  const report = useStudio((s) => s.validationReport);
+  return (
+    <fieldset className="row">
+      <legend>Backend</legend>
+      {(['wasm', 'webgpu'] as const).map((b) => (
+        <label key={b}><input type="radio" name="backend" checked={backend === b} onChange={() => useStudio.getState().setBackend(b)} /> {b === 'wasm' ? 'WASM' : 'WebGPU'}</label>
+      ))}
+      {report && (
+        <span className="hint" data-testid="active-backend">
+          Last run on {report.backend}{report.fallbackReason ? ` — fell back: ${report.fallbackReason}` : ''}
+        </span>
+      )}
+    </fieldset>
+  );
+}
+
+/** The Validate tab. */
+export function ValidationPanel() {
+  useEffect(startPruningSync, []);
+  const classNames = useClassNames();
+  const report = useStudio((s) => s.validationReport);
+  const progress = useStudio((s) => s.validationProgress);
+  const error = useStudio((s) => s.validationError);
+  const images = useStudio((s) => s.validationImages);
+  const running = !!progress;
+  return (
+    <section className="prune-panel" aria-label="Validation">
+      <ImageSource classNames={classNames} />
+      <PreprocessControl />
+      <BackendSwitch />
+      <div className="row">
+        <button type="button" disabled={running || images.length === 0} onClick={() => void runValidation()}>Validate original vs pruned</button>
+        {running && <button type="button" onClick={() => cancelJob('validate')}>Cancel</button>}
+      </div>
+      {progress && (
+        <div className="progress" role="status">
+          <progress max={1} value={progress.fraction} aria-label="Validation progress" />
+          <span>{progress.message}</span>
+        </div>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+      {report && (
+        <>
+          <ResultsTable report={report} />
+          <ConfusionMatrix report={report} classNames={classNames} />
+          <Predictions report={report} images={images} classNames={classNames} />
+        </>
+      )}
+    </section>
+  );
+}
