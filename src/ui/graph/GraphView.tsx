@@ -1,16 +1,20 @@
 // The model graph: laid out in the layout worker, drawn as SVG, panned and zoomed with d3-zoom.
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useElementSize } from '../hooks/use-element-size';
 import { useStudio } from '../store/store';
+import { CanvasLayer, hitTest } from './CanvasLayer';
+import { contains, cull, edgeBounds, grow, type Rect } from './culling';
 import { EdgesLayer } from './EdgesLayer';
 import { Legend } from './Legend';
 import { Minimap } from './Minimap';
 import { NodesLayer } from './NodesLayer';
 import { searchNodes } from './search';
 import { useZoom } from './use-zoom';
-import { centerTransform, fitTransform, initialTransform, LABEL_MIN_SCALE } from './zoom-math';
+import { centerTransform, fitTransform, initialTransform, LABEL_MIN_SCALE, visibleRect } from './zoom-math';
 
 const select = (id: string): void => useStudio.getState().select(id);
+/** Zoomed out past label scale, graphs with more boxes than this are painted on a canvas. */
+const CANVAS_MIN_BOXES = 250;
 
 /** Graph canvas with minimap and legend; reacts to fit / centre requests from the store. */
 export function GraphView() {
@@ -54,20 +58,44 @@ export function GraphView() {
   }, [summary, layout, query]);
   const showLabels = transform.k >= LABEL_MIN_SCALE;
 
+  // Culling window: adjusted during render when the view leaves it (React's derived-state pattern).
+  const [cullState, setCullState] = useState<{ layout?: typeof layout; window?: Rect }>({});
+  const visible = visibleRect(transform, view);
+  if (hasSize && layout && (cullState.layout !== layout || !cullState.window || !contains(cullState.window, visible))) {
+    setCullState({ layout, window: grow(visible, 1) });
+  }
+  const bounds = useMemo(() => (layout ? edgeBounds(layout.edges) : []), [layout]);
+  const shown = useMemo(
+    () => (layout && cullState.window && cullState.layout === layout ? cull(layout.nodes, layout.edges, bounds, cullState.window, selectedBox) : undefined),
+    [layout, bounds, cullState, selectedBox],
+  );
+
+  const canvasMode = !!layout && !showLabels && layout.nodes.length > CANVAS_MIN_BOXES;
   const layers = useMemo(
     () =>
-      layout && (
+      shown &&
+      !canvasMode && (
         <>
-          <EdgesLayer edges={layout.edges} highlightId={selectedBox} />
-          <NodesLayer nodes={layout.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} onSelect={select} />
+          <EdgesLayer edges={shown.edges} highlightId={selectedBox} />
+          <NodesLayer nodes={shown.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} onSelect={select} />
         </>
       ),
-    [layout, showLabels, selectedBox, matches],
+    [shown, canvasMode, showLabels, selectedBox, matches],
   );
+  const onCanvasClick = (e: MouseEvent<SVGSVGElement>): void => {
+    if (!canvasMode || !layout || e.defaultPrevented) return;
+    const box = e.currentTarget.getBoundingClientRect();
+    const [x, y] = transform.invert([e.clientX - box.left, e.clientY - box.top]);
+    const hit = hitTest(layout.nodes, x, y, 4 / transform.k);
+    if (hit) select(hit.id);
+  };
 
   return (
     <div className="graph-view" ref={containerRef}>
-      <svg ref={svgRef} className="graph-svg" data-testid="graph" aria-label="Model graph">
+      {canvasMode && layout && (
+        <CanvasLayer nodes={layout.nodes} edges={layout.edges} transform={transform} view={view} selectedBox={selectedBox} matches={matches} />
+      )}
+      <svg ref={svgRef} className="graph-svg" data-testid="graph" aria-label="Model graph" data-render={canvasMode ? 'canvas' : 'svg'} onClick={onCanvasClick}>
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" className="arrow-head" />

@@ -1,21 +1,35 @@
 // Overview of the whole graph with the visible area outlined; click or drag to move there.
 import type { ZoomTransform } from 'd3';
-import { memo, useMemo, type PointerEvent } from 'react';
+import { useEffect, useMemo, useRef, type PointerEvent } from 'react';
+import { useStudio } from '../store/store';
 import type { LayoutResult } from '../../workers/protocol';
 import { visibleRect, type Size } from './zoom-math';
 
 const WIDTH = 180;
 const HEIGHT = 150;
+/** Very tall or wide graphs would give a sliver: keep the minimap at least this big to click. */
+const MIN_SIDE = 36;
 
-const MinimapBoxes = memo(function MinimapBoxes({ layout }: { layout: LayoutResult }) {
-  return (
-    <g>
-      {layout.nodes.map((n) => (
-        <rect key={n.id} className={`mini-node fam-${n.family}`} x={n.x - n.width / 2} y={n.y - n.height / 2} width={n.width} height={n.height} />
-      ))}
-    </g>
-  );
-});
+/** The boxes, painted once per layout and theme on a canvas (cheap for thousands of boxes). */
+function MinimapBoxes({ layout, scale, width, height }: { layout: LayoutResult; scale: number; width: number; height: number }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const theme = useStudio((s) => s.theme);
+  useEffect(() => {
+    const canvas = ref.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
+    const css = getComputedStyle(canvas);
+    for (const n of layout.nodes) {
+      ctx.fillStyle = css.getPropertyValue(`--fam-${n.family}`).trim();
+      ctx.fillRect(n.x - n.width / 2, n.y - n.height / 2, n.width, n.height);
+    }
+  }, [layout, scale, width, height, theme]);
+  return <canvas ref={ref} style={{ width, height }} aria-hidden="true" />;
+}
 
 interface Props {
   layout: LayoutResult;
@@ -34,23 +48,26 @@ export function Minimap({ layout, transform, view, onNavigate }: Props) {
     const box = e.currentTarget.getBoundingClientRect();
     onNavigate((e.clientX - box.left) / scale, (e.clientY - box.top) / scale);
   };
+  const width = Math.max(MIN_SIDE, layout.width * scale);
+  const height = Math.max(MIN_SIDE, layout.height * scale);
   return (
-    <svg
-      className="minimap"
-      width={layout.width * scale}
-      height={layout.height * scale}
-      aria-label="Graph overview: click to move there"
-      data-testid="minimap"
-      onPointerDown={(e) => {
-        e.currentTarget.setPointerCapture(e.pointerId);
-        navigate(e);
-      }}
-      onPointerMove={navigate}
-    >
-      <g transform={`scale(${scale})`}>
-        <MinimapBoxes layout={layout} />
-        <rect className="mini-viewport" x={r.x} y={r.y} width={r.width} height={r.height} vectorEffect="non-scaling-stroke" />
-      </g>
-    </svg>
+    <div className="minimap" style={{ width, height }}>
+      <MinimapBoxes layout={layout} scale={scale} width={width} height={height} />
+      <svg
+        width={width}
+        height={height}
+        aria-label="Graph overview: click to move there"
+        data-testid="minimap"
+        onPointerDown={(e) => {
+          e.currentTarget.setPointerCapture(e.pointerId);
+          navigate(e);
+        }}
+        onPointerMove={navigate}
+      >
+        <g transform={`scale(${scale})`}>
+          <rect className="mini-viewport" x={r.x} y={r.y} width={r.width} height={r.height} vectorEffect="non-scaling-stroke" />
+        </g>
+      </svg>
+    </div>
   );
 }
