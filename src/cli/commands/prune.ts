@@ -13,6 +13,7 @@ import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
 import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
+import { checkScoringOptions, recoverForPrune, scoresForCriterion } from '../data/prune-scoring.js';
 
 /** The `--json` report of a prune run (schemaVersion 1). */
 export interface PruneReport {
@@ -47,13 +48,15 @@ export const pruneCommand: CliCommand = {
     '  --ratio R            remove this fraction of channels from every prunable group (0 ≤ R < 1)',
     '  --plan FILE          apply a plan (docs/plan-format.md) instead of planning',
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
-    '  --criterion l1|l2    weight-magnitude criterion for --ratio (default l2)',
+    '  --criterion NAME     ranks channels for --ratio (default l2); data criteria (taylor, act-l2, oracle, …) need --images',
+    '  --images DIR         images for data criteria and calibration images for --recover',
+    '  --recover M          training-free recovery: none (default), bn, bias or lsq (≤ 512 images of --images)',
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied',
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out'],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover'],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -65,7 +68,8 @@ export const pruneCommand: CliCommand = {
     const lossless = flag(args, 'lossless');
     if ([ratio !== undefined, !!planFile, lossless].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --plan or --lossless');
     const criterion = stringOption(args, 'criterion') ?? 'l2';
-    if (criterion !== 'l1' && criterion !== 'l2') throw new UsageError(`--criterion must be l1 or l2, got "${criterion}"`);
+    const images = stringOption(args, 'images');
+    const recoverMethod = checkScoringOptions(criterion, images, stringOption(args, 'recover'));
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
@@ -85,9 +89,15 @@ export const pruneCommand: CliCommand = {
         }
         plan = parsePlan(json, planFile);
       } else {
-        plan = planPrune(model, analysis, { ratio, maxRatio, criterion, roundTo: roundTo ? Number(roundTo) : undefined });
+        const scores = await scoresForCriterion(model, analysis, criterion, images, io.cwd);
+        plan = planPrune(model, analysis, { ratio, maxRatio, criterion: scores ? undefined : (criterion as 'l1' | 'l2'), scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined });
       }
       pruned = applyPlan(model, plan, analysis);
+      if (recoverMethod !== 'none' && images) {
+        const recovered = await recoverForPrune(model, pruned, plan, recoverMethod, images, io.cwd, analysis);
+        pruned = recovered.model;
+        io.stderr(`recovery (${recoverMethod}, ${recovered.report.images} images): calibration KL ${recovered.report.lossBefore.toFixed(4)} → ${recovered.report.lossAfter.toFixed(4)}\n`);
+      }
     }
     const bytes = encodeModel(pruned);
     writeFileSync(resolve(io.cwd, out), bytes);
