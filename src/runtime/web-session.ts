@@ -31,8 +31,8 @@ function setUpWasm(requested: number | undefined): Promise<WasmSetup> {
     const setup = chooseThreads(requested);
     ort.env.wasm.numThreads = setup.threads;
     if (!isNode()) {
-      const { ortWasmUrl } = await import('./wasm-assets.js');
-      ort.env.wasm.wasmPaths = { wasm: ortWasmUrl };
+      const { ortWasmPaths } = await import('./wasm-assets.js');
+      ort.env.wasm.wasmPaths = ortWasmPaths;
     }
     return setup;
   })();
