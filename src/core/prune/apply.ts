@@ -165,7 +165,9 @@ function constantSource(ir: GraphIR, name: string): { name: string; tensor: Tens
 
 function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
   let out = t;
-  for (const op of ops) out = op.kind === 'slice' ? sliceTensor(out, op.axis, op.keep, name) : withEntry(out, op.position, op.value, name);
+  // Outer axes first: slicing axis 0 is a few block copies and shrinks what the inner-axis slice walks.
+  const ordered = [...ops].sort((a, b) => (a.kind === 'slice' ? a.axis : 99) - (b.kind === 'slice' ? b.axis : 99));
+  for (const op of ordered) out = op.kind === 'slice' ? sliceTensor(out, op.axis, op.keep, name) : withEntry(out, op.position, op.value, name);
   return out;
 }
 
