@@ -13,8 +13,11 @@ import { useZoom } from './use-zoom';
 import { centerTransform, fitTransform, initialTransform, LABEL_MIN_SCALE, visibleRect } from './zoom-math';
 
 const select = (id: string): void => useStudio.getState().select(id);
-/** Zoomed out past label scale, graphs with more boxes than this are painted on a canvas. */
-const CANVAS_MIN_BOXES = 250;
+/**
+ * Zoomed out past label scale, graphs with more boxes + edges than this are painted on a canvas
+ * (DenseNet-121 compact: 194 boxes but 700 edges took 179 ms to render as SVG).
+ */
+const CANVAS_MIN_ITEMS = 500;
 
 /** Graph canvas with minimap and legend; reacts to fit / centre requests from the store. */
 export function GraphView() {
@@ -70,7 +73,7 @@ export function GraphView() {
     [layout, bounds, cullState, selectedBox],
   );
 
-  const canvasMode = !!layout && !showLabels && layout.nodes.length > CANVAS_MIN_BOXES;
+  const canvasMode = !!layout && !showLabels && layout.nodes.length + layout.edges.length > CANVAS_MIN_ITEMS;
   const layers = useMemo(
     () =>
       shown &&
