@@ -10,11 +10,12 @@ import type { ChannelLayout } from './types.js';
 
 export type ChannelRule = (node: NodeProto, ctx: ChannelContext) => void;
 
-/** Output 0 (and any other outputs) carry input 0's channels unchanged. */
+/** Output 0 carries input 0's channels unchanged (other outputs, such as Dropout's mask, are not tracked). */
 export const passThrough: ChannelRule = (node, ctx) => {
   const x = ctx.layout(node.input[0]);
   if (!x) return;
-  for (const out of node.output) ctx.setLayout(out, x);
+  ctx.setLayout(node.output[0], x);
+  if (node.output.slice(1).some((o) => o && (ctx.ir.consumers.get(o)?.length || ctx.ir.outputs.has(o)))) ctx.barrierNode(node, `${node.opType} secondary output is used`);
 };
 
 /** Pooling over spatial axes: channels must be on axis 1. */
