@@ -37,3 +37,10 @@ describe.each(Object.entries(GRAPHS))('%s', (file, roles) => {
     }
   });
 });
+
+it('keeps channels read inside an If branch whole (the subgraph sees the outer tensor by name)', () => {
+  const model = decodeModel(readFileSync(new URL('./test-data/if-subgraph.onnx', import.meta.url)), 'if-subgraph.onnx');
+  const c1 = analyseChannels(buildGraph(model)).groups.find((g) => g.id === 'c1')!;
+  expect(c1.prunable).toBe(false);
+  expect(c1.barriers.join()).toContain('read inside a subgraph');
+});

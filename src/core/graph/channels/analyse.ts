@@ -69,7 +69,24 @@ export function analyseChannels(ir: GraphIR, shapes: ShapeResult = inferShapes(i
     const l = ctx.layouts.get(out);
     if (l) ctx.barrier(l.segments, `model output (class channels): ${out}`);
   }
+  // Subgraphs (If/Loop bodies) may read outer tensors by name; their shapes must not change.
+  for (const name of subgraphReads(ir.nodes)) {
+    const l = ctx.layouts.get(name);
+    if (l) ctx.barrier(l.segments, `read inside a subgraph (If/Loop/Scan): ${name}`);
+  }
   return buildGroups(ctx);
+}
+
+/** Tensor names read by nodes of any subgraph (recursively). */
+function subgraphReads(nodes: readonly NodeProto[], into = new Set<string>(), nested = false): Set<string> {
+  for (const n of nodes) {
+    if (nested) for (const i of n.input) if (i) into.add(i);
+    for (const a of n.attribute) {
+      if (a.g) subgraphReads(a.g.node as NodeProto[], into, true);
+      for (const g of a.graphs) subgraphReads(g.node as NodeProto[], into, true);
+    }
+  }
+  return into;
 }
 
 function visit(node: NodeProto, ctx: ChannelContext): void {

@@ -82,6 +82,17 @@ def build():
          [*i1, w('mean', 1, 6, 1, 1), numpy_helper.from_array(np.abs(rng.standard_normal((6, 1, 1))).astype(np.float32) + 0.5, 'std'),
           w('fc.w', 6 * 16, 7), w('fc.b', 7)], ['batch', 7], 13)
 
+    # An If whose branches read the conv output from the outer scope: the conv must stay whole.
+    n1, i1 = conv('c1', 'input', 3, 8)
+    n2, i2 = conv('c2', 'branch', 8, 4)
+    n2.output[0] = 'output'
+    out_vi = [helper.make_tensor_value_info('b', TensorProto.FLOAT, None)]
+    then_g = helper.make_graph([helper.make_node('Relu', ['c1'], ['b'])], 'then', [], out_vi)
+    else_g = helper.make_graph([helper.make_node('Identity', ['c1'], ['b'])], 'else', [], out_vi)
+    cond = numpy_helper.from_array(np.array(True), 'cond')
+    save('if-subgraph', [n1, helper.make_node('If', ['cond'], ['branch'], then_branch=then_g, else_branch=else_g), n2],
+         [*i1, *i2, cond], ['batch', 4, 8, 8], 13)
+
 
 if __name__ == '__main__':
     build()
