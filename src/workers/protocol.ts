@@ -140,7 +140,8 @@ export interface ModelSummary {
   edges: EdgeSummary[];
   /** Tensor name → shape and type, for every tensor (activations and weights). */
   tensors: Record<string, TensorSummary>;
-  totals: { params: number; macs?: number };
+  /** Params and per-sample MACs (core/metrics); `macsLowerBound` when some node's MACs are unknown. */
+  totals: { params: number; macs?: number; macsLowerBound?: boolean };
   /** Nodes whose output shapes could not be inferred, with the reason. */
   unknownShapes: { node: string; opType: string; reason: string }[];
   /** External data files the model referenced (already attached when present). */

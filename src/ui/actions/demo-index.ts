@@ -12,17 +12,22 @@ const BASE = `${import.meta.env.BASE_URL}models/`;
 
 type IndexEntry = string | { name?: string; id?: string; title?: string; file?: string; model?: string; card?: string };
 
-/** Parses index.json: `{models: [...]}` or a bare array; entries are names or {name, title?, file?, card?}. */
+/**
+ * Parses index.json: `{default?, models: [...]}` or a bare array; entries are names or
+ * {name, title?, file?, card?}. The `default` model comes first (it is the one opened on start).
+ */
 export function parseDemoIndex(json: unknown): DemoModel[] {
   const list: unknown = Array.isArray(json) ? json : (json as { models?: unknown } | null)?.models;
   if (!Array.isArray(list)) return [];
-  return (list as IndexEntry[]).flatMap((entry): DemoModel[] => {
+  const preferred = (json as { default?: unknown } | null)?.default;
+  const demos = (list as IndexEntry[]).flatMap((entry): DemoModel[] => {
     const e = typeof entry === 'string' ? { name: entry } : entry;
     const name = e?.name ?? e?.id ?? e?.file?.replace(/\.onnx$/, '');
     if (!name) return [];
     const file = e.file ?? e.model ?? `${name}.onnx`;
     return [{ name, title: e.title ?? name, modelUrl: BASE + file, cardUrl: BASE + (e.card ?? `${name}.card.json`) }];
   });
+  return [...demos.filter((d) => d.name === preferred), ...demos.filter((d) => d.name !== preferred)];
 }
 
 /** The demo list, or [] when the demo files are not there (yet). */

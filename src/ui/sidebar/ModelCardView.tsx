@@ -1,33 +1,49 @@
-// A demo model's card: architecture, dataset, accuracy, classes, and any other plain fields.
+// A demo model's card: what it is, what it was trained on, how accurate it is, its classes.
 import { Fragment } from 'react';
+import { formatCount } from '../format';
 import type { ModelCard } from '../store/model-slice';
 
-const KNOWN = new Set(['name', 'title', 'architecture', 'dataset', 'accuracy', 'classes', 'description']);
-
-function accuracyText(acc: ModelCard['accuracy']): string {
-  if (acc === undefined) return '—';
-  if (typeof acc === 'number') return acc <= 1 ? `${(acc * 100).toFixed(1)} %` : `${acc} %`;
+function accuracyText(card: ModelCard): string | undefined {
+  const acc = card.testAccuracy ?? card.accuracy;
+  if (acc === undefined) return undefined;
   if (typeof acc === 'string') return acc;
-  return Object.entries(acc).map(([k, v]) => `${k}: ${typeof v === 'number' && v <= 1 ? `${(v * 100).toFixed(1)} %` : v}`).join(', ');
+  return acc <= 1 ? `${(acc * 100).toFixed(1)} %` : `${acc} %`;
 }
 
-/** Renders a card; unknown scalar fields are listed as they are. */
+/** Renders a card; rows without data are left out. */
 export function ModelCardView({ card }: { card: ModelCard }) {
-  const extra = Object.entries(card).filter(([k, v]) => !KNOWN.has(k) && ['string', 'number', 'boolean'].includes(typeof v));
+  const classes = card.classNames ?? card.classes;
+  const rows: [string, string | undefined, string?][] = [
+    ['Architecture', card.architecture],
+    ['Data', card.data ?? card.dataset],
+    ['Test accuracy', accuracyText(card), card.testAccuracyNote],
+    ['Parameters', card.params !== undefined ? formatCount(card.params) : undefined],
+    ['MACs / image', card.macs !== undefined ? formatCount(card.macs) : undefined],
+    ['Epochs', card.epochs !== undefined ? String(card.epochs) : undefined],
+    ['Trained with', card.trainedWith?.framework],
+    ['Date', card.date],
+  ];
   return (
     <section className="card" aria-labelledby="card-title" data-testid="model-card">
-      <h3 id="card-title">Model card</h3>
-      {typeof card.description === 'string' && <p>{card.description}</p>}
+      <h3 id="card-title">{card.title ?? 'Model card'}</h3>
       <dl className="props">
-        {card.architecture && (<><dt>Architecture</dt><dd>{card.architecture}</dd></>)}
-        {card.dataset && (<><dt>Dataset</dt><dd>{card.dataset}</dd></>)}
-        <dt>Accuracy</dt><dd>{accuracyText(card.accuracy)}</dd>
-        {extra.map(([k, v]) => (<Fragment key={k}><dt>{k}</dt><dd>{String(v)}</dd></Fragment>))}
+        {rows
+          .filter(([, value]) => value !== undefined)
+          .map(([label, value, note]) => (
+            <Fragment key={label}>
+              <dt>{label}</dt>
+              <dd title={note}>{value}</dd>
+            </Fragment>
+          ))}
       </dl>
-      {Array.isArray(card.classes) && (
+      {Array.isArray(classes) && (
         <details>
-          <summary>{card.classes.length} classes</summary>
-          <p className="classes">{card.classes.join(', ')}</p>
+          <summary>{classes.length} classes</summary>
+          <ol className="classes" start={0}>
+            {classes.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ol>
         </details>
       )}
     </section>

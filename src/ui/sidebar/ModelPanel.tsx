@@ -17,7 +17,7 @@ export function ModelPanel() {
         <dt>Opsets</dt><dd>{summary.opsets}</dd>
         <dt>Nodes</dt><dd data-testid="node-count">{summary.nodes.length}</dd>
         <dt>Parameters</dt><dd>{formatCount(summary.totals.params)}</dd>
-        <dt>MACs</dt><dd>{formatCount(summary.totals.macs)}</dd>
+        <dt>MACs / sample</dt><dd>{summary.totals.macsLowerBound ? '≥ ' : ''}{formatCount(summary.totals.macs)}</dd>
         <dt>Inputs</dt><dd>{summary.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ')}</dd>
         <dt>Outputs</dt><dd>{summary.outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', ')}</dd>
         {summary.externalDataFiles.length > 0 && (<><dt>External data</dt><dd>{summary.externalDataFiles.join(', ')}</dd></>)}

@@ -4,13 +4,28 @@ import type { StateCreator } from 'zustand';
 import type { ModelSummary, Progress, StudioErrorData } from '../../workers/protocol';
 import type { StudioState } from './types';
 
-/** A model card as published next to a demo model (fields are optional: cards vary). */
+/**
+ * A model card as published next to a demo model (public/models/<name>.card.json, written by
+ * tools/train-demo/export.py). Every field is optional: cards from elsewhere vary.
+ */
 export interface ModelCard {
   name?: string;
+  title?: string;
   architecture?: string;
+  /** The training/test data, in words. */
+  data?: string;
   dataset?: string;
-  accuracy?: number | string | Record<string, number | string>;
+  /** Top-1 test accuracy as a fraction (0.92). */
+  testAccuracy?: number;
+  testAccuracyNote?: string;
+  accuracy?: number | string;
+  params?: number;
+  macs?: number;
+  epochs?: number;
+  classNames?: string[];
   classes?: string[];
+  date?: string;
+  trainedWith?: { framework?: string; [key: string]: unknown };
   [key: string]: unknown;
 }
 

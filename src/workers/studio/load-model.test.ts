@@ -24,6 +24,9 @@ describe('loadModel (the studio worker call, run inline)', () => {
     expect(s.outputs.map((o) => o.id)).toEqual(['output:logits']);
     const gemm = s.nodes.find((n) => n.opType === 'Gemm')!;
     expect(gemm.params).toBe(32 * 10 + 10);
+    expect(gemm.macs).toBe(32 * 10);
+    expect(s.nodes.find((n) => n.id === '/head/Conv')!.macs).toBe(8 * 8 * 32 * 16 * 3 * 3);
+    expect(s.totals.macsLowerBound).toBe(false);
     expect(gemm.family).toBe('linear');
     expect(s.edges).toContainEqual({ from: gemm.id, to: 'output:logits', tensor: 'logits' });
     expect(s.edges).toContainEqual({ from: 'input:image', to: '/stem/stem.0/Conv', tensor: 'image' });

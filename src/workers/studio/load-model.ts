@@ -1,6 +1,7 @@
 // loadModel: bytes → decoded model + indexes + summary, in stages with progress and cancellation.
 import { buildGraph } from '../../core/graph/ir';
 import { inferShapes } from '../../core/graph/shapes';
+import { computeMetrics } from '../../core/metrics/model-metrics';
 import { decodeModel } from '../../core/onnx/codec';
 import { externalDataLocations, resolveExternalData } from '../../core/onnx/external-data';
 import type { LoadModelRequest, ModelSummary, ProgressCallback } from '../protocol';
@@ -50,9 +51,12 @@ export async function loadModel(request: LoadModelRequest, onProgress?: Progress
   report('summary', 0.85, 'Summarising');
   await checkpoint(jobId);
   const modelHash = await sha256Hex(bytes);
-  const summary = summariseModel(ir, shapes, {
-    fileName, modelHash, fileBytes: bytes.byteLength, externalDataFiles: locations,
-  });
+  const summary = summariseModel(
+    ir,
+    shapes,
+    { fileName, modelHash, fileBytes: bytes.byteLength, externalDataFiles: locations },
+    { metrics: computeMetrics(ir, shapes) },
+  );
 
   await checkpoint(jobId);
   setLoadedModel({ model, ir, shapes, summary, bytes, externalData: sideFiles });

@@ -1,6 +1,7 @@
 // Builds the ModelSummary the UI draws from: ids, op types, edges, shapes, params. No payloads.
 import { constantTensor, type GraphIR } from '../../core/graph/ir';
 import type { ShapeResult } from '../../core/graph/shapes';
+import type { ModelMetrics } from '../../core/metrics/model-metrics';
 import { AttributeType, Long, type AttributeProto, type ModelProto, type TensorProto } from '../../core/onnx/proto';
 import { tensorDims, tensorSize } from '../../core/onnx/tensor';
 import { dataTypeName } from '../data-types';
@@ -33,10 +34,10 @@ function attributes(attrs: AttributeProto[]): AttributeSummary[] {
   return attrs.map((a) => ({ name: a.name, value: attributeValue(a) }));
 }
 
-/** Options that later stages can fill in (e.g. MACs from core/metrics). */
+/** Optional facts computed elsewhere. */
 export interface SummaryExtras {
-  /** Multiply-accumulates per node id, when known. */
-  macs?: Map<string, number>;
+  /** core/metrics results: params (following Identity-forwarded weights) and MACs per node. */
+  metrics?: ModelMetrics;
 }
 
 /** Summarises a decoded, indexed model for the UI. */
@@ -59,8 +60,8 @@ export function summariseModel(
   const inputIds = new Set(ir.inputs.map((i) => i.name));
 
   const edges: EdgeSummary[] = [];
+  const metricsById = new Map(extras.metrics?.nodes.map((m) => [m.id, m]));
   let totalParams = 0;
-  let totalMacs: number | undefined;
   const nodes: NodeSummary[] = ir.nodes.map((node, index) => {
     const id = ir.nodeId.get(node)!;
     let params = 0;
@@ -83,8 +84,9 @@ export function summariseModel(
       if (init) params += tensorSize(init);
     });
     totalParams += params;
-    const macs = extras.macs?.get(id);
-    if (macs !== undefined) totalMacs = (totalMacs ?? 0) + macs;
+    const metrics = metricsById.get(id);
+    if (metrics) params = metrics.params;
+    const macs = metrics?.macs ?? undefined;
     return {
       id, index, name: node.name, opType: node.opType, domain: node.domain, family: opFamily(node.opType),
       inputs: [...node.input], outputs: [...node.output], attributes: attributes(node.attribute), params, macs,
@@ -107,7 +109,9 @@ export function summariseModel(
     nodes,
     edges,
     tensors,
-    totals: { params: totalParams, macs: totalMacs },
+    totals: extras.metrics
+      ? { params: extras.metrics.params, macs: extras.metrics.macs, macsLowerBound: extras.metrics.macsUnknown.length > 0 }
+      : { params: totalParams },
     unknownShapes: shapes.unknownNodes,
   };
 }
