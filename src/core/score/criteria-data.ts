@@ -7,6 +7,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { accumulateChannelStats, createChannelStats, summarizeChannelStats, type ChannelSummary } from './activation-stats.js';
 import { buildBackwardModel } from './backward.js';
 import { makeNode, makeValueInfo } from './graph-builder.js';
+import { subModelFrom } from './sub-model.js';
 import type { GroupTensor } from './group-tensors.js';
 import { argmaxOneHot, crossEntropyPerImage, oneHot, softmaxAxis1, type ImageBatch } from './images.js';
 import type { AbortSignalLike, Feeds, Float32Tensor, ModelRunner } from './runner.js';
@@ -143,28 +144,95 @@ export function maskFeed(channels: number, rank: number, zero?: readonly number[
   return { dims: [1, channels, ...new Array<number>(Math.max(0, rank - 2)).fill(1)], data };
 }
 
+/** A copy of `t` with channel `c` (along `axis`) set to zero. */
+function zeroChannel(t: Float32Tensor, axis: number, c: number): Float32Tensor {
+  const data = t.data.slice();
+  const channels = t.dims[axis]!;
+  const inner = t.dims.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const outer = t.data.length / (channels * inner);
+  for (let o = 0; o < outer; o++) data.fill(0, (o * channels + c) * inner, (o * channels + c + 1) * inner);
+  return { dims: t.dims, data };
+}
+
+export interface OracleGroup {
+  tensors: readonly GroupTensor[];
+  channels: number;
+  rank: number;
+}
+
 /**
  * Oracle scores (PAGCP's performance-aware criterion): for each channel of each group, the exact
  * increase of the loss of `lossOutput` when the channel is zeroed in all of the group's tensors,
  * averaged over images; CE against labels when known, else KL to the unpruned model's output.
- * Negative changes (removal helps) count as 0.
+ * Negative changes (removal helps) count as 0. Fast path: the group's activations (and whatever
+ * else the rest of the graph reads) are cached once, and only the sub-graph after them is rerun per
+ * channel; groups whose tensors depend on each other rerun a masked copy of the whole model.
  */
-export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string, { tensors: readonly GroupTensor[]; channels: number; rank: number }>, lossOutput: string, outputIndex: number, isProbs: boolean, opts: DataScoreOptions): Promise<Map<string, Float64Array>> {
+export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string, OracleGroup>, lossOutput: string, outputIndex: number, isProbs: boolean, opts: DataScoreOptions, fastPath = true): Promise<Map<string, Float64Array>> {
+  const reference = await forwardOutputs(model, opts);
+  const targets = opts.batches.map((b, bi) => {
+    const ref = reference[bi]![lossOutput]!;
+    return outputIndex === 0 && b.labels && ref.dims.length === 2 ? oneHot(b.labels, ref.dims[1]!) : isProbs ? ref : softmaxAxis1(ref);
+  });
+  const baseLoss = opts.batches.map((_, bi) => crossEntropyPerImage(reference[bi]![lossOutput]!, targets[bi]!, isProbs));
+  let images = 0;
+  for (const b of opts.batches) images += a0(b);
+  const total = [...groups.values()].reduce((a, g) => a + g.channels, 0);
+  const progress = { done: 0, total };
+  const result = new Map<string, Float64Array>();
+  const slow = new Map<string, OracleGroup>();
+  for (const [id, g] of groups) {
+    const sub = fastPath ? subModelFrom(model, g.tensors.map((t) => t.name)) : undefined;
+    if (!sub) {
+      slow.set(id, g);
+      continue;
+    }
+    const scores = new Float64Array(g.channels);
+    if (sub.outputs.includes(lossOutput)) {
+      const cached = await captureAll(model, sub.inputs, opts);
+      await withModel(opts.runner, sub.model, async (m) => {
+        for (let c = 0; c < g.channels; c++) {
+          checkAborted(opts.signal);
+          let delta = 0;
+          for (const [bi, feeds] of cached.entries()) {
+            const zeroed = { ...feeds };
+            for (const t of g.tensors) zeroed[t.name] = zeroChannel(feeds[t.name]!, t.channelAxis, c);
+            const out = await m.run(zeroed, { signal: opts.signal });
+            crossEntropyPerImage(out[lossOutput]!, targets[bi]!, isProbs).forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
+          }
+          scores[c] = Math.max(0, delta / Math.max(images, 1));
+          opts.onProgress?.(++progress.done, total);
+        }
+      });
+    } else progress.done += g.channels;
+    result.set(id, scores);
+  }
+  if (slow.size) {
+    for (const [id, s] of await maskedOracle(model, slow, lossOutput, isProbs, targets, baseLoss, images, opts, progress)) result.set(id, s);
+  }
+  return result;
+}
+
+/** The named tensors of the full model for every batch (batch inputs included when named). */
+async function captureAll(model: ModelProto, names: readonly string[], opts: DataScoreOptions): Promise<Feeds[]> {
+  return withModel(opts.runner, exposeTensors(model, names), async (m) => {
+    const out: Feeds[] = [];
+    for (const b of opts.batches) {
+      checkAborted(opts.signal);
+      const r = await m.run(b.feeds, { signal: opts.signal });
+      out.push(Object.fromEntries(names.map((n) => [n, r[n] ?? b.feeds[n]!])));
+    }
+    return out;
+  });
+}
+
+/** The slow oracle path: a masked copy of the whole model, one full run per channel. */
+async function maskedOracle(model: ModelProto, groups: ReadonlyMap<string, OracleGroup>, lossOutput: string, isProbs: boolean, targets: Float32Tensor[], baseLoss: Float64Array[], images: number, opts: DataScoreOptions, progress: { done: number; total: number }): Promise<Map<string, Float64Array>> {
   const ranks = new Map([...groups.values()].flatMap((g) => g.tensors.map((t) => [t.name, g.rank] as const)));
   const { model: masked, maskOf } = maskedModel(model, new Map([...groups].map(([id, g]) => [id, g.tensors])), ranks);
-  const reference = await forwardOutputs(model, opts);
-  const total = [...groups.values()].reduce((a, g) => a + g.channels, 0);
   const result = new Map<string, Float64Array>();
-  let done = 0;
   await withModel(opts.runner, masked, async (m) => {
     const allOnes: Feeds = Object.fromEntries([...groups].map(([id, g]) => [maskOf.get(id)!, maskFeed(g.channels, g.rank)]));
-    const targets = opts.batches.map((b, bi) => {
-      const ref = reference[bi]![lossOutput]!;
-      return outputIndex === 0 && b.labels && ref.dims.length === 2 ? oneHot(b.labels, ref.dims[1]!) : isProbs ? ref : softmaxAxis1(ref);
-    });
-    const baseLoss = opts.batches.map((_, bi) => crossEntropyPerImage(reference[bi]![lossOutput]!, targets[bi]!, isProbs));
-    let images = 0;
-    for (const b of opts.batches) images += a0(b);
     for (const [id, g] of groups) {
       const scores = new Float64Array(g.channels);
       for (let c = 0; c < g.channels; c++) {
@@ -172,11 +240,10 @@ export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string
         let delta = 0;
         for (const [bi, batch] of opts.batches.entries()) {
           const out = await m.run({ ...batch.feeds, ...allOnes, [maskOf.get(id)!]: maskFeed(g.channels, g.rank, [c]) }, { signal: opts.signal });
-          const loss = crossEntropyPerImage(out[lossOutput]!, targets[bi]!, isProbs);
-          loss.forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
+          crossEntropyPerImage(out[lossOutput]!, targets[bi]!, isProbs).forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
         }
         scores[c] = Math.max(0, delta / Math.max(images, 1));
-        opts.onProgress?.(++done, total);
+        opts.onProgress?.(++progress.done, progress.total);
       }
       result.set(id, scores);
     }

@@ -5,6 +5,8 @@ import { buildGraph, constantTensor } from '../graph/ir.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { criterionInfo, scoreGroups } from './criteria.js';
+import { oracleScores } from './criteria-data.js';
+import { groupTensors } from './group-tensors.js';
 import { crossEntropyPerImage, oneHot } from './images.js';
 import { withModel, type Float32Tensor } from './runner.js';
 import { perturbedModel } from './test-utils/finite-diff.js';
@@ -102,6 +104,17 @@ describe('criteria against independent computations', () => {
       expected.push(Math.max(0, (await loss(copy)) - base));
     }
     closeTo(got, expected, 1e-3);
+  });
+
+  it('oracle: the cached sub-graph fast path equals rerunning a masked copy of the whole model', async () => {
+    const analysis = analyseChannels(buildGraph(model));
+    const groups = new Map(analysis.groups.filter((g) => g.prunable).map((g) => [g.id, { tensors: groupTensors(analysis, g), channels: g.channels, rank: 4 }]));
+    for (const g of groups.values()) g.rank = analysis.layouts.get(g.tensors[0]!.name)!.rank;
+    const opts = { runner: nodeRunner, batches };
+    const fast = await oracleScores(model, groups, 'logits', 0, false, opts, true);
+    const full = await oracleScores(model, groups, 'logits', 0, false, opts, false);
+    expect(fast.size).toBe(groups.size);
+    for (const [id, s] of full) closeTo(fast.get(id), Array.from(s), 1e-4);
   });
 
   it('BN |γ| reads the kept BatchNormalization scale', async () => {
