@@ -14,10 +14,11 @@ interface Props {
   view: Size;
   selectedBox?: string;
   matches: ReadonlySet<string>;
+  groupBoxes: ReadonlySet<string>;
 }
 
 /** Paints boxes and edges under transform `transform`; repaints on every change. */
-export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matches }: Props) {
+export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matches, groupBoxes }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   const theme = useStudio((s) => s.theme);
   useEffect(() => {
@@ -63,10 +64,11 @@ export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matche
       ctx.strokeRect(n.x - n.width / 2, n.y - n.height / 2, n.width, n.height);
     };
     for (const n of nodes) {
+      if (groupBoxes.has(n.id)) outline(n, token('--group'), 4);
       if (matches.has(n.id)) outline(n, token('--match'), 3);
       if (n.id === selectedBox) outline(n, token('--select'), 4);
     }
-  }, [nodes, edges, transform, view, selectedBox, matches, theme]);
+  }, [nodes, edges, transform, view, selectedBox, matches, groupBoxes, theme]);
   return <canvas ref={ref} className="graph-canvas" style={{ width: view.width, height: view.height }} aria-hidden="true" data-testid="graph-canvas" />;
 }
 

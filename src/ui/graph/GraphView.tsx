@@ -27,6 +27,8 @@ export function GraphView() {
   const query = useStudio((s) => s.searchQuery);
   const fitRequest = useStudio((s) => s.fitRequest);
   const centerRequest = useStudio((s) => s.centerRequest);
+  const groups = useStudio((s) => s.groups);
+  const selectedGroupId = useStudio((s) => s.selectedGroupId);
   const containerRef = useRef<HTMLDivElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const view = useElementSize(containerRef);
@@ -60,6 +62,11 @@ export function GraphView() {
     return new Set(searchNodes(summary, query, 500).map((h) => layout.displayOf[h.id] ?? h.id));
   }, [summary, layout, query]);
   const showLabels = transform.k >= LABEL_MIN_SCALE;
+  // Boxes of the selected dependency group's members (the channels pruned together).
+  const groupBoxes = useMemo(() => {
+    const members = groups?.find((g) => g.id === selectedGroupId)?.members ?? [];
+    return new Set(members.map((id) => layout?.displayOf[id] ?? id));
+  }, [groups, selectedGroupId, layout]);
 
   // Culling window: adjusted during render when the view leaves it (React's derived-state pattern).
   const [cullState, setCullState] = useState<{ layout?: typeof layout; window?: Rect }>({});
@@ -80,10 +87,10 @@ export function GraphView() {
       !canvasMode && (
         <>
           <EdgesLayer edges={shown.edges} highlightId={selectedBox} />
-          <NodesLayer nodes={shown.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} onSelect={select} />
+          <NodesLayer nodes={shown.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} groupBoxes={groupBoxes} onSelect={select} />
         </>
       ),
-    [shown, canvasMode, showLabels, selectedBox, matches],
+    [shown, canvasMode, showLabels, selectedBox, matches, groupBoxes],
   );
   const onCanvasClick = (e: MouseEvent<SVGSVGElement>): void => {
     if (!canvasMode || !layout || e.defaultPrevented) return;
@@ -96,7 +103,7 @@ export function GraphView() {
   return (
     <div className="graph-view" ref={containerRef}>
       {canvasMode && layout && (
-        <CanvasLayer nodes={layout.nodes} edges={layout.edges} transform={transform} view={view} selectedBox={selectedBox} matches={matches} />
+        <CanvasLayer nodes={layout.nodes} edges={layout.edges} transform={transform} view={view} selectedBox={selectedBox} matches={matches} groupBoxes={groupBoxes} />
       )}
       <svg ref={svgRef} className="graph-svg" data-testid="graph" aria-label="Model graph" data-render={canvasMode ? 'canvas' : 'svg'} onClick={onCanvasClick}>
         <defs>

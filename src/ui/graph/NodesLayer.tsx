@@ -7,11 +7,13 @@ interface Props {
   showLabels: boolean;
   selectedBox?: string;
   matches: ReadonlySet<string>;
+  /** Boxes of the selected dependency group. */
+  groupBoxes: ReadonlySet<string>;
   onSelect(id: string): void;
 }
 
 /** All boxes; React re-renders them only when these props change, never on pan or zoom. */
-export const NodesLayer = memo(function NodesLayer({ nodes, showLabels, selectedBox, matches, onSelect }: Props) {
+export const NodesLayer = memo(function NodesLayer({ nodes, showLabels, selectedBox, matches, groupBoxes, onSelect }: Props) {
   const onKey = (e: KeyboardEvent<SVGGElement>, id: string): void => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
@@ -24,6 +26,7 @@ export const NodesLayer = memo(function NodesLayer({ nodes, showLabels, selected
         const classes = ['node', `fam-${n.family}`];
         if (n.id === selectedBox) classes.push('selected');
         if (matches.has(n.id)) classes.push('match');
+        if (groupBoxes.has(n.id)) classes.push('in-group');
         return (
           <g
             key={n.id}

@@ -3,6 +3,7 @@ import { Fragment } from 'react';
 import { dataTypeName } from '../../workers/data-types';
 import { formatCount, formatShape } from '../format';
 import { useStudio } from '../store/store';
+import { NodeGroups } from './NodeGroups';
 
 function TensorList({ names, title }: { names: string[]; title: string }) {
   const tensors = useStudio((s) => s.summary?.tensors);
@@ -57,7 +58,6 @@ export function NodeProperties() {
         {node.domain && (<><dt>Domain</dt><dd>{node.domain}</dd></>)}
         <dt>Parameters</dt><dd data-testid="node-params">{formatCount(node.params)}</dd>
         <dt>MACs</dt><dd>{formatCount(node.macs)}</dd>
-        <dt>Dependency group</dt><dd className="muted">not computed yet</dd>
       </dl>
       {box && box.members.length > 1 && (
         <p className="muted">
@@ -66,6 +66,7 @@ export function NodeProperties() {
           ))} (compact view).
         </p>
       )}
+      <NodeGroups nodeId={node.id} />
       <TensorList title="Inputs" names={node.inputs} />
       <TensorList title="Outputs" names={node.outputs} />
       {node.attributes.length > 0 && (
