@@ -33,3 +33,20 @@ test('a non-ONNX file shows an actionable error dialog and the previous model st
   await studio.openFiles('tools/fixtures/models/tiny-conv.onnx');
   await expect(studio.modelName).toHaveText('tiny-conv.onnx');
 });
+
+test('a model with external data asks for its side file, and opens with it', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page, testInfo);
+  await studio.goto();
+  const onnx = 'src/core/onnx/test-data/external.onnx';
+  await studio.openFiles(onnx);
+  await expect(studio.errorDialog).toContainText('external.onnx.data');
+  await expect(studio.errorDialog).toContainText('together');
+  await studio.screenshot('missing-external-data');
+  await page.keyboard.press('Escape');
+  await expect(studio.errorDialog).toBeHidden();
+
+  await studio.openFiles(onnx, `${onnx}.data`);
+  await expect(studio.modelName).toHaveText('external.onnx');
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await expect(studio.modelSummary).toContainText('external.onnx.data');
+});
