@@ -1,6 +1,6 @@
 // Makes intermediate tensors observable: onnxruntime only returns graph outputs, so activation capture
 // runs a copy of the model with the wanted tensors appended to graph.output.
-import type { GraphProto, ModelProto, ValueInfoProto } from '../onnx/proto.js';
+import type { GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto.js';
 import { buildGraph } from './ir.js';
 import { inferShapes, type TensorInfo } from './shapes.js';
 
@@ -52,5 +52,27 @@ export function exposeTensors(model: ModelProto, names: readonly string[]): Mode
   };
   const added = wanted.map((name) => ir.valueInfo.get(name) ?? valueInfoFrom(name, infer(name)));
   const newGraph: GraphProto = shallowCopy(graph, { output: [...graph.output, ...added] });
+  return shallowCopy(model, { graph: newGraph });
+}
+
+/** Nodes, initializers and outputs to append to a graph. */
+export interface GraphAdditions {
+  nodes: NodeProto[];
+  initializers: TensorProto[];
+  outputs: ValueInfoProto[];
+}
+
+/**
+ * Returns a new model with `additions` appended to its graph (nodes after the existing ones, so
+ * topological order holds when they only read existing tensors). The input model is not modified.
+ */
+export function extendGraph(model: ModelProto, additions: GraphAdditions): ModelProto {
+  const graph = model.graph;
+  if (!graph) throw new Error('model has no graph');
+  const newGraph = shallowCopy(graph, {
+    node: [...graph.node, ...additions.nodes],
+    initializer: [...graph.initializer, ...additions.initializers],
+    output: [...graph.output, ...additions.outputs],
+  });
   return shallowCopy(model, { graph: newGraph });
 }
