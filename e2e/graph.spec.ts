@@ -58,3 +58,16 @@ test('the bundled demo opens on first start when it exists', async ({ page, requ
   await expect(page.getByTestId('model-card')).toBeVisible();
   await studio.screenshot('demo');
 });
+
+test('projector size (1920×1080): graph, legend and properties all readable', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  const studio = new StudioPage(page, testInfo);
+  await studio.goto();
+  await studio.openFiles(FIXTURE);
+  await studio.expectGraph();
+  await studio.searchAndPick('/head/Conv');
+  await expect(studio.nodeProperties).toContainText('kernel_shape');
+  const fontSize = await page.locator('body').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  expect(fontSize).toBeGreaterThanOrEqual(16);
+  await studio.screenshot('projector-1920');
+});
