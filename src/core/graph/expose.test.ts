@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
-import { exposeTensors } from './expose.js';
+import { exposeTensors, extendGraph } from './expose.js';
+import { makeTensor } from '../onnx/tensor.js';
+import type { NodeProto, ValueInfoProto } from '../onnx/proto.js';
 
 const bytes = readFileSync('src/runtime/test-data/classifier.onnx');
 const RELU1 = '/features/features.2/Relu_output_0';
@@ -43,5 +45,18 @@ describe('exposeTensors', () => {
     const weight = model.graph!.initializer[0]!.name;
     expect(() => exposeTensors(model, ['nope'])).toThrow(/cannot capture "nope"/);
     expect(() => exposeTensors(model, [weight])).toThrow(/a weight, not an activation/);
+  });
+
+  it('extendGraph appends nodes, initializers and outputs to a copy that onnxruntime runs', async () => {
+    const model = decodeModel(bytes, 'classifier.onnx');
+    const before = encodeModel(model);
+    const twice = { opType: 'Mul', input: ['logits', 'two'], output: ['doubled'], name: 'double', domain: '', attribute: [] } as unknown as NodeProto;
+    const extended = extendGraph(model, { nodes: [twice], initializers: [makeTensor('two', [], 1, [2])], outputs: [{ name: 'doubled' } as ValueInfoProto] });
+    expect(Buffer.from(encodeModel(model)).equals(Buffer.from(before))).toBe(true);
+    const session = await ort.InferenceSession.create(encodeModel(extended));
+    const input = new ort.Tensor('float32', new Float32Array(784).fill(0.5), [1, 1, 28, 28]);
+    const out = await session.run({ image: input });
+    const logits = out.logits!.data as Float32Array;
+    expect(Array.from(out.doubled!.data as Float32Array)).toEqual(Array.from(logits, (v) => v * 2));
   });
 });
