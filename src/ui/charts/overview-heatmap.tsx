@@ -43,6 +43,7 @@ export function OverviewHeatmap({ rows, order, selectedId, onSelect, rowHeight =
     const plotWidth = width - LABEL_WIDTH;
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
+    const textColour = getComputedStyle(canvas).color || '#222';
     rows.forEach((row, r) => {
       const y = r * rowHeight;
       const { norm, order: slots } = prepared[r]!;
@@ -51,7 +52,7 @@ export function OverviewHeatmap({ rows, order, selectedId, onSelect, rowHeight =
         ctx.fillStyle = 'rgba(255,159,10,0.35)';
         ctx.fillRect(0, y, width, rowHeight);
       }
-      ctx.fillStyle = getComputedStyle(canvas).color || '#222';
+      ctx.fillStyle = textColour;
       ctx.fillText(row.label.length > 22 ? `${row.label.slice(0, 21)}…` : row.label, 4, y + rowHeight / 2);
       // Each channel spans plotWidth / n px; several channels can share a pixel in big layers.
       for (let s = 0; s < n; s++) {

@@ -79,7 +79,7 @@ export async function scoreChannels(): Promise<void> {
   try {
     const images = needsImages ? await toImageInputs(await calibrationImages()) : undefined;
     const scores = await studioClient().call(
-      (api, jobId) => api.scoreGroups({ jobId, criterion, images, preprocess }, proxyProgress((p) => s().setScoring(p))),
+      (api, jobId) => api.scoreGroups(transferImages({ jobId, criterion, images, preprocess }), proxyProgress((p) => s().setScoring(p))),
       controller.signal,
     );
     if (!controller.signal.aborted) s().setScores(scores);
@@ -132,7 +132,7 @@ export async function runSensitivity(ratios: number[]): Promise<void> {
     const images = await toImageInputs(s().validationImages.length ? s().validationImages : await calibrationImages());
     const request: Omit<SensitivityRequest, 'jobId'> = { criterion, ratios, images, preprocess };
     const result = await studioClient().call(
-      (api, jobId) => api.sensitivity({ jobId, ...request }, proxyProgress((p) => s().setSensitivity({ progress: p }))),
+      (api, jobId) => api.sensitivity(transferImages({ jobId, ...request }), proxyProgress((p) => s().setSensitivity({ progress: p }))),
       controller.signal,
     );
     s().setSensitivity({ result });
@@ -152,13 +152,19 @@ export async function runValidation(): Promise<void> {
     const images = await toImageInputs(validationImages);
     const plan = currentPlan();
     const report = await studioClient().call(
-      (api, jobId) => api.validate({ jobId, images, preprocess, backend, plan }, proxyProgress((p) => s().setValidation({ progress: p }))),
+      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan }), proxyProgress((p) => s().setValidation({ progress: p }))),
       controller.signal,
     );
     s().setValidation({ report });
   } catch (err) {
     s().setValidation({ error: isAborted(err) ? 'Cancelled.' : errorText(err) });
   }
+}
+
+/** Moves the request's image buffers to the worker instead of copying them (they are read per call). */
+function transferImages<T extends { images?: ImageInput[]; calibration?: ImageInput[] }>(request: T): T {
+  const buffers = [...(request.images ?? []), ...(request.calibration ?? [])].map((i) => i.bytes);
+  return Comlink.transfer(request, buffers);
 }
 
 // Progress callbacks must be Comlink proxies: `call` hands them straight to the remote api.
@@ -234,7 +240,7 @@ export async function exportPrunedModel(recovery: RecoveryMethod, onProgress: (p
   const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
   try {
     return await studioClient().call(
-      (api, jobId) => api.exportPruned({ jobId, plan, recovery, calibration, preprocess }, proxyProgress(onProgress)),
+      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, calibration, preprocess }), proxyProgress(onProgress)),
       controller.signal,
     );
   } catch (err) {

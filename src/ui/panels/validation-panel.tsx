@@ -1,7 +1,7 @@
 // Validate tab: choose images (bundled samples in one click, files, or a folder whose sub-folders
 // name the classes), the preprocessing (defaults inferred from the model, with a preview of what
 // the model sees), the backend, then compare original and pruned in the worker.
-import { useEffect, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useRef, useState } from 'react';
 import { labelPickedFiles } from '../../runtime/web-images';
 import type { PreviewImage } from '../../workers/protocol';
 import { studioClient } from '../services/clients';
@@ -139,6 +139,8 @@ export function ValidationPanel() {
   const progress = useStudio((s) => s.validationProgress);
   const error = useStudio((s) => s.validationError);
   const images = useStudio((s) => s.validationImages);
+  // Store updates render synchronously; the thumbnails and matrix follow in an interruptible pass.
+  const deferredReport = useDeferredValue(report);
   const running = !!progress;
   return (
     <section className="prune-panel" aria-label="Validation">
@@ -159,8 +161,8 @@ export function ValidationPanel() {
       {report && (
         <>
           <ResultsTable report={report} />
-          <ConfusionMatrix report={report} classNames={classNames} />
-          <Predictions report={report} images={images} classNames={classNames} />
+          {deferredReport && <ConfusionMatrix report={deferredReport} classNames={classNames} />}
+          {deferredReport && <Predictions report={deferredReport} images={images} classNames={classNames} />}
         </>
       )}
     </section>

@@ -54,3 +54,11 @@ export function jobSignal(jobId: number): { signal: AbortSignal; poll: () => voi
   };
   return { signal: controller.signal, poll };
 }
+
+/**
+ * WASM threads for sessions created inside the studio worker: 1. Threaded WASM would start
+ * pthread workers from this worker, and in Chromium that cost 107–156 ms main-thread long tasks
+ * per session (measured in e2e/prune-flow.spec.ts; none with 1 thread), breaking the page's
+ * "never blocks > 100 ms" promise. Original and pruned run alike, so speedups stay fair.
+ */
+export const WORKER_WASM_THREADS = 1;

@@ -10,7 +10,7 @@ import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCa
 import { JobError } from '../jobs';
 import { modelInput, preprocessBatches } from './images';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
-import { analysisOf, cachedScores, jobSignal, storeScores } from './pruning-cache';
+import { analysisOf, cachedScores, jobSignal, storeScores, WORKER_WASM_THREADS } from './pruning-cache';
 
 /** Images per scoring batch (activation statistics fold batch by batch). */
 const SCORE_BATCH = 32;
@@ -24,7 +24,7 @@ export function listCriteria(): CriterionInfo[] {
 
 /** Opens generated models on WASM (sub-models for Taylor/oracle are small and short-lived). */
 export async function wasmRunner(model: ModelProto): Promise<OpenedModel> {
-  return (await createSession(encodeModel(model), { backend: 'wasm' })).session;
+  return (await createSession(encodeModel(model), { backend: 'wasm', threads: WORKER_WASM_THREADS })).session;
 }
 
 /** Preprocessed image batches as core scoring wants them. */

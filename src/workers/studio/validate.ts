@@ -8,7 +8,7 @@ import { JobError } from '../jobs';
 import { presetsFor, sampleToRgba } from './images';
 import { requireLoadedModel } from './loaded-model';
 import { modelBytes, prunedModel } from './plan';
-import { jobSignal } from './pruning-cache';
+import { jobSignal, WORKER_WASM_THREADS } from './pruning-cache';
 
 /** Preprocessing inferred from the model, and the presets. */
 export function preprocessDefaults(): { inferred: PreprocessSpec; presets: PreprocessSpec[] } {
@@ -39,7 +39,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
       model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map((img) => ({
         name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
       })),
-      preprocess: spec, backend, batchSize: 1, signal,
+      preprocess: spec, backend, batchSize: 1, signal, threads: WORKER_WASM_THREADS,
       onProgress: ({ done, total }) => {
         poll();
         if (done % 8 === 0 || done === total) onProgress?.({ stage: 'run', fraction: 0.05 + 0.95 * (done / total), message: `Compared ${done}/${total} images` });

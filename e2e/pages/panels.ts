@@ -1,0 +1,77 @@
+// Page object for the pruning panels (side-panel tabs: Heatmaps, Ratios, Sensitivity, Validate, Export).
+import { expect, type Download, type Locator, type Page } from '@playwright/test';
+
+export class PanelsPage {
+  readonly channelHeatmap: Locator;
+  readonly overviewHeatmap: Locator;
+  readonly criterion: Locator;
+  readonly criterionDescription: Locator;
+  readonly planCost: Locator;
+  readonly validationResults: Locator;
+  readonly activeBackend: Locator;
+
+  constructor(readonly page: Page) {
+    this.channelHeatmap = page.getByTestId('channel-heatmap');
+    this.overviewHeatmap = page.getByTestId('overview-heatmap');
+    this.criterion = page.getByLabel('Importance criterion');
+    this.criterionDescription = page.getByTestId('criterion-description');
+    this.planCost = page.getByTestId('plan-cost');
+    this.validationResults = page.getByTestId('validation-results');
+    this.activeBackend = page.getByTestId('active-backend');
+  }
+
+  /** Brings a side-panel tab forward. */
+  async openTab(title: 'Heatmaps' | 'Ratios' | 'Sensitivity' | 'Validate' | 'Export'): Promise<void> {
+    await this.page.getByRole('tab', { name: title }).click();
+    await expect(this.page.getByRole('tab', { name: title })).toHaveAttribute('aria-selected', 'true');
+  }
+
+  /** Waits for the overview heatmap to have rows (groups analysed and scored). */
+  async expectScored(): Promise<void> {
+    await expect(this.overviewHeatmap.getByRole('button').first()).toBeAttached();
+  }
+
+  /** Selects a group from the overview list (the canvas rows mirror these buttons). */
+  async selectGroup(label: string): Promise<void> {
+    await this.overviewHeatmap.getByRole('button', { name: label, exact: true }).click();
+  }
+
+  /** Sets the global control to uniform `percent` and applies it. */
+  async setGlobalUniform(percent: number): Promise<void> {
+    await this.openTab('Ratios');
+    await this.page.getByLabel('Global mode').selectOption('uniform');
+    const slider = this.page.getByLabel('Global target');
+    await slider.fill(String(percent / 100));
+    await this.page.getByRole('button', { name: 'Apply', exact: true }).click();
+  }
+
+  /** The after-pruning parameter count text in the cost table. */
+  paramsRow(): Locator {
+    return this.planCost.getByRole('row', { name: /Parameters/ });
+  }
+
+  /** Validates on the bundled samples and waits for the results table. */
+  async validateOnBundledSamples(): Promise<void> {
+    await this.openTab('Validate');
+    await this.page.getByRole('button', { name: 'Use bundled samples' }).click();
+    await expect(this.page.getByTestId('image-source')).toContainText('bundled samples');
+    await this.page.getByRole('button', { name: 'Validate original vs pruned' }).click();
+    await expect(this.validationResults).toBeVisible({ timeout: 90_000 });
+  }
+
+  /** Accuracy cells of the results table: [original, pruned]. */
+  async accuracies(): Promise<[string, string]> {
+    const cells = this.validationResults.getByTestId('accuracy-row').getByRole('cell');
+    return [await cells.nth(1).innerText(), await cells.nth(2).innerText()];
+  }
+
+  /** Clicks the pruned-model download and returns the download. */
+  async downloadPruned(): Promise<Download> {
+    await this.openTab('Export');
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.getByRole('button', { name: /^Download .*\.pruned-\d+\.onnx$/ }).click(),
+    ]);
+    return download;
+  }
+}
