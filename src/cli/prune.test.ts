@@ -36,6 +36,20 @@ describe('prune-studio groups / inspect --groups', () => {
   });
 });
 
+describe('prune-studio groups --grouped-convs', () => {
+  it('turns ResNeXt grouped-conv barriers into groups pruned evenly per block, and prune honours it', async () => {
+    const file = 'tools/fixtures/models/resnext.onnx';
+    const off = JSON.parse((await run(['groups', file, '--json'])).out) as GroupsReport;
+    const on = JSON.parse((await run(['groups', file, '--json', '--grouped-convs'])).out) as GroupsReport;
+    expect(off.groups.filter((g) => g.prunable).length).toBeLessThan(on.groups.filter((g) => g.prunable).length);
+    expect(on.groups.some((g) => g.blocks === 4 && g.prunable)).toBe(true);
+    const out = join(mkdtempSync(join(tmpdir(), 'prune-cli-')), 'rx.onnx');
+    const r = await run(['prune', file, '-o', out, '--ratio', '0.5', '--grouped-convs', '--json']);
+    expect(r.err).toBe('');
+    expect((JSON.parse(r.out) as PruneReport).groupsPruned).toBe(on.groups.filter((g) => g.prunable).length);
+  });
+});
+
 describe('prune-studio prune', () => {
   const dir = mkdtempSync(join(tmpdir(), 'prune-cli-'));
 

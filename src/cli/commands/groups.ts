@@ -7,7 +7,7 @@ import { decodeModel } from '../../core/onnx/codec.js';
 import { externalDataLocations, resolveExternalData } from '../../core/onnx/external-data.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { buildGraph } from '../../core/graph/ir.js';
-import { analyseChannels, type ChannelAnalysis } from '../../core/graph/channels/analyse.js';
+import { analyseChannels, type AnalysisOptions, type ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { CliCommand } from './types.js';
 
 /** Reads a model file (and its external-data side files, next to it) or throws an actionable error. */
@@ -28,7 +28,7 @@ export async function readModelFile(file: string, cwd: string): Promise<ModelPro
 export interface GroupsReport {
   schemaVersion: 1;
   file: string;
-  groups: { id: string; channels: number; prunable: boolean; barriers: string[]; channelStatistics: boolean; members: { node: string; role: string }[] }[];
+  groups: { id: string; channels: number; prunable: boolean; barriers: string[]; channelStatistics: boolean; blocks: number; members: { node: string; role: string }[] }[];
 }
 
 /** The groups report of an analysis. */
@@ -36,7 +36,7 @@ export function groupsReport(analysis: ChannelAnalysis, file: string): GroupsRep
   return {
     schemaVersion: 1,
     file,
-    groups: analysis.groups.map((g) => ({ id: g.id, channels: g.channels, prunable: g.prunable, barriers: g.barriers, channelStatistics: g.channelStatistics, members: g.members })),
+    groups: analysis.groups.map((g) => ({ id: g.id, channels: g.channels, prunable: g.prunable, barriers: g.barriers, channelStatistics: g.channelStatistics, blocks: g.blocks, members: g.members })),
   };
 }
 
@@ -45,7 +45,8 @@ export function renderGroups(report: GroupsReport): string {
   const prunable = report.groups.filter((g) => g.prunable);
   const lines = [`${report.file}: ${report.groups.length} channel groups, ${prunable.length} prunable (${prunable.reduce((s, g) => s + g.channels, 0)} channels)`, ''];
   for (const g of report.groups) {
-    const state = g.prunable ? (g.channelStatistics ? 'prunable (normalised across channels)' : 'prunable') : 'BARRIER';
+    const notes = [g.channelStatistics ? 'normalised across channels' : '', g.blocks > 1 ? `evenly in ${g.blocks} blocks` : ''].filter(Boolean).join(', ');
+    const state = g.prunable ? (notes ? `prunable (${notes})` : 'prunable') : 'BARRIER';
     lines.push(`${g.id}  ${g.channels} ch  ${state}`);
     for (const b of g.barriers) lines.push(`    barrier: ${b}`);
     for (const m of g.members) lines.push(`    ${m.role.padEnd(36)} ${m.node}`);
@@ -54,20 +55,25 @@ export function renderGroups(report: GroupsReport): string {
 }
 
 /** Prints the groups of a model file (shared by `groups` and `inspect --groups`). */
-export async function printGroups(file: string, json: boolean, io: { stdout(t: string): void; cwd: string }): Promise<number> {
+export async function printGroups(file: string, json: boolean, io: { stdout(t: string): void; cwd: string }, options: AnalysisOptions = {}): Promise<number> {
   const model = await readModelFile(file, io.cwd);
-  const report = groupsReport(analyseChannels(buildGraph(model)), file);
+  const report = groupsReport(analyseChannels(buildGraph(model), undefined, options), file);
   io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : renderGroups(report));
   return 0;
 }
 
 export const groupsCommand: CliCommand = {
   summary: 'list channel groups (what can be pruned together, and what cannot and why)',
-  usage: 'groups MODEL [--json]\n\n  --json   print { schemaVersion, file, groups: [{ id, channels, prunable, barriers, channelStatistics, members }] }',
+  usage: [
+    'groups MODEL [--json] [--grouped-convs]',
+    '',
+    '  --json            print { schemaVersion, file, groups: [{ id, channels, prunable, barriers, channelStatistics, blocks, members }] }',
+    '  --grouped-convs   grouped convolutions become prunable in equal blocks instead of barriers',
+  ].join('\n'),
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('groups needs a MODEL path');
     if (args.positional.length > 1) throw new UsageError(`groups takes one MODEL, got ${args.positional.length}`);
-    return printGroups(file, flag(args, 'json'), io);
+    return printGroups(file, flag(args, 'json'), io, { groupedConvolutions: flag(args, 'grouped-convs') });
   },
 };

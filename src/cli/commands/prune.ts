@@ -54,6 +54,7 @@ export const pruneCommand: CliCommand = {
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied',
+    '  --grouped-convs      also prune grouped convolutions (equal channels from every group)',
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
   valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover'],
@@ -79,7 +80,7 @@ export const pruneCommand: CliCommand = {
     if (lossless) {
       ({ model: pruned, plan } = removeConstantChannels(model));
     } else {
-      const analysis = analyseChannels(buildGraph(model));
+      const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions: flag(args, 'grouped-convs') });
       if (planFile) {
         let json: unknown;
         try {

@@ -28,7 +28,8 @@ const HANDLED_INSTEAD: Record<string, (a: ChannelAnalysis) => boolean> = {
 describe.each(runnable)('applyPlan on $file', async (fixture) => {
   // Fixtures with external data are resolved first (weights must be in memory to be sliced).
   const model = await resolveExternalData(decodeModel(readFileSync(new URL(fixture.file, DIR)), fixture.file), (loc) => readFileSync(new URL(loc, DIR)), fixture.file);
-  const analysis = analyseChannels(buildGraph(model));
+  // Grouped convolutions on: the property then also covers per-block grouped-conv surgery.
+  const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions: true });
 
   it('shows the expected barriers (or handles the case exactly)', () => {
     const reasons = analysis.groups.flatMap((g) => g.barriers).join('\n');

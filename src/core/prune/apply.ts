@@ -9,13 +9,16 @@ import { keptCount, keptPositions, type KeepBySpace } from '../graph/channels/se
 import type { Member } from '../graph/channels/types.js';
 import { cloneMessage } from './clone.js';
 import { keepBySpace, type PrunePlan } from './plan.js';
-import { sliceTensor, withEntry } from './tensor-slice.js';
+import { sliceGroupedInputs, sliceTensor, withEntry } from './tensor-slice.js';
 import { removeDeadValues } from './dead.js';
 
 /** Metadata key under which the applied plan is stored in the pruned model. */
 export const PLAN_METADATA_KEY = 'prune_studio.plan';
 
-type TensorOp = { kind: 'slice'; axis: number; keep: number[] } | { kind: 'entry'; position: number; value: number };
+type TensorOp =
+  | { kind: 'slice'; axis: number; keep: number[] }
+  | { kind: 'entry'; position: number; value: number }
+  | { kind: 'grouped'; local: number[][] };
 
 interface Surgery {
   ir: GraphIR;
@@ -29,7 +32,8 @@ interface Surgery {
 
 /** Applies `plan` and returns the pruned model (with the plan in metadata_props). */
 export function applyPlan(model: ModelProto, plan: PrunePlan, analysis?: ChannelAnalysis): ModelProto {
-  const a = analysis ?? analyseChannels(buildGraph(model));
+  // Without a caller's analysis, accept plans made with or without grouped-convolution pruning.
+  const a = analysis ?? analyseChannels(buildGraph(model), undefined, { groupedConvolutions: true });
   const ir = a.ir;
   const keep = keepBySpace(plan, a);
   const s: Surgery = { ir, keep, inputOps: new Map(), nodeEdits: new Map(), newInitializers: [], names: allNames(ir) };
@@ -131,6 +135,14 @@ function planMember(m: Member, s: Surgery): void {
     }
     case 'split':
       return planSplit(m, s);
+    case 'grouped-in': {
+      const kept = keptPositions(m.segments, keep);
+      if (!kept) return;
+      const size = keptCount(m.segments, new Map()) / m.blocks;
+      const local = Array.from({ length: m.blocks }, (_, b) => kept.filter((p) => p >= b * size && p < (b + 1) * size).map((p) => p - b * size));
+      addInputOp(s, m.node, m.inputIndex, { kind: 'grouped', local });
+      return;
+    }
   }
 }
 
@@ -165,9 +177,15 @@ function constantSource(ir: GraphIR, name: string): { name: string; tensor: Tens
 
 function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
   let out = t;
-  // Outer axes first: slicing axis 0 is a few block copies and shrinks what the inner-axis slice walks.
-  const ordered = [...ops].sort((a, b) => (a.kind === 'slice' ? a.axis : 99) - (b.kind === 'slice' ? b.axis : 99));
-  for (const op of ordered) out = op.kind === 'slice' ? sliceTensor(out, op.axis, op.keep, name) : withEntry(out, op.position, op.value, name);
+  // Grouped input slicing needs every output row (it picks per row's block), so it goes first; then
+  // outer axes: slicing axis 0 is a few block copies and shrinks what the inner-axis slice walks.
+  const rank = (op: TensorOp) => (op.kind === 'grouped' ? -1 : op.kind === 'slice' ? op.axis : 99);
+  const ordered = [...ops].sort((a, b) => rank(a) - rank(b));
+  for (const op of ordered) {
+    if (op.kind === 'slice') out = sliceTensor(out, op.axis, op.keep, name);
+    else if (op.kind === 'entry') out = withEntry(out, op.position, op.value, name);
+    else out = sliceGroupedInputs(out, op.local, name);
+  }
   return out;
 }
 

@@ -54,7 +54,8 @@ function findWithFolds(analysis: ChannelAnalysis): { channels: ConstantChannel[]
   const channels: ConstantChannel[] = [];
   const folds: Fold[] = [];
   for (const g of analysis.groups) {
-    if (!g.prunable || g.channelStatistics) continue;
+    // Grouped-conv groups need equal removal per block, which constant channels rarely give.
+    if (!g.prunable || g.channelStatistics || g.blocks > 1) continue;
     const uses = consumers.filter((m) => m.segments.some((s) => g.spaces.includes(s.space)));
     if (uses.length === 0) continue;
     const removable: { channel: ConstantChannel; folds: Fold[] }[] = [];

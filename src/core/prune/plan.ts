@@ -75,6 +75,13 @@ export function keepBySpace(plan: PrunePlan, analysis: ChannelAnalysis): Map<num
     if (sorted.length === 0) throw new Error(`plan group "${id}": keep at least one channel`);
     if (sorted.length === g.channels) continue;
     if (!g.prunable) throw new Error(`plan group "${id}" cannot be pruned: ${g.barriers.join('; ')}`);
+    if (g.blocks > 1) {
+      const size = g.channels / g.blocks;
+      const counts = Array.from({ length: g.blocks }, (_, b) => sorted.filter((k) => k >= b * size && k < (b + 1) * size).length);
+      if (counts.some((c) => c !== counts[0] || c === 0)) {
+        throw new Error(`plan group "${id}" feeds grouped convolutions: keep the same number (≥ 1) of channels in each of its ${g.blocks} blocks of ${size} (got ${counts.join(', ')})`);
+      }
+    }
     for (const s of g.spaces) keep.set(s, sorted);
   }
   for (const piece of channelPieces(analysis)) {

@@ -47,11 +47,19 @@ export function planPrune(model: ModelProto, analysis: ChannelAnalysis, options:
     const ratio = options.groupRatios?.[g.id] ?? options.ratio ?? 0;
     const n = keepCount(g.channels, ratio, options);
     if (n >= g.channels) continue;
+    // Grouped convolutions: the same count from each block, the best of each block.
+    const size = g.channels / g.blocks;
+    const perBlock = Math.min(size, Math.max(1, Math.round(n / g.blocks)));
+    if (perBlock === size) continue;
     const s = scores.get(g.id);
-    const order = Array.from({ length: g.channels }, (_, i) => i);
-    // Highest score first; ties keep the lower index so plans are deterministic.
-    if (s) order.sort((a, b) => s[b]! - s[a]! || a - b);
-    chosen.set(g.id, order.slice(0, n).sort((a, b) => a - b));
+    const kept: number[] = [];
+    for (let b = 0; b < g.blocks; b++) {
+      const order = Array.from({ length: size }, (_, i) => b * size + i);
+      // Highest score first; ties keep the lower index so plans are deterministic.
+      if (s) order.sort((x, y) => s[y]! - s[x]! || x - y);
+      kept.push(...order.slice(0, perBlock));
+    }
+    chosen.set(g.id, kept.sort((a, b) => a - b));
   }
   repairPieces(analysis, chosen, (id, c) => scores.get(id)?.[c] ?? 0);
   const groups: PrunePlan['groups'] = {};

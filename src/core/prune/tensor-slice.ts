@@ -51,6 +51,32 @@ export function sliceTensor(t: TensorProto, axis: number, keep: readonly number[
   return emptyTensor({ name, dataType: t.dataType, dims: newDims.map((d) => Long.fromNumber(d)), rawData: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) });
 }
 
+/**
+ * A grouped conv weight [M, C/g, ...] keeping, for the output rows of block b (M/g rows each), the
+ * input channels local[b] (indices within the block; every block keeps the same number).
+ */
+export function sliceGroupedInputs(t: TensorProto, local: readonly (readonly number[])[], name: string = t.name): TensorProto {
+  const dims = tensorDims(t);
+  const rowsPerBlock = dims[0]! / local.length;
+  const parts = local.map((keep, b) => sliceTensor(rowsOf(t, dims, b * rowsPerBlock, rowsPerBlock), 1, keep, name));
+  const size = parts.reduce((n, p) => n + p.rawData.length, 0);
+  const raw = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    raw.set(p.rawData, o);
+    o += p.rawData.length;
+  }
+  const newDims = [dims[0]!, local[0]!.length, ...dims.slice(2)];
+  return emptyTensor({ name, dataType: t.dataType, dims: newDims.map((d) => Long.fromNumber(d)), rawData: raw });
+}
+
+/** Rows [from, from + count) of axis 0 as a tensor sharing the payload. */
+function rowsOf(t: TensorProto, dims: number[], from: number, count: number): TensorProto {
+  const bytes = rawBytes(t);
+  const rowBytes = bytes.length / dims[0]!;
+  return emptyTensor({ name: t.name, dataType: t.dataType, dims: [count, ...dims.slice(1)].map((d) => Long.fromNumber(d)), rawData: bytes.subarray(from * rowBytes, (from + count) * rowBytes) });
+}
+
 /** An INT64 vector like `t` with entry `position` set to `value` (shape and size constants). */
 export function withEntry(t: TensorProto, position: number, value: number, name: string = t.name): TensorProto {
   const values = t.dataType === TensorDataType.INT64 ? Array.from(tensorToBigInt64(t)) : Array.from(tensorToNumbers(t), (v) => BigInt(Math.trunc(v)));

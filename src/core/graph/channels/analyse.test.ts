@@ -87,6 +87,19 @@ describe('analyseChannels on exporter fixtures', () => {
     expect(analyse('groupnorm.onnx').groups.flatMap((g) => g.barriers).join()).toContain('GroupNorm reshape');
   });
 
+  it('with groupedConvolutions, makes grouped convs prunable in equal blocks (ResNeXt, RegNet)', () => {
+    for (const file of ['resnext.onnx', 'regnet-y.onnx']) {
+      const model = decodeModel(readFileSync(new URL(file, DIR)), file);
+      const off = analyseChannels(buildGraph(model));
+      const on = analyseChannels(buildGraph(model), undefined, { groupedConvolutions: true });
+      expect(on.groups.map((g) => g.id)).toEqual(off.groups.map((g) => g.id));
+      const grouped = on.groups.filter((g) => g.blocks > 1);
+      expect(grouped.length).toBeGreaterThan(0);
+      expect(grouped.every((g) => g.prunable && g.channels % g.blocks === 0)).toBe(true);
+      expect(grouped.every((g) => !off.groups.find((o) => o.id === g.id)!.prunable)).toBe(true);
+    }
+  });
+
   it('names groups after their first producer in topological order', () => {
     const a = analyse('resnet-basic-fused.onnx');
     const ids = a.groups.map((g) => g.id);

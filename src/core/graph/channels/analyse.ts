@@ -8,7 +8,9 @@
 import type { NodeProto } from '../../onnx/proto.js';
 import type { GraphIR } from '../ir.js';
 import { inferShapes, type ShapeResult } from '../shapes.js';
-import { ChannelContext } from './context.js';
+import { ChannelContext, type AnalysisOptions } from './context.js';
+
+export type { AnalysisOptions } from './context.js';
 import { conv, convTranspose, gemm, matmul } from './rules-linear.js';
 import { concat, expand, flatten, pad, reshape, resize, slice, split, squeeze, tile, transpose, unsqueeze } from './rules-layout.js';
 import { elementwise, layerNorm, passThrough, perChannelNorm, pool, reduce, sink, softmax, type ChannelRule } from './rules-pointwise.js';
@@ -52,6 +54,14 @@ export interface ChannelAnalysis {
   groupOfSpace: number[];
 }
 
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}
+
 /** Segments a member touches. */
 export function memberSegments(m: Member): Segment[] {
   switch (m.kind) {
@@ -62,8 +72,8 @@ export function memberSegments(m: Member): Segment[] {
 }
 
 /** Finds the channel groups of a graph (shapes are inferred when not given). */
-export function analyseChannels(ir: GraphIR, shapes: ShapeResult = inferShapes(ir)): ChannelAnalysis {
-  const ctx = new ChannelContext(ir, shapes);
+export function analyseChannels(ir: GraphIR, shapes: ShapeResult = inferShapes(ir), options: AnalysisOptions = {}): ChannelAnalysis {
+  const ctx = new ChannelContext(ir, shapes, options);
   for (const node of ir.nodes) visit(node, ctx);
   for (const out of ir.outputs) {
     const l = ctx.layouts.get(out);
@@ -108,16 +118,20 @@ function buildGroups(ctx: ChannelContext): ChannelAnalysis {
     let g = byRoot.get(root);
     if (!g) {
       const r = ctx.spaces[root]!;
-      g = { id: r.name, channels: r.length, spaces: [], members: [], prunable: true, barriers: [], channelStatistics: false };
+      g = { id: r.name, channels: r.length, spaces: [], members: [], prunable: true, barriers: [], channelStatistics: false, blocks: 1 };
       byRoot.set(root, g);
       groups.push(g);
     }
     g.spaces.push(space.index);
     for (const b of space.barriers) if (!g.barriers.includes(b)) g.barriers.push(b);
     g.channelStatistics ||= !!space.channelStatistics;
+    for (const b of space.blocks ?? []) g.blocks = lcm(g.blocks, b);
     groupOfSpace[space.index] = groups.indexOf(g);
   }
-  for (const g of groups) g.prunable = g.barriers.length === 0;
+  for (const g of groups) {
+    if (g.channels % g.blocks !== 0) g.barriers.push(`grouped convolutions with incompatible group counts (${g.blocks} blocks of ${g.channels} channels)`);
+    g.prunable = g.barriers.length === 0;
+  }
   for (const m of ctx.members) {
     const touched = new Set(memberSegments(m).map((s) => groupOfSpace[s.space]!));
     for (const gi of touched) groups[gi]!.members.push({ node: ctx.id(m.node), role: memberRole(m, gi, groupOfSpace) });

@@ -8,6 +8,16 @@ import { attrInt, attrInts } from '../attributes.js';
 import { tensorToInts } from '../../onnx/tensor.js';
 import type { ChannelLayout, ChannelSpace, Member, Segment } from './types.js';
 
+/** Choices that change which groups are prunable. */
+export interface AnalysisOptions {
+  /**
+   * Grouped convolutions (1 < group < C) become prunable groups that must lose the same number of
+   * channels in every block (ChannelGroup.blocks) instead of barriers. Plans for such groups must
+   * respect the blocks (planPrune does; see selectKeep). Default false.
+   */
+  groupedConvolutions?: boolean;
+}
+
 /** Analysis state shared by the op rules. */
 export class ChannelContext {
   readonly spaces: ChannelSpace[] = [];
@@ -17,7 +27,7 @@ export class ChannelContext {
   private readonly parent: number[] = [];
   private readonly sharedWeights = new Map<string, { inSegs?: Segment[]; outSegs: Segment[] }>();
 
-  constructor(readonly ir: GraphIR, readonly shapes: ShapeResult) {
+  constructor(readonly ir: GraphIR, readonly shapes: ShapeResult, readonly options: AnalysisOptions = {}) {
     this.opset = defaultOpset(ir.model);
   }
 
@@ -65,6 +75,12 @@ export class ChannelContext {
       if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
     }
     return true;
+  }
+
+  /** Records that a space's channels must be pruned evenly in `blocks` contiguous blocks. */
+  requireBlocks(space: number, blocks: number): void {
+    const sp = this.spaces[space]!;
+    (sp.blocks ??= []).push(blocks);
   }
 
   /** Marks every space in the segments as not prunable. */

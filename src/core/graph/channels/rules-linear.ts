@@ -53,6 +53,16 @@ function convLike(transposed: boolean): ChannelRule {
       bias(x.segments);
       ctx.tieSharedWeight(node, node.input[1], x.segments, x.segments);
       ctx.setLayout(node.output[0], { ...x, rank: w.length });
+    } else if (ctx.options.groupedConvolutions && !transposed && xOk && isFullSpace(ctx, x.segments) && w[1]! * group === inChannels && outChannels % group === 0) {
+      // Grouped: input block b feeds output block b. Pruning stays exact when every block of the
+      // input and of the output keeps the same number of channels (group stays the same).
+      const segs = full(ctx.newSpace(outChannels, id, node), outChannels);
+      ctx.addMember({ kind: 'grouped-in', node, inputIndex: 1, segments: x.segments, blocks: group, role: `${op}.weight[in] (group=${group})` });
+      ctx.addMember({ kind: 'slice', node, inputIndex: 1, axis: 0, segments: segs, block: 1, producer: true, role: `${op}.weight[out]` });
+      bias(segs);
+      ctx.requireBlocks(x.segments[0]!.space, group);
+      ctx.requireBlocks(segs[0]!.space, group);
+      ctx.setLayout(node.output[0], { axis: 1, rank: w.length, segments: segs, block: 1 });
     } else {
       const untrackedDepthwise = group > 1 && !x && perGroup === 1 && outChannels === group;
       const reason = untrackedDepthwise ? `depthwise convolution of channels that are not tracked at ${id}` : `grouped convolution (group=${group}) at ${id}`;
@@ -62,6 +72,12 @@ function convLike(transposed: boolean): ChannelRule {
       ctx.setLayout(node.output[0], { axis: 1, rank: w.length, segments: segs, block: 1 });
     }
   };
+}
+
+/** True when the segments are exactly one whole space. */
+function isFullSpace(ctx: ChannelContext, segments: readonly Segment[]): boolean {
+  const s = segments[0];
+  return segments.length === 1 && !!s && s.start === 0 && s.length === ctx.spaces[s.space]!.length;
 }
 
 export const conv = convLike(false);

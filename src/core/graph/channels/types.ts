@@ -30,6 +30,8 @@ export interface ChannelSpace {
   producer?: NodeProto;
   /** Reasons this space must not be pruned (model input/output, unsupported ops, ...). */
   barriers: string[];
+  /** Grouped convolutions reading/writing these channels: each needs equal pruning in `n` contiguous blocks. */
+  blocks?: number[];
   /** True when an op computes statistics across these channels (LayerNorm over channels): pruning changes the other channels' values. */
   channelStatistics?: boolean;
 }
@@ -49,6 +51,14 @@ export interface SliceMember extends MemberBase {
   block: number;
   /** True for the weights that create the channels (used by magnitude scoring). */
   producer: boolean;
+}
+
+/** Grouped Conv weight's input axis: block b of the input channels feeds output block b. */
+export interface GroupedInMember extends MemberBase {
+  kind: 'grouped-in';
+  inputIndex: number;
+  segments: Segment[];
+  blocks: number;
 }
 
 /** Depthwise Conv/ConvTranspose: `group` becomes the kept channel count. */
@@ -85,7 +95,7 @@ export interface ShapeEntryMember extends MemberBase {
   block: number;
 }
 
-export type Member = SliceMember | GroupAttrMember | SplitMember | SliceRangeMember | ShapeEntryMember;
+export type Member = SliceMember | GroupedInMember | GroupAttrMember | SplitMember | SliceRangeMember | ShapeEntryMember;
 
 /** A member as listed for people (CLI, UI). */
 export interface MemberSummary {
@@ -104,4 +114,6 @@ export interface ChannelGroup {
   barriers: string[];
   /** Some op normalises across these channels (LayerNorm): pruning is not a pure channel removal. */
   channelStatistics: boolean;
+  /** Grouped convolutions need the same number of channels kept in each of `blocks` contiguous blocks (1: no constraint). */
+  blocks: number;
 }

@@ -56,14 +56,20 @@ export function randomPlan(analysis: ChannelAnalysis, seed: number, maxRatio = 0
   const groups: PrunePlan['groups'] = {};
   for (const g of analysis.groups) {
     if (!g.prunable || g.channelStatistics || rand() < 0.25) continue;
-    const drop = Math.min(g.channels - 1, Math.floor(g.channels * maxRatio * rand()) + 1);
+    // Grouped convolutions: the same number dropped from each block.
+    const size = g.channels / g.blocks;
+    const drop = Math.min(size - 1, Math.floor(size * maxRatio * rand()) + 1);
     if (drop <= 0) continue;
-    const idx = Array.from({ length: g.channels }, (_, i) => i);
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    const keep: number[] = [];
+    for (let blk = 0; blk < g.blocks; blk++) {
+      const idx = Array.from({ length: size }, (_, i) => blk * size + i);
+      for (let i = idx.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+      }
+      keep.push(...idx.slice(drop));
     }
-    groups[g.id] = { channels: g.channels, keep: idx.slice(drop).sort((a, b) => a - b) };
+    groups[g.id] = { channels: g.channels, keep: keep.sort((a, b) => a - b) };
   }
   repairGroups(analysis, groups);
   return { format: 'prune-studio-plan', version: 1, model: { graph: '', producer: '', nodes: 0 }, criterion: 'random', groups };
@@ -74,9 +80,11 @@ export function halfPlan(analysis: ChannelAnalysis): PrunePlan {
   const plan = randomPlan(analysis, 0, 0);
   plan.groups = {};
   for (const g of analysis.groups) {
-    if (!g.prunable || g.channelStatistics || g.channels < 2) continue;
-    const from = Math.floor(g.channels / 2);
-    plan.groups[g.id] = { channels: g.channels, keep: Array.from({ length: g.channels - from }, (_, i) => from + i) };
+    const size = g.channels / g.blocks;
+    if (!g.prunable || g.channelStatistics || size < 2) continue;
+    const from = Math.floor(size / 2);
+    const keep = Array.from({ length: g.blocks }, (_, blk) => Array.from({ length: size - from }, (_, i) => blk * size + from + i)).flat();
+    plan.groups[g.id] = { channels: g.channels, keep };
   }
   repairGroups(analysis, plan.groups);
   return plan;
