@@ -7,6 +7,7 @@ import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { criterionInfo, scoreGroups } from './criteria.js';
 import { oracleScores } from './criteria-data.js';
 import { groupTensors } from './group-tensors.js';
+import { makeNode } from './graph-builder.js';
 import { crossEntropyPerImage, oneHot } from './images.js';
 import { withModel, type Float32Tensor } from './runner.js';
 import { perturbedModel } from './test-utils/finite-diff.js';
@@ -140,6 +141,16 @@ describe('criteria against independent computations', () => {
     expect([...a.scores.get(GROUP)!]).toEqual([...b.scores.get(GROUP)!]);
     expect([...a.scores.get(GROUP)!]).not.toEqual([...c.scores.get(GROUP)!]);
     for (const s of a.scores.values()) expect(s.reduce((x, v) => x + v, 0) / s.length).toBeCloseTo(1, 6);
+  });
+
+  it('Taylor skips only the groups whose path to the output has an op without a backward rule', async () => {
+    const copy = decodeModel(encodeModel(model));
+    const relu = copy.graph!.node.find((n) => n.output[0] === '/Relu_5_output_0')!;
+    copy.graph!.node[copy.graph!.node.indexOf(relu)] = makeNode('Elu', relu.input, relu.output, 'an_elu');
+    const result = await scoreGroups(copy, 'taylor', { runner: nodeRunner, batches });
+    // e1's feature map is the Elu output itself: its gradient does not pass through the Elu.
+    expect([...result.scores.keys()].sort()).toEqual(['/e1/Conv', '/e3/Conv', '/fc1/Gemm']);
+    expect(result.skipped.find((s) => s.group === '/c2/Conv')?.reason).toMatch(/Elu node "an_elu"/);
   });
 
   it('errors say what to do', async () => {

@@ -5,6 +5,7 @@ import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse
 import { buildGraph } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { activationSummaries, oracleScores, taylorScores, type DataScoreOptions } from './criteria-data.js';
+import { buildBackwardModel } from './backward.js';
 import { bnGammaScores, weightNormScores } from './criteria-weights.js';
 import { aggregateScores, groupTensors, normaliseScores, type Aggregate, type GroupTensor, type Normalisation } from './group-tensors.js';
 
@@ -80,11 +81,11 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
   const groups = analysis.groups.filter((g) => g.prunable);
   const skipped: GroupScoreResult['skipped'] = [];
   const raw = new Map<string, Float64Array>();
-  const finish = (perGroup: Map<string, Float64Array[]>, why: string) => {
+  const finish = (perGroup: Map<string, Float64Array[]>, why: string, whyNot?: Map<string, string>) => {
     for (const g of groups) {
       const vectors = perGroup.get(g.id) ?? [];
       if (vectors.length) raw.set(g.id, normaliseScores(aggregateScores(vectors, aggregate), normalise));
-      else skipped.push({ group: g.id, reason: why });
+      else skipped.push({ group: g.id, reason: whyNot?.get(g.id) ?? why });
     }
   };
 
@@ -122,22 +123,28 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
   const perOutput = new Map<string, Map<string, Float64Array>>();
   for (const [oi, out] of outputs.entries()) {
     let perGroup: Map<string, Float64Array[]>;
+    const whyNot = new Map<string, string>();
     if (criterion === 'oracle') {
       const isProbs = ['Softmax', 'LogSoftmax'].includes(ir.producer.get(out)?.opType ?? '');
       const spec = new Map(groups.filter((g) => tensorsOf.get(g.id)!.length).map((g) => [g.id, { tensors: tensorsOf.get(g.id)!, channels: g.channels, rank: analysis.layouts.get(tensorsOf.get(g.id)![0]!.name)?.rank ?? 4 }]));
       const scores = await oracleScores(analysis.ir.model, spec, out, oi, isProbs, data);
       perGroup = new Map([...scores].map(([k, v]) => [k, [v]]));
     } else {
-      const taylor = byTensor(await taylorScores(model, allTensors, out, oi, data));
-      perGroup = taylor;
+      const { usable, reasons } = differentiableTensors(model, allTensors, out);
+      let perTensor = usable.length ? await taylorScores(model, usable, out, oi, data) : new Map<string, Float64Array>();
       if (criterion === 'taylor-act') {
-        const act = byTensor(new Map([...(await activationSummaries(model, allTensors, data))].map(([k, s]) => [k, s.meanMapL2])));
-        perGroup = new Map([...taylor].map(([id, vs]) => [id, vs.map((v, i) => combineNormalised(v, act.get(id)![i]!))]));
+        const act = await activationSummaries(model, usable, data);
+        perTensor = new Map([...perTensor].map(([name, v]) => [name, combineNormalised(v, act.get(name)!.meanMapL2)]));
+      }
+      perGroup = byTensor(perTensor);
+      for (const g of groups) {
+        const why = tensorsOf.get(g.id)!.map((t) => reasons.get(t.name)).find(Boolean);
+        if (why && !perGroup.get(g.id)?.length) whyNot.set(g.id, why);
       }
     }
     raw.clear();
     skipped.length = 0;
-    finish(perGroup, noTensor);
+    finish(perGroup, noTensor, whyNot);
     perOutput.set(out, new Map(raw));
   }
   const combine = options.combineOutputs ?? 'max';
@@ -147,6 +154,30 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
     if (vs.length) scores.set(g.id, aggregateScores(vs, combine));
   }
   return { criterion, scores, perOutput: outputs.length > 1 ? perOutput : undefined, skipped };
+}
+
+/**
+ * The tensors whose gradient the backward graph can produce for `output`. When the whole set fails
+ * (an op without a backward rule on some path), each tensor is tried alone and the failures reported.
+ */
+function differentiableTensors(model: ModelProto, tensors: readonly GroupTensor[], output: string): { usable: GroupTensor[]; reasons: Map<string, string> } {
+  const reasons = new Map<string, string>();
+  const attempt = (ts: readonly GroupTensor[]) => buildBackwardModel(model, { activations: ts.map((t) => t.name), lossOutputs: [output] });
+  try {
+    attempt(tensors);
+    return { usable: [...tensors], reasons };
+  } catch {
+    const usable = tensors.filter((t) => {
+      try {
+        attempt([t]);
+        return true;
+      } catch (err) {
+        reasons.set(t.name, (err as Error).message);
+        return false;
+      }
+    });
+    return { usable, reasons };
+  }
 }
 
 /** Taylor + activation (method 3 of the SqueezeNet pruning study): each L2-normalised, then averaged. */
