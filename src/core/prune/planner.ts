@@ -1,6 +1,7 @@
 // Turns ratios and importance scores into a plan: per group, keep the highest-scored channels.
 import type { ModelProto } from '../onnx/proto.js';
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+import type { ChannelGroup } from '../graph/channels/types.js';
 import { magnitudeScores, type MagnitudeCriterion } from '../score/magnitude.js';
 import { planModelInfo, PLAN_FORMAT, PLAN_VERSION, repairPieces, type PrunePlan } from './plan.js';
 
@@ -33,6 +34,24 @@ export function keepCount(channels: number, ratio: number, options: Pick<PlanOpt
   return keep;
 }
 
+/**
+ * The channels a group keeps when it keeps about `count`: the highest-scored (ties: lower index),
+ * and for groups read by grouped convolutions the same number from each block (count rounded to a
+ * multiple of the block count, at least one per block). Sorted ascending.
+ */
+export function selectKeep(group: Pick<ChannelGroup, 'channels' | 'blocks'>, count: number, scores?: ArrayLike<number>): number[] {
+  const blocks = group.blocks || 1;
+  const size = group.channels / blocks;
+  const perBlock = Math.min(size, Math.max(1, Math.round(count / blocks)));
+  const kept: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const order = Array.from({ length: size }, (_, i) => b * size + i);
+    if (scores) order.sort((x, y) => scores[y]! - scores[x]! || x - y);
+    kept.push(...order.slice(0, perBlock));
+  }
+  return kept.sort((a, b) => a - b);
+}
+
 /** Builds a plan from ratios and scores. Groups that cannot be pruned are left out. */
 export function planPrune(model: ModelProto, analysis: ChannelAnalysis, options: PlanOptions = {}): PrunePlan {
   const scores = options.scores ?? magnitudeScores(analysis, options.criterion ?? 'l2');
@@ -47,19 +66,8 @@ export function planPrune(model: ModelProto, analysis: ChannelAnalysis, options:
     const ratio = options.groupRatios?.[g.id] ?? options.ratio ?? 0;
     const n = keepCount(g.channels, ratio, options);
     if (n >= g.channels) continue;
-    // Grouped convolutions: the same count from each block, the best of each block.
-    const size = g.channels / g.blocks;
-    const perBlock = Math.min(size, Math.max(1, Math.round(n / g.blocks)));
-    if (perBlock === size) continue;
-    const s = scores.get(g.id);
-    const kept: number[] = [];
-    for (let b = 0; b < g.blocks; b++) {
-      const order = Array.from({ length: size }, (_, i) => b * size + i);
-      // Highest score first; ties keep the lower index so plans are deterministic.
-      if (s) order.sort((x, y) => s[y]! - s[x]! || x - y);
-      kept.push(...order.slice(0, perBlock));
-    }
-    chosen.set(g.id, kept.sort((a, b) => a - b));
+    const kept = selectKeep(g, n, scores.get(g.id));
+    if (kept.length < g.channels) chosen.set(g.id, kept);
   }
   repairPieces(analysis, chosen, (id, c) => scores.get(id)?.[c] ?? 0);
   const groups: PrunePlan['groups'] = {};
