@@ -52,6 +52,7 @@ test('demo → layer → heatmap → 50 % → validate → download → runs in 
   expect(original).toMatch(/^\d+\.\d %$/);
   expect(pruned).toMatch(/^\d+\.\d %$/);
   await expect(panels.activeBackend).toContainText(/wasm|webgpu/);
+  await panels.validationResults.scrollIntoViewIfNeeded();
   await studio.screenshot('validation');
 
   const blocked = (await readLongTasks(page)).filter((t) => t.duration > 100);

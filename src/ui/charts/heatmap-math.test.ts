@@ -35,6 +35,7 @@ describe('heatmap math', () => {
     expect(cutPolyline(0, 10, 3)).toEqual([]);
     expect(cutPolyline(10, 10, 3)).toEqual([[0, 1], [10, 1]]);
     expect(cutPolyline(13, 10, 3)).toEqual([[0, 2], [3, 2], [3, 1], [10, 1]]);
+    expect(cutPolyline(4, 10, 1)).toEqual([[4, 0], [4, 1]]);
   });
 
   it('maps points to channel cells', () => {

@@ -79,6 +79,7 @@ export function cutPolyline(cut: number, columns: number, rows: number): [number
   const row = Math.floor(cut / columns);
   const col = cut % columns;
   if (row >= rows) return [];
+  if (rows === 1) return [[col, 0], [col, 1]]; // one row: a plain vertical cut
   if (col === 0) return [[0, row], [columns, row]];
   return [[0, row + 1], [col, row + 1], [col, row], [columns, row]];
 }
