@@ -360,6 +360,8 @@ export interface ExportResult {
   bytes: ArrayBuffer;
   planJson: string;
   after: ModelCost;
+  /** What recovery did ("bias on 256 images: calibration KL 0.31 → 0.12"), when it ran. */
+  recoveryNote?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

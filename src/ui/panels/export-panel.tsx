@@ -36,7 +36,7 @@ export function ExportPanel() {
       const result = await exportPrunedModel(recovery, setProgress);
       if (!result) return setMessage({ text: 'Cancelled.' });
       downloadBytes(result.bytes, outName, 'application/octet-stream');
-      setMessage({ text: `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.` });
+      setMessage({ text: `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.${result.recoveryNote ? ` Recovery: ${result.recoveryNote}.` : ''}` });
     } catch (err) {
       setMessage({ text: errorText(err), error: true });
     } finally {
