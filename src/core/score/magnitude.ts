@@ -18,6 +18,33 @@ function constantBehind(ir: GraphIR, name: string): TensorProto | undefined {
   return undefined;
 }
 
+// Four independent accumulators: the loop is latency-bound on one running sum otherwise.
+function sumSquares(d: Float32Array, from: number, to: number): number {
+  let a = 0, b = 0, c = 0, e = 0;
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    a += d[i]! * d[i]!;
+    b += d[i + 1]! * d[i + 1]!;
+    c += d[i + 2]! * d[i + 2]!;
+    e += d[i + 3]! * d[i + 3]!;
+  }
+  for (; i < to; i++) a += d[i]! * d[i]!;
+  return a + b + c + e;
+}
+
+function sumAbs(d: Float32Array, from: number, to: number): number {
+  let a = 0, b = 0, c = 0, e = 0;
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    a += Math.abs(d[i]!);
+    b += Math.abs(d[i + 1]!);
+    c += Math.abs(d[i + 2]!);
+    e += Math.abs(d[i + 3]!);
+  }
+  for (; i < to; i++) a += Math.abs(d[i]!);
+  return a + b + c + e;
+}
+
 /** Sum of |w| (l1) or w² (l2) of each index along `axis`. */
 function perIndex(t: TensorProto, axis: number, criterion: MagnitudeCriterion): Float64Array {
   const dims = tensorDims(t);
@@ -26,13 +53,11 @@ function perIndex(t: TensorProto, axis: number, criterion: MagnitudeCriterion): 
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const out = new Float64Array(dim);
+  const l1 = criterion === 'l1';
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < dim; k++) {
-      let s = 0;
       const base = (o * dim + k) * inner;
-      if (criterion === 'l1') for (let i = 0; i < inner; i++) s += Math.abs(data[base + i]!);
-      else for (let i = 0; i < inner; i++) s += data[base + i]! * data[base + i]!;
-      out[k]! += s;
+      out[k]! += l1 ? sumAbs(data, base, base + inner) : sumSquares(data, base, base + inner);
     }
   }
   return out;

@@ -63,9 +63,11 @@ function reshapedAxis(x: ChannelLayout, inShape: Dim[], outShape: Dim[]): { axis
   return undefined;
 }
 
-function mixReason(node: NodeProto, ctx: ChannelContext): string {
+function mixReason(node: NodeProto, ctx: ChannelContext, x: ChannelLayout, outShape: Dim[]): string {
   const next = ctx.ir.consumers.get(node.output[0]!)?.[0]?.node;
   if (next?.opType === 'InstanceNormalization') return 'Reshape mixes channels into groups (GroupNorm reshape)';
+  // Channels-last flatten (TF exports): feature = position·C + channel, so a channel's features are strided, not a block.
+  if (x.axis === x.rank - 1 && outShape.length < x.rank) return 'Reshape merges the channel axis with the axes before it (channels-last flatten)';
   return 'Reshape mixes channels (channel shuffle)';
 }
 
@@ -76,7 +78,7 @@ export const reshape: ChannelRule = (node, ctx) => {
   const outShape = ctx.shape(node.output[0]);
   if (!inShape || !outShape) return ctx.barrierNode(node, 'Reshape with unknown shapes');
   const moved = reshapedAxis(x, inShape, outShape);
-  if (!moved) return ctx.barrierNode(node, mixReason(node, ctx));
+  if (!moved) return ctx.barrierNode(node, mixReason(node, ctx, x, outShape));
   const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block };
   if (!shapeEntryMember(node, ctx, 1, moved.axis, out)) return ctx.barrierNode(node, 'Reshape target shape counts channels but is not a constant');
   ctx.setLayout(node.output[0], out);
