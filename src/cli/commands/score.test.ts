@@ -52,6 +52,18 @@ describe('prune-studio score / sensitivity', () => {
     }
   });
 
+  it('sensitivity --keep-macs --plan-out writes a plan that prune --plan applies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sens-'));
+    const plan = join(dir, 'plan.json');
+    const s = await run(['sensitivity', MODEL, '--images', IMAGES, '--limit', '16', '--ratios', '0.25,0.5,0.75', '--keep-macs', '0.6', '--plan-out', plan]);
+    expect(s.code).toBe(0);
+    expect(s.out).toMatch(/target met/);
+    const p = await run(['prune', MODEL, '-o', join(dir, 'p.onnx'), '--plan', plan, '--json']);
+    expect(p.code).toBe(0);
+    const report = JSON.parse(p.out) as { before: { macs: number }; after: { macs: number } };
+    expect(report.after.macs).toBeLessThanOrEqual(0.6 * report.before.macs);
+  });
+
   it('prune --criterion act-l2 --recover lsq writes a recovered model and reports the calibration loss', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'prune-')), 'p.onnx');
     const { code, err } = await run(['prune', MODEL, '-o', out, '--ratio', '0.5', '--criterion', 'act-l2', '--images', 'public/samples/test/3', '--recover', 'lsq']);

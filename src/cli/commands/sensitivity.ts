@@ -1,6 +1,10 @@
 // `prune-studio sensitivity MODEL --images DIR [--criterion NAME] [--json]`: prune every group alone
 // at 10 … 90 % and report the metric drop (accuracy with labels, else agreement with the original).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { flag, stringOption, UsageError } from '../args.js';
+import { allocateGreedy, type Allocation } from '../../core/prune/allocate.js';
+import { planFromRatios } from '../../core/prune/allocate-plan.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { CRITERIA, criterionInfo, scoreGroups } from '../../core/score/criteria.js';
@@ -13,15 +17,18 @@ import type { CliCommand } from './types.js';
 export const sensitivityCommand: CliCommand = {
   summary: 'prune each group alone at 10…90 % and measure the accuracy/agreement drop on images',
   usage: [
-    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--json]',
+    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--keep-macs F [--plan-out FILE]] [--json]',
     '',
     `  --criterion NAME   ranks the channels removed (default l2): ${CRITERIA.map((c) => c.id).join(', ')}`,
     '  --metric M         accuracy (default with labelled images), agreement or kl',
     '  --ratios LIST      comma-separated fractions (default 0.1,…,0.9)',
     '  --limit N          use at most N images (default 256)',
+    '  --keep-macs F      also allocate per-group ratios keeping fraction F of the MACs (greedy on the curves)',
+    '  --keep-params F    … or keeping fraction F of the parameters',
+    '  --plan-out FILE    write that allocation as a plan for `prune --plan FILE`',
     '  --json             machine-readable report (the SensitivityResult of core/score/sensitivity.ts)',
   ].join('\n'),
-  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset'],
+  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out'],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('sensitivity needs a MODEL path');
@@ -41,6 +48,14 @@ export const sensitivityCommand: CliCommand = {
     const limit = Number(stringOption(args, 'limit') ?? 256);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
 
+    const keepMacs = stringOption(args, 'keep-macs');
+    const keepParams = stringOption(args, 'keep-params');
+    const keepText = keepMacs ?? keepParams;
+    const keep = keepText === undefined ? undefined : Number(keepText);
+    if (keep !== undefined && !(keep > 0 && keep < 1)) throw new UsageError('--keep-macs / --keep-params must be a fraction in (0, 1)');
+    const planOut = stringOption(args, 'plan-out');
+    if (planOut && keep === undefined) throw new UsageError('--plan-out needs --keep-macs F or --keep-params F');
+
     const model = await readModelFile(file, io.cwd);
     const analysis = analyseChannels(buildGraph(model));
     const data = loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset') });
@@ -50,15 +65,26 @@ export const sensitivityCommand: CliCommand = {
       onProgress: (p) => io.stderr(`\rsensitivity: ${p.done}/${p.total} (${p.group} @ ${Math.round(p.ratio * 100)} %)`.padEnd(80)),
     }, analysis);
     io.stderr('\n');
+    let allocation: Allocation | undefined;
+    if (keep !== undefined) {
+      allocation = await allocateGreedy(model, analysis, { sensitivity: result, scores, target: { kind: keepMacs !== undefined ? 'macs' : 'params', keep } });
+      if (planOut) writeFileSync(resolve(io.cwd, planOut), `${JSON.stringify(planFromRatios(model, analysis, scores, allocation.ratios, criterion), null, 2)}\n`);
+    }
     if (flag(args, 'json')) {
-      io.stdout(`${JSON.stringify({ schemaVersion: 1, model: file, images: data.images, ...result }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ schemaVersion: 1, model: file, images: data.images, ...result, ...(allocation ? { allocation } : {}) }, null, 2)}\n`);
       return 0;
     }
     const header = `${'group'.padEnd(32)} ${result.ratios.map((r) => `${Math.round(r * 100)}%`.padStart(7)).join('')}`;
     const unit = result.metric === 'kl' ? '' : ' pts';
     const rows = Object.entries(result.curves).map(([id, c]) => `${id.padEnd(32)} ${c.drop.map((d) => (result.metric === 'kl' ? d.toFixed(3) : (d * 100).toFixed(1)).padStart(7)).join('')}`);
     const base = result.metric === 'accuracy' ? `accuracy ${(result.baseline.accuracy! * 100).toFixed(2)} %` : result.metric;
-    io.stdout([`${file}: ${result.metric} drop${unit} when pruning one group (${criterion}; ${data.images} images; unpruned ${base})`, header, ...rows, ''].join('\n'));
+    const lines = [`${file}: ${result.metric} drop${unit} when pruning one group (${criterion}; ${data.images} images; unpruned ${base})`, header, ...rows];
+    if (allocation) {
+      lines.push('', `allocation (${allocation.reached ? 'target met' : 'target NOT met'}): cost ${allocation.cost.toLocaleString('en')} of ${allocation.baseCost.toLocaleString('en')}, predicted drop ${(allocation.predictedDrop * 100).toFixed(1)} pts`);
+      for (const [id, r] of Object.entries(allocation.ratios)) lines.push(`  ${id.padEnd(32)} ${Math.round(r * 100)} %`);
+      if (planOut) lines.push(`plan written to ${planOut}`);
+    }
+    io.stdout(`${lines.join('\n')}\n`);
     return 0;
   },
 };
