@@ -43,6 +43,17 @@ describe('sensitivity and allocation (mix fixture, onnxruntime-node)', async () 
     expect(curve.macs[1]).toBe(computeMetrics(buildGraph(pruned)).macs);
   });
 
+  it('reports progress and stops with an AbortError when the signal fires', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = analyseSensitivity(model, {
+      runner: nodeRunner, batches, scores, criterion: 'l2', ratios: [0.25, 0.5],
+      signal: controller.signal, onProgress: (p) => { seen.push(p.done); if (p.done === 2) controller.abort(); },
+    }, analysis);
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('greedy allocation meets a MACs target exactly measured on the pruned model', async () => {
     const result = await allocateGreedy(model, analysis, { sensitivity: sens, scores, target: { kind: 'macs', keep: 0.7 } });
     expect(result.reached).toBe(true);
