@@ -23,6 +23,8 @@ export interface LineChartProps {
   highlightId?: string;
   onSelect?(id: string): void;
   height?: number;
+  /** Smallest top of the y axis (default 0.05). */
+  minYTop?: number;
 }
 
 const MARGIN = { top: 12, right: 16, bottom: 40, left: 56 };
@@ -39,7 +41,7 @@ export function interpolateY(points: [number, number][], x: number): number | un
 }
 
 /** SVG line chart; hovering or clicking a line selects its series. */
-export function LineChart({ series, xLabel, yLabel, xFormat = d3.format('.0%'), yFormat = d3.format('.1%'), highlightId, onSelect, height = 280 }: LineChartProps) {
+export function LineChart({ series, xLabel, yLabel, xFormat = d3.format('.0%'), yFormat = d3.format('.1%'), highlightId, onSelect, height = 280, minYTop = 0.05 }: LineChartProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const xAxisRef = useRef<SVGGElement>(null);
   const yAxisRef = useRef<SVGGElement>(null);
@@ -52,10 +54,11 @@ export function LineChart({ series, xLabel, yLabel, xFormat = d3.format('.0%'), 
     const xs = series.flatMap((s) => s.points.map((p) => p[0]));
     const ys = series.flatMap((s) => s.points.map((p) => p[1]));
     const xScale = d3.scaleLinear().domain([Math.min(0, d3.min(xs) ?? 0), Math.max(1e-9, d3.max(xs) ?? 1)]).range([0, innerW]);
-    const yScale = d3.scaleLinear().domain([Math.min(0, d3.min(ys) ?? 0), Math.max(1e-9, d3.max(ys) ?? 1)]).nice().range([innerH, 0]);
+    // A floor on the top keeps all-flat curves readable (a 0…0 axis would repeat "0.0 %").
+    const yScale = d3.scaleLinear().domain([Math.min(0, d3.min(ys) ?? 0), Math.max(minYTop, d3.max(ys) ?? 1)]).nice().range([innerH, 0]);
     const palette = d3.scaleOrdinal<string, string>(d3.schemeTableau10).domain(series.map((s) => s.id));
     return { x: xScale, y: yScale, colour: palette };
-  }, [series, innerW, innerH]);
+  }, [series, innerW, innerH, minYTop]);
 
   useEffect(() => {
     if (xAxisRef.current) d3.select(xAxisRef.current).call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 70))).tickFormat((v) => xFormat(Number(v))));

@@ -6,7 +6,7 @@ export function compact(n: number | undefined): string {
   const abs = Math.abs(n);
   if (abs >= 1e9) return `${(n / 1e9).toPrecision(3)} G`;
   if (abs >= 1e6) return `${(n / 1e6).toPrecision(3)} M`;
-  if (abs >= 1e4) return `${(n / 1e3).toPrecision(3)} k`;
+  if (abs >= 1e3) return `${(n / 1e3).toPrecision(3)} k`;
   return Math.round(n).toLocaleString('en-US');
 }
 

@@ -1,0 +1,66 @@
+// The pruning panels beyond the main flow, on the small torch fixture: a data criterion scored on
+// the calibration images, undo/redo with the keyboard, plan export → import, the sensitivity run
+// with its curves, and export with bias-correction recovery.
+import { readFileSync } from 'node:fs';
+import { expect, test } from './helpers/test';
+import { PanelsPage } from './pages/panels';
+import { StudioPage } from './pages/studio-page';
+
+const FIXTURE = 'e2e/fixtures/small-cnn.onnx';
+
+test('criteria, undo/redo, plan round trip, sensitivity and recovery export', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const studio = new StudioPage(page, testInfo);
+  const panels = new PanelsPage(page);
+  await studio.goto();
+  await studio.dropPath(FIXTURE);
+  await studio.expectGraph();
+
+  await panels.openTab('Heatmaps');
+  await panels.expectScored();
+  await panels.criterion.selectOption('act-l2');
+  await expect(panels.criterionDescription).toContainText('calibration images');
+  await expect(page.getByRole('status').filter({ hasText: /Activation L2|Preprocessing/ })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: /Activation L2|Preprocessing/ })).toBeHidden({ timeout: 120_000 });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await studio.screenshot('activation-criterion');
+
+  // Undo/redo of ratio changes, with the buttons' keyboard shortcuts.
+  await panels.setGlobalUniform(50);
+  const first = page.getByRole('slider', { name: /^Pruning ratio of / }).first();
+  await expect(first).toHaveValue('0.5');
+  await first.fill('0.25');
+  await expect(first).toHaveValue('0.25');
+  await page.locator('body').press('Control+z');
+  await expect(first).toHaveValue('0.5');
+  await page.locator('body').press('Control+Shift+z');
+  await expect(first).toHaveValue('0.25');
+
+  // Plan JSON out, reset, back in.
+  await expect(panels.planCost).toContainText('−');
+  const [planDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export plan' }).click()]);
+  const planFile = testInfo.outputPath('plan.json');
+  await planDownload.saveAs(planFile);
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { format: string; groups: Record<string, { keep: number[] }> };
+  expect(plan.format).toBe('prune-studio-plan');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(first).toHaveValue('0');
+  await page.getByLabel('Import plan file').setInputFiles(planFile);
+  await expect(page.getByRole('status').filter({ hasText: /Imported \d+ ratios/ })).toBeVisible();
+  await expect(first).toHaveValue('0.25');
+
+  // Sensitivity curves.
+  await panels.openTab('Sensitivity');
+  await page.getByRole('button', { name: 'Run sensitivity' }).click();
+  await expect(page.getByTestId('line-chart')).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByTestId('line-chart').locator('[data-series]').first()).toBeVisible();
+  await studio.screenshot('sensitivity');
+
+  // Export with bias correction on the calibration images.
+  await panels.openTab('Export');
+  await page.getByRole('radio', { name: /Bias correction/ }).check();
+  const download = await panels.downloadPruned();
+  expect(download.suggestedFilename()).toMatch(/^small-cnn\.pruned-\d+\.onnx$/);
+  await expect(page.getByRole('status').filter({ hasText: /Recovery: bias on \d+ images/ })).toBeVisible();
+  await studio.screenshot('export-recovered');
+});
