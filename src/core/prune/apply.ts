@@ -11,6 +11,7 @@ import { cloneMessage } from './clone.js';
 import { keepBySpace, type PrunePlan } from './plan.js';
 import { sliceGroupedInputs, sliceTensor, withEntry } from './tensor-slice.js';
 import { removeDeadValues } from './dead.js';
+import { foldRemovedConstants } from './fold.js';
 
 /** Metadata key under which the applied plan is stored in the pruned model. */
 export const PLAN_METADATA_KEY = 'prune_studio.plan';
@@ -33,7 +34,16 @@ interface Surgery {
 /** Applies `plan` and returns the pruned model (with the plan in metadata_props). */
 export function applyPlan(model: ModelProto, plan: PrunePlan, analysis?: ChannelAnalysis): ModelProto {
   // Without a caller's analysis, accept plans made with or without grouped-convolution pruning.
-  const a = analysis ?? analyseChannels(buildGraph(model), undefined, { groupedConvolutions: true });
+  let a = analysis ?? analyseChannels(buildGraph(model), undefined, { groupedConvolutions: true });
+  keepBySpace(plan, a);
+  if (plan.criterion === 'lossless') {
+    // Lossless plans remove constant channels: their constants go into the consumers' biases first.
+    const folded = foldRemovedConstants(model, a, plan);
+    if (folded !== model) {
+      model = folded;
+      a = analyseChannels(buildGraph(folded), undefined, { groupedConvolutions: true });
+    }
+  }
   const ir = a.ir;
   const keep = keepBySpace(plan, a);
   const s: Surgery = { ir, keep, inputOps: new Map(), nodeEdits: new Map(), newInitializers: [], names: allNames(ir) };

@@ -8,6 +8,8 @@ import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { modelMetrics } from '../metrics/model-metrics.js';
 import { cloneMessage } from './clone.js';
 import { findConstantChannels, removeConstantChannels } from './lossless.js';
+import { applyPlan } from './apply.js';
+import { parsePlan } from './plan.js';
 import { randomInputs, runModel, worstMismatch } from './test-utils/ort.js';
 
 const load = (file: string) => decodeModel(readFileSync(new URL(`../../../tools/fixtures/models/${file}`, import.meta.url)), file);
@@ -53,6 +55,12 @@ describe('removeConstantChannels', () => {
     expect(plan.groups[conv1]!.keep).toContain(2);
     expect(modelMetrics(pruned).params).toBeLessThan(modelMetrics(model).params);
     await expectSameOutputs(model, pruned, 64);
+    // The plan alone (as saved to JSON) is enough: applyPlan folds "lossless" plans itself.
+    const again = applyPlan(model, parsePlan(JSON.parse(JSON.stringify(plan))));
+    await expectSameOutputs(model, again, 64);
+    // ... and refuses a "lossless" plan that removes a channel that is not constant.
+    const keep = plan.groups[conv1]!.keep.filter((k) => k !== 2);
+    expect(() => applyPlan(model, { ...plan, groups: { ...plan.groups, [conv1]: { channels: plan.groups[conv1]!.channels, keep } } })).toThrow(/removes channel 2 of group .* not provably constant/);
   });
 
   it('folds a constant conv channel through Flatten into the Gemm bias (VGG)', async () => {
