@@ -80,7 +80,8 @@ export const pruneCommand: CliCommand = {
     if (lossless) {
       ({ model: pruned, plan } = removeConstantChannels(model));
     } else {
-      const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions: flag(args, 'grouped-convs') });
+      // A plan file may prune grouped convolutions (validated per block), so plans always see them.
+      const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions: flag(args, 'grouped-convs') || !!planFile });
       if (planFile) {
         let json: unknown;
         try {
