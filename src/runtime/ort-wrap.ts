@@ -20,11 +20,25 @@ export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw abortError(signal);
 }
 
+/** IEEE half-precision bit patterns (how onnxruntime returns float16 outputs) to float32 values. */
+export function halfBitsToFloat32(bits: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    out[i] = exp === 0 ? sign * 2 ** -14 * (frac / 1024) : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * 2 ** (exp - 15) * (1 + frac / 1024);
+  }
+  return out;
+}
+
 /** Converts an onnxruntime output to float32 (integer outputs such as argmax maps become floats). */
 function toFloat32(name: string, t: OrtTensor): Float32Tensor {
   const dims = [...t.dims];
   const data = t.data;
   if (data instanceof Float32Array) return { dims, data };
+  if (t.type === 'float16') return { dims, data: halfBitsToFloat32(data as Uint16Array) };
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return { dims, data: Float32Array.from(data, Number) };
   if (ArrayBuffer.isView(data) || Array.isArray(data)) return { dims, data: Float32Array.from(data as ArrayLike<number>) };
   throw new Error(`output "${name}" has type ${t.type}, which cannot be read as numbers`);

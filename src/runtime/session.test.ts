@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createSession, type Float32Tensor, type InferenceSession } from './session.js';
+import { decodeModel, encodeModel } from '../core/onnx/codec.js';
+import { extendGraph } from '../core/graph/expose.js';
+import type { NodeProto, ValueInfoProto } from '../core/onnx/proto.js';
 
 const classifier = new Uint8Array(readFileSync(new URL('./test-data/classifier.onnx', import.meta.url)));
 
@@ -76,4 +79,28 @@ describe('createSession', () => {
       await expect(session.run({ image: batch(1) })).rejects.toThrow(/released/);
     });
   }
+});
+
+describe('non-float32 outputs', () => {
+  it('returns float16 outputs as float32 values on both backends', async () => {
+    const model = decodeModel(classifier, 'classifier.onnx');
+    const cast = { opType: 'Cast', input: ['logits'], output: ['logits16'], name: 'to_half', domain: '', attribute: [{ name: 'to', type: 2, i: 10 }] } as unknown as NodeProto;
+    const bytes = encodeModel(extendGraph(model, { nodes: [cast], initializers: [], outputs: [{ name: 'logits16' } as ValueInfoProto] }));
+    for (const backend of ['cpu-node', 'wasm'] as const) {
+      const { session } = await createSession(bytes, { backend });
+      const out = await session.run({ image: batch(2) });
+      expect(out.logits16!.data).toBeInstanceOf(Float32Array);
+      out.logits!.data.forEach((v, i) => expect(Math.abs(out.logits16!.data[i]! - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -10 + 1e-7));
+      await session.release();
+    }
+  });
+});
+
+describe('halfBitsToFloat32', () => {
+  it('decodes float16 outputs (normal, subnormal, signed, infinite)', async () => {
+    const { halfBitsToFloat32 } = await import('./ort-wrap.js');
+    expect(Array.from(halfBitsToFloat32([0x3c00, 0xc000, 0x3555, 0x0001, 0x7c00, 0x0000]))).toEqual([
+      1, -2, Math.fround(0.333251953125), Math.fround(2 ** -24), Infinity, 0,
+    ]);
+  });
 });
