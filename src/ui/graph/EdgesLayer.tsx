@@ -1,6 +1,6 @@
 // The graph's edges: dagre's routed points drawn as smooth paths with arrowheads.
 import { curveBasis, line } from 'd3';
-import { memo, useMemo } from 'react';
+import { memo } from 'react';
 import type { LayoutEdge, Point } from '../../workers/protocol';
 
 const path = line<Point>()
@@ -8,15 +8,25 @@ const path = line<Point>()
   .y((p) => p.y)
   .curve(curveBasis);
 
-/** All edges; re-renders only when the layout or the highlighted box changes. */
-export const EdgesLayer = memo(function EdgesLayer({ edges, highlightId }: { edges: LayoutEdge[]; highlightId?: string }) {
-  const paths = useMemo(() => edges.map((e) => ({ key: `${e.from}>${e.to}`, e, d: path(e.points) ?? '' })), [edges]);
+/** SVG path data of every edge, computed once per layout (culling then only filters). */
+export function edgePaths(edges: LayoutEdge[]): Map<LayoutEdge, string> {
+  return new Map(edges.map((e) => [e, path(e.points) ?? '']));
+}
+
+interface Props {
+  edges: LayoutEdge[];
+  paths: Map<LayoutEdge, string>;
+  highlightId?: string;
+}
+
+/** The given edges; re-renders only when they or the highlighted box change. */
+export const EdgesLayer = memo(function EdgesLayer({ edges, paths, highlightId }: Props) {
   return (
     <g className="edges">
-      {paths.map(({ key, e, d }) => (
+      {edges.map((e) => (
         <path
-          key={key}
-          d={d}
+          key={`${e.from}>${e.to}`}
+          d={paths.get(e) ?? ''}
           className={`edge${e.detour ? ' edge-detour' : ''}${highlightId && (e.from === highlightId || e.to === highlightId) ? ' edge-active' : ''}`}
           markerEnd="url(#arrow)"
         />

@@ -4,7 +4,7 @@ import { useElementSize } from '../hooks/use-element-size';
 import { useStudio } from '../store/store';
 import { CanvasLayer, hitTest } from './CanvasLayer';
 import { contains, cull, edgeBounds, grow, type Rect } from './culling';
-import { EdgesLayer } from './EdgesLayer';
+import { edgePaths, EdgesLayer } from './EdgesLayer';
 import { Legend } from './Legend';
 import { Minimap } from './Minimap';
 import { NodesLayer } from './NodesLayer';
@@ -18,6 +18,11 @@ const select = (id: string): void => useStudio.getState().select(id);
  * (DenseNet-121 compact: 194 boxes but 700 edges took 179 ms to render as SVG).
  */
 const CANVAS_MIN_ITEMS = 500;
+/**
+ * Small graphs animate fit/centre moves. Big ones jump: an animated zoom across the label scale
+ * re-renders a growing SVG window every frame (a 100 ms task on DenseNet-121).
+ */
+const isSmall = (layout: { nodes: unknown[]; edges: unknown[] }): boolean => layout.nodes.length + layout.edges.length <= CANVAS_MIN_ITEMS;
 
 /** Graph canvas with minimap and legend; reacts to fit / centre requests from the store. */
 export function GraphView() {
@@ -42,7 +47,7 @@ export function GraphView() {
   }, [layout, hasSize]);
 
   useEffect(() => {
-    if (layout && hasSize && fitRequest > 0) applyTransform(fitTransform(layout, view));
+    if (layout && hasSize && fitRequest > 0) applyTransform(fitTransform(layout, view), isSmall(layout));
     // Only on explicit requests.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [fitRequest]);
@@ -51,7 +56,7 @@ export function GraphView() {
     if (!layout || !centerRequest) return;
     const boxId = layout.displayOf[centerRequest.id] ?? centerRequest.id;
     const box = layout.nodes.find((n) => n.id === boxId);
-    if (box) applyTransform(centerTransform(box.x, box.y, Math.max(transform.k, 0.9), view));
+    if (box) applyTransform(centerTransform(box.x, box.y, Math.max(transform.k, 0.9), view), isSmall(layout));
     // The request is the trigger; transform and view are read at that moment.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [centerRequest, layout]);
@@ -72,9 +77,10 @@ export function GraphView() {
   const [cullState, setCullState] = useState<{ layout?: typeof layout; window?: Rect }>({});
   const visible = visibleRect(transform, view);
   if (hasSize && layout && (cullState.layout !== layout || !cullState.window || !contains(cullState.window, visible))) {
-    setCullState({ layout, window: grow(visible, 1) });
+    setCullState({ layout, window: grow(visible, 0.5) });
   }
   const bounds = useMemo(() => (layout ? edgeBounds(layout.edges) : []), [layout]);
+  const paths = useMemo(() => edgePaths(layout?.edges ?? []), [layout]);
   const shown = useMemo(
     () => (layout && cullState.window && cullState.layout === layout ? cull(layout.nodes, layout.edges, bounds, cullState.window, selectedBox) : undefined),
     [layout, bounds, cullState, selectedBox],
@@ -86,11 +92,11 @@ export function GraphView() {
       shown &&
       !canvasMode && (
         <>
-          <EdgesLayer edges={shown.edges} highlightId={selectedBox} />
+          <EdgesLayer edges={shown.edges} paths={paths} highlightId={selectedBox} />
           <NodesLayer nodes={shown.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} groupBoxes={groupBoxes} onSelect={select} />
         </>
       ),
-    [shown, canvasMode, showLabels, selectedBox, matches, groupBoxes],
+    [shown, paths, canvasMode, showLabels, selectedBox, matches, groupBoxes],
   );
   const onCanvasClick = (e: MouseEvent<SVGSVGElement>): void => {
     if (!canvasMode || !layout || e.defaultPrevented) return;
