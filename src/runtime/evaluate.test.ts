@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { PixelImage } from '../core/images/preprocess.js';
+import { decodeModel, encodeModel } from '../core/onnx/codec.js';
+import { Long } from '../core/onnx/proto.js';
 import { evaluate, type EvalImage } from './evaluate.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(new URL(`./test-data/${name}`, import.meta.url)));
@@ -84,6 +86,17 @@ describe('evaluate', () => {
     expect(self.preprocess).toMatchObject({ channels: 3, width: 16, height: 16 });
     expect(self.agreement).toBeUndefined();
     expect(self.accuracy).toBeUndefined();
+  });
+
+  it('runs a model exported with a fixed batch of 1 one image at a time', async () => {
+    const model = decodeModel(classifier, 'classifier.onnx');
+    const dim = model.graph!.input[0]!.type!.tensorType!.shape!.dim[0]!;
+    dim.dimParam = '';
+    dim.dimValue = Long.fromNumber(1);
+    const fixed = encodeModel(model);
+    const result = await evaluate({ model: fixed, reference: classifier, images: images(3, 28), backend: 'cpu-node', batchSize: 2 });
+    expect(result.agreement).toBe(1);
+    expect(result.latencyMs.samples).toBe(3);
   });
 
   it('stops on abort and explains unusable inputs', async () => {

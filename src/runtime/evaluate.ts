@@ -32,7 +32,7 @@ export interface EvaluateOptions {
   preprocess?: PreprocessSpec | string;
   backend?: BackendName;
   threads?: number;
-  /** Images per run (default 1, so each timing is one image's latency). */
+  /** Images per run (default 1, so each timing is one image's latency); a fixed batch dim of the model wins. */
   batchSize?: number;
   /** Output to compare (default: the model's first output). */
   outputName?: string;
@@ -85,7 +85,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const input = modelInput(options.model);
   const spec =
     typeof options.preprocess === 'object' ? options.preprocess : options.preprocess ? presetPreprocess(options.preprocess, input.shape) : inferPreprocess(input.shape);
-  const batchSize = Math.max(1, options.batchSize ?? 1);
+  // A model exported with a fixed batch size (e.g. [1, 3, 224, 224]) only accepts that many images per run.
+  const fixedBatch = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : undefined;
+  const batchSize = fixedBatch ?? Math.max(1, options.batchSize ?? 1);
+  if (fixedBatch && images.length % fixedBatch) {
+    throw new Error(`the model takes exactly ${fixedBatch} images per run (input "${input.name}" is [${input.shape.join(', ')}]); evaluate on a multiple of ${fixedBatch} images`);
+  }
   const backend = options.backend ?? 'auto';
   const created = await createSession(options.model, { backend, threads: options.threads });
   const sessions: InferenceSession[] = [created.session];
