@@ -53,6 +53,9 @@ export async function analyseModel(): Promise<void> {
     if (s().summary?.modelHash !== hash) return;
     s().setGroups(groups);
     s().setCriteria(criteria);
+    // Show a heatmap straight away (the first prunable group), without moving the graph.
+    const first = groups.find((g) => g.prunable);
+    if (first && !s().selectedGroupId) useStudio.setState({ selectedGroupId: first.id });
   } catch (err) {
     if (s().summary?.modelHash === hash) s().setGroups(undefined, errorText(err));
     return;
@@ -94,11 +97,12 @@ let costTimer: ReturnType<typeof setTimeout> | undefined;
 /** Recomputes params/MACs/bytes after `delayMs` of quiet (slider drags send many changes). */
 export function scheduleCost(delayMs = 120): void {
   clearTimeout(costTimer);
+  if (!s().costPending) s().setCostPending(true);
   costTimer = setTimeout(() => void refreshCost(), delayMs);
 }
 
 async function refreshCost(): Promise<void> {
-  if (!s().groups) return;
+  if (!s().groups) return s().setCostPending(false);
   const controller = startJob('cost');
   try {
     const plan = currentPlan();

@@ -20,6 +20,7 @@ export function ExportPanel() {
   useEffect(startPruningSync, []);
   const fileName = useStudio((s) => s.summary?.fileName ?? 'model.onnx');
   const cost = useStudio((s) => s.cost);
+  const costPending = useStudio((s) => s.costPending);
   const ratios = useStudio((s) => s.ratios);
   const groups = useStudio((s) => s.groups);
   const [recovery, setRecovery] = useState<RecoveryMethod>('none');
@@ -63,7 +64,7 @@ export function ExportPanel() {
       <div className="row">
         <button type="button" onClick={() => void run()} disabled={!!progress || !groups}>Download {outName}</button>
         {progress && <button type="button" onClick={() => cancelJob('export')}>Cancel</button>}
-        <button type="button" disabled={!cost} onClick={() => cost && downloadBytes(cost.planJson, fileName.replace(/\.onnx$/i, '') + `.plan-${Math.round(percent)}.json`, 'application/json')}>
+        <button type="button" disabled={!cost || costPending} onClick={() => cost && downloadBytes(cost.planJson, fileName.replace(/\.onnx$/i, '') + `.plan-${Math.round(percent)}.json`, 'application/json')}>
           Download plan JSON
         </button>
       </div>

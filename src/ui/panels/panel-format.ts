@@ -27,5 +27,6 @@ export function percent(v: number | undefined, digits = 1): string {
 export function change(before: number | undefined, after: number | undefined): string {
   if (!before || after === undefined) return '';
   const d = (after - before) / before;
-  return `${d <= 0 ? '−' : '+'}${Math.abs(d * 100).toFixed(1)} %`;
+  if (Math.abs(d) < 0.0005) return '±0 %';
+  return `${d < 0 ? '−' : '+'}${Math.abs(d * 100).toFixed(1)} %`;
 }

@@ -21,6 +21,7 @@ function GlobalControl() {
   const target = useStudio((s) => s.globalTarget);
   const roundTo = useStudio((s) => s.roundTo);
   const hasSensitivity = useStudio((s) => !!s.sensitivityResult);
+  const criterionName = useStudio((s) => s.criteria.find((c) => c.id === s.criterion)?.name ?? s.criterion);
   const [busy, setBusy] = useState(false);
   const set = useStudio.getState().setGlobal;
   return (
@@ -41,7 +42,9 @@ function GlobalControl() {
           {[1, 2, 4, 8, 16, 32].map((n) => <option key={n} value={n}>{n}</option>)}
         </select>
       </label>
-      <p className="hint" style={{ flexBasis: '100%' }}>{MODE_TEXT[mode]}</p>
+      <p className="hint" style={{ flexBasis: '100%' }}>
+        {MODE_TEXT[mode]} Inside each group the lowest-scoring channels go, by {criterionName} (Heatmaps tab).
+      </p>
     </fieldset>
   );
 }
@@ -71,7 +74,7 @@ function CostTable() {
 function HistoryAndFiles() {
   const canUndo = useStudio((s) => s.past.length > 0);
   const canRedo = useStudio((s) => s.future.length > 0);
-  const planJson = useStudio((s) => s.cost?.planJson);
+  const planJson = useStudio((s) => (s.costPending ? undefined : s.cost?.planJson));
   const fileName = useStudio((s) => s.summary?.fileName ?? 'model.onnx');
   const fileInput = useRef<HTMLInputElement>(null);
   const [message, setMessage] = useState<string>();

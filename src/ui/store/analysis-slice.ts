@@ -17,6 +17,8 @@ export interface AnalysisSlice {
   scoreError?: string;
   cost?: PlanCost;
   costError?: string;
+  /** A plan change is waiting for its cost (the shown cost and plan JSON are stale meanwhile). */
+  costPending: boolean;
   sensitivityResult?: SensitivityResult;
   sensitivityProgress?: Progress;
   sensitivityError?: string;
@@ -27,6 +29,7 @@ export interface AnalysisSlice {
   setScores(scores: GroupScores | undefined, error?: string): void;
   setScoring(progress: Progress | undefined): void;
   setCost(cost: PlanCost | undefined, error?: string): void;
+  setCostPending(pending: boolean): void;
   setSensitivity(patch: { result?: SensitivityResult; progress?: Progress; error?: string }): void;
 }
 
@@ -39,7 +42,9 @@ export const createAnalysisSlice: StateCreator<StudioState, [], [], AnalysisSlic
   setHeatmapOrder: (heatmapOrder) => set({ heatmapOrder }),
   setScores: (scores, scoreError) => set({ scores, scoreError, scoring: undefined }),
   setScoring: (scoring) => set({ scoring }),
-  setCost: (cost, costError) => set({ cost, costError }),
+  costPending: false,
+  setCost: (cost, costError) => set({ cost, costError, costPending: false }),
+  setCostPending: (costPending) => set({ costPending }),
   setSensitivity: ({ result, progress, error }) =>
     set((s) => ({ sensitivityResult: result ?? s.sensitivityResult, sensitivityProgress: progress, sensitivityError: error })),
 });
