@@ -1,6 +1,7 @@
 // Job bookkeeping inside a worker: cancellation by job id and errors turned into data.
 // A cancel message can only be handled while the job is awaiting, so long jobs call
 // `checkpoint(jobId)` between stages: it yields to the event loop, then throws if cancelled.
+import * as Comlink from 'comlink';
 import { OnnxFormatError } from '../core/onnx/errors';
 import type { StudioErrorCode, StudioErrorData, WorkerResult } from './protocol';
 
@@ -42,13 +43,24 @@ export function toErrorData(err: unknown): StudioErrorData {
   };
 }
 
-/** Runs a job, always resolving to a WorkerResult and forgetting the job id afterwards. */
-export async function runJob<T>(jobId: number, job: () => Promise<T>): Promise<WorkerResult<T>> {
+/**
+ * Runs a job, always resolving to a WorkerResult and forgetting the job id afterwards. Pass the
+ * job's progress callback as `progress`: it is a Comlink proxy holding a MessagePort, released
+ * here when the job ends (otherwise every call would leak a port).
+ */
+export async function runJob<T>(jobId: number, job: () => Promise<T>, progress?: unknown): Promise<WorkerResult<T>> {
   try {
     return { ok: true, value: await job() };
   } catch (err) {
     return { ok: false, error: toErrorData(err) };
   } finally {
     cancelled.delete(jobId);
+    releaseCallback(progress);
   }
+}
+
+function releaseCallback(callback: unknown): void {
+  if (typeof callback !== 'function') return;
+  const release = (callback as unknown as Record<symbol, unknown>)[Comlink.releaseProxy];
+  if (typeof release === 'function') (release as () => void)();
 }

@@ -8,7 +8,7 @@ import { pruningApi } from './studio/pruning-api';
 
 const api: StudioWorkerApi = {
   loadModel(request: LoadModelRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ModelSummary>> {
-    return runJob(request.jobId, () => loadModel(request, onProgress));
+    return runJob(request.jobId, () => loadModel(request, onProgress), onProgress);
   },
   cancel(jobId: number): void {
     cancelJob(jobId);
