@@ -1,9 +1,20 @@
 // Keeps the pruning panels' worker results in step with the store, whichever tab is open:
 // a new model → groups/criteria/scores; a new criterion → scores; any plan change → cost (debounced).
+import type { GroupSummary } from '../../workers/protocol';
 import { useStudio } from '../store/store';
 import { analyseModel, scheduleCost, scoreChannels } from './actions';
 
 let started = false;
+
+/**
+ * The group to show when node `nodeId` is selected in the graph: the current group if the node is
+ * one of its members (a Conv sits in two groups: its outputs and its inputs), else the first
+ * prunable group holding it, else any group holding it; undefined when none does.
+ */
+export function groupForNode(groups: readonly GroupSummary[], nodeId: string, currentId?: string): string | undefined {
+  const holding = groups.filter((g) => g.members.includes(nodeId));
+  return (holding.find((g) => g.id === currentId) ?? holding.find((g) => g.prunable) ?? holding[0])?.id;
+}
 
 /** Ctrl+Z undoes a plan change, Ctrl+Shift+Z / Ctrl+Y redoes; text fields keep their own undo. */
 function onUndoKey(e: KeyboardEvent): void {
@@ -35,11 +46,8 @@ export function startPruningSync(): void {
     }
     // Selecting a node in the graph selects the group that holds it (first prunable one).
     if (state.selectedId !== previous.selectedId && state.selectedId && state.groups) {
-      const id = state.selectedId;
-      const holding = state.groups.filter((g) => g.members.includes(id));
-      const current = holding.find((g) => g.id === state.selectedGroupId);
-      const next = current ?? holding.find((g) => g.prunable) ?? holding[0];
-      if (next && next.id !== state.selectedGroupId) useStudio.setState({ selectedGroupId: next.id });
+      const next = groupForNode(state.groups, state.selectedId, state.selectedGroupId);
+      if (next && next !== state.selectedGroupId) useStudio.setState({ selectedGroupId: next });
     }
     if (state.criterion !== previous.criterion && state.groups) void scoreChannels();
     if (state.groups && (state.ratios !== previous.ratios || state.roundTo !== previous.roundTo
