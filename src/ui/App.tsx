@@ -18,8 +18,7 @@ import { SidePanel } from './shell/SidePanel';
 import { StatusBar } from './shell/StatusBar';
 import { persistPlans } from './store/plan-storage';
 import { useStudio } from './store/store';
-
-const NEXT_THEME = { system: 'dark', dark: 'light', light: 'system' } as const;
+import { NEXT_THEME } from './store/view-slice';
 
 /** Loads the demo list once; opens the first demo on first start when nothing else is loading. */
 function useDemos(autoOpen: boolean): { demos: DemoModel[]; checked: boolean } {

@@ -6,7 +6,7 @@ import type { ModelCard } from '../store/model-slice';
 import { useStudio } from '../store/store';
 import { studioClient } from '../services/clients';
 import { fetchBytes } from './fetch-bytes';
-import { fetchCard, fetchDemoIndex, type DemoModel } from './demo-index';
+import { fetchCard, type DemoModel } from './demo-index';
 
 let inFlight: AbortController | undefined;
 
@@ -89,12 +89,4 @@ export function openDemo(demo: DemoModel): Promise<void> {
     card: () => fetchCard(demo.cardUrl),
     fetchShare: share,
   });
-}
-
-/** Opens the first bundled demo; returns false when there is none (the empty state stays). */
-export async function openFirstDemo(): Promise<boolean> {
-  const demos = await fetchDemoIndex();
-  if (demos.length === 0) return false;
-  await openDemo(demos[0]!);
-  return true;
 }

@@ -25,7 +25,7 @@ export function useShortcuts(map: ShortcutMap): void {
     const onKey = (e: KeyboardEvent): void => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.key !== 'Escape' && isTyping(e.target)) return;
-      if (document.querySelector('[role="alertdialog"]') && e.key !== 'Escape') return;
+      if (document.querySelector('[role="alertdialog"]')) return; // the dialog handles its own keys
       const action = map[e.key];
       if (!action) return;
       e.preventDefault();

@@ -2,9 +2,8 @@
 import type { RefObject } from 'react';
 import { openFiles } from '../actions/open-model';
 import { useStudio } from '../store/store';
-import type { CompactMode, ThemePreference } from '../store/view-slice';
+import { NEXT_THEME, type CompactMode, type ThemePreference } from '../store/view-slice';
 
-const NEXT_THEME: Record<ThemePreference, ThemePreference> = { system: 'dark', dark: 'light', light: 'system' };
 const THEME_LABEL: Record<ThemePreference, string> = { system: 'Theme: system', dark: 'Theme: dark', light: 'Theme: light' };
 
 interface Props {

@@ -30,6 +30,9 @@ export interface ViewSlice {
   requestCenter(id: string): void;
 }
 
+/** The theme the toggle switches to next: system → dark → light → system. */
+export const NEXT_THEME: Record<ThemePreference, ThemePreference> = { system: 'dark', dark: 'light', light: 'system' };
+
 /** Whether compact mode applies to a graph of `nodeCount` nodes. */
 export function isCompact(mode: CompactMode, nodeCount: number): boolean {
   return mode === 'on' || (mode === 'auto' && nodeCount > COMPACT_AUTO_NODES);
