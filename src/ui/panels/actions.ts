@@ -80,7 +80,7 @@ export async function scoreChannels(): Promise<void> {
   const needsImages = criteria.find((c) => c.id === criterion)?.needsImages ?? false;
   s().setScoring({ stage: 'score', fraction: 0, message: `Scoring channels (${criterion})` });
   try {
-    const images = needsImages ? await toImageInputs(await calibrationImages()) : undefined;
+    const images = needsImages ? await toImageInputs(await scoringImages()) : undefined;
     const scores = await studioClient().call(
       (api, jobId) => api.scoreGroups(transferImages({ jobId, criterion, images, preprocess }), proxyProgress((p) => s().setScoring(p))),
       controller.signal,
@@ -174,6 +174,13 @@ function transferImages<T extends { images?: ImageInput[]; calibration?: ImageIn
 // Progress callbacks must be Comlink proxies: `call` hands them straight to the remote api.
 function proxyProgress(fn: (p: Progress) => void): (p: Progress) => void {
   return Comlink.proxy(fn);
+}
+
+/** Images for data criteria: the user's own when they uploaded some (they match their model), else the bundled calibration set. */
+async function scoringImages(): Promise<ValidationImage[]> {
+  const { validationImages, imagesSource } = s();
+  const uploaded = validationImages.length > 0 && !imagesSource?.startsWith('bundled');
+  return uploaded ? validationImages : calibrationImages();
 }
 
 let calibrationCache: Promise<ValidationImage[]> | undefined;

@@ -43,7 +43,7 @@ function CriterionSwitcher() {
         </label>
         <OrderToggle />
       </div>
-      {info && <p className="hint" data-testid="criterion-description">{info.description}{info.needsImages ? ' (runs the model on the calibration images)' : ''}</p>}
+      {info && <p className="hint" data-testid="criterion-description">{info.description}{info.needsImages ? ' (runs the model on the calibration images, or on your uploaded ones)' : ''}</p>}
       {scoring && (
         <div className="progress" role="status">
           <progress max={1} value={scoring.fraction} aria-label="Scoring progress" />
