@@ -7,6 +7,9 @@ import { finiteExtent, formatScore, hatchPattern, importanceColour, prepareCanva
 import { ColorLegend } from './color-legend';
 import { cellAt, cutPolyline, displayOrder, gridLayout, type ChannelOrder } from './heatmap-math';
 
+/** Height budget of the channel map (CSS px) before rows get thinner. */
+const MAX_HEIGHT = 200;
+
 export interface ChannelHeatmapProps {
   /** One importance score per channel (file order). */
   values: ArrayLike<number>;
@@ -17,12 +20,13 @@ export interface ChannelHeatmapProps {
   label: string;
   /** Legend title (what the score is). */
   scoreName: string;
+  /** Row height for small layers (rows get thinner when a big layer wraps). */
   cellHeight?: number;
   minCell?: number;
 }
 
 /** Canvas heatmap of a group's channels with legend, cut line and hover read-out. */
-export function ChannelHeatmap({ values, pruned, order, label, scoreName, cellHeight = 22, minCell = 7 }: ChannelHeatmapProps) {
+export function ChannelHeatmap({ values, pruned, order, label, scoreName, cellHeight: tallest = 22, minCell = 7 }: ChannelHeatmapProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const width = useWidth(boxRef);
@@ -32,6 +36,8 @@ export function ChannelHeatmap({ values, pruned, order, label, scoreName, cellHe
   const domain = useMemo(() => finiteExtent(values), [values]);
   const grid = useMemo(() => gridLayout(values.length, width, minCell), [values.length, width, minCell]);
   const prunedTotal = useMemo(() => Array.from(pruned).filter(Boolean).length, [pruned]);
+  // Big layers wrap into many rows: shrink the rows so the map stays about 200 px tall.
+  const cellHeight = Math.max(4, Math.min(tallest, Math.floor(MAX_HEIGHT / Math.max(1, grid.rows))));
   const height = Math.max(1, grid.rows * cellHeight);
 
   useEffect(() => {
