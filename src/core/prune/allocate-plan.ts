@@ -1,7 +1,8 @@
 // Turning channel scores and per-group ratios into a pruning plan.
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import type { ModelProto } from '../onnx/proto.js';
-import { planModelInfo, PLAN_FORMAT, PLAN_VERSION, type PrunePlan } from './plan.js';
+import { planModelInfo, PLAN_FORMAT, PLAN_VERSION, repairPieces, type PrunePlan } from './plan.js';
+import { selectKeep } from './planner.js';
 
 /** The `keep` highest-scoring channel indices, sorted ascending (ties: lower index first). */
 export function keepTopChannels(scores: ArrayLike<number>, keep: number): number[] {
@@ -18,18 +19,24 @@ export function keptCount(channels: number, ratio: number, roundTo = 1): number 
 
 /**
  * A plan removing `ratios[group]` of each listed group's channels, keeping the highest-scoring ones.
- * Groups without scores keep their first channels (order only matters for which, not how many).
+ * Chosen like the planner does (selectKeep, repairPieces), so groups read by grouped convolutions
+ * keep the same number of channels in every block and no Split/Slice output is left empty.
+ * Groups without scores keep their first channels (of each block).
  */
 export function planFromRatios(model: ModelProto, analysis: ChannelAnalysis, scores: ReadonlyMap<string, ArrayLike<number>>, ratios: Readonly<Record<string, number>>, criterion: string, roundTo = 1): PrunePlan {
-  const groups: PrunePlan['groups'] = {};
+  const chosen = new Map<string, number[]>();
   for (const [id, ratio] of Object.entries(ratios)) {
     const g = analysis.groups.find((x) => x.id === id);
     if (!g) throw new Error(`group "${id}" does not exist in this model`);
     if (!g.prunable || ratio <= 0) continue;
     const keep = keptCount(g.channels, ratio, roundTo);
     if (keep >= g.channels) continue;
-    const s = scores.get(id) ?? Float64Array.from({ length: g.channels }, (_, i) => g.channels - i);
-    groups[id] = { channels: g.channels, keep: keepTopChannels(s, keep) };
+    // selectKeep rounds the count to whole blocks, which can bring a small group back to full width.
+    const kept = selectKeep(g, keep, scores.get(id));
+    if (kept.length < g.channels) chosen.set(id, kept);
   }
+  repairPieces(analysis, chosen, (id, c) => scores.get(id)?.[c] ?? 0);
+  const groups: PrunePlan['groups'] = {};
+  for (const [id, keep] of chosen) groups[id] = { channels: analysis.groups.find((x) => x.id === id)!.channels, keep };
   return { format: PLAN_FORMAT, version: PLAN_VERSION, model: planModelInfo(model), criterion, groups };
 }
