@@ -25,6 +25,8 @@ export interface LsqOptions {
   /** Ridge, relative to the mean diagonal of XᵀX (default 1e-3). */
   ridge?: number;
   seed?: number;
+  /** Also refit layers that lost no input channel but whose input changed (default true). */
+  downstream?: boolean;
 }
 
 function rng(seed: number): () => number {
@@ -39,7 +41,7 @@ function rng(seed: number): () => number {
 
 /** Refits the layers of `pruned` (a private copy, edited in place) that lost input channels. */
 export async function reconstructLayers(original: ModelProto, analysis: ChannelAnalysis, plan: PrunePlan, pruned: ModelProto, ctx: RecoveryContext, options: LsqOptions = {}, onLayer?: (done: number, total: number) => void): Promise<LayerOutcome[]> {
-  const layers = prunedInputLayers(analysis, plan);
+  const layers = prunedInputLayers(analysis, plan, options.downstream ?? true);
   const outcomes: LayerOutcome[] = [];
   if (!layers.length) return outcomes;
   const targets = await captureTensors(original, layers.map((l) => l.node.output[0]!), ctx);

@@ -32,8 +32,12 @@ function keptPositions(layout: { segments: { space: number; start: number; lengt
   return { kept, removed };
 }
 
-/** Conv (group 1) and Gemm layers whose data input lost channels, in graph order. */
-export function prunedInputLayers(analysis: ChannelAnalysis, plan: PrunePlan): PrunedInputLayer[] {
+/**
+ * Conv (group 1) and Gemm layers whose data input lost channels, in graph order. With
+ * `downstream`, also every such layer whose input merely changed because something before it was
+ * pruned (its input is not a graph input): least squares can compensate those too.
+ */
+export function prunedInputLayers(analysis: ChannelAnalysis, plan: PrunePlan, downstream = false): PrunedInputLayer[] {
   const keep = keepBySpace(plan, analysis);
   const out: PrunedInputLayer[] = [];
   for (const node of analysis.ir.nodes) {
@@ -44,10 +48,11 @@ export function prunedInputLayers(analysis: ChannelAnalysis, plan: PrunePlan): P
     const layout = analysis.layouts.get(input);
     if (!layout || layout.axis !== 1) continue;
     const { kept, removed } = keptPositions(layout, keep);
+    if (!downstream && !removed.length) continue;
     const outLayout = analysis.layouts.get(node.output[0]!);
     const outputs = analysis.shapes.tensors.get(node.output[0]!)?.shape?.[1];
     const keptOutputs = outLayout ? keptPositions(outLayout, keep).kept : Array.from({ length: typeof outputs === 'number' ? outputs : 0 }, (_, i) => i);
-    if (removed.length) out.push({ node, input, removed, kept, keptOutputs });
+    if (removed.length || (downstream && !analysis.ir.inputs.some((i) => i.name === input))) out.push({ node, input, removed, kept, keptOutputs });
   }
   return out;
 }
