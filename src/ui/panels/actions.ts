@@ -36,9 +36,17 @@ export function currentPlan(): PlanInput {
   return { ratios, roundTo, criterion };
 }
 
-/** Reads Blobs into transferable ImageInputs (fresh buffers per call: transfers detach them). */
+/** Blobs read per step: starting 300 reads at once cost a 118 ms main-thread task (measured in e2e). */
+const READ_CHUNK = 24;
+
+/** Reads Blobs into transferable ImageInputs (fresh buffers per call: transfers detach them), a chunk per task. */
 export async function toImageInputs(images: readonly ValidationImage[]): Promise<ImageInput[]> {
-  return Promise.all(images.map(async (img) => ({ name: img.name, bytes: await img.blob.arrayBuffer(), label: img.label })));
+  const out: ImageInput[] = [];
+  for (let i = 0; i < images.length; i += READ_CHUNK) {
+    const chunk = images.slice(i, i + READ_CHUNK);
+    out.push(...(await Promise.all(chunk.map(async (img) => ({ name: img.name, bytes: await img.blob.arrayBuffer(), label: img.label })))));
+  }
+  return out;
 }
 
 /** After a model loads: its groups, criteria and preprocessing defaults, then the scores. */
