@@ -50,7 +50,8 @@ export function startPruningSync(): void {
       if (next && next !== state.selectedGroupId) useStudio.setState({ selectedGroupId: next });
     }
     if (state.criterion !== previous.criterion && state.groups) void scoreChannels();
-    if (state.groups && (state.ratios !== previous.ratios || state.roundTo !== previous.roundTo
+    // New scores change which channels a ratio removes (and the plan JSON), so they re-cost too.
+    if (state.groups && (state.ratios !== previous.ratios || state.roundTo !== previous.roundTo || state.scores !== previous.scores
       || state.criterion !== previous.criterion || state.groups !== previous.groups)) scheduleCost();
   });
 }

@@ -59,7 +59,10 @@ let lastPruned: { key: string; model: ModelProto; plan: PrunePlan } | undefined;
 
 /** The pruned model of `plan` (cached for the last plan: validate, then export, reuse it). */
 export async function prunedModel(loaded: LoadedModel, plan: PlanInput, jobId: number): Promise<{ key: string; model: ModelProto; plan: PrunePlan }> {
-  const key = planKey(loaded, plan);
+  // Keyed by the criterion that really ranks: a data criterion falls back to L2 until it is scored,
+  // and that stand-in must not be served once the real scores exist.
+  const ranking = cachedScores(loaded, plan.criterion) ? plan.criterion : CRITERION_FALLBACK(plan.criterion);
+  const key = planKey(loaded, { ...plan, criterion: ranking });
   if (lastPruned?.key === key) return lastPruned;
   const p = await corePlan(loaded, plan, jobId);
   let model: ModelProto;

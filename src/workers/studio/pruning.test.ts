@@ -10,6 +10,8 @@ import { listGroups } from './groups';
 import { loadModel } from './load-model';
 import { globalPlan, globalRanking, planCost } from './plan';
 import { listCriteria, scoreGroups } from './scores';
+import { requireLoadedModel } from './loaded-model';
+import { storeScores } from './pruning-cache';
 
 const bytes = readFileSync('e2e/fixtures/small-cnn.onnx');
 let job = 100;
@@ -54,6 +56,20 @@ describe('pruning worker calls', () => {
     const logits = out[session.outputNames[0]!]!.data as Float32Array;
     expect(logits.length).toBeGreaterThan(0);
     expect(Array.from(logits).every(Number.isFinite)).toBe(true);
+  });
+
+  it('ranks by L2 until a data criterion is scored, then by its scores (no stale cached plan)', async () => {
+    await load();
+    const group = listGroups().find((g) => g.prunable)!;
+    const plan = { ratios: { [group.id]: 0.5 }, roundTo: 1, criterion: 'act-l2' };
+    const before = await planCost({ jobId: job++, ...plan });
+    expect(JSON.parse(before.planJson).criterion).toBe('l2');
+    // Pretend the activation scores arrived: the first half of the channels matter most.
+    const scores = new Map([[group.id, Float64Array.from({ length: group.channels }, (_, i) => group.channels - i)]]);
+    storeScores(requireLoadedModel(), 'act-l2', scores);
+    const after = await planCost({ jobId: job++, ...plan });
+    expect(JSON.parse(after.planJson).criterion).toBe('act-l2');
+    expect(after.keep[group.id]).toEqual(Array.from({ length: group.channels / 2 }, (_, i) => i));
   });
 
   it('global ranking removes the lowest-scoring share of all channels', () => {
