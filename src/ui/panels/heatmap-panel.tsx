@@ -89,10 +89,12 @@ export function HeatmapPanel() {
       return [{ id: g.id, label: g.label, values, pruned: prunedFor(g, values, ratios[g.id] ?? 0, roundTo, cost) }];
     });
   }, [groups, scores, ratios, roundTo, cost]);
+  // The overview already computed the selected group's mask; reuse it (a stable array, no redraw).
+  const selectedRow = rows.find((r) => r.id === group?.id);
 
   if (groupsError) return <p className="error" role="alert">{groupsError}</p>;
   if (!groups) return <p className="hint">Analysing channel groups…</p>;
-  const values = group && scores?.scores[group.id];
+  const values = selectedRow?.values;
   const criterionName = criteria.find((c) => c.id === scores?.criterion)?.name ?? scores?.criterion ?? '';
   return (
     <section className="prune-panel" aria-label="Channel importance heatmaps">
@@ -100,8 +102,8 @@ export function HeatmapPanel() {
       {scoreError && <p className="error" role="alert">{scoreError}</p>}
       <h4>{group ? `${group.label} — ${group.channels} channels, ${Math.round((ratios[group.id] ?? 0) * 100)} % pruned` : 'Select a layer'}</h4>
       {group && !group.prunable && <p className="hint">Not prunable: {group.reason}</p>}
-      {group && values && (
-        <ChannelHeatmap values={values} pruned={prunedFor(group, values, ratios[group.id] ?? 0, roundTo, cost)} order={order}
+      {group && selectedRow && values && (
+        <ChannelHeatmap values={values} pruned={selectedRow.pruned} order={order}
           label={`Channel importance of ${group.label}`} scoreName={criterionName} />
       )}
       {!group && <p className="hint">Click a layer in the graph, or a row below, to see its channels.</p>}
