@@ -43,13 +43,14 @@ const cards = modelIndex.models.map((m) => readJson<ModelCard>(join(MODELS, m.ca
 
 /** Float weights as the studio counts them: float initializers of rank ≥ 1. */
 function weightCount(bytes: Uint8Array, source: string): { weights: number; ops: string[] } {
-  const model = decodeModel(bytes, source);
+  const graph = decodeModel(bytes, source).graph;
+  if (!graph) throw new Error(`${source}: model has no graph`);
   let weights = 0;
-  for (const t of model.graph.initializer) {
+  for (const t of graph.initializer) {
     const dims = tensorDims(t);
     if (t.dataType === TensorDataType.FLOAT && dims.length >= 1) weights += dims.reduce((a, b) => a * b, 1);
   }
-  return { weights, ops: model.graph.node.map((n) => n.opType) };
+  return { weights, ops: graph.node.map((n) => n.opType) };
 }
 
 function loadTestBatch(): { input: Float32Array; labels: number[] } {

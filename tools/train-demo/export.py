@@ -30,17 +30,21 @@ OPSET = 13
 TOLERANCE = 1e-3  # max |logit difference| between PyTorch and onnxruntime
 
 DESCRIPTIONS = {
+    "resnet8": ("ResNet-8 (Fashion-MNIST)",
+                "ResNet with basic blocks: 3×3 stem (16) → 3 stages of 1 basic block each (16/32/64 channels, "
+                "stride 2 at stages 2 and 3, 1×1 projection shortcuts where the shape changes) → global "
+                "average pool → Linear(64→10). BatchNorm after every conv, residual Adds."),
     "resnet": ("ResNet-14 (Fashion-MNIST)",
                "ResNet with basic blocks: 3×3 stem (16) → 3 stages of 2 basic blocks (16/32/64 channels, "
                "stride 2 at stages 2 and 3, 1×1 projection shortcuts where the shape changes) → global "
                "average pool → Linear(64→10). BatchNorm after every conv, residual Adds."),
     "squeezenet": ("SqueezeNet-style (Fashion-MNIST)",
-                   "SqueezeNet-style: 3×3 stem (32) → 6 Fire modules (squeeze 1×1 → expand 1×1 ‖ expand 3×3 → "
-                   "channel Concat; 16/32, 16/32, ·pool·, 24/48, 24/48, ·pool·, 32/64, 32/64) → dropout → "
+                   "SqueezeNet-style: 3×3 stem (32) → max-pool → 6 Fire modules (squeeze 1×1 → expand 1×1 ‖ "
+                   "expand 3×3 → channel Concat; 16/32, 16/32, ·pool·, 24/48, 24/48, 32/64, 32/64) → dropout → "
                    "1×1 conv to 10 class maps → global average pool. BatchNorm after every conv."),
     "vgg": ("VGG-style (Fashion-MNIST)",
-            "VGG-style: [3×3 conv 32, 3×3 conv 32, max-pool, 3×3 conv 64, 3×3 conv 64, max-pool] with "
-            "BatchNorm+ReLU → Flatten (64×7×7) → Linear(3136→64) → ReLU → Linear(64→10)."),
+            "VGG-style: [3×3 conv 16, 3×3 conv 16, max-pool, 3×3 conv 32, 3×3 conv 32, max-pool] with "
+            "BatchNorm+ReLU → Flatten (32×7×7) → Linear(1568→64) → ReLU → Linear(64→10)."),
 }
 
 
@@ -70,7 +74,7 @@ def verify(path, images, expected):
 
 
 # Demo models in the order the studio offers them; the first one present is the default.
-ORDER = ["fmnist-resnet14", "fmnist-squeezenet", "fmnist-vgg"]
+ORDER = ["fmnist-resnet8", "fmnist-resnet14", "fmnist-squeezenet", "fmnist-vgg"]
 
 
 def write_index():
@@ -153,10 +157,10 @@ def main():
         "classNames": CLASS_NAMES,
         "variants": variants,
         "trainedWith": {
-            "framework": f"PyTorch {run['torch']} (CPU, 2 threads), exported with torch.onnx",
+            "framework": f"PyTorch {run['torch']} on CPU (shared 2-core machine), exported with torch.onnx",
             "optimizer": f"SGD Nesterov momentum 0.9, weight decay {run['weightDecay']} (not on BN/bias)",
             "schedule": f"OneCycle, peak LR {run['lr']}, {run['epochs']} epochs, batch {run['batch']}",
-            "augmentation": (f"random crop (pad {run['cropPad']}) + horizontal flip" if run["cropPad"]
+            "augmentation": (f"random crop (pad {run['cropPad']}) + horizontal flip" if run.get("cropPad")
                              else "horizontal flip"),
             "seed": run["seed"],
             "trainSeconds": run["trainSeconds"],

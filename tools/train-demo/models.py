@@ -75,10 +75,10 @@ class SqueezeNet(nn.Module):
         self.normalize = Normalize()
         self.features = nn.Sequential(
             conv_bn(1, 32, 3, 1),                        # 28×28
-            Fire(32, 16, 32), Fire(64, 16, 32),
             nn.MaxPool2d(2),                             # 14×14
-            Fire(64, 24, 48), Fire(96, 24, 48),
+            Fire(32, 16, 32), Fire(64, 16, 32),
             nn.MaxPool2d(2),                             # 7×7
+            Fire(64, 24, 48), Fire(96, 24, 48),
             Fire(96, 32, 64), Fire(128, 32, 64),
         )
         # SqueezeNet's classifier: a 1×1 conv to class maps, then global average pooling.
@@ -96,12 +96,12 @@ class VGG(nn.Module):
         super().__init__()
         self.normalize = Normalize()
         self.features = nn.Sequential(
-            conv_bn(1, 32), conv_bn(32, 32), nn.MaxPool2d(2),      # 14×14
-            conv_bn(32, 64), conv_bn(64, 64), nn.MaxPool2d(2),     # 7×7
+            conv_bn(1, 16), conv_bn(16, 16), nn.MaxPool2d(2),      # 14×14
+            conv_bn(16, 32), conv_bn(32, 32), nn.MaxPool2d(2),     # 7×7
         )
         # Flatten → Linear: pruning a conv channel here removes 49 consecutive Linear inputs.
         self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 7 * 7, 64), nn.ReLU(inplace=True),
+            nn.Flatten(), nn.Dropout(0.2), nn.Linear(32 * 7 * 7, 64), nn.ReLU(inplace=True),
             nn.Linear(64, num_classes),
         )
 
@@ -109,8 +109,14 @@ class VGG(nn.Module):
         return self.classifier(self.features(self.normalize(x)))
 
 
+def resnet8():
+    """One basic block per stage: the CPU budget of a shared 2-core machine, still with residual adds."""
+    return ResNet(widths=(16, 32, 64), blocks=(1, 1, 1))
+
+
 ARCHITECTURES = {
     "resnet": ResNet,
+    "resnet8": resnet8,
     "squeezenet": SqueezeNet,
     "vgg": VGG,
 }
