@@ -33,16 +33,20 @@ test('demo → layer → heatmap → 50 % → validate → download → runs in 
   const modelName = (await studio.modelName.innerText()).trim();
   await studio.screenshot('graph');
 
-  // Scoring starts when the pruning panels first open; watch the main thread from here.
+  // Scoring starts when the pruning panels first open; watch the main thread while it runs, and
+  // again from the ratio change through validation.
   await resetLongTasks(page);
   await panels.openTab('Heatmaps');
   await panels.expectScored();
   await expect(panels.criterionDescription).not.toBeEmpty();
+  const blocked = (await readLongTasks(page)).filter((t) => t.duration > 100);
+  // Selecting in the graph is the graph view's business (e2e/graph.spec.ts watches it), not scoring.
   await studio.searchAndPick('Conv');
   await expect(panels.channelHeatmap).toBeVisible();
   await expect(panels.channelHeatmap.locator('canvas')).toHaveAttribute('aria-label', /\d+ channels, 0 pruned/);
   await studio.screenshot('heatmap');
 
+  await resetLongTasks(page);
   await panels.setGlobalUniform(50);
   await expect(panels.paramsRow()).toContainText(/−[1-9]/);
   await panels.openTab('Heatmaps');
@@ -57,7 +61,7 @@ test('demo → layer → heatmap → 50 % → validate → download → runs in 
   await panels.validationResults.scrollIntoViewIfNeeded();
   await studio.screenshot('validation');
 
-  const blocked = (await readLongTasks(page)).filter((t) => t.duration > 100);
+  blocked.push(...(await readLongTasks(page)).filter((t) => t.duration > 100));
   expect(blocked, 'main-thread tasks over 100 ms while scoring and validating').toEqual([]);
 
   const download = await panels.downloadPruned();
