@@ -72,12 +72,13 @@ export function ConfusionMatrix({ report, classNames }: { report: ValidationRepo
   return (
     <div>
       <h4>Confusion matrix, pruned model (rows: true class, columns: predicted)</h4>
+      <div className="confusion-box">
       <table className="confusion" data-testid="confusion-matrix">
         <thead><tr><th /> {m.map((_, j) => <th key={j} title={className(classNames, j)}>{j}</th>)}</tr></thead>
         <tbody>
           {m.map((row, i) => (
             <tr key={i}>
-              <th style={{ textAlign: 'left' }}>{className(classNames, i)}</th>
+              <th style={{ textAlign: 'left' }} title={className(classNames, i)}>{i} {className(classNames, i).slice(0, 11)}</th>
               {row.map((v, j) => (
                 <td key={j} style={{ background: v ? `rgba(${i === j ? '29,95,214' : '180,35,24'},${0.15 + 0.85 * (v / max)})` : undefined, color: v / max > 0.5 ? '#fff' : undefined }}>{v || ''}</td>
               ))}
@@ -85,6 +86,7 @@ export function ConfusionMatrix({ report, classNames }: { report: ValidationRepo
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }
