@@ -8,7 +8,7 @@ PY=/usr/bin/python3
 LOGS=tools/train-demo/logs
 case "$1" in
   resnet8)
-    $PY tools/train-demo/train.py --arch resnet8 --name fmnist-resnet8 --epochs 3 --pad 0 --threads 1 \
+    $PY tools/train-demo/train.py --arch resnet8 --name fmnist-resnet8 --epochs 6 --pad 0 --threads 1 \
       > $LOGS/fmnist-resnet8.log 2>&1
     $PY tools/train-demo/export.py fmnist-resnet8 --bn-variant ;;
   squeezenet)
