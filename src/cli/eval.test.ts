@@ -6,16 +6,9 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EvalReport } from './commands/eval.js';
-import type { CliIO } from './io.js';
-import { main } from './main.js';
+import { runCli } from './test-utils/run-cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const MODEL = 'src/runtime/test-data/classifier.onnx';
 const PERTURBED = 'src/runtime/test-data/classifier-perturbed.onnx';

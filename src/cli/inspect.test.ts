@@ -7,16 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { InspectReport } from './format/inspect-report.js';
-import type { CliIO } from './io.js';
-import { main } from './main.js';
+import { runCli } from './test-utils/run-cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const RESNET18 = 'tools/fixtures/shape-only/resnet18.onnx';
 

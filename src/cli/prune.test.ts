@@ -8,16 +8,9 @@ import { PLAN_METADATA_KEY } from '../core/prune/apply.js';
 import type { PrunePlan } from '../core/prune/plan.js';
 import type { GroupsReport } from './commands/groups.js';
 import type { PruneReport } from './commands/prune.js';
-import type { CliIO } from './io.js';
-import { main } from './main.js';
+import { runCli } from './test-utils/run-cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const MODEL = 'tools/fixtures/models/resnet-basic-bn.onnx';
 

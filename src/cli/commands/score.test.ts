@@ -4,17 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../io.js';
-import { main } from '../main.js';
 import type { ScoreReport } from './score.js';
+import { runCli } from '../test-utils/run-cli.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { stdout: (t) => (out += t), stderr: (t) => (err += t), cwd: process.cwd() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const MODEL = 'tools/fixtures/models/resnet-basic-fused.onnx';
 const IMAGES = 'public/samples/calibration';

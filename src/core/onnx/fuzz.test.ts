@@ -6,18 +6,7 @@ import { decodeModel, encodeModel } from './codec';
 import { OnnxFormatError } from './errors';
 import { buildGraph } from '../graph/ir';
 import { corpusModels } from './test-utils/corpus';
-
-/** mulberry32: a tiny seeded PRNG, so every run mutates the same bytes the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../random';
 
 type Mutation = 'flip' | 'insert' | 'delete' | 'truncate';
 const MUTATIONS: Mutation[] = ['flip', 'insert', 'delete', 'truncate'];
@@ -73,7 +62,7 @@ describe('decodeModel on corrupted input', () => {
     const files = corpusModels();
     // Every 10th model: a spread of backend-test, converter and zoo files, large and small.
     const sources = files.filter((_, i) => i % 10 === 0).map((f) => ({ file: f, bytes: new Uint8Array(readFileSync(f)) }));
-    const rand = prng(0x5eed);
+    const rand = seededRandom(0x5eed);
     const outcomes = { decoded: 0, rejected: 0 };
     const wrongErrors: string[] = [];
     for (let i = 0; i < MUTANTS; i++) {

@@ -16,6 +16,7 @@ import type { LayerOutcome, RecoveryContext } from './common.js';
 import { calibrationLoss, captureTensors, constantInput, nodeNamed, setInitializer } from './common.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import { NormalEquations } from './solve.js';
+import { seededRandom } from '../random.js';
 
 export interface LsqOptions {
   /** Output positions sampled per conv layer (default 4096). */
@@ -29,16 +30,6 @@ export interface LsqOptions {
   downstream?: boolean;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Refits the layers of `pruned` (a private copy, edited in place) that lost input channels. */
 export async function reconstructLayers(original: ModelProto, analysis: ChannelAnalysis, plan: PrunePlan, pruned: ModelProto, ctx: RecoveryContext, options: LsqOptions = {}, onLayer?: (done: number, total: number) => void): Promise<LayerOutcome[]> {
   const layers = prunedInputLayers(analysis, plan, options.downstream ?? true);
@@ -46,7 +37,7 @@ export async function reconstructLayers(original: ModelProto, analysis: ChannelA
   if (!layers.length) return outcomes;
   const targets = await captureTensors(original, layers.map((l) => l.node.output[0]!), ctx);
   let loss = await calibrationLoss(pruned, ctx);
-  const random = rng(options.seed ?? 0);
+  const random = seededRandom(options.seed ?? 0);
   for (const [li, layer] of layers.entries()) {
     const id = layer.node.name || layer.node.opType;
     const node = nodeNamed(pruned, layer.node.name);

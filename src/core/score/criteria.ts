@@ -8,6 +8,7 @@ import { activationSummaries, oracleScores, taylorScores, type DataScoreOptions 
 import { buildBackwardModel } from './backward.js';
 import { bnGammaScores, weightNormScores } from './criteria-weights.js';
 import { aggregateScores, groupTensors, normaliseScores, type Aggregate, type GroupTensor, type Normalisation } from './group-tensors.js';
+import { seededRandom } from '../random.js';
 
 /** A criterion as listed in the CLI and the studio. */
 export interface CriterionInfo {
@@ -61,18 +62,6 @@ export function criterionInfo(id: string): CriterionInfo {
   return c;
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Scores the channels of every prunable group of `model` with `criterion`. */
 export async function scoreGroups(model: ModelProto, criterion: string, options: ScoreOptions = {}, analysis: ChannelAnalysis = analyseChannels(buildGraph(model))): Promise<GroupScoreResult> {
   const info = criterionInfo(criterion);
@@ -90,7 +79,7 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
   };
 
   if (!info.needsImages) {
-    const rand = seeded(options.seed ?? 0);
+    const rand = seededRandom(options.seed ?? 0);
     const perGroup = new Map<string, Float64Array[]>();
     for (const g of groups) {
       const vectors = criterion === 'random' ? [Float64Array.from({ length: g.channels }, rand)]

@@ -7,6 +7,7 @@ import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
 import { keptPositions, segmentsLength } from '../../graph/channels/segments.js';
 import { cloneMessage } from '../clone.js';
 import { keepBySpace, repairPieces, type PrunePlan } from '../plan.js';
+import { seededRandom } from '../../random.js';
 
 function mulNode(a: string, b: string, out: string): NodeProto {
   return { input: [a, b], output: [out], name: `${out}__masking`, opType: 'Mul', domain: '', docString: '', attribute: [] } as unknown as NodeProto;
@@ -38,21 +39,9 @@ export function maskedReference(model: ModelProto, plan: PrunePlan, analysis: Ch
   return cloneMessage(model, { graph: cloneMessage(graph, { node: nodes, initializer: inits, valueInfo: [] }) });
 }
 
-/** A seeded PRNG (mulberry32) so failing plans can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random plan over the prunable groups (groups with channel statistics are left whole: masking is not equivalent there). */
 export function randomPlan(analysis: ChannelAnalysis, seed: number, maxRatio = 0.7): PrunePlan {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const groups: PrunePlan['groups'] = {};
   for (const g of analysis.groups) {
     if (!g.prunable || g.channelStatistics || rand() < 0.25) continue;

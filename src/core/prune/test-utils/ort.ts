@@ -2,11 +2,11 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelProto } from '../../onnx/proto.js';
 import { encodeModel } from '../../onnx/codec.js';
-import { rng } from './masked.js';
+import { seededRandom } from '../../random.js';
 
 /** Random inputs for a model's declared inputs, with symbolic dims set to `batch`. */
 export function randomInputs(inputs: { name: string; shape: (number | string)[] }[], seed: number, batch = 2): Record<string, ort.Tensor> {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const feeds: Record<string, ort.Tensor> = {};
   for (const i of inputs) {
     const dims = i.shape.map((d) => (typeof d === 'number' ? d : batch));

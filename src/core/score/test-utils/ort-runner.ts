@@ -6,6 +6,8 @@ import { createNodeSession } from '../../../runtime/node-session.js';
 import { decodeModel, encodeModel } from '../../onnx/codec.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import type { ModelRunner } from '../runner.js';
+import { seededRandom } from '../../random.js';
+export { seededRandom };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = join(HERE, '../../../..');
@@ -23,14 +25,3 @@ export function loadRepoModel(path: string): ModelProto {
   return decodeModel(readFileSync(join(REPO_ROOT, path)), path);
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
