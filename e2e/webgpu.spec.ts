@@ -122,7 +122,7 @@ test('WebGPU validation gives the same original-model predictions as WASM', asyn
   expect(count).toBe(10 * PER_CLASS);
 
   const gpu = await validateOn(page, panels, 'WebGPU', folder, count);
-  testInfo.annotations.push({ type: 'webgpu-run', description: `${gpu.backendText} in ${gpu.seconds.toFixed(1)} s` });
+  testInfo.annotations.push({ type: 'webgpu-run', description: `${gpu.backendText} in ${gpu.seconds.toFixed(1)} s; accuracy ${gpu.accuracies.join(' → ')}, agreement ${gpu.agreement}` });
   if (adapter) {
     expect(gpu.backendText).toMatch(/^Last run on webgpu/);
     expect(gpu.backendText).not.toMatch(/fell back: .*WebGPU/i);
@@ -130,11 +130,13 @@ test('WebGPU validation gives the same original-model predictions as WASM', asyn
     // No adapter here: the fallback must be explained, and the run must still have produced results.
     expect(gpu.backendText).toMatch(/^Last run on wasm — fell back: .*WebGPU/i);
   }
+  await panels.validationResults.scrollIntoViewIfNeeded();
   await studio.screenshot('validation-webgpu');
 
   const wasm = await validateOn(page, panels, 'WASM', folder, count);
-  testInfo.annotations.push({ type: 'wasm-run', description: `${wasm.backendText} in ${wasm.seconds.toFixed(1)} s` });
+  testInfo.annotations.push({ type: 'wasm-run', description: `${wasm.backendText} in ${wasm.seconds.toFixed(1)} s; accuracy ${wasm.accuracies.join(' → ')}, agreement ${wasm.agreement}` });
   expect(wasm.backendText).toMatch(/^Last run on wasm/);
+  await panels.validationResults.scrollIntoViewIfNeeded();
   await studio.screenshot('validation-wasm');
 
   // Sane numbers: the trained demo is far above chance (10 classes) on its own test samples, and
