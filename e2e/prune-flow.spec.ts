@@ -63,6 +63,16 @@ test('demo → layer → heatmap → 50 % → validate → download → runs in 
 
   blocked.push(...(await readLongTasks(page)).filter((t) => t.duration > 100));
   expect(blocked, 'main-thread tasks over 100 ms while scoring and validating').toEqual([]);
+  await expect(panels.recoveryRow.getByRole('cell').nth(2)).toHaveText('none');
+
+  // Least-squares recovery (the choice Export shares) is applied before validating: it must win back accuracy.
+  await panels.chooseRecovery(/Least squares/);
+  await panels.revalidate('least squares');
+  const [, recovered] = await panels.accuracies();
+  testInfo.annotations.push({ type: 'accuracy', description: `original ${original}, pruned ${pruned}, pruned + lsq ${recovered}` });
+  expect(parseFloat(recovered)).toBeGreaterThan(parseFloat(pruned));
+  await panels.openTab('Export');
+  await expect(page.getByRole('radio', { name: /Least squares/ })).toBeChecked();
 
   const download = await panels.downloadPruned();
   expect(download.suggestedFilename()).toMatch(/\.pruned-50\.onnx$/);

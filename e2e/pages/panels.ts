@@ -9,6 +9,8 @@ export class PanelsPage {
   readonly planCost: Locator;
   readonly validationResults: Locator;
   readonly activeBackend: Locator;
+  /** The results table's row naming the recovery applied to the pruned model. */
+  readonly recoveryRow: Locator;
 
   constructor(readonly page: Page) {
     this.channelHeatmap = page.getByTestId('channel-heatmap');
@@ -18,6 +20,7 @@ export class PanelsPage {
     this.planCost = page.getByTestId('plan-cost');
     this.validationResults = page.getByTestId('validation-results');
     this.activeBackend = page.getByTestId('active-backend');
+    this.recoveryRow = page.getByTestId('recovery-row');
   }
 
   /** Brings a side-panel tab forward. */
@@ -57,6 +60,18 @@ export class PanelsPage {
     await expect(this.page.getByTestId('image-source')).toContainText('bundled samples');
     await this.page.getByRole('button', { name: 'Validate original vs pruned' }).click();
     await expect(this.validationResults).toBeVisible({ timeout: 90_000 });
+  }
+
+  /** Picks a recovery method in the shared radio group (Validate and Export show the same one). */
+  async chooseRecovery(label: RegExp): Promise<void> {
+    await this.page.getByRole('radio', { name: label }).check();
+  }
+
+  /** Validates again on the images already chosen; waits until the table names `recovery`. */
+  async revalidate(recovery: string): Promise<void> {
+    await this.openTab('Validate');
+    await this.page.getByRole('button', { name: 'Validate original vs pruned' }).click();
+    await expect(this.recoveryRow.getByRole('cell').nth(2)).toHaveText(recovery, { timeout: 120_000 });
   }
 
   /** Accuracy cells of the results table: [original, pruned]. */

@@ -302,6 +302,10 @@ export interface ValidateRequest {
   preprocess: PreprocessSpec;
   backend: ValidationBackend;
   plan: PlanInput;
+  /** Recovery applied to the pruned model before it is validated (as on export); default 'none'. */
+  recovery?: RecoveryMethod;
+  /** Calibration images for recovery (required unless recovery is 'none'). */
+  calibration?: ImageInput[];
 }
 
 export interface ValidationMetrics {
@@ -328,6 +332,10 @@ export interface ValidationReport {
   /** Backend actually used, and why it differs from the one asked for. */
   backend: string;
   fallbackReason?: string;
+  /** Recovery applied to the pruned model ('none' when it was validated as sliced). */
+  recovery?: RecoveryMethod;
+  /** What recovery did, when it ran. */
+  recoveryNote?: string;
 }
 
 export interface PreviewRequest {

@@ -156,15 +156,17 @@ export async function runSensitivity(ratios: number[]): Promise<void> {
 /** Original vs pruned on the chosen images, on the chosen backend. */
 export async function runValidation(): Promise<void> {
   const controller = startJob('validate');
-  const { preprocess, backend, validationImages } = s();
+  const { preprocess, backend, validationImages, recovery } = s();
   if (!preprocess) return s().setValidation({ error: 'Choose a preprocessing preset first.' });
   if (validationImages.length === 0) return s().setValidation({ error: 'Choose images first: use the bundled samples or upload some.' });
   s().setValidation({ progress: { stage: 'start', fraction: 0, message: 'Reading images' } });
   try {
     const images = await toImageInputs(validationImages);
     const plan = currentPlan();
+    // Validate what export would write: the same recovery, on the same bundled calibration images.
+    const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
     const report = await studioClient().call(
-      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan }), proxyProgress((p) => s().setValidation({ progress: p }))),
+      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, calibration }), proxyProgress((p) => s().setValidation({ progress: p }))),
       controller.signal,
     );
     s().setValidation({ report });

@@ -1,19 +1,13 @@
 // Export tab: download the pruned ONNX (its name carries the ratio) and the plan JSON, with an
-// optional recovery step on the calibration images applied before encoding.
+// optional recovery step on the calibration images applied before encoding (the same choice as Validate).
 import { useEffect, useState } from 'react';
-import type { Progress, RecoveryMethod } from '../../workers/protocol';
+import type { Progress } from '../../workers/protocol';
 import { useStudio } from '../store/store';
 import { cancelJob, downloadBytes, errorText, exportPrunedModel, headlinePercent, prunedFileName } from './actions';
 import { bytes, change, compact } from './panel-format';
+import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
 import './panels.css';
-
-const RECOVERY: Record<RecoveryMethod, string> = {
-  none: 'None: the weights are sliced as they are.',
-  bn: 'BN recalibration: re-estimates BatchNorm statistics on the calibration images (needs BN kept in the model).',
-  bias: 'Bias correction: shifts each next layer’s bias to restore the mean output lost with the removed channels.',
-  lsq: 'Least squares: refits each next layer’s weights so its output matches the original on the calibration images.',
-};
 
 /** The Export tab. */
 export function ExportPanel() {
@@ -23,7 +17,7 @@ export function ExportPanel() {
   const costPending = useStudio((s) => s.costPending);
   const ratios = useStudio((s) => s.ratios);
   const groups = useStudio((s) => s.groups);
-  const [recovery, setRecovery] = useState<RecoveryMethod>('none');
+  const recovery = useStudio((s) => s.recovery);
   const [progress, setProgress] = useState<Progress>();
   const [message, setMessage] = useState<{ text: string; error?: boolean }>();
   void ratios; // re-render when the plan changes: the file name carries the ratio
@@ -53,14 +47,7 @@ export function ExportPanel() {
           {' '}{compact(cost.before.macs)} → {compact(cost.after.macs)} MACs ({change(cost.before.macs, cost.after.macs)}).
         </p>
       )}
-      <fieldset>
-        <legend>Recovery (applied on export)</legend>
-        {(Object.keys(RECOVERY) as RecoveryMethod[]).map((r) => (
-          <label key={r} style={{ display: 'block' }}>
-            <input type="radio" name="recovery" checked={recovery === r} onChange={() => setRecovery(r)} /> {RECOVERY[r]}
-          </label>
-        ))}
-      </fieldset>
+      <RecoveryChoice disabled={!!progress} />
       <div className="row">
         <button type="button" onClick={() => void run()} disabled={!!progress || !groups}>Download {outName}</button>
         {progress && <button type="button" onClick={() => cancelJob('export')}>Cancel</button>}

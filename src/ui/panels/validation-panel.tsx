@@ -1,12 +1,13 @@
 // Validate tab: choose images (bundled samples in one click, files, or a folder whose sub-folders
 // name the classes), the preprocessing (defaults inferred from the model, with a preview of what
-// the model sees), the backend, then compare original and pruned in the worker.
+// the model sees), the backend and the recovery (shared with Export), then compare original and pruned in the worker.
 import { useDeferredValue, useEffect, useRef, useState } from 'react';
 import { labelPickedFiles } from '../../runtime/web-images';
 import type { PreviewImage } from '../../workers/protocol';
 import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
 import { cancelJob, errorText, fetchSampleSet, runValidation, sampleClassNames } from './actions';
+import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
 import { ConfusionMatrix, Predictions, ResultsTable } from './validation-results';
 import './panels.css';
@@ -147,6 +148,7 @@ export function ValidationPanel() {
       <ImageSource classNames={classNames} />
       <PreprocessControl />
       <BackendSwitch />
+      <RecoveryChoice disabled={running} />
       <div className="row">
         <button type="button" disabled={running || images.length === 0} onClick={() => void runValidation()}>Validate original vs pruned</button>
         {running && <button type="button" onClick={() => cancelJob('validate')}>Cancel</button>}

@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import type { ValidationReport } from '../../workers/protocol';
 import type { ValidationImage } from '../store/validation-slice';
 import { percent } from './panel-format';
+import { RECOVERY_NAMES } from './recovery-choice';
 
 // Object URLs per image Blob, made once: the images live as long as the validation set, and a
 // WeakMap lets them go with it.
@@ -29,6 +30,10 @@ export function ResultsTable({ report }: { report: ValidationReport }) {
         <tr><td title="KL divergence of the pruned model's softmax from the original's (nats, mean per image)">KL(original‖pruned)</td><td>0</td><td>{pruned.kl.toFixed(4)}</td></tr>
         <tr><td>Latency / image (median)</td><td>{original.latencyMs.toFixed(2)} ms</td><td>{pruned.latencyMs.toFixed(2)} ms</td></tr>
         <tr><td>Speedup</td><td>1.00×</td><td>{pruned.speedup.toFixed(2)}×</td></tr>
+        <tr data-testid="recovery-row">
+          <td>Recovery</td><td>—</td>
+          <td title={report.recoveryNote}>{RECOVERY_NAMES[report.recovery ?? 'none']}</td>
+        </tr>
       </tbody>
     </table>
   );

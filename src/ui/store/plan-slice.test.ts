@@ -3,6 +3,18 @@ import { COALESCE_MS, HISTORY_LIMIT } from './plan-slice';
 import { createStudioStore } from './store';
 
 describe('plan slice history', () => {
+  it('keeps the recovery choice (shared by Validate and Export) out of the undo history', () => {
+    const store = createStudioStore();
+    const s = () => store.getState();
+    expect(s().recovery).toBe('none');
+    s().setRatio('a', 0.3, 1000);
+    s().setRecovery('lsq');
+    expect(s().past).toHaveLength(1);
+    s().undo();
+    expect(s().ratios).toEqual({});
+    expect(s().recovery).toBe('lsq');
+  });
+
   it('undoes and redoes ratio changes, merging one slider drag into one step', () => {
     const store = createStudioStore();
     const s = () => store.getState();

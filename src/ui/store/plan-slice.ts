@@ -3,7 +3,7 @@
 // entries are just the previous objects. Persisted per model hash by plan-storage.ts.
 // The groups and their scores (from the studio worker) live here too: the panels need them together.
 import type { StateCreator } from 'zustand';
-import type { GlobalMode, GroupSummary } from '../../workers/protocol';
+import type { GlobalMode, GroupSummary, RecoveryMethod } from '../../workers/protocol';
 import { createAnalysisSlice, type AnalysisSlice } from './analysis-slice';
 import type { StudioState } from './types';
 import { createValidationSlice, type ValidationSlice } from './validation-slice';
@@ -27,6 +27,8 @@ export interface PlanCoreSlice {
   globalMode: GlobalMode;
   /** uniform/global: the ratio; sensitivity: the fraction of MACs to remove. */
   globalTarget: number;
+  /** Recovery applied to the pruned model by both Validate and Export (not part of undo history). */
+  recovery: RecoveryMethod;
   /** Undo stack (oldest first) and redo stack (next redo last). */
   past: Ratios[];
   future: Ratios[];
@@ -49,6 +51,7 @@ export interface PlanCoreSlice {
   toggleLock(groupId: string): void;
   setRoundTo(roundTo: number): void;
   setGlobal(mode: GlobalMode, target: number): void;
+  setRecovery(recovery: RecoveryMethod): void;
   setGroups(groups: GroupSummary[] | undefined, error?: string): void;
   /** Selects a group (the graph highlights its members) and centres the graph on it. */
   selectGroup(groupId: string | undefined): void;
@@ -73,6 +76,7 @@ const createPlanCore: StateCreator<StudioState, [], [], PlanCoreSlice> = (set) =
   roundTo: 1,
   globalMode: 'uniform',
   globalTarget: 0.5,
+  recovery: 'none',
   past: [],
   future: [],
 
@@ -113,6 +117,7 @@ const createPlanCore: StateCreator<StudioState, [], [], PlanCoreSlice> = (set) =
     }),
   setRoundTo: (roundTo) => set({ roundTo: Math.max(1, Math.floor(roundTo) || 1) }),
   setGlobal: (globalMode, globalTarget) => set({ globalMode, globalTarget: clamp01(globalTarget) }),
+  setRecovery: (recovery) => set({ recovery }),
   setGroups: (groups, groupsError) => set({ groups, groupsError, selectedGroupId: undefined, locked: {} }),
   // Centres the graph on the group without selecting a node: node selection switches the side
   // panel to the Node tab, which would hide the heatmap the user just clicked in.

@@ -1,5 +1,6 @@
 // Validation: original vs pruned on the chosen images with runtime/evaluate (accuracy, agreement,
-// KL, latency, speedup, per-image predictions), plus the preprocessing defaults and preview.
+// KL, latency, speedup, per-image predictions) — the pruned model recovered as export would
+// recover it (prepare-pruned.ts) — plus the preprocessing defaults and preview.
 import { preprocessImage } from '../../core/images/preprocess';
 import { evaluate } from '../../runtime/evaluate';
 import { decodeImageBlob } from '../../runtime/web-images';
@@ -7,7 +8,8 @@ import type { PreprocessSpec, PreviewImage, PreviewRequest, ProgressCallback, Va
 import { JobError } from '../jobs';
 import { presetsFor, sampleToRgba } from './images';
 import { requireLoadedModel } from './loaded-model';
-import { modelBytes, prunedModel } from './plan';
+import { modelBytes } from './plan';
+import { preparePruned } from './prepare-pruned';
 import { jobSignal, WORKER_WASM_THREADS } from './pruning-cache';
 
 /** Preprocessing inferred from the model, and the presets. */
@@ -28,11 +30,14 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
   const loaded = requireLoadedModel();
   const { jobId, images, backend } = request;
   if (images.length === 0) throw new JobError('internal', 'No images to validate on.', 'Use the bundled samples or upload images first.');
+  const recovery = request.recovery ?? 'none';
   onProgress?.({ stage: 'prune', fraction: 0, message: 'Building the pruned model' });
-  const pruned = await prunedModel(loaded, request.plan, jobId);
+  // Recovery gets the first 40 % of the bar when it runs (it is most of the work on small models).
+  const runFrom = recovery === 'none' ? 0.05 : 0.4;
+  const pruned = await preparePruned(loaded, { ...request, recovery }, onProgress, 0, runFrom);
   const { preset: _preset, ...spec } = request.preprocess;
   const { signal, poll } = jobSignal(jobId);
-  onProgress?.({ stage: 'run', fraction: 0.05, message: `Starting ${backend} sessions` });
+  onProgress?.({ stage: 'run', fraction: runFrom, message: `Starting ${backend} sessions` });
   let result: Awaited<ReturnType<typeof evaluate>>;
   try {
     result = await evaluate({
@@ -42,7 +47,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
       preprocess: spec, backend, batchSize: 1, signal, threads: WORKER_WASM_THREADS,
       onProgress: ({ done, total }) => {
         poll();
-        if (done % 8 === 0 || done === total) onProgress?.({ stage: 'run', fraction: 0.05 + 0.95 * (done / total), message: `Compared ${done}/${total} images` });
+        if (done % 8 === 0 || done === total) onProgress?.({ stage: 'run', fraction: runFrom + (1 - runFrom) * (done / total), message: `Compared ${done}/${total} images` });
       },
     });
   } catch (err) {
@@ -59,5 +64,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
     perImage: result.perImage.map((r) => ({ name: r.name, label: r.label, original: r.referenceTop1 ?? -1, pruned: r.top1 ?? -1 })),
     backend: result.backend,
     ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
+    recovery,
+    ...(pruned.recoveryNote ? { recoveryNote: pruned.recoveryNote } : {}),
   };
 }
