@@ -8,6 +8,7 @@
 //   - it resolves to a WorkerResult: errors come back as data ({code, message, hint}), never as
 //     thrown Error objects (which lose their fields in postMessage).
 // Tensors never cross to the UI: the page holds ids, ratios and view state only.
+import type { PreprocessSpec as CorePreprocessSpec } from '../core/images/preprocess';
 
 /** A dimension: a number, or a symbol such as "batch" for dynamic sizes (as in core/graph/shapes). */
 export type Dim = number | string;
@@ -210,20 +211,9 @@ export interface ImageInput {
 }
 
 /** How images become the model's input tensor: core/images PreprocessSpec plus the preset it came from. */
-export interface PreprocessSpec {
+export interface PreprocessSpec extends CorePreprocessSpec {
   /** Preset name ("unit", "grayscale-unit", "imagenet") or "custom". */
   preset: string;
-  width: number;
-  height: number;
-  /** 'stretch', or the shorter side before a centre crop (ImageNet's 256 → 224). */
-  resize: 'stretch' | number;
-  channels: 1 | 3;
-  layout: 'NCHW' | 'NHWC';
-  colorOrder: 'RGB' | 'BGR';
-  /** Multiplier applied to 0..255 bytes first (1/255 gives [0, 1]). */
-  scale: number;
-  mean: number[];
-  std: number[];
 }
 
 export interface ScoreRequest {
