@@ -79,7 +79,7 @@ export function ConfusionMatrix({ report, classNames }: { report: ValidationRepo
       <h4>Confusion matrix, pruned model (rows: true class, columns: predicted)</h4>
       <div className="confusion-box">
       <table className="confusion" data-testid="confusion-matrix">
-        <thead><tr><th /> {m.map((_, j) => <th key={j} title={className(classNames, j)}>{j}</th>)}</tr></thead>
+        <thead><tr><th />{m.map((_, j) => <th key={j} title={className(classNames, j)}>{j}</th>)}</tr></thead>
         <tbody>
           {m.map((row, i) => (
             <tr key={i}>
