@@ -1,5 +1,6 @@
 // Pure geometry and ordering for the channel heatmaps, kept out of the React components so it can
 // be unit-tested in Node and reused by the canvas renderers.
+import { keepCount } from '../../core/prune/planner';
 
 /** Channel display order: file order, or ascending importance (the pruned ones come first). */
 export type ChannelOrder = 'index' | 'sorted';
@@ -16,12 +17,8 @@ export function displayOrder(values: ArrayLike<number>, order: ChannelOrder): nu
  * (hardware-friendly widths) and always at least one channel (a zero-width layer breaks the model).
  */
 export function prunedCount(channels: number, ratio: number, roundTo = 1): number {
-  if (channels <= 1) return 0;
-  const step = Math.max(1, Math.floor(roundTo));
-  let keep = channels - Math.round(channels * Math.min(1, Math.max(0, ratio)));
-  keep = Math.max(step, Math.round(keep / step) * step);
-  keep = Math.min(channels, Math.max(1, keep));
-  return channels - keep;
+  // The planner's own rounding, so the cut line shows exactly what the plan will remove.
+  return channels - keepCount(channels, ratio, { roundTo });
 }
 
 /**

@@ -6,6 +6,7 @@ import { useEffect, useRef } from 'react';
 import type { LayoutEdge, LayoutNode } from '../../workers/protocol';
 import { useStudio } from '../store/store';
 import type { Size } from './zoom-math';
+import { prepareCanvas } from '../charts/canvas-utils';
 
 interface Props {
   nodes: LayoutNode[];
@@ -23,13 +24,8 @@ export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matche
   const theme = useStudio((s) => s.theme);
   useEffect(() => {
     const canvas = ref.current;
-    const ctx = canvas?.getContext('2d');
+    const ctx = canvas && prepareCanvas(canvas, view.width, view.height);
     if (!canvas || !ctx) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(view.width * dpr);
-    canvas.height = Math.round(view.height * dpr);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, view.width, view.height);
     ctx.translate(transform.x, transform.y);
     ctx.scale(transform.k, transform.k);
     const css = getComputedStyle(canvas);

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, type PointerEvent } from 'react';
 import { useStudio } from '../store/store';
 import type { LayoutResult } from '../../workers/protocol';
 import { visibleRect, type Size } from './zoom-math';
+import { prepareCanvas } from '../charts/canvas-utils';
 
 const WIDTH = 180;
 const HEIGHT = 150;
@@ -16,12 +17,9 @@ function MinimapBoxes({ layout, scale, width, height }: { layout: LayoutResult; 
   const theme = useStudio((s) => s.theme);
   useEffect(() => {
     const canvas = ref.current;
-    const ctx = canvas?.getContext('2d');
+    const ctx = canvas && prepareCanvas(canvas, width, height);
     if (!canvas || !ctx) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, 0, 0);
+    ctx.scale(scale, scale);
     const css = getComputedStyle(canvas);
     for (const n of layout.nodes) {
       ctx.fillStyle = css.getPropertyValue(`--fam-${n.family}`).trim();
