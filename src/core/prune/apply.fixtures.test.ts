@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
+import { TensorDataType } from '../onnx/proto.js';
 import { resolveExternalData } from '../onnx/external-data.js';
 import { buildGraph } from '../graph/ir.js';
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
@@ -40,6 +41,9 @@ describe.each(runnable)('applyPlan on $file', async (fixture) => {
     }
   });
 
+  // fp16 models: masked and pruned sums round differently in half precision (eps ≈ 1e-3).
+  const tolerance = model.graph!.initializer.some((t) => t.dataType === TensorDataType.FLOAT16) ? 5e-3 : 1e-4;
+
   it('matches the masked original for random plans, and ratio 0 changes nothing', async () => {
     const feeds = randomInputs(fixture.inputs, 7);
     const original = await runModel(model, feeds);
@@ -57,7 +61,7 @@ describe.each(runnable)('applyPlan on $file', async (fixture) => {
       const [want, got] = await Promise.all([runModel(maskedReference(model, plan, analysis), feeds), runModel(bytes, feeds)]);
       for (const k of Object.keys(want)) {
         expect(got[k]!.dims, `${fixture.file} seed ${seed} output ${k}`).toEqual(want[k]!.dims);
-        expect(worstMismatch(want[k]!.data, got[k]!.data), `${fixture.file} seed ${seed} output ${k}`).toBeLessThanOrEqual(1);
+        expect(worstMismatch(want[k]!.data, got[k]!.data, tolerance), `${fixture.file} seed ${seed} output ${k}`).toBeLessThanOrEqual(1);
       }
       // The oracle must see the plan: masking changes the outputs whenever channels go.
       if (Object.keys(want).some((k) => worstMismatch(original[k]!.data, want[k]!.data) > 1)) changedBySomePlan = true;

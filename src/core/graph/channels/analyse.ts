@@ -104,7 +104,7 @@ function visit(node: NodeProto, ctx: ChannelContext): void {
   const isDefault = node.domain === '' || node.domain === 'ai.onnx';
   const rule = isDefault ? RULES.get(node.opType) : undefined;
   // Producers run even without tracked inputs (they create spaces); other rules only matter when channels reach them.
-  if (rule) rule(node, ctx);
+  if (rule) ctx.followed(node, rule);
   else if (node.opType === 'GroupNormalization' && isDefault) ctx.barrierNode(node, 'group normalization (GroupNormalization) normalises channels in groups');
   else if (tracked) ctx.barrierNode(node, `unsupported op ${node.domain ? `${node.domain}.` : ''}${node.opType} (unknown op)`);
 }

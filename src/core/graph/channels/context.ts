@@ -26,6 +26,8 @@ export class ChannelContext {
   readonly opset: number;
   private readonly parent: number[] = [];
   private readonly sharedWeights = new Map<string, { inSegs?: Segment[]; outSegs: Segment[] }>();
+  /** Set while a rule runs: whether it accounted for the node's tracked channels (see followed). */
+  private accounted = false;
 
   constructor(readonly ir: GraphIR, readonly shapes: ShapeResult, readonly options: AnalysisOptions = {}) {
     this.opset = defaultOpset(ir.model);
@@ -83,8 +85,28 @@ export class ChannelContext {
     (sp.blocks ??= []).push(blocks);
   }
 
+  /**
+   * Runs `rule` on `node` and makes sure it accounted for the channels reaching it: a rule that
+   * gets tracked channels must pass them on (an output layout), consume them (a member of this
+   * node, a sink) or refuse them (a barrier). Anything else would lose the channels silently and
+   * make their groups look free while a consumer downstream still expects the old count: the
+   * groups become barriers instead.
+   */
+  followed(node: NodeProto, rule: (node: NodeProto, ctx: ChannelContext) => void): void {
+    const tracked = node.input.some((n) => n && this.layouts.has(n));
+    this.accounted = false;
+    rule(node, this);
+    if (tracked && !this.accounted) this.barrierNode(node, `${node.opType} could not follow the channels (unhandled layout)`);
+  }
+
+  /** Declares that the current rule consumed its tracked channels on purpose (Shape, Size). */
+  consumed(): void {
+    this.accounted = true;
+  }
+
   /** Marks every space in the segments as not prunable. */
   barrier(segments: readonly Segment[], reason: string): void {
+    this.accounted = true;
     for (const s of segments) {
       const sp = this.spaces[s.space]!;
       if (!sp.barriers.includes(reason)) sp.barriers.push(reason);
@@ -104,7 +126,9 @@ export class ChannelContext {
   }
 
   setLayout(name: string | undefined, layout: ChannelLayout): void {
-    if (name) this.layouts.set(name, layout);
+    if (!name) return;
+    this.accounted = true;
+    this.layouts.set(name, layout);
   }
 
   shape(name: string | undefined): Dim[] | undefined {
@@ -179,6 +203,7 @@ export class ChannelContext {
   }
 
   addMember(member: Member): void {
+    this.accounted = true;
     this.members.push(member);
   }
 }

@@ -7,6 +7,10 @@ import type { ChannelRule } from './rules-pointwise.js';
 import { segmentsLength, subSegments } from './segments.js';
 import type { ChannelLayout, Segment } from './types.js';
 import type { NodeProto } from '../../onnx/proto.js';
+import { entryFollowsChannels } from './shape-provenance.js';
+
+// Reshape target entries that size themselves: -1 is inferred, 0 copies the input's dim (allowzero=0).
+const RESHAPE_SELF_SIZING = [-1, 0];
 
 export const transpose: ChannelRule = (node, ctx) => {
   const x = ctx.layout(node.input[0]);
@@ -80,17 +84,24 @@ export const reshape: ChannelRule = (node, ctx) => {
   const moved = reshapedAxis(x, inShape, outShape);
   if (!moved) return ctx.barrierNode(node, mixReason(node, ctx, x, outShape));
   const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block };
-  if (!shapeEntryMember(node, ctx, 1, moved.axis, out)) return ctx.barrierNode(node, 'Reshape target shape counts channels but is not a constant');
+  if (!shapeEntryMember(node, ctx, 1, moved.axis, out, RESHAPE_SELF_SIZING)) return ctx.barrierNode(node, 'Reshape target shape counts channels but is neither a constant nor the channels’ own size');
   ctx.setLayout(node.output[0], out);
 };
 
-/** Registers the entry of a constant shape vector that counts channels; false when it cannot be rewritten. */
-function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: number, position: number, out: ChannelLayout): boolean {
+/**
+ * Accounts for the entry of a shape vector (Reshape/Expand target, Resize sizes) that counts
+ * channels: a constant entry becomes a member (rewritten to the kept count), an entry computed from
+ * the same channels' own dimension follows by itself, `selfSizing` values (Reshape's -1 and 0,
+ * Expand's 1) follow too; false when the entry cannot be made right.
+ */
+function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: number, position: number, out: ChannelLayout, selfSizing: readonly number[]): boolean {
   const name = node.input[inputIndex];
+  if (!name) return true;
+  if (entryFollowsChannels(ctx, name, position, out)) return true;
   const values = ctx.ints(name);
   const v = values?.[position];
-  if (v === undefined) return values !== undefined || !name;
-  if (v <= 1) return true; // -1 (inferred), 0 (copy) and 1 (broadcast) follow the pruned size
+  if (v === undefined) return false;
+  if (selfSizing.includes(v)) return true;
   if (!ctx.constant(name)) return false;
   ctx.addMember({ kind: 'shape-entry', node, inputIndex, position, segments: out.segments, block: out.block, role: `${node.opType}.shape[${position}]` });
   return true;
@@ -197,7 +208,7 @@ export const expand: ChannelRule = (node, ctx) => {
   const rank = Math.max(x.rank, shape.length);
   const out: ChannelLayout = { ...x, axis: rank - (x.rank - x.axis), rank };
   const pos = shape.length - (x.rank - x.axis);
-  if (pos >= 0 && !shapeEntryMember(node, ctx, 1, pos, out)) return ctx.barrierNode(node, 'Expand shape counts channels but is not a constant');
+  if (pos >= 0 && !shapeEntryMember(node, ctx, 1, pos, out, [1])) return ctx.barrierNode(node, 'Expand shape counts channels but is neither a constant nor the channels’ own size');
   ctx.setLayout(node.output[0], out);
 };
 
@@ -224,6 +235,6 @@ export const resize: ChannelRule = (node, ctx) => {
   const scalesIndex = node.opType === 'Upsample' || ctx.opset < 11 ? 1 : 2;
   const scales = ctx.opset < 9 ? node.attribute.find((a) => a.name === 'scales')?.floats : node.input[scalesIndex] ? ctx.ints(node.input[scalesIndex]) : undefined;
   if (scales && scales.length > 0 && scales[x.axis] !== 1) return ctx.barrierNode(node, `${node.opType} scales the channel axis`);
-  if (node.opType === 'Resize' && node.input[3] && !shapeEntryMember(node, ctx, 3, x.axis, x)) return ctx.barrierNode(node, 'Resize sizes count channels but are not constant');
+  if (node.opType === 'Resize' && node.input[3] && !shapeEntryMember(node, ctx, 3, x.axis, x, [])) return ctx.barrierNode(node, 'Resize sizes count channels but are neither constant nor the channels’ own size');
   ctx.setLayout(node.output[0], x);
 };

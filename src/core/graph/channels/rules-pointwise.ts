@@ -31,7 +31,7 @@ export const pool: ChannelRule = (node, ctx) => {
 };
 
 /** Shape and Size read only sizes, which follow pruning at run time. */
-export const sink: ChannelRule = () => {};
+export const sink: ChannelRule = (_node, ctx) => ctx.consumed();
 
 /**
  * Element-wise ops with NumPy broadcasting (aligned from the right). Tracked inputs whose channel

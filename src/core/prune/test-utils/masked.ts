@@ -30,7 +30,8 @@ export function maskedReference(model: ModelProto, plan: PrunePlan, analysis: Ch
       for (const k of kept) values[k] = 1;
       const dims = Array.from({ length: layout.rank }, (_, i) => (i === layout.axis ? n : 1));
       const maskName = `${out}__mask`;
-      inits.push(makeTensor(maskName, dims, TensorDataType.FLOAT, values));
+      // The mask has the tensor's own element type (fp16 models multiply fp16 by fp16).
+      inits.push(makeTensor(maskName, dims, analysis.shapes.tensors.get(out)?.dataType ?? TensorDataType.FLOAT, values));
       masks.push(mulNode(`${out}__raw`, maskName, out));
       return `${out}__raw`;
     });
