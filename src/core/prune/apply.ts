@@ -12,6 +12,7 @@ import { keepBySpace, type PrunePlan } from './plan.js';
 import { sliceGroupedInputs, sliceTensor, withEntry } from './tensor-slice.js';
 import { removeDeadValues } from './dead.js';
 import { foldRemovedConstants } from './fold.js';
+import { assertSurgeryConsistent } from './verify.js';
 
 /** Metadata key under which the applied plan is stored in the pruned model. */
 export const PLAN_METADATA_KEY = 'prune_studio.plan';
@@ -82,7 +83,9 @@ export function applyPlan(model: ModelProto, plan: PrunePlan, analysis?: Channel
     ...model.metadataProps.filter((p) => p.key !== PLAN_METADATA_KEY),
     { key: PLAN_METADATA_KEY, value: JSON.stringify(plan) } as ModelProto['metadataProps'][number],
   ];
-  return cloneMessage(model, { graph: newGraph, metadataProps });
+  const pruned = cloneMessage(model, { graph: newGraph, metadataProps });
+  assertSurgeryConsistent(pruned, a, plan);
+  return pruned;
 }
 
 function allNames(ir: GraphIR): Set<string> {
