@@ -7,6 +7,7 @@ import { decodeModel } from '../../core/onnx/codec.js';
 import { externalDataLocations, resolveExternalData } from '../../core/onnx/external-data.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { buildGraph } from '../../core/graph/ir.js';
+import { assertValidModel } from '../../core/graph/validate.js';
 import { analyseChannels, type AnalysisOptions, type ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { CliCommand } from './types.js';
 
@@ -19,9 +20,11 @@ export async function readModelFile(file: string, cwd: string): Promise<ModelPro
   } catch (err) {
     throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Check the path.`, { cause: err });
   }
-  const model = decodeModel(bytes, file);
-  if (externalDataLocations(model).length === 0) return model;
-  return resolveExternalData(model, (location) => readFileSync(resolve(dirname(path), location)), file);
+  const decoded = decodeModel(bytes, file);
+  const model = externalDataLocations(decoded).length === 0 ? decoded : await resolveExternalData(decoded, (location) => readFileSync(resolve(dirname(path), location)), file);
+  // Refuse corrupt payloads, broken structure and layers that disagree before any analysis.
+  assertValidModel(model, file);
+  return model;
 }
 
 /** The `--json` form of the groups listing (schemaVersion 1). */

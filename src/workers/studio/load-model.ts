@@ -1,5 +1,6 @@
 // loadModel: bytes → decoded model + indexes + summary, in stages with progress and cancellation.
 import { buildGraph } from '../../core/graph/ir';
+import { ModelValidationError, validateModel } from '../../core/graph/validate';
 import { inferShapes } from '../../core/graph/shapes';
 import { computeMetrics } from '../../core/metrics/model-metrics';
 import { decodeModel } from '../../core/onnx/codec';
@@ -40,9 +41,12 @@ export async function loadModel(request: LoadModelRequest, onProgress?: Progress
     await resolveExternalData(model, (l) => sideFiles.get(l) ?? sideFiles.get(baseName(l))!, fileName);
   }
 
-  report('index', 0.45, 'Indexing the graph');
+  report('index', 0.45, 'Checking and indexing the graph');
   await checkpoint(jobId);
   const ir = buildGraph(model);
+  // A corrupt or inconsistent model is refused here, before anything builds on it.
+  const validation = validateModel(model, ir);
+  if (validation.errors.length) throw new ModelValidationError(fileName, validation.errors);
 
   report('shapes', 0.6, 'Inferring tensor shapes');
   await checkpoint(jobId);
