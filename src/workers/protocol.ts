@@ -9,6 +9,7 @@
 //     thrown Error objects (which lose their fields in postMessage).
 // Tensors never cross to the UI: the page holds ids, ratios and view state only.
 import type { PreprocessSpec as CorePreprocessSpec } from '../core/images/preprocess';
+import type { OpFamily } from '../core/graph/op-traits';
 
 /** A dimension: a number, or a symbol such as "batch" for dynamic sizes (as in core/graph/shapes). */
 export type Dim = number | string;
@@ -61,19 +62,8 @@ export interface LoadModelRequest {
   externalData?: ExternalDataFile[];
 }
 
-/** Colour/legend family of an operator. */
-export type OpFamily =
-  | 'conv'
-  | 'norm'
-  | 'activation'
-  | 'pool'
-  | 'concat-split'
-  | 'elementwise'
-  | 'reshape'
-  | 'linear'
-  | 'constant'
-  | 'io'
-  | 'other';
+/** Colour/legend family of an operator (defined with the operator table in core). */
+export type { OpFamily };
 
 export interface AttributeSummary {
   name: string;

@@ -7,6 +7,7 @@ import { setAttrInt, setAttrInts, attrInts } from '../graph/attributes.js';
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { keptCount, keptPositions, type KeepBySpace } from '../graph/channels/segments.js';
 import type { Member } from '../graph/channels/types.js';
+import { assertNever } from '../assert.js';
 import { cloneMessage } from './clone.js';
 import { keepBySpace, type PrunePlan } from './plan.js';
 import { sliceGroupedInputs, sliceTensor, withEntry } from './tensor-slice.js';
@@ -153,6 +154,8 @@ function planMember(m: Member, s: Surgery): void {
       addInputOp(s, m.node, m.inputIndex, { kind: 'grouped', local });
       return;
     }
+    default:
+      return assertNever(m, 'member kind');
   }
 }
 
@@ -192,9 +195,12 @@ function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
   const rank = (op: TensorOp) => (op.kind === 'grouped' ? -1 : op.kind === 'slice' ? op.axis : 99);
   const ordered = [...ops].sort((a, b) => rank(a) - rank(b));
   for (const op of ordered) {
-    if (op.kind === 'slice') out = sliceTensor(out, op.axis, op.keep, name);
-    else if (op.kind === 'entry') out = withEntry(out, op.position, op.value, name);
-    else out = sliceGroupedInputs(out, op.local, name);
+    switch (op.kind) {
+      case 'slice': out = sliceTensor(out, op.axis, op.keep, name); break;
+      case 'entry': out = withEntry(out, op.position, op.value, name); break;
+      case 'grouped': out = sliceGroupedInputs(out, op.local, name); break;
+      default: assertNever(op, 'tensor op');
+    }
   }
   return out;
 }
