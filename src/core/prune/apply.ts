@@ -2,7 +2,7 @@
 // mutated: changed nodes, tensors and lists are copies; untouched tensors are shared.
 import { AttributeType, Long, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import { makeInt64Tensor, tensorDims } from '../onnx/tensor.js';
-import { buildGraph, constantTensor, defaultOpset, type GraphIR } from '../graph/ir.js';
+import { buildGraph, constantThroughIdentity, defaultOpset, type GraphIR } from '../graph/ir.js';
 import { setAttrInt, setAttrInts, attrInts } from '../graph/attributes.js';
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { keptCount, keptPositions, type KeepBySpace } from '../graph/channels/segments.js';
@@ -176,18 +176,6 @@ function planSplit(m: Extract<Member, { kind: 'split' }>, s: Surgery): void {
   });
 }
 
-/** Where a constant input really lives: its name (after Identity forwarding) and tensor. */
-function constantSource(ir: GraphIR, name: string): { name: string; tensor: TensorProto } | undefined {
-  for (let n = name, hops = 0; hops < 8; hops++) {
-    const tensor = constantTensor(ir, n);
-    if (tensor) return { name: n, tensor };
-    const p = ir.producer.get(n);
-    if (p?.opType !== 'Identity' || !p.input[0]) return undefined;
-    n = p.input[0];
-  }
-  return undefined;
-}
-
 function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
   let out = t;
   // Grouped input slicing needs every output row (it picks per row's block), so it goes first; then
@@ -209,7 +197,7 @@ function rewriteConstants(s: Surgery, replacedInits: Map<string, TensorProto>, r
   const bySource = new Map<string, { node: NodeProto; inputIndex: number; ops: TensorOp[]; sig: string }[]>();
   for (const entry of s.inputOps.values()) {
     const inputName = entry.node.input[entry.inputIndex]!;
-    const src = constantSource(s.ir, inputName);
+    const src = constantThroughIdentity(s.ir, inputName);
     if (!src) throw new Error(`cannot rewrite input "${inputName}" of node ${s.ir.nodeId.get(entry.node)}: it is not a constant`);
     const key = src.name === inputName ? src.name : `\u0000${inputName}`; // forwarded inputs are never rewritten in place
     let list = bySource.get(key);
@@ -218,7 +206,7 @@ function rewriteConstants(s: Surgery, replacedInits: Map<string, TensorProto>, r
   }
   for (const [key, list] of bySource) {
     const inputName = list[0]!.node.input[list[0]!.inputIndex]!;
-    const src = constantSource(s.ir, inputName)!;
+    const src = constantThroughIdentity(s.ir, inputName)!;
     const uses = s.ir.consumers.get(inputName) ?? [];
     const inPlace = !key.startsWith('\u0000') && !s.ir.outputs.has(inputName) && list.every((e) => e.sig === list[0]!.sig) &&
       uses.every((u) => list.some((e) => e.node === u.node && e.inputIndex === u.inputIndex));
