@@ -8,7 +8,7 @@ import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse
 import { keptCount, keptPositions, type KeepBySpace } from '../graph/channels/segments.js';
 import type { Member } from '../graph/channels/types.js';
 import { assertNever } from '../assert.js';
-import { cloneMessage } from './clone.js';
+import { cloneMessage } from '../onnx/clone.js';
 import { keepBySpace, type PrunePlan } from './plan.js';
 import { sliceGroupedInputs, sliceTensor, withEntry } from './tensor-slice.js';
 import { removeDeadValues } from './dead.js';
