@@ -16,7 +16,7 @@ describe('pass-through ops', () => {
   const ops = Object.entries(OP_TRAITS).filter(([, t]) => t.channel === 'passThrough').map(([op]) => op);
 
   it.each(ops)('%s carries the channels to the next conv', (op) => {
-    const attrs = op === 'Cast' ? { to: 1 } : {};
+    const attrs: Record<string, number> = op === 'Cast' ? { to: 1 } : {};
     const a = analyse(around((b) => b.node(op, ['c1'], ['y'], attrs)));
     const g = groupOf(a, 'c1');
     expect(g.barriers).toEqual([]);
