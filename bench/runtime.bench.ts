@@ -51,8 +51,7 @@ function cachingRunner(backend: BackendName): { runner: ModelRunner; releaseAll(
     const key = model.graph!.output.map((o) => o.name).join('\n');
     let session = open.get(key);
     if (!session) open.set(key, (session = createSession(encodeModel(model), { backend }).then((s) => s.session)));
-    const s = await session;
-    return { inputNames: s.inputNames, outputNames: s.outputNames, run: (feeds, opts) => s.run(feeds, opts), release: async () => {} };
+    return { ...(await session), release: async () => {} };
   };
   const releaseAll = async () => {
     await Promise.all([...open.values()].map(async (s) => (await s).release()));

@@ -59,7 +59,32 @@ export function stringOption(args: ParsedArgs, ...names: string[]): string | und
   return undefined;
 }
 
+/**
+ * A numeric option's value, or undefined when absent. An empty or non-numeric value is an error
+ * naming the option (`Number("")` is 0, which would silently turn `--ratio ""` into no pruning).
+ */
+export function numberOption(args: ParsedArgs, name: string): number | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined) return undefined;
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} needs a number, got "${v}"`);
+  return n;
+}
+
 /** True when a boolean flag was given. */
 export function flag(args: ParsedArgs, name: string): boolean {
   return args.options.has(name);
+}
+
+/**
+ * A value option restricted to `choices` (`fallback` when absent); anything else is a UsageError
+ * that lists the valid values.
+ */
+export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T;
+export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined;
+export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback?: T): T | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${v}"`);
+  return v as T;
 }

@@ -1,12 +1,11 @@
 // One inference-session interface over onnxruntime-node (CLI, tests) and onnxruntime-web (browser,
 // workers, and Node for tests). Tensors cross it as plain { dims, data } objects so they can be posted
-// between workers and transferred without copying.
+// between workers and transferred without copying. The shapes are core's (core/score/runner.ts), so a
+// session is a ModelRunner's OpenedModel as is.
+import type { Float32Tensor } from '../core/float32-tensor.js';
+import type { OpenedModel } from '../core/score/runner.js';
 
-/** A plain float32 tensor: row-major `data` with `dims.reduce(*)` elements. */
-export interface Float32Tensor {
-  dims: number[];
-  data: Float32Array;
-}
+export type { Float32Tensor };
 
 /** Where a session runs. `auto`: onnxruntime-node in Node, WebGPU (if an adapter exists) else WASM in a browser. */
 export type BackendName = 'wasm' | 'webgpu' | 'cpu-node' | 'auto';
@@ -17,26 +16,16 @@ export interface RunOptions {
 }
 
 /** A loaded model ready to run. Runs are queued: one at a time per session. */
-export interface InferenceSession {
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
+export interface InferenceSession extends OpenedModel {
   /** The backend actually running the model ("cpu-node", "wasm" or "webgpu"). */
   readonly backend: string;
   run(feeds: Record<string, Float32Tensor>, opts?: RunOptions): Promise<Record<string, Float32Tensor>>;
-  release(): Promise<void>;
-}
-
-/** Side files of a model saved with external data, by the `location` the model names. */
-export interface ExternalDataFile {
-  path: string;
-  data: Uint8Array;
 }
 
 export interface CreateSessionOptions {
   backend: BackendName;
   /** Intra-op threads. WASM: defaults to min(4, hardwareConcurrency) when cross-origin isolated, else 1. */
   threads?: number;
-  externalData?: ExternalDataFile[];
 }
 
 export interface CreatedSession {

@@ -60,7 +60,6 @@ export async function createWebSession(
 ): Promise<CreatedSession> {
   const setup = await setUpWasm(options.threads);
   const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
-  if (options.externalData?.length) base.externalData = options.externalData.map((f) => ({ path: f.path, data: f.data }));
   let fallbackReason: string | undefined;
   if (options.backend === 'webgpu') {
     fallbackReason = await webGpuUnavailable();

@@ -9,9 +9,17 @@
 //     thrown Error objects (which lose their fields in postMessage).
 // Tensors never cross to the UI: the page holds ids, ratios and view state only.
 import type { PreprocessSpec as CorePreprocessSpec } from '../core/images/preprocess';
+import type { OpFamily } from '../core/graph/op-traits';
+// Shapes that are core's own (costs, quality numbers, shape info, groups) are derived from core's
+// types here (type imports: nothing of core reaches the page through them), not restated.
+import type { ChannelGroup } from '../core/graph/channels/types';
+import type { Dim, ShapeResult, TensorInfo } from '../core/graph/shapes';
+import type { AgreementSummary } from '../core/metrics/agreement';
+import type { ModelMetrics } from '../core/metrics/model-metrics';
+import type { Quality } from '../core/score/metric';
+import type { SensitivityCurve, SensitivityResult as CoreSensitivityResult } from '../core/score/sensitivity';
 
-/** A dimension: a number, or a symbol such as "batch" for dynamic sizes (as in core/graph/shapes). */
-export type Dim = number | string;
+export type { Dim };
 
 /** Where a long job stands. `fraction` is 0..1 for the whole job. */
 export interface Progress {
@@ -61,19 +69,8 @@ export interface LoadModelRequest {
   externalData?: ExternalDataFile[];
 }
 
-/** Colour/legend family of an operator. */
-export type OpFamily =
-  | 'conv'
-  | 'norm'
-  | 'activation'
-  | 'pool'
-  | 'concat-split'
-  | 'elementwise'
-  | 'reshape'
-  | 'linear'
-  | 'constant'
-  | 'io'
-  | 'other';
+/** Colour/legend family of an operator (defined with the operator table in core). */
+export type { OpFamily };
 
 export interface AttributeSummary {
   name: string;
@@ -108,10 +105,7 @@ export interface EdgeSummary {
   tensor: string;
 }
 
-export interface TensorSummary {
-  shape?: Dim[];
-  /** onnx.TensorProto.DataType value. */
-  dataType?: number;
+export interface TensorSummary extends Pick<TensorInfo, 'shape' | 'dataType'> {
   /** True for weights (initializers and Constant outputs). */
   constant?: boolean;
 }
@@ -144,7 +138,7 @@ export interface ModelSummary {
   /** Params and per-sample MACs (core/metrics); `macsLowerBound` when some node's MACs are unknown. */
   totals: { params: number; macs?: number; macsLowerBound?: boolean };
   /** Nodes whose output shapes could not be inferred, with the reason. */
-  unknownShapes: { node: string; opType: string; reason: string }[];
+  unknownShapes: ShapeResult['unknownNodes'];
   /** External data files the model referenced (already attached when present). */
   externalDataFiles: string[];
 }
@@ -179,15 +173,11 @@ export interface StudioWorkerApi {
 // Requests carry the plan as ratios (group id → fraction removed) + roundTo; the worker plans.
 
 /** A set of layers whose channels must be pruned together (core/graph/channels), as the UI sees it. */
-export interface GroupSummary {
-  id: string;
+export interface GroupSummary extends Pick<ChannelGroup, 'id' | 'channels' | 'prunable'> {
   /** Display name (the producing layer's name). */
   label: string;
-  /** Channels in the group (all members share them). */
-  channels: number;
   /** Node ids whose weights or inputs change when the group is pruned (for graph highlighting). */
   members: string[];
-  prunable: boolean;
   /** Why the group cannot be pruned (a barrier: Reshape/Flatten into Gemm, graph output, ...). */
   reason?: string;
 }
@@ -238,11 +228,9 @@ export interface PlanInput {
   criterion: string;
 }
 
-/** Params, MACs and weight bytes of a model. */
-export interface ModelCost {
-  params: number;
+/** Params, MACs and weight bytes of a model (core/metrics); `macs` is absent when unknown. */
+export interface ModelCost extends Pick<ModelMetrics, 'params' | 'bytes'> {
   macs?: number;
-  bytes: number;
 }
 
 export interface PlanCost {
@@ -276,12 +264,10 @@ export interface SensitivityRequest {
   preprocess: PreprocessSpec;
 }
 
-export interface SensitivityResult {
-  ratios: number[];
-  /** Metric the drop is measured in ("agreement" with the original, or "accuracy"). */
-  metric: string;
+/** core/score/sensitivity's result without what stays in the worker (costs, baseline). */
+export interface SensitivityResult extends Pick<CoreSensitivityResult, 'ratios' | 'metric'> {
   /** Group id → drop at each ratio (0 = no change, 1 = everything lost). */
-  curves: Record<string, number[]>;
+  curves: Record<string, SensitivityCurve['drop']>;
 }
 
 export type ValidationBackend = 'wasm' | 'webgpu';
@@ -298,12 +284,8 @@ export interface ValidateRequest {
   calibration?: ImageInput[];
 }
 
-export interface ValidationMetrics {
-  accuracy?: number;
-  agreement: number;
-  top5Agreement?: number;
-  kl: number;
-  cosine?: number;
+/** Core's quality numbers (accuracy, agreement, KL) and agreement extras, plus timing. */
+export interface ValidationMetrics extends Quality, Pick<AgreementSummary, 'top5Agreement' | 'cosine'> {
   latencyMs: number;
   speedup: number;
 }
@@ -316,7 +298,7 @@ export interface ImagePrediction {
 }
 
 export interface ValidationReport {
-  original: { accuracy?: number; latencyMs: number };
+  original: Pick<Quality, 'accuracy'> & { latencyMs: number };
   pruned: ValidationMetrics;
   perImage: ImagePrediction[];
   /** Backend actually used, and why it differs from the one asked for. */

@@ -1,10 +1,7 @@
 // `prune-studio groups MODEL [--json]` (also `inspect MODEL --groups`): the channel groups of a
 // model: id, channel count, members, and whether they can be pruned (or the barrier reasons).
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { flag, UsageError } from '../args.js';
-import { decodeModel } from '../../core/onnx/codec.js';
-import { externalDataLocations, resolveExternalData } from '../../core/onnx/external-data.js';
+import { loadModelFile } from '../files.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { assertValidModel } from '../../core/graph/validate.js';
@@ -13,15 +10,7 @@ import type { CliCommand } from './types.js';
 
 /** Reads a model file (and its external-data side files, next to it) or throws an actionable error. */
 export async function readModelFile(file: string, cwd: string): Promise<ModelProto> {
-  const path = resolve(cwd, file);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Check the path.`, { cause: err });
-  }
-  const decoded = decodeModel(bytes, file);
-  const model = externalDataLocations(decoded).length === 0 ? decoded : await resolveExternalData(decoded, (location) => readFileSync(resolve(dirname(path), location)), file);
+  const { model } = await loadModelFile(file, cwd);
   // Refuse corrupt payloads, broken structure and layers that disagree before any analysis.
   assertValidModel(model, file);
   return model;

@@ -1,9 +1,9 @@
 // `prune-studio prune MODEL -o OUT (--ratio R | --plan PLAN.json | --lossless) ...`: structured
 // channel pruning from the command line; reports params, MACs and bytes before and after.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { flag, stringOption, UsageError } from '../args.js';
-import { encodeModel } from '../../core/onnx/codec.js';
+import { flag, numberOption, stringOption, UsageError } from '../args.js';
+import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, writeModelFile } from '../files.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { modelMetrics, type ModelMetrics } from '../../core/metrics/model-metrics.js';
@@ -11,7 +11,6 @@ import { applyPlan } from '../../core/prune/apply.js';
 import { parsePlan, type PrunePlan } from '../../core/prune/plan.js';
 import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
-import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
 import { checkScoringOptions, recoverForPrune, scoresForCriterion } from '../data/prune-scoring.js';
 
@@ -29,10 +28,9 @@ export interface PruneReport {
 }
 
 function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
-  const v = stringOption(args, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`--${name} must be a number in [0, 1), got "${v}"`);
+  const n = numberOption(args, name);
+  if (n === undefined) return undefined;
+  if (n < 0 || n >= 1) throw new UsageError(`--${name} must be a number in [0, 1), got "${stringOption(args, name)}"`);
   return n;
 }
 
@@ -54,6 +52,7 @@ export const pruneCommand: CliCommand = {
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied',
+    '  --external-data      write the weights to OUT.data beside OUT (automatic when the model passes 2 GiB)',
     '  --grouped-convs      also prune grouped convolutions (equal channels from every group)',
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
@@ -74,7 +73,12 @@ export const pruneCommand: CliCommand = {
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
-    const model = await readModelFile(file, io.cwd);
+    const planOut = stringOption(args, 'plan-out');
+    const outputs = [{ option: '-o', file: out }, ...(planOut ? [{ option: '--plan-out', file: planOut }] : [])];
+    checkOutputPaths(outputs, io.cwd);
+    const loaded = await loadModelFile(file, io.cwd);
+    const model = loaded.model;
+    checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;
     let pruned;
     if (lossless) {
@@ -101,10 +105,8 @@ export const pruneCommand: CliCommand = {
         io.stderr(`recovery (${recoverMethod}, ${recovered.report.images} images): calibration KL ${recovered.report.lossBefore.toFixed(4)} → ${recovered.report.lossAfter.toFixed(4)}\n`);
       }
     }
-    const bytes = encodeModel(pruned);
-    writeFileSync(resolve(io.cwd, out), bytes);
-    const planOut = stringOption(args, 'plan-out');
-    if (planOut) writeFileSync(resolve(io.cwd, planOut), `${JSON.stringify(plan, null, 2)}\n`);
+    const written = writeModelFile(pruned, resolve(io.cwd, out), { externalData: flag(args, 'external-data') });
+    if (planOut) writeFileAtomic(resolve(io.cwd, planOut), `${JSON.stringify(plan, null, 2)}\n`);
 
     const before = summary(modelMetrics(model));
     const after = summary(modelMetrics(pruned));
@@ -118,7 +120,7 @@ export const pruneCommand: CliCommand = {
       channelsRemoved: groups.reduce((s, g) => s + g.channels - g.keep.length, 0),
       before,
       after,
-      fileBytes: { before: encodeModel(model).length, after: bytes.length },
+      fileBytes: { before: loaded.bytes, after: written.bytes },
     };
     if (flag(args, 'json')) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,7 @@
-// Makes intermediate tensors observable: onnxruntime only returns graph outputs, so activation capture
-// runs a copy of the model with the wanted tensors appended to graph.output.
+// Makes intermediate tensors observable: onnxruntime only returns graph outputs, so activation
+// statistics, recovery and the oracle run a copy of the model with the wanted tensors appended to
+// graph.output.
+import { cloneMessage } from '../onnx/clone.js';
 import type { GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto.js';
 import { buildGraph } from './ir.js';
 import { inferShapes, type TensorInfo } from './shapes.js';
@@ -7,14 +9,6 @@ import { inferShapes, type TensorInfo } from './shapes.js';
 /** The plain-object form of a TensorShapeProto we build (dims with a value, a symbol, or neither). */
 interface ShapeLike {
   dim: { dimValue?: number; dimParam?: string }[];
-}
-
-/** A shallow copy that keeps the protobufjs prototype (field defaults) and the hidden `$unknowns`. */
-function shallowCopy<T extends object>(message: T, overrides: Partial<T>): T {
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(message) as object) as T, message, overrides);
-  const unknowns = (message as { $unknowns?: unknown }).$unknowns;
-  if (unknowns !== undefined) Object.defineProperty(copy, '$unknowns', { value: unknowns, enumerable: false, writable: true });
-  return copy;
 }
 
 /** A ValueInfoProto for a tensor whose type/shape we inferred (symbolic dims become dim_param). */
@@ -40,7 +34,7 @@ export function exposeTensors(model: ModelProto, names: readonly string[]): Mode
     throw new Error(`cannot capture ${why}: no node of the model produces it; pick tensor names from the graph's node outputs`);
   }
   const wanted = [...new Set(names)].filter((n) => !ir.outputs.has(n));
-  if (!wanted.length) return shallowCopy(model, { graph: shallowCopy(graph, { output: [...graph.output] }) });
+  if (!wanted.length) return cloneMessage(model, { graph: cloneMessage(graph, { output: [...graph.output] }) });
   let inferred: Map<string, TensorInfo> | undefined;
   const infer = (name: string): TensorInfo | undefined => {
     try {
@@ -51,8 +45,8 @@ export function exposeTensors(model: ModelProto, names: readonly string[]): Mode
     return inferred.get(name);
   };
   const added = wanted.map((name) => ir.valueInfo.get(name) ?? valueInfoFrom(name, infer(name)));
-  const newGraph: GraphProto = shallowCopy(graph, { output: [...graph.output, ...added] });
-  return shallowCopy(model, { graph: newGraph });
+  const newGraph: GraphProto = cloneMessage(graph, { output: [...graph.output, ...added] });
+  return cloneMessage(model, { graph: newGraph });
 }
 
 /** Nodes, initializers and outputs to append to a graph. */
@@ -69,10 +63,10 @@ export interface GraphAdditions {
 export function extendGraph(model: ModelProto, additions: GraphAdditions): ModelProto {
   const graph = model.graph;
   if (!graph) throw new Error('model has no graph');
-  const newGraph = shallowCopy(graph, {
+  const newGraph = cloneMessage(graph, {
     node: [...graph.node, ...additions.nodes],
     initializer: [...graph.initializer, ...additions.initializers],
     output: [...graph.output, ...additions.outputs],
   });
-  return shallowCopy(model, { graph: newGraph });
+  return cloneMessage(model, { graph: newGraph });
 }

@@ -91,6 +91,23 @@ export function constantTensor(ir: GraphIR, name: string): TensorProto | undefin
   return undefined;
 }
 
+/**
+ * The constant behind `name` and the name it really lives under, looking through Identity nodes
+ * (exporters forward shared or renamed weights through them). Any other producer ends the search.
+ */
+export function constantThroughIdentity(ir: GraphIR, name: string | undefined): { name: string; tensor: TensorProto } | undefined {
+  const seen = new Set<string>();
+  for (let n = name; n && !seen.has(n); ) {
+    seen.add(n);
+    const tensor = constantTensor(ir, n);
+    if (tensor) return { name: n, tensor };
+    const p = ir.producer.get(n);
+    if (p?.opType !== 'Identity') return undefined;
+    n = p.input[0];
+  }
+  return undefined;
+}
+
 /** The consumers of a tensor (empty when none). */
 export function usesOf(ir: GraphIR, name: string): TensorUse[] {
   return ir.consumers.get(name) ?? [];

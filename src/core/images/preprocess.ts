@@ -1,6 +1,7 @@
 // Pure image preprocessing: decoded pixels (RGBA, RGB or gray bytes) → one model input sample.
 // Resize is bilinear with half-pixel centres (PIL / torchvision without antialias), done together
 // with the centre crop: only the pixels that survive the crop are ever computed.
+import type { Float32Tensor } from '../float32-tensor.js';
 
 /** Decoded pixels, row-major, `channels` bytes per pixel (4 = RGBA as canvases and pngjs give, 1 = gray). */
 export interface PixelImage {
@@ -29,12 +30,6 @@ export interface PreprocessSpec {
   /** Per output channel (in the model's channel order), or one value for all. */
   mean: number[];
   std: number[];
-}
-
-/** A plain float32 tensor (structurally the runtime's Float32Tensor). */
-export interface PlainTensor {
-  dims: number[];
-  data: Float32Array;
 }
 
 /** Bilinear sample positions along one axis: source index pairs and the weight of the second. */
@@ -119,7 +114,7 @@ export function batchDims(spec: PreprocessSpec, n: number): number[] {
 }
 
 /** Stacks preprocessed samples (from preprocessImage with the same spec) into one batch tensor. */
-export function stackBatch(samples: readonly Float32Array[], spec: PreprocessSpec): PlainTensor {
+export function stackBatch(samples: readonly Float32Array[], spec: PreprocessSpec): Float32Tensor {
   const size = spec.channels * spec.height * spec.width;
   const data = new Float32Array(samples.length * size);
   samples.forEach((s, i) => {

@@ -1,12 +1,7 @@
 // How closely a pruned model follows the original on the same images, accumulated batch by batch:
 // top-1/top-5 agreement, accuracy against labels, KL(original‖pruned) of the softmax, cosine
 // similarity of raw outputs, and per-pixel argmax agreement for dense (segmentation-style) outputs.
-
-/** A plain float32 tensor (structurally the runtime's Float32Tensor). */
-export interface OutputTensor {
-  dims: readonly number[];
-  data: Float32Array;
-}
+import type { Float32Tensor } from '../float32-tensor.js';
 
 /** Running totals; create with createAgreement(), feed with addAgreementBatch(), read with summarizeAgreement(). */
 export interface AgreementState {
@@ -57,7 +52,7 @@ export function createAgreement(): AgreementState {
 }
 
 /** [batch, classes, positions] view of an output whose class axis is 1 (trailing dims are positions). */
-function layout(t: OutputTensor, what: string) {
+function layout(t: Float32Tensor, what: string) {
   if (t.dims.length < 2) throw new Error(`${what} output has shape [${t.dims.join(', ')}]; expected [N, classes, ...]`);
   const [n, k] = t.dims as [number, number];
   const positions = t.dims.slice(2).reduce((a, b) => a * b, 1);
@@ -121,7 +116,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
  * [N, classes] (or [N, classes, 1, 1]) for classifiers, [N, classes, H, W] for dense outputs.
  * Returns each image's contribution.
  */
-export function addAgreementBatch(state: AgreementState, output: OutputTensor, reference?: OutputTensor, labels?: readonly (number | undefined)[]): ImageAgreement[] {
+export function addAgreementBatch(state: AgreementState, output: Float32Tensor, reference?: Float32Tensor, labels?: readonly (number | undefined)[]): ImageAgreement[] {
   const { n, k, positions } = layout(output, 'model');
   if (reference) {
     const r = layout(reference, 'reference');

@@ -73,6 +73,17 @@ function parseOffset(value: string | undefined, key: string, tensor: string, sou
 }
 
 /**
+ * Reads byte ranges of side files, so a caller can load each tensor into a buffer of its own (a
+ * multi-GB side file is never read at once; Node cannot read more than 2 GiB in one call).
+ */
+export interface SideFileRanges {
+  /** The side file's size in bytes; throws when it cannot be opened. */
+  size(location: string): number | Promise<number>;
+  /** `length` bytes from `offset` (the caller has checked they lie inside the file). */
+  read(location: string, offset: number, length: number): Uint8Array | Promise<Uint8Array>;
+}
+
+/**
  * Loads every tensor whose data_location is EXTERNAL from its side file into raw_data (a view, no
  * copy), then clears external_data and sets data_location to DEFAULT, in place. Each side file is
  * read once. Throws OnnxFormatError naming `source` and the side file when a file is missing or
@@ -83,18 +94,39 @@ export async function resolveExternalData(model: ModelProto, readFile: ReadSideF
   const load = (location: string): Promise<Uint8Array> => {
     let file = files.get(location);
     if (!file) {
-      file = Promise.resolve()
-        .then(() => readFile(location))
+      file = Promise.resolve().then(() => readFile(location));
+      files.set(location, file);
+    }
+    return file;
+  };
+  return resolveExternalDataRanges(
+    model,
+    { size: async (location) => (await load(location)).length, read: async (location, offset, length) => (await load(location)).subarray(offset, offset + length) },
+    source,
+  );
+}
+
+/**
+ * resolveExternalData over ranged reads: each tensor gets exactly its bytes from `files.read`.
+ * The CLI uses it with positioned file reads so memory holds the tensors and nothing else.
+ */
+export async function resolveExternalDataRanges(model: ModelProto, files: SideFileRanges, source: string, fixHint?: (location: string) => string): Promise<ModelProto> {
+  const sizes = new Map<string, Promise<number>>();
+  const sizeOf = (location: string): Promise<number> => {
+    let size = sizes.get(location);
+    if (!size) {
+      size = Promise.resolve()
+        .then(() => files.size(location))
         .catch((err: unknown) => {
           throw new OnnxFormatError(
             source,
             `its weights are stored in the separate file "${location}", which could not be read (${err instanceof Error ? err.message : String(err)})`,
-            `Select or drop "${location}" together with the .onnx file (both at once), or keep it in the same folder as the .onnx file.`,
+            fixHint?.(location) ?? `Select or drop "${location}" together with the .onnx file (both at once), or keep it in the same folder as the .onnx file.`,
           );
         });
-      files.set(location, file);
+      sizes.set(location, size);
     }
-    return file;
+    return size;
   };
   for (const t of allTensors(model)) {
     if (!isExternal(t)) continue;
@@ -102,16 +134,16 @@ export async function resolveExternalData(model: ModelProto, readFile: ReadSideF
     checkLocation(location, t.name, source);
     const offset = parseOffset(entry(t, 'offset'), 'offset', t.name, source) ?? 0;
     const length = parseOffset(entry(t, 'length'), 'length', t.name, source);
-    const data = await load(location);
-    const end = length === undefined ? data.length : offset + length;
-    if (end > data.length || offset > data.length) {
+    const fileSize = await sizeOf(location);
+    const end = length === undefined ? fileSize : offset + length;
+    if (end > fileSize || offset > fileSize) {
       throw new OnnxFormatError(
         source,
-        `the external data file "${location}" is too short: tensor "${t.name}" needs bytes ${offset}–${end} but the file has ${data.length} bytes`,
+        `the external data file "${location}" is too short: tensor "${t.name}" needs bytes ${offset}–${end} but the file has ${fileSize} bytes`,
         `"${location}" is truncated or belongs to a different export: copy it again from where the .onnx came from and open both together.`,
       );
     }
-    t.rawData = data.subarray(offset, end);
+    t.rawData = await files.read(location, offset, end - offset);
     t.externalData = [];
     t.dataLocation = DataLocation.DEFAULT; // written explicitly, as onnx.load_external_data_for_model does
   }
@@ -124,12 +156,32 @@ export interface ExternalDataPair {
   data: Uint8Array;
 }
 
+/** A model laid out for saving with external data: the .onnx bytes and where each payload goes in the side file. */
+export interface ExternalDataLayout {
+  model: Uint8Array;
+  /** Payloads in offset order; the gaps between them (alignment) are zeros. */
+  pieces: { offset: number; bytes: Uint8Array }[];
+  /** Size of the side file. */
+  size: number;
+}
+
 /**
  * Encodes `model` with the raw_data of every tensor of at least `thresholdBytes` moved into one side
  * file named `location` (ONNX's save_as_external_data layout, offsets aligned to 64 bytes). Tensors
  * must be loaded (resolveExternalData) first. The model is left as it was.
  */
 export function splitExternalData(model: ModelProto, location: string, thresholdBytes = 1024): ExternalDataPair {
+  const layout = layoutExternalData(model, location, thresholdBytes);
+  const data = new Uint8Array(layout.size);
+  for (const { bytes, offset } of layout.pieces) data.set(bytes, offset);
+  return { model: layout.model, data };
+}
+
+/**
+ * splitExternalData without building the side file: the payloads are returned as views, so a
+ * writer can stream them to disk (a multi-GB model is never copied into one buffer).
+ */
+export function layoutExternalData(model: ModelProto, location: string, thresholdBytes = 1024): ExternalDataLayout {
   checkLocation(location, '(output)', location);
   const moved: { tensor: TensorProto; offset: number }[] = [];
   let size = 0;
@@ -140,8 +192,7 @@ export function splitExternalData(model: ModelProto, location: string, threshold
     moved.push({ tensor: t, offset: size });
     size += t.rawData.length;
   }
-  const data = new Uint8Array(size);
-  for (const { tensor, offset } of moved) data.set(tensor.rawData, offset);
+  const pieces = moved.map(({ tensor, offset }) => ({ offset, bytes: tensor.rawData }));
   // Point the tensors at the side file just for the encode, then put everything back exactly as it
   // was (own properties included: the encoder writes only fields that are set on the object).
   const saved = moved.map(({ tensor }) => ({ tensor, own: snapshot(tensor) }));
@@ -152,7 +203,7 @@ export function splitExternalData(model: ModelProto, location: string, threshold
       tensor.dataLocation = DataLocation.EXTERNAL;
       tensor.externalData = [kv('location', location), kv('offset', String(offset)), kv('length', String(length))];
     }
-    return { model: encodeModel(model), data };
+    return { model: encodeModel(model), pieces, size };
   } finally {
     for (const { tensor, own } of saved) restore(tensor, own);
   }

@@ -2,12 +2,13 @@
 // mutated: changed nodes, tensors and lists are copies; untouched tensors are shared.
 import { AttributeType, Long, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import { makeInt64Tensor, tensorDims } from '../onnx/tensor.js';
-import { buildGraph, constantTensor, defaultOpset, type GraphIR } from '../graph/ir.js';
+import { buildGraph, constantThroughIdentity, defaultOpset, type GraphIR } from '../graph/ir.js';
 import { setAttrInt, setAttrInts, attrInts } from '../graph/attributes.js';
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { keptCount, keptPositions, type KeepBySpace } from '../graph/channels/segments.js';
 import type { Member } from '../graph/channels/types.js';
-import { cloneMessage } from './clone.js';
+import { assertNever } from '../assert.js';
+import { cloneMessage } from '../onnx/clone.js';
 import { keepBySpace, type PrunePlan } from './plan.js';
 import { sliceGroupedInputs, sliceTensor, withEntry } from './tensor-slice.js';
 import { removeDeadValues } from './dead.js';
@@ -156,6 +157,8 @@ function planMember(m: Member, s: Surgery): void {
       addInputOp(s, m.node, m.inputIndex, { kind: 'grouped', local });
       return;
     }
+    default:
+      return assertNever(m, 'member kind');
   }
 }
 
@@ -176,18 +179,6 @@ function planSplit(m: Extract<Member, { kind: 'split' }>, s: Surgery): void {
   });
 }
 
-/** Where a constant input really lives: its name (after Identity forwarding) and tensor. */
-function constantSource(ir: GraphIR, name: string): { name: string; tensor: TensorProto } | undefined {
-  for (let n = name, hops = 0; hops < 8; hops++) {
-    const tensor = constantTensor(ir, n);
-    if (tensor) return { name: n, tensor };
-    const p = ir.producer.get(n);
-    if (p?.opType !== 'Identity' || !p.input[0]) return undefined;
-    n = p.input[0];
-  }
-  return undefined;
-}
-
 function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
   let out = t;
   // Grouped input slicing needs every output row (it picks per row's block), so it goes first; then
@@ -195,9 +186,12 @@ function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
   const rank = (op: TensorOp) => (op.kind === 'grouped' ? -1 : op.kind === 'slice' ? op.axis : 99);
   const ordered = [...ops].sort((a, b) => rank(a) - rank(b));
   for (const op of ordered) {
-    if (op.kind === 'slice') out = sliceTensor(out, op.axis, op.keep, name);
-    else if (op.kind === 'entry') out = withEntry(out, op.position, op.value, name);
-    else out = sliceGroupedInputs(out, op.local, name);
+    switch (op.kind) {
+      case 'slice': out = sliceTensor(out, op.axis, op.keep, name); break;
+      case 'entry': out = withEntry(out, op.position, op.value, name); break;
+      case 'grouped': out = sliceGroupedInputs(out, op.local, name); break;
+      default: assertNever(op, 'tensor op');
+    }
   }
   return out;
 }
@@ -206,7 +200,7 @@ function rewriteConstants(s: Surgery, replacedInits: Map<string, TensorProto>, r
   const bySource = new Map<string, { node: NodeProto; inputIndex: number; ops: TensorOp[]; sig: string }[]>();
   for (const entry of s.inputOps.values()) {
     const inputName = entry.node.input[entry.inputIndex]!;
-    const src = constantSource(s.ir, inputName);
+    const src = constantThroughIdentity(s.ir, inputName);
     if (!src) throw new Error(`cannot rewrite input "${inputName}" of node ${s.ir.nodeId.get(entry.node)}: it is not a constant`);
     const key = src.name === inputName ? src.name : `\u0000${inputName}`; // forwarded inputs are never rewritten in place
     let list = bySource.get(key);
@@ -215,7 +209,7 @@ function rewriteConstants(s: Surgery, replacedInits: Map<string, TensorProto>, r
   }
   for (const [key, list] of bySource) {
     const inputName = list[0]!.node.input[list[0]!.inputIndex]!;
-    const src = constantSource(s.ir, inputName)!;
+    const src = constantThroughIdentity(s.ir, inputName)!;
     const uses = s.ir.consumers.get(inputName) ?? [];
     const inPlace = !key.startsWith('\u0000') && !s.ir.outputs.has(inputName) && list.every((e) => e.sig === list[0]!.sig) &&
       uses.every((u) => list.some((e) => e.node === u.node && e.inputIndex === u.inputIndex));

@@ -4,7 +4,7 @@
 import type { NodeProto } from '../onnx/proto.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { attrFloat, attrInt, attrString } from '../graph/attributes.js';
-import { constantTensor, type GraphIR } from '../graph/ir.js';
+import { constantTensor, constantThroughIdentity, type GraphIR } from '../graph/ir.js';
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import { segmentsLength } from '../graph/channels/segments.js';
 
@@ -12,14 +12,8 @@ import { segmentsLength } from '../graph/channels/segments.js';
 export type ConstantValues = Map<string, Float64Array>;
 
 function constantBehind(ir: GraphIR, name: string | undefined): Float32Array | undefined {
-  for (let n = name, hops = 0; n && hops < 8; hops++) {
-    const t = constantTensor(ir, n);
-    if (t) return tensorToFloat32(t);
-    const p = ir.producer.get(n);
-    if (p?.opType !== 'Identity') return undefined;
-    n = p.input[0];
-  }
-  return undefined;
+  const found = constantThroughIdentity(ir, name);
+  return found && tensorToFloat32(found.tensor);
 }
 
 const UNARY: Record<string, (v: number, n: NodeProto) => number> = {

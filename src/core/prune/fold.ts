@@ -8,7 +8,7 @@ import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js
 import { constantTensor, type GraphIR } from '../graph/ir.js';
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import type { SliceMember } from '../graph/channels/types.js';
-import { cloneMessage } from './clone.js';
+import { cloneMessage } from '../onnx/clone.js';
 import { constantChannelValues } from './constant-channels.js';
 import type { PrunePlan } from './plan.js';
 

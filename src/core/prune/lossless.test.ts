@@ -6,7 +6,7 @@ import { decodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { modelMetrics } from '../metrics/model-metrics.js';
-import { cloneMessage } from './clone.js';
+import { cloneMessage } from '../onnx/clone.js';
 import { findConstantChannels, removeConstantChannels } from './lossless.js';
 import { applyPlan } from './apply.js';
 import { parsePlan } from './plan.js';

@@ -3,6 +3,7 @@
 import { attrInt, attrInts, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
 import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unsupported } from './backward-context.js';
+import type { BackwardRuleId } from '../graph/op-traits.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
 const axisOf = (ctx: BackwardContext, fallback: number, rank: number): number => {
@@ -177,9 +178,7 @@ const reduceMean: BackwardRule = (ctx) => {
   return [ctx.b.op('Div', [ctx.b.op('Expand', [g, ctx.b.op('Shape', [x])]), ctx.b.scalar(count)])];
 };
 
-/** Rules for layout and pooling ops, merged into BACKWARD_RULES. */
-export const LAYOUT_RULES: Record<string, BackwardRule> = {
-  Concat: concat, Split: split, Flatten: reshapeBack, Reshape: reshapeBack, Squeeze: reshapeBack, Unsqueeze: reshapeBack,
-  Transpose: transpose, MaxPool: maxPool, AveragePool: averagePool, GlobalAveragePool: globalAveragePool,
-  GlobalMaxPool: globalMaxPool, ReduceMean: reduceMean,
-};
+/** Rules for layout and pooling ops by rule id (op-traits says which op uses which), merged into BACKWARD_RULES. */
+export const LAYOUT_RULES = {
+  concat, split, reshape: reshapeBack, transpose, maxPool, averagePool, globalAveragePool, globalMaxPool, reduceMean,
+} satisfies Partial<Record<BackwardRuleId, BackwardRule>>;

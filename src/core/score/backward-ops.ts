@@ -6,6 +6,7 @@ import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
 import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
 import { LAYOUT_RULES } from './backward-layout.js';
+import { rulesByOp, type BackwardRuleId } from '../graph/op-traits.js';
 
 const input = (ctx: BackwardContext, i: number): string => ctx.node.input[i]!;
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
@@ -164,10 +165,11 @@ const div: BackwardRule = (ctx) => {
   ];
 };
 
-/** Every operator the backward graph can pass through, by op type. */
-export const BACKWARD_RULES: Record<string, BackwardRule> = {
-  Conv: conv, Gemm: gemm, MatMul: matmul, BatchNormalization: batchNorm,
-  Relu: relu, LeakyRelu: leakyRelu, Clip: clip, Sigmoid: sigmoid, Tanh: tanh, HardSigmoid: hardSigmoid, HardSwish: hardSwish,
-  Identity: passThrough, Dropout: passThrough, Add: add, Sum: add, Sub: sub, Mul: mul, Div: div,
+/** The implementation of every backward rule id; which op uses which is in op-traits. */
+const IMPLEMENTATIONS: Record<BackwardRuleId, BackwardRule> = {
+  conv, gemm, matmul, batchNorm, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, add, sub, mul, div,
   ...LAYOUT_RULES,
 };
+
+/** Every operator the backward graph can pass through, by op type. */
+export const BACKWARD_RULES: Readonly<Record<string, BackwardRule>> = rulesByOp('backward', IMPLEMENTATIONS);

@@ -15,6 +15,7 @@ import { inferShapes } from '../graph/shapes.js';
 import type { BackwardContext } from './backward-context.js';
 import { BackwardUnsupportedError } from './backward-context.js';
 import { BACKWARD_RULES } from './backward-ops.js';
+import { isDefaultDomain } from '../graph/op-traits.js';
 import { GraphBuilder, makeNode, makeValueInfo } from './graph-builder.js';
 
 export { BackwardUnsupportedError };
@@ -115,7 +116,7 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
     const needs = node.input.map((n) => !!n && relevant.has(n) && reachesLoss.has(n) && !ir.initializers.has(n));
     if (!needs.some(Boolean)) continue;
     const nodeId = ir.nodeId.get(node) ?? node.opType;
-    const rule = (node.domain === '' || node.domain === 'ai.onnx') ? BACKWARD_RULES[node.opType] : undefined;
+    const rule = isDefaultDomain(node.domain) ? BACKWARD_RULES[node.opType] : undefined;
     if (!rule) {
       throw new BackwardUnsupportedError(`cannot differentiate ${node.domain ? `${node.domain}.` : ''}${node.opType} node "${nodeId}": no backward rule for this operator; ` +
         `pick activations after it or score with a gradient-free criterion (supported: ${Object.keys(BACKWARD_RULES).sort().join(', ')})`);

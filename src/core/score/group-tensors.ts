@@ -1,12 +1,14 @@
 // Which activation tensors show a group's channels. For every channel space of the group we follow
-// its producer's output through per-channel ops (BatchNormalization, ReLU, Clip, ...) while they are
-// the only consumer, and take the last tensor: the feature map the next layer reads, which is what
-// pruning the channel removes (BN kept: the BN+ReLU output, not the raw Conv output).
+// its producer's output through per-channel ops (BatchNormalization, ReLU, Sigmoid, ...: the ops
+// op-traits marks `perChannel`) while they are the only consumer, and take the last tensor: the
+// feature map the next layer reads, which is what pruning the channel removes (BN kept: the
+// BN+ReLU output, not the raw Conv output).
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import type { ChannelGroup } from '../graph/channels/types.js';
 import { usesOf } from '../graph/ir.js';
+import { isDefaultDomain, opTraits } from '../graph/op-traits.js';
 
-const PER_CHANNEL_OPS = new Set(['BatchNormalization', 'InstanceNormalization', 'Relu', 'Clip', 'LeakyRelu', 'HardSwish', 'Elu', 'Selu', 'Identity', 'Dropout', 'PRelu']);
+const isPerChannel = (node: { opType: string; domain: string }): boolean => isDefaultDomain(node.domain) && opTraits(node.opType)?.perChannel === true;
 
 /** One tensor showing a group's channels. */
 export interface GroupTensor {
@@ -29,7 +31,7 @@ export function groupTensors(analysis: ChannelAnalysis, group: ChannelGroup): Gr
       const uses = usesOf(analysis.ir, name);
       if (uses.length !== 1 || analysis.ir.outputs.has(name)) break;
       const next = uses[0]!.node;
-      if (!PER_CHANNEL_OPS.has(next.opType) || uses[0]!.inputIndex !== 0 || !next.output[0]) break;
+      if (!isPerChannel(next) || uses[0]!.inputIndex !== 0 || !next.output[0]) break;
       name = next.output[0];
     }
     const layout = analysis.layouts.get(name) ?? analysis.layouts.get(producerOutput);

@@ -1,13 +1,10 @@
 // How core scoring code runs models without depending on a runtime: callers (CLI, workers, tests)
-// pass a ModelRunner that opens a ModelProto on onnxruntime-node or onnxruntime-web. The shapes match
-// src/runtime/session.ts, so an InferenceSession from createSession() can be returned as is.
+// pass a ModelRunner that opens a ModelProto on onnxruntime-node or onnxruntime-web. The runtime's
+// InferenceSession extends OpenedModel, so a session from createSession() can be returned as is.
+import type { Float32Tensor } from '../float32-tensor.js';
 import type { ModelProto } from '../onnx/proto.js';
 
-/** A plain float32 tensor: row-major `data` with `dims.reduce(*)` elements. */
-export interface Float32Tensor {
-  dims: number[];
-  data: Float32Array;
-}
+export type { Float32Tensor };
 
 /** The part of AbortSignal core needs (core compiles without DOM typings; a real AbortSignal fits). */
 export interface AbortSignalLike {

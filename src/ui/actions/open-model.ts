@@ -1,23 +1,14 @@
 // Opening models: files from the picker or a drop, or a bundled demo. One load at a time: a new
 // open cancels the one in flight. Failures go to the error dialog; the previous model stays.
 import { isAborted, StudioError } from '../../workers/client/studio-error';
-import type { ExternalDataFile, Progress, StudioErrorData } from '../../workers/protocol';
+import type { ExternalDataFile, Progress } from '../../workers/protocol';
 import type { ModelCard } from '../store/model-slice';
 import { useStudio } from '../store/store';
 import { studioClient } from '../services/clients';
 import { fetchBytes } from './fetch-bytes';
 import { fetchCard, type DemoModel } from './demo-index';
-
-let inFlight: AbortController | undefined;
-
-function toErrorData(err: unknown): StudioErrorData {
-  if (err instanceof StudioError) return { code: err.code, message: err.message, hint: err.hint };
-  return {
-    code: 'internal',
-    message: err instanceof Error ? err.message : String(err),
-    hint: 'Try again; if it keeps failing, reload the page.',
-  };
-}
+import { toErrorData } from './errors';
+import { jobs } from './jobs';
 
 interface LoadSource {
   getFiles(signal: AbortSignal): Promise<{ bytes: ArrayBuffer; externalData?: ExternalDataFile[] }>;
@@ -27,31 +18,29 @@ interface LoadSource {
 }
 
 async function load(fileName: string, source: LoadSource): Promise<void> {
-  inFlight?.abort();
-  const controller = new AbortController();
-  inFlight = controller;
+  const job = jobs.start('load');
   const store = useStudio.getState();
   store.loadStarted(fileName);
   try {
-    const files = await source.getFiles(controller.signal);
+    const files = await source.getFiles(job.signal);
     const share = source.fetchShare ?? 0;
     const onProgress = (p: Progress): void => {
-      if (inFlight === controller) useStudio.getState().loadProgress({ ...p, fraction: share + (1 - share) * p.fraction });
+      if (job.isCurrent()) useStudio.getState().loadProgress({ ...p, fraction: share + (1 - share) * p.fraction });
     };
-    const summary = await studioClient().loadModel({ fileName, ...files }, { signal: controller.signal, onProgress });
+    const summary = await studioClient().loadModel({ fileName, ...files }, { signal: job.signal, onProgress });
     const modelCard = source.card ? await source.card() : undefined;
-    if (inFlight === controller) useStudio.getState().loadSucceeded(summary, modelCard);
+    if (job.isCurrent()) useStudio.getState().loadSucceeded(summary, modelCard);
   } catch (err) {
-    if (inFlight !== controller) return; // superseded by a newer open
-    useStudio.getState().loadFailed(isAborted(err) || controller.signal.aborted ? undefined : toErrorData(err));
+    if (!job.isCurrent()) return; // superseded by a newer open
+    useStudio.getState().loadFailed(isAborted(err) || job.signal.aborted ? undefined : toErrorData(err));
   } finally {
-    if (inFlight === controller) inFlight = undefined;
+    jobs.finish(job);
   }
 }
 
 /** Cancels the load in flight, if any. */
 export function cancelLoad(): void {
-  inFlight?.abort();
+  jobs.cancel('load');
 }
 
 /**

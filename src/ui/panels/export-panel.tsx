@@ -2,8 +2,11 @@
 // optional recovery step on the calibration images applied before encoding (the same choice as Validate).
 import { useEffect, useState } from 'react';
 import type { Progress } from '../../workers/protocol';
+import { downloadBytes } from '../actions/download';
+import { errorText } from '../actions/errors';
+import { exportPrunedModel, headlinePercent, prunedFileName } from '../actions/export';
+import { cancelJob } from '../actions/jobs';
 import { useStudio } from '../store/store';
-import { cancelJob, downloadBytes, errorText, exportPrunedModel, headlinePercent, prunedFileName } from './actions';
 import { bytes, change, compact } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';

@@ -3,8 +3,10 @@
 // group (barriers disabled with their reason, locks kept by the global control).
 import { useEffect, useRef, useState } from 'react';
 import type { GlobalMode, GroupSummary } from '../../workers/protocol';
+import { downloadBytes } from '../actions/download';
+import { errorText } from '../actions/errors';
+import { applyGlobal } from '../actions/plan';
 import { useStudio } from '../store/store';
-import { applyGlobal, downloadBytes, errorText } from './actions';
 import { bytes, change, compact } from './panel-format';
 import { parsePlanJson } from './plan-json';
 import { startPruningSync } from './sync';

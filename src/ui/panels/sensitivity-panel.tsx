@@ -1,9 +1,10 @@
 // Sensitivity tab: run the per-group ratio sweep in the worker (progress bar + Cancel) and plot the
 // curves (one line per group, metric drop against ratio, each group's chosen ratio marked).
 import { useEffect, useMemo, useState } from 'react';
+import { cancelJob } from '../actions/jobs';
+import { runSensitivity } from '../actions/sensitivity';
 import { LineChart, type LineSeries } from '../charts/line-chart';
 import { useStudio } from '../store/store';
-import { cancelJob, runSensitivity } from './actions';
 import { startPruningSync } from './sync';
 import './panels.css';
 

@@ -1,8 +1,10 @@
 // Keeps the pruning panels' worker results in step with the store, whichever tab is open:
 // a new model → groups/criteria/scores; a new criterion → scores; any plan change → cost (debounced).
 import type { GroupSummary } from '../../workers/protocol';
+import { analyseModel } from '../actions/analyse';
+import { scheduleCost } from '../actions/cost';
+import { scoreChannels } from '../actions/score';
 import { useStudio } from '../store/store';
-import { analyseModel, scheduleCost, scoreChannels } from './actions';
 
 let started = false;
 

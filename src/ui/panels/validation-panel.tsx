@@ -4,9 +4,12 @@
 import { useDeferredValue, useEffect, useRef, useState } from 'react';
 import { labelPickedFiles } from '../../runtime/web-images';
 import type { PreviewImage } from '../../workers/protocol';
+import { errorText } from '../actions/errors';
+import { cancelJob } from '../actions/jobs';
+import { fetchSampleSet, sampleClassNames } from '../actions/samples';
+import { runValidation } from '../actions/validate';
 import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
-import { cancelJob, errorText, fetchSampleSet, runValidation, sampleClassNames } from './actions';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
 import { ConfusionMatrix, Predictions, ResultsTable } from './validation-results';

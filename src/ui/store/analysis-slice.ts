@@ -1,5 +1,5 @@
 // Analysis slice: what the worker computed for the pruning panels — criteria, channel scores,
-// the plan's cost read-out and sensitivity curves. Plain results; the calls live in ui/panels/actions.
+// the plan's cost read-out and sensitivity curves. Plain results; the calls live in ui/actions.
 import type { StateCreator } from 'zustand';
 import type { CriterionInfo, GroupScores, PlanCost, Progress, SensitivityResult } from '../../workers/protocol';
 import type { StudioState } from './types';

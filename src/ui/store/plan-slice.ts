@@ -1,12 +1,10 @@
 // Plan slice: a pruning ratio per dependency group id, with locks, round_to and an undo/redo
 // history of ratio maps. Every change makes a new `ratios` object (never mutated), so history
 // entries are just the previous objects. Persisted per model hash by plan-storage.ts.
-// The groups and their scores (from the studio worker) live here too: the panels need them together.
+// The model's dependency groups (from the studio worker) live here too: ratios and locks are keyed by their ids.
 import type { StateCreator } from 'zustand';
 import type { GlobalMode, GroupSummary, RecoveryMethod } from '../../workers/protocol';
-import { createAnalysisSlice, type AnalysisSlice } from './analysis-slice';
 import type { StudioState } from './types';
-import { createValidationSlice, type ValidationSlice } from './validation-slice';
 
 export type Ratios = Record<string, number>;
 
@@ -17,7 +15,7 @@ export const HISTORY_LIMIT = 200;
 /** Slider moves on the same group closer together than this are one undo step. */
 export const COALESCE_MS = 800;
 
-export interface PlanCoreSlice {
+export interface PlanSlice {
   /** Group id → fraction of channels to remove (0..1). */
   ratios: Ratios;
   /** Groups the global control must not change. */
@@ -70,7 +68,7 @@ export function sameRatios(a: Ratios, b: Ratios): boolean {
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
 
-const createPlanCore: StateCreator<StudioState, [], [], PlanCoreSlice> = (set) => ({
+export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (set) => ({
   ratios: {},
   locked: {},
   roundTo: 1,
@@ -132,14 +130,3 @@ const createPlanCore: StateCreator<StudioState, [], [], PlanCoreSlice> = (set) =
     }),
 });
 
-/**
- * The plan with the analysis and validation slices: registered in store.ts as one slice, so the
- * pruning panels add state without touching the shell's store setup.
- */
-export type PlanSlice = PlanCoreSlice & AnalysisSlice & ValidationSlice;
-
-export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (...args) => ({
-  ...createPlanCore(...args),
-  ...createAnalysisSlice(...args),
-  ...createValidationSlice(...args),
-});

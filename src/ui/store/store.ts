@@ -1,9 +1,12 @@
-// The one studio store, built from typed slices (zustand slices pattern). It holds ids, ratios
-// and view state only: tensors stay in the studio worker.
+// The one studio store, composed here from flat typed slices (zustand slices pattern): model,
+// view, plan, analysis, validation. It holds ids, ratios and view state only: tensors stay in the
+// studio worker.
 import { create } from 'zustand';
+import { createAnalysisSlice } from './analysis-slice';
 import { createModelSlice } from './model-slice';
 import { createPlanSlice } from './plan-slice';
 import type { StudioState } from './types';
+import { createValidationSlice } from './validation-slice';
 import { createViewSlice } from './view-slice';
 
 /** Creates a fresh store (tests create their own; the app uses `useStudio`). */
@@ -12,6 +15,8 @@ export function createStudioStore() {
     ...createModelSlice(...args),
     ...createViewSlice(...args),
     ...createPlanSlice(...args),
+    ...createAnalysisSlice(...args),
+    ...createValidationSlice(...args),
   }));
 }
 

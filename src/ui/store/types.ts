@@ -1,7 +1,9 @@
-// The whole store's state: the intersection of its slices. New slices (validation, history)
-// add their interface here and their creator in store.ts.
+// The whole store's state: the intersection of its slices, none nested in another. A new slice
+// adds its interface here and its creator in store.ts.
+import type { AnalysisSlice } from './analysis-slice';
 import type { ModelSlice } from './model-slice';
 import type { PlanSlice } from './plan-slice';
+import type { ValidationSlice } from './validation-slice';
 import type { ViewSlice } from './view-slice';
 
-export type StudioState = ModelSlice & ViewSlice & PlanSlice;
+export type StudioState = ModelSlice & ViewSlice & PlanSlice & AnalysisSlice & ValidationSlice;

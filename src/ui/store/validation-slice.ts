@@ -15,8 +15,6 @@ export interface ValidationSlice {
   validationImages: ValidationImage[];
   /** Where the images came from ("bundled samples", "12 uploaded files"). */
   imagesSource?: string;
-  /** Calibration images (bundled) for recovery on export. */
-  calibrationImages: ValidationImage[];
   preprocess?: PreprocessSpec;
   inferredPreprocess?: PreprocessSpec;
   presets: PreprocessSpec[];
@@ -26,7 +24,6 @@ export interface ValidationSlice {
   validationError?: string;
 
   setValidationImages(images: ValidationImage[], source: string): void;
-  setCalibrationImages(images: ValidationImage[]): void;
   setPreprocessDefaults(inferred: PreprocessSpec | undefined, presets: PreprocessSpec[]): void;
   setPreprocess(spec: PreprocessSpec): void;
   setBackend(backend: ValidationBackend): void;
@@ -35,11 +32,9 @@ export interface ValidationSlice {
 
 export const createValidationSlice: StateCreator<StudioState, [], [], ValidationSlice> = (set) => ({
   validationImages: [],
-  calibrationImages: [],
   presets: [],
   backend: 'wasm',
   setValidationImages: (validationImages, imagesSource) => set({ validationImages, imagesSource, validationReport: undefined }),
-  setCalibrationImages: (calibrationImages) => set({ calibrationImages }),
   setPreprocessDefaults: (inferredPreprocess, presets) => set({ inferredPreprocess, presets, preprocess: inferredPreprocess }),
   setPreprocess: (preprocess) => set({ preprocess }),
   setBackend: (backend) => set({ backend }),

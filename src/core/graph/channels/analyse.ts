@@ -15,31 +15,23 @@ import { conv, convTranspose, gemm, matmul } from './rules-linear.js';
 import { concat, expand, flatten, pad, reshape, resize, slice, split, squeeze, tile, transpose, unsqueeze } from './rules-layout.js';
 import { elementwise, layerNorm, passThrough, perChannelNorm, pool, reduce, sink, softmax, type ChannelRule } from './rules-pointwise.js';
 import type { ChannelGroup, ChannelLayout, ChannelSpace, Member, Segment } from './types.js';
+import { assertNever } from '../../assert.js';
+import { isDefaultDomain, rulesByOp, type ChannelRuleId } from '../op-traits.js';
 
-const UNARY = [
-  'Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Tanh', 'Erf', 'Gelu', 'Softplus', 'Softsign', 'Elu', 'Selu',
-  'Celu', 'Mish', 'ThresholdedRelu', 'Dropout', 'Identity', 'Cast', 'Abs', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Floor',
-  'Ceil', 'Round', 'Sign', 'Not', 'Sin', 'Cos', 'IsNaN', 'IsInf', 'Shrink',
-];
-const ELEMENTWISE = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Where', 'PRelu', 'Equal', 'Less', 'Greater', 'And', 'Or', 'Mod'];
-const POOLS = ['MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'];
-const REDUCE = ['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare', 'ReduceLogSum'];
+/** Statistics are taken over groups of channels: removing one changes the others' values. */
+const groupNorm: ChannelRule = (node, ctx) => ctx.barrierNode(node, 'group normalization (GroupNormalization) normalises channels in groups');
 
-const RULES = new Map<string, ChannelRule>([
-  ...UNARY.map((op) => [op, passThrough] as const),
-  ...ELEMENTWISE.map((op) => [op, elementwise] as const),
-  ...POOLS.map((op) => [op, pool] as const),
-  ...REDUCE.map((op) => [op, reduce] as const),
-  ['Softmax', softmax], ['LogSoftmax', softmax], ['Hardmax', softmax],
-  ['Shape', sink], ['Size', sink],
-  ['Conv', conv], ['ConvTranspose', convTranspose], ['Gemm', gemm], ['MatMul', matmul],
-  ['BatchNormalization', perChannelNorm(['scale', 'bias', 'mean', 'var'])],
-  ['InstanceNormalization', perChannelNorm(['scale', 'bias'])],
-  ['LayerNormalization', layerNorm],
-  ['Transpose', transpose], ['Squeeze', squeeze], ['Unsqueeze', unsqueeze], ['Flatten', flatten], ['Reshape', reshape],
-  ['Concat', concat], ['Split', split], ['Slice', slice], ['Expand', expand], ['Tile', tile], ['Pad', pad],
-  ['Resize', resize], ['Upsample', resize],
-]);
+/** The implementation of every channel rule id; which op uses which is in op-traits. */
+const CHANNEL_RULES: Record<ChannelRuleId, ChannelRule> = {
+  passThrough, elementwise, pool, reduce, softmax, sink, conv, convTranspose, gemm, matmul, layerNorm, groupNorm,
+  // PRelu's slope is a broadcast input like any other: the element-wise rule ties or slices it.
+  prelu: elementwise,
+  batchNorm: perChannelNorm(['scale', 'bias', 'mean', 'var']),
+  instanceNorm: perChannelNorm(['scale', 'bias']),
+  transpose, squeeze, unsqueeze, flatten, reshape, concat, split, slice, expand, tile, pad, resize,
+};
+
+const RULES = rulesByOp('channel', CHANNEL_RULES);
 
 /** Result of analyseChannels. */
 export interface ChannelAnalysis {
@@ -67,7 +59,8 @@ export function memberSegments(m: Member): Segment[] {
   switch (m.kind) {
     case 'split': return m.outputs.flat();
     case 'slice-range': return [...m.before, ...m.inside];
-    default: return m.segments;
+    case 'slice': case 'grouped-in': case 'group-attr': case 'shape-entry': return m.segments;
+    default: return assertNever(m, 'member kind');
   }
 }
 
@@ -101,11 +94,9 @@ function subgraphReads(nodes: readonly NodeProto[], into = new Set<string>(), ne
 
 function visit(node: NodeProto, ctx: ChannelContext): void {
   const tracked = node.input.some((n) => n && ctx.layouts.has(n));
-  const isDefault = node.domain === '' || node.domain === 'ai.onnx';
-  const rule = isDefault ? RULES.get(node.opType) : undefined;
+  const rule = isDefaultDomain(node.domain) ? RULES[node.opType] : undefined;
   // Producers run even without tracked inputs (they create spaces); other rules only matter when channels reach them.
   if (rule) ctx.followed(node, rule);
-  else if (node.opType === 'GroupNormalization' && isDefault) ctx.barrierNode(node, 'group normalization (GroupNormalization) normalises channels in groups');
   else if (tracked) ctx.barrierNode(node, `unsupported op ${node.domain ? `${node.domain}.` : ''}${node.opType} (unknown op)`);
 }
 

@@ -2,7 +2,7 @@
 // members. Op rules (rules-*.ts) read and extend it through this class.
 import type { NodeProto, TensorProto } from '../../onnx/proto.js';
 import type { GraphIR } from '../ir.js';
-import { constantTensor, defaultOpset } from '../ir.js';
+import { constantThroughIdentity, defaultOpset } from '../ir.js';
 import type { Dim, ShapeResult } from '../shapes.js';
 import { attrInt, attrInts } from '../attributes.js';
 import { tensorToInts } from '../../onnx/tensor.js';
@@ -137,25 +137,12 @@ export class ChannelContext {
 
   /** Constant behind a name, following Identity (exporters forward shared weights through it). */
   constant(name: string | undefined): TensorProto | undefined {
-    for (let n = name, hops = 0; n && hops < 8; hops++) {
-      const t = constantTensor(this.ir, n);
-      if (t) return t;
-      const p = this.ir.producer.get(n);
-      if (p?.opType !== 'Identity') return undefined;
-      n = p.input[0];
-    }
-    return undefined;
+    return constantThroughIdentity(this.ir, name)?.tensor;
   }
 
   /** Name of the tensor behind a constant input (after Identity forwarding). */
   constantName(name: string | undefined): string | undefined {
-    for (let n = name, hops = 0; n && hops < 8; hops++) {
-      if (constantTensor(this.ir, n)) return n;
-      const p = this.ir.producer.get(n);
-      if (p?.opType !== 'Identity') return undefined;
-      n = p.input[0];
-    }
-    return undefined;
+    return constantThroughIdentity(this.ir, name)?.name;
   }
 
   /**

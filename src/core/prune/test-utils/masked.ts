@@ -5,7 +5,7 @@ import { TensorDataType } from '../../onnx/proto.js';
 import { makeTensor } from '../../onnx/tensor.js';
 import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
 import { keptPositions, segmentsLength } from '../../graph/channels/segments.js';
-import { cloneMessage } from '../clone.js';
+import { cloneMessage } from '../../onnx/clone.js';
 import { keepBySpace, repairPieces, type PrunePlan } from '../plan.js';
 import { seededRandom } from '../../random.js';
 

@@ -1,0 +1,37 @@
+// Channel scores for the heatmaps and for choosing which channels a ratio removes.
+import { isAborted } from '../../workers/client/studio-error';
+import { studioClient } from '../services/clients';
+import { useStudio } from '../store/store';
+import type { ValidationImage } from '../store/validation-slice';
+import { errorText } from './errors';
+import { jobs } from './jobs';
+import { calibrationImages } from './samples';
+import { proxyProgress, toImageInputs, transferImages } from './transfer';
+
+const s = () => useStudio.getState();
+
+/** Scores every group with the current criterion (data criteria run on the calibration images). */
+export async function scoreChannels(): Promise<void> {
+  const job = jobs.start('score');
+  const { criterion, criteria, preprocess } = s();
+  const needsImages = criteria.find((c) => c.id === criterion)?.needsImages ?? false;
+  s().setScoring({ stage: 'score', fraction: 0, message: `Scoring channels (${criterion})` });
+  try {
+    const images = needsImages ? await toImageInputs(await scoringImages()) : undefined;
+    const scores = await studioClient().call(
+      (api, jobId) => api.scoreGroups(transferImages({ jobId, criterion, images, preprocess }), proxyProgress((p) => s().setScoring(p))),
+      job.signal,
+    );
+    if (!job.signal.aborted) s().setScores(scores);
+  } catch (err) {
+    if (!isAborted(err)) s().setScores(undefined, errorText(err));
+    else if (job.isCurrent()) s().setScoring(undefined);
+  }
+}
+
+/** Images for data criteria: the user's own when they uploaded some (they match their model), else the bundled calibration set. */
+function scoringImages(): Promise<ValidationImage[]> {
+  const { validationImages, imagesSource } = s();
+  const uploaded = validationImages.length > 0 && !imagesSource?.startsWith('bundled');
+  return uploaded ? Promise.resolve(validationImages) : calibrationImages();
+}
