@@ -24,6 +24,7 @@ export const FAMILY_LABELS: readonly [OpFamily, string][] = [
   ['concat-split', 'Concat / Split'],
   ['elementwise', 'Elementwise'],
   ['reshape', 'Reshape'],
+  ['quantize', 'Quantize / Dequantize'],
   ['constant', 'Constant'],
   ['io', 'Input / Output'],
   ['other', 'Other'],

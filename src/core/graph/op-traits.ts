@@ -11,13 +11,14 @@
 // a shape rule but no channel rule, that is on purpose; the reason is given beside the entry.
 
 /** Colour/legend family of an operator ('io' for graph inputs/outputs, 'other' when unknown). */
-export type OpFamily = 'conv' | 'norm' | 'activation' | 'pool' | 'concat-split' | 'elementwise' | 'reshape' | 'linear' | 'constant' | 'io' | 'other';
+export type OpFamily = 'conv' | 'norm' | 'activation' | 'pool' | 'concat-split' | 'elementwise' | 'reshape' | 'linear' | 'quantize' | 'constant' | 'io' | 'other';
 
 /** Channel rules (src/core/graph/channels/rules-*.ts), by id. */
 export type ChannelRuleId =
   | 'passThrough' | 'elementwise' | 'prelu' | 'pool' | 'reduce' | 'softmax' | 'sink'
   | 'conv' | 'convTranspose' | 'gemm' | 'matmul' | 'batchNorm' | 'instanceNorm' | 'layerNorm' | 'groupNorm'
-  | 'transpose' | 'squeeze' | 'unsqueeze' | 'flatten' | 'reshape' | 'concat' | 'split' | 'slice' | 'expand' | 'tile' | 'pad' | 'resize';
+  | 'transpose' | 'squeeze' | 'unsqueeze' | 'flatten' | 'reshape' | 'concat' | 'split' | 'slice' | 'expand' | 'tile' | 'pad' | 'resize'
+  | 'convInteger' | 'qlinearConv' | 'matmulInteger' | 'qlinearMatmul' | 'quantizeLinear' | 'dynamicQuantizeLinear';
 
 /** Shape rules (src/core/graph/shape-ops/*.ts), by id. */
 export type ShapeRuleId =
@@ -25,7 +26,8 @@ export type ShapeRuleId =
   | 'conv' | 'convTranspose' | 'pool' | 'globalPool' | 'gemm' | 'matMul'
   | 'reshape' | 'flatten' | 'transpose' | 'squeeze' | 'unsqueeze' | 'concat' | 'split' | 'slice' | 'gather' | 'shape' | 'size'
   | 'pad' | 'resize' | 'upsample' | 'expand' | 'tile' | 'argReduce' | 'constant' | 'constantOfShape' | 'range'
-  | 'likeData' | 'gatherElements' | 'quantize' | 'dequantize' | 'depthToSpace' | 'topK';
+  | 'likeData' | 'gatherElements' | 'quantize' | 'dequantize' | 'depthToSpace' | 'topK'
+  | 'convInteger' | 'qlinearConv' | 'matMulInteger' | 'qlinearMatMul' | 'dynamicQuantize';
 
 /** Backward (vector-Jacobian) rules (src/core/score/backward-ops.ts, backward-layout.ts), by id. */
 export type BackwardRuleId =
@@ -97,8 +99,12 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   ConvTranspose: { family: 'conv', channel: 'convTranspose', shape: 'convTranspose' },
   Gemm: { family: 'linear', channel: 'gemm', shape: 'gemm', backward: 'gemm' },
   MatMul: { family: 'linear', channel: 'matmul', shape: 'matMul', backward: 'matmul' },
-  ConvInteger: familyOnly('conv'), QLinearConv: familyOnly('conv'), DeformConv: familyOnly('conv'),
-  MatMulInteger: familyOnly('linear'), QLinearMatMul: familyOnly('linear'), Einsum: familyOnly('linear'),
+  // Quantized layers (dynamic: ConvInteger/MatMulInteger; QOperator: QLinearConv/QLinearMatMul).
+  ConvInteger: { family: 'conv', channel: 'convInteger', shape: 'convInteger' },
+  QLinearConv: { family: 'conv', channel: 'qlinearConv', shape: 'qlinearConv' },
+  MatMulInteger: { family: 'linear', channel: 'matmulInteger', shape: 'matMulInteger' },
+  QLinearMatMul: { family: 'linear', channel: 'qlinearMatmul', shape: 'qlinearMatMul' },
+  DeformConv: familyOnly('conv'), Einsum: familyOnly('linear'),
 
   // Pooling, reductions, resizing.
   MaxPool: { family: 'pool', channel: 'pool', shape: 'pool', backward: 'maxPool' },
@@ -157,10 +163,11 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   RandomNormalLike: { family: 'other', shape: 'likeData' },
   Bernoulli: { family: 'other', shape: 'likeData' },
 
-  // Barriers on purpose: per-axis scales and zero points would have to be sliced (no rule yet);
-  // TopK's outputs hold the k largest along an axis.
-  QuantizeLinear: { family: 'other', shape: 'quantize' },
-  DequantizeLinear: { family: 'other', shape: 'dequantize' },
+  // Quantization of activations: channels stay; per-axis parameters along them are sliced.
+  QuantizeLinear: { family: 'quantize', channel: 'quantizeLinear', shape: 'quantize' },
+  DequantizeLinear: { family: 'quantize', channel: 'quantizeLinear', shape: 'dequantize' },
+  DynamicQuantizeLinear: { family: 'quantize', channel: 'dynamicQuantizeLinear', shape: 'dynamicQuantize' },
+  // Barrier on purpose: TopK's outputs hold the k largest along an axis.
   TopK: { family: 'other', shape: 'topK' },
 } satisfies Record<string, OpTraits>);
 

@@ -10,8 +10,20 @@ import { attrInt, attrInts } from '../graph/attributes.js';
 import type { NodeProto } from '../onnx/proto.js';
 import type { Dim, ShapeResult } from '../graph/shapes.js';
 
-/** The ops that have MACs. */
-export const MAC_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+/** The ops that have MACs: op type → the layer kind it is counted as and where its weight is. */
+const MAC_LAYERS: Readonly<Record<string, { as: 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul'; weight: number }>> = {
+  Conv: { as: 'Conv', weight: 1 },
+  ConvTranspose: { as: 'ConvTranspose', weight: 1 },
+  Gemm: { as: 'Gemm', weight: 1 },
+  MatMul: { as: 'MatMul', weight: 1 },
+  // Quantized layers do the same multiply-accumulates on integers.
+  ConvInteger: { as: 'Conv', weight: 1 },
+  QLinearConv: { as: 'Conv', weight: 3 },
+  MatMulInteger: { as: 'MatMul', weight: 1 },
+  QLinearMatMul: { as: 'MatMul', weight: 3 },
+};
+
+export const MAC_OPS: ReadonlySet<string> = new Set(Object.keys(MAC_LAYERS));
 
 /** MACs of one node as a result: a count, or why it cannot be counted. */
 export type MacCount = { macs: number } | { unknown: string };
@@ -26,7 +38,9 @@ const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 
 /** MACs of a node per sample (0 for ops without MACs). */
 export function nodeMacs(node: NodeProto, shapes: ShapeResult): MacCount {
-  if (!MAC_OPS.has(node.opType)) return { macs: 0 };
+  const layer = MAC_LAYERS[node.opType];
+  if (!layer) return { macs: 0 };
+  const weight = node.input[layer.weight];
   const shapeOf = (name: string | undefined) => (name ? shapes.tensors.get(name)?.shape : undefined);
   const out = numeric(shapeOf(node.output[0])?.slice(1), `output "${node.output[0]}" (after the batch dim)`);
   if (typeof out === 'string') return { unknown: out };
@@ -35,13 +49,13 @@ export function nodeMacs(node: NodeProto, shapes: ShapeResult): MacCount {
     const k = a?.[a.length - 1];
     return typeof k === 'number' ? k : `reduction dim of input "${node.input[0]}" is unknown`;
   };
-  switch (node.opType) {
+  switch (layer.as) {
     case 'Conv': case 'ConvTranspose': {
-      const w = numeric(shapeOf(node.input[1]), `weight "${node.input[1]}"`);
+      const w = numeric(shapeOf(weight), `weight "${weight}"`);
       if (typeof w === 'string') return { unknown: w };
       const kernel = prod(attrInts(node, 'kernel_shape', w.slice(2)));
       // Conv: each output element of each output channel sums over (C/group) × kernel; W is [M, C/g, *k].
-      if (node.opType === 'Conv') return { macs: prod(out) * w[1]! * kernel };
+      if (layer.as === 'Conv') return { macs: prod(out) * w[1]! * kernel };
       // ConvTranspose: each input element scatters into (M/group) × kernel outputs; W is [C, M/g, *k].
       const x = numeric(shapeOf(node.input[0])?.slice(2), `spatial dims of input "${node.input[0]}"`);
       if (typeof x === 'string') return { unknown: x };

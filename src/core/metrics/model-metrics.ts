@@ -3,8 +3,9 @@
 // Conventions:
 // - params: elements of the floating-point constant tensors a node reads (initializers or Constant
 //   node outputs, followed through Identity/Cast forwarding, which exporters insert for shared or
-//   fp16 weights). Integer constants (shape vectors, axes, pads) and single-element constants (an
-//   op's fixed factor, like GELU's 1/√2 or an attention scale) are not parameters. BatchNorm
+//   fp16 weights), and 8-bit integer constants (quantized weights). Other integer constants (shape
+//   vectors, axes, pads) and single-element constants (an op's fixed factor, like GELU's 1/√2 or an
+//   attention scale) are not parameters. BatchNorm
 //   running statistics are constants, so they count (torchvision tables count only trainable
 //   parameters; the difference is 2 × channels per BatchNorm).
 // - bytes: storage of every constant tensor (any type) a node reads, from dims × element size, so
@@ -44,7 +45,8 @@ export interface ModelMetrics {
   nodes: NodeMetrics[];
 }
 
-const FLOAT_TYPES = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.BFLOAT16, TensorDataType.DOUBLE]);
+// Weights are floats, or 8-bit integers in quantized models; other integer constants are shapes, axes, indices.
+const PARAM_TYPES = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.BFLOAT16, TensorDataType.DOUBLE, TensorDataType.INT8, TensorDataType.UINT8]);
 const FORWARDERS = new Set(['Identity', 'Cast']);
 
 /** The constant tensor behind `name`, following Identity/Cast forwarding; undefined for activations. */
@@ -83,7 +85,7 @@ export function computeMetrics(ir: GraphIR, shapes: ShapeResult = inferShapes(ir
         seen.add(t);
         const n = tensorSize(t);
         const b = n * bytesPerElement(t.dataType);
-        const p = FLOAT_TYPES.has(t.dataType) && n > 1 ? n : 0;
+        const p = PARAM_TYPES.has(t.dataType) && n > 1 ? n : 0;
         m.params += p;
         m.bytes += b;
         if (!counted.has(t)) {

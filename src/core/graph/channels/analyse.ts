@@ -11,7 +11,8 @@ import { inferShapes, type ShapeResult } from '../shapes.js';
 import { ChannelContext, type AnalysisOptions } from './context.js';
 
 export type { AnalysisOptions } from './context.js';
-import { conv, convTranspose, gemm, matmul } from './rules-linear.js';
+import { conv, convInteger, convTranspose, gemm, matmul, matmulInteger, qlinearConv, qlinearMatmul } from './rules-linear.js';
+import { dynamicQuantizeLinear, quantizeLinear } from './rules-quantized.js';
 import { concat, expand, flatten, pad, reshape, resize, slice, split, squeeze, tile, transpose, unsqueeze } from './rules-layout.js';
 import { elementwise, layerNorm, passThrough, perChannelNorm, pool, reduce, sink, softmax, type ChannelRule } from './rules-pointwise.js';
 import type { ChannelGroup, ChannelLayout, ChannelSpace, Member, Segment } from './types.js';
@@ -29,6 +30,7 @@ const CHANNEL_RULES: Record<ChannelRuleId, ChannelRule> = {
   batchNorm: perChannelNorm(['scale', 'bias', 'mean', 'var']),
   instanceNorm: perChannelNorm(['scale', 'bias']),
   transpose, squeeze, unsqueeze, flatten, reshape, concat, split, slice, expand, tile, pad, resize,
+  convInteger, qlinearConv, matmulInteger, qlinearMatmul, quantizeLinear, dynamicQuantizeLinear,
 };
 
 const RULES = rulesByOp('channel', CHANNEL_RULES);

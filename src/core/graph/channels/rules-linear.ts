@@ -1,5 +1,8 @@
 // Rules for the ops that create channels (Conv, ConvTranspose, Gemm, MatMul with a constant
-// weight) and consume them through their weights' input axis.
+// weight, and their quantized forms ConvInteger/QLinearConv, MatMulInteger/QLinearMatMul) and
+// consume them through their weights' input axis. A weight may reach the layer through
+// DequantizeLinear (QDQ models): its integer values, and its per-axis scale and zero point when
+// they run along the sliced axis, are sliced (constant-sources.ts).
 import { tensorDims } from '../../onnx/tensor.js';
 import { attrInt } from '../attributes.js';
 import type { ChannelContext } from './context.js';
@@ -7,22 +10,57 @@ import type { ChannelRule } from './rules-pointwise.js';
 import { segmentsLength } from './segments.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import type { Segment } from './types.js';
+import { constantSources, sliceConstantInput } from './constant-sources.js';
 
+/** Where a layer kind reads its inputs, and which per-output-channel parameters it carries. */
+interface LayerInputs {
+  weight: number;
+  bias?: number;
+  /** Inputs holding one value per output channel, or one for all (weight scales and zero points). */
+  perOutput: readonly number[];
+}
+
+const PLAIN: LayerInputs = { weight: 1, bias: 2, perOutput: [] };
+/** ConvInteger(x, w, x_zero_point, w_zero_point) / MatMulInteger(a, b, a_zero_point, b_zero_point). */
+const INTEGER: LayerInputs = { weight: 1, perOutput: [3] };
+/** QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B) / QLinearMatMul(a, …, b at 3, b_scale, b_zp, …). */
+const QLINEAR: LayerInputs = { weight: 3, bias: 8, perOutput: [4, 5] };
+
+/** Dims of a layer's weight: a constant, or a tensor computed from constants (DequantizeLinear). */
 function weightDims(node: NodeProto, ctx: ChannelContext, index: number): number[] | undefined {
   const w = ctx.constant(node.input[index]);
-  return w ? tensorDims(w) : undefined;
+  if (w) return tensorDims(w);
+  const shape = ctx.shape(node.input[index]);
+  if (!shape?.every((d): d is number => typeof d === 'number') || !constantSources(ctx, node, index, 0)) return undefined;
+  return shape;
+}
+
+/**
+ * Slices the per-output-channel parameters of a quantized layer (scales, zero points of shape
+ * [M]) with the output channels; scalar ones stay. False when one is neither.
+ */
+function slicePerOutput(node: NodeProto, ctx: ChannelContext, io: LayerInputs, segments: Segment[], outChannels: number): boolean {
+  for (const i of io.perOutput) {
+    if (!node.input[i]) continue;
+    const shape = ctx.shape(node.input[i]);
+    if (shape && (shape.length === 0 || (shape.length === 1 && shape[0] === 1))) continue;
+    if (shape?.length !== 1 || shape[0] !== outChannels) return false;
+    if (!sliceConstantInput(ctx, node, i, 0, { segments, block: 1 }, false, `${node.opType}.input${i}`)) return false;
+  }
+  return true;
 }
 
 function full(space: number, length: number): Segment[] {
   return [{ space, start: 0, length }];
 }
 
-/** Conv (weight [M, C/group, k...]) and ConvTranspose (weight [C, M/group, k...]). */
-function convLike(transposed: boolean): ChannelRule {
+/** Conv (weight [M, C/group, k...]), ConvTranspose (weight [C, M/group, k...]) and the quantized convolutions. */
+function convLike(transposed: boolean, io: LayerInputs = PLAIN): ChannelRule {
   return (node, ctx) => {
     const op = node.opType;
     const id = ctx.id(node);
-    const w = weightDims(node, ctx, 1);
+    const wi = io.weight;
+    const w = weightDims(node, ctx, wi);
     if (!w) return ctx.barrierNode(node, `${op} weight is not a constant`);
     const inAxis = transposed ? 0 : 1;
     const outAxis = transposed ? 1 : 0;
@@ -32,28 +70,32 @@ function convLike(transposed: boolean): ChannelRule {
     const xOk = !!x && x.axis === 1 && x.block === 1;
     if (x && !xOk) ctx.barrier(x.segments, `${op} input channels are not on axis 1 at ${id}`);
     const inChannels = xOk ? segmentsLength(x.segments) : transposed ? w[0]! : w[1]! * group;
+    const weight = (axis: number, segments: Segment[], producer: boolean, role: string) => {
+      if (!sliceConstantInput(ctx, node, wi, axis, { segments, block: 1 }, producer, role)) ctx.barrier(segments, `${op} weight cannot be sliced at ${id}`);
+    };
+    // Bias and per-output parameters of the output channels (quantized layers: scales, zero points).
     const bias = (segments: Segment[]) => {
-      if (!node.input[2]) return;
-      if (!ctx.constant(node.input[2])) return ctx.barrier(segments, `${op} bias is not a constant at ${id}`);
-      ctx.addMember({ kind: 'slice', node, inputIndex: 2, axis: 0, segments, block: 1, producer: false, role: `${op}.bias` });
+      if (!slicePerOutput(node, ctx, io, segments, outChannels)) ctx.barrier(segments, `${op} per-channel quantization parameters cannot be sliced at ${id}`);
+      if (io.bias === undefined || !node.input[io.bias]) return;
+      if (!sliceConstantInput(ctx, node, io.bias, 0, { segments, block: 1 }, false, `${op}.bias`)) ctx.barrier(segments, `${op} bias is not a constant at ${id}`);
     };
     const perGroup = w[1]!; // Conv: C/group, ConvTranspose: M/group
     const depthwise = group > 1 && group === inChannels && outChannels === inChannels && perGroup === 1;
     if (group === 1) {
-      if (xOk) ctx.addMember({ kind: 'slice', node, inputIndex: 1, axis: inAxis, segments: x.segments, block: 1, producer: false, role: `${op}.weight[in]` });
+      if (xOk) weight(inAxis, x.segments, false, `${op}.weight[in]`);
       const segs = full(ctx.newSpace(outChannels, id, node), outChannels);
-      ctx.addMember({ kind: 'slice', node, inputIndex: 1, axis: outAxis, segments: segs, block: 1, producer: true, role: `${op}.weight[out]` });
+      weight(outAxis, segs, true, `${op}.weight[out]`);
       bias(segs);
-      ctx.tieSharedWeight(node, node.input[1], xOk ? x.segments : undefined, segs);
+      ctx.tieSharedWeight(node, node.input[wi], xOk ? x.segments : undefined, segs);
       ctx.setLayout(node.output[0], { axis: 1, rank: w.length, segments: segs, block: 1 });
     } else if (depthwise && xOk) {
       // Depthwise: output channel c is computed from input channel c only, so both are one space.
-      ctx.addMember({ kind: 'slice', node, inputIndex: 1, axis: 0, segments: x.segments, block: 1, producer: true, role: `${op}.weight[depthwise]` });
+      weight(0, x.segments, true, `${op}.weight[depthwise]`);
       ctx.addMember({ kind: 'group-attr', node, segments: x.segments, role: `${op}.group` });
       bias(x.segments);
-      ctx.tieSharedWeight(node, node.input[1], x.segments, x.segments);
+      ctx.tieSharedWeight(node, node.input[wi], x.segments, x.segments);
       ctx.setLayout(node.output[0], { ...x, rank: w.length });
-    } else if (ctx.options.groupedConvolutions && !transposed && xOk && isFullSpace(ctx, x.segments) && w[1]! * group === inChannels && outChannels % group === 0) {
+    } else if (ctx.options.groupedConvolutions && !transposed && io === PLAIN && xOk && isFullSpace(ctx, x.segments) && w[1]! * group === inChannels && outChannels % group === 0) {
       // Grouped: input block b feeds output block b. Pruning stays exact when every block of the
       // input and of the output keeps the same number of channels (group stays the same).
       const segs = full(ctx.newSpace(outChannels, id, node), outChannels);
@@ -82,6 +124,8 @@ function isFullSpace(ctx: ChannelContext, segments: readonly Segment[]): boolean
 
 export const conv = convLike(false);
 export const convTranspose = convLike(true);
+export const convInteger = convLike(false, INTEGER);
+export const qlinearConv = convLike(false, QLINEAR);
 
 /** Gemm: A [M, K] (channels on axis 1) × B ([K, N], or [N, K] with transB) + C. */
 export const gemm: ChannelRule = (node, ctx) => {
@@ -107,19 +151,28 @@ export const gemm: ChannelRule = (node, ctx) => {
   ctx.setLayout(node.output[0], { axis: 1, rank: 2, segments: segs, block: 1 });
 };
 
-/** MatMul with a constant [K, N] weight: a Linear layer on the last axis (channels-last). */
-export const matmul: ChannelRule = (node, ctx) => {
-  const id = ctx.id(node);
-  const w = weightDims(node, ctx, 1);
-  const x = ctx.layout(node.input[0]);
-  if (!w || w.length !== 2 || ctx.layout(node.input[1])) return ctx.barrierNode(node, 'MatMul without a constant 2-D weight');
-  const rank = x?.rank ?? ctx.shape(node.input[0])?.length;
-  if (!rank || rank < 2) return ctx.barrierNode(node, 'MatMul input of unknown or 1-D shape');
-  if (x && x.axis !== x.rank - 1) ctx.barrier(x.segments, `MatMul input features are not on the last axis at ${id}`);
-  else if (x) ctx.addMember({ kind: 'slice', node, inputIndex: 1, axis: 0, segments: x.segments, block: x.block, producer: false, role: x.block > 1 ? `MatMul.weight[in] block ${x.block}` : 'MatMul.weight[in]' });
-  const n = w[1]!;
-  const segs = full(ctx.newSpace(n, id, node), n);
-  ctx.addMember({ kind: 'slice', node, inputIndex: 1, axis: 1, segments: segs, block: 1, producer: true, role: 'MatMul.weight[out]' });
-  ctx.tieSharedWeight(node, node.input[1], x && x.axis === x.rank - 1 ? x.segments : undefined, segs);
-  ctx.setLayout(node.output[0], { axis: rank - 1, rank, segments: segs, block: 1 });
-};
+/** MatMul with a constant [K, N] weight: a Linear layer on the last axis (channels-last); also its quantized forms. */
+function matmulLike(io: LayerInputs): ChannelRule {
+  return (node, ctx) => {
+    const op = node.opType;
+    const id = ctx.id(node);
+    const wi = io.weight;
+    const w = weightDims(node, ctx, wi);
+    const x = ctx.layout(node.input[0]);
+    if (!w || w.length !== 2 || ctx.layout(node.input[wi])) return ctx.barrierNode(node, `${op} without a constant 2-D weight`);
+    const rank = x?.rank ?? ctx.shape(node.input[0])?.length;
+    if (!rank || rank < 2) return ctx.barrierNode(node, `${op} input of unknown or 1-D shape`);
+    if (x && x.axis !== x.rank - 1) ctx.barrier(x.segments, `${op} input features are not on the last axis at ${id}`);
+    else if (x && !sliceConstantInput(ctx, node, wi, 0, x, false, x.block > 1 ? `${op}.weight[in] block ${x.block}` : `${op}.weight[in]`)) ctx.barrier(x.segments, `${op} weight cannot be sliced at ${id}`);
+    const n = w[1]!;
+    const segs = full(ctx.newSpace(n, id, node), n);
+    if (!sliceConstantInput(ctx, node, wi, 1, { segments: segs, block: 1 }, true, `${op}.weight[out]`)) ctx.barrier(segs, `${op} weight cannot be sliced at ${id}`);
+    if (!slicePerOutput(node, ctx, io, segs, n)) ctx.barrier(segs, `${op} per-column quantization parameters cannot be sliced at ${id}`);
+    ctx.tieSharedWeight(node, node.input[wi], x && x.axis === x.rank - 1 ? x.segments : undefined, segs);
+    ctx.setLayout(node.output[0], { axis: rank - 1, rank, segments: segs, block: 1 });
+  };
+}
+
+export const matmul = matmulLike(PLAIN);
+export const matmulInteger = matmulLike(INTEGER);
+export const qlinearMatmul = matmulLike(QLINEAR);

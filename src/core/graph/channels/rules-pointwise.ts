@@ -6,6 +6,7 @@ import { attrInt } from '../attributes.js';
 import type { ChannelContext } from './context.js';
 import { normAxis } from './context.js';
 import { segmentsLength } from './segments.js';
+import { sliceConstantInput } from './constant-sources.js';
 import type { ChannelLayout } from './types.js';
 
 export type ChannelRule = (node: NodeProto, ctx: ChannelContext) => void;
@@ -61,10 +62,8 @@ export const elementwise: ChannelRule = (node, ctx) => {
     outRank = Math.max(outRank, shape.length);
     const pos = shape.length - fromRight;
     if (pos < 0 || shape[pos] === 1) continue;
-    const constant = ctx.constant(name);
-    if (shape[pos] === positions && constant) {
-      ctx.addMember({ kind: 'slice', node, inputIndex: i, axis: pos, segments: ref.segments, block: ref.block, producer: false, role: `${node.opType}.input${i} (per-channel constant)` });
-    } else {
+    // A per-channel constant, possibly reshaped or dequantized on the way (sliced at its source).
+    if (shape[pos] !== positions || !sliceConstantInput(ctx, node, i, pos, ref, false, `${node.opType}.input${i} (per-channel constant)`)) {
       return ctx.barrierNode(node, `${node.opType} input "${name}" is not per-channel along the channel axis`);
     }
   }

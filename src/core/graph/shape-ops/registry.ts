@@ -8,6 +8,7 @@ import { argReduce, constantOfShape, expand, pad, range, reduce, resize, tile, u
 import { constant } from './values.js';
 import { depthToSpace, dequantize, gatherElements, likeData, quantize, topK } from './misc-ops.js';
 import { rulesByOp, type ShapeRuleId } from '../op-traits.js';
+import { convInteger, dynamicQuantize, matMulInteger, qlinearConv, qlinearMatMul } from './quantized.js';
 
 /** Input 0's shape and values with input 1's type. */
 const castLike: ShapeRule = (ctx) => [{ shape: ctx.shape(0), dataType: ctx.dtype(1), values: ctx.values(0) }];
@@ -18,6 +19,7 @@ const IMPLEMENTATIONS: Record<ShapeRuleId, ShapeRule> = {
   reshape, flatten, transpose, squeeze, unsqueeze, concat, split, slice, gather, shape: shapeOf, size,
   pad, resize, upsample, expand, tile, argReduce, constant, constantOfShape, range,
   likeData, gatherElements, quantize, dequantize, depthToSpace, topK,
+  convInteger, qlinearConv, matMulInteger, qlinearMatMul, dynamicQuantize,
 };
 
 /** opType → rule. */
