@@ -9,6 +9,8 @@
 //     thrown Error objects (which lose their fields in postMessage).
 // Tensors never cross to the UI: the page holds ids, ratios and view state only.
 import type { PreprocessSpec as CorePreprocessSpec } from '../core/images/preprocess';
+import type { RecoveryMethod } from '../core/recover/registry';
+import type { CriterionId } from '../core/score/criteria/registry';
 import type { OpFamily } from '../core/graph/op-traits';
 // Shapes that are core's own (costs, quality numbers, shape info, groups) are derived from core's
 // types here (type imports: nothing of core reaches the page through them), not restated.
@@ -184,7 +186,7 @@ export interface GroupSummary extends Pick<ChannelGroup, 'id' | 'channels' | 'pr
 
 /** A channel-importance criterion as offered in the switcher. */
 export interface CriterionInfo {
-  id: string;
+  id: CriterionId;
   name: string;
   /** One line a teacher can read aloud: what the score measures. */
   description: string;
@@ -324,7 +326,8 @@ export interface PreviewImage {
   max: number;
 }
 
-export type RecoveryMethod = 'none' | 'bn' | 'bias' | 'lsq';
+/** The ids of core/recover/registry.ts (one file per method). */
+export type { RecoveryMethod };
 
 export interface ExportRequest {
   jobId: number;
