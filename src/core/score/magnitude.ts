@@ -38,6 +38,12 @@ function sumAbs(d: Float32Array, from: number, to: number): number {
   return a + b + c + e;
 }
 
+/** Per norm: the per-entry sum the fast loops accumulate, and what turns the total into the norm. */
+const NORMS: Record<MagnitudeCriterion, { sum: (d: Float32Array, from: number, to: number) => number; finish: (total: number) => number }> = {
+  l1: { sum: sumAbs, finish: (v) => v },
+  l2: { sum: sumSquares, finish: Math.sqrt },
+};
+
 /** Sum of |w| (l1) or w² (l2) of each index along `axis`. */
 function perIndex(t: TensorProto, axis: number, criterion: MagnitudeCriterion): Float64Array {
   const dims = tensorDims(t);
@@ -46,11 +52,11 @@ function perIndex(t: TensorProto, axis: number, criterion: MagnitudeCriterion): 
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const out = new Float64Array(dim);
-  const l1 = criterion === 'l1';
+  const { sum } = NORMS[criterion];
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < dim; k++) {
       const base = (o * dim + k) * inner;
-      out[k]! += l1 ? sumAbs(data, base, base + inner) : sumSquares(data, base, base + inner);
+      out[k]! += sum(data, base, base + inner);
     }
   }
   return out;
@@ -86,7 +92,8 @@ export function groupMagnitudes(analysis: ChannelAnalysis, criterion: MagnitudeC
       target[channel]! += values[pos]!;
     });
   }
-  if (criterion === 'l2') for (const s of scores.values()) for (let i = 0; i < s.length; i++) s[i] = Math.sqrt(s[i]!);
+  const { finish } = NORMS[criterion];
+  for (const s of scores.values()) for (let i = 0; i < s.length; i++) s[i] = finish(s[i]!);
   return scores;
 }
 
