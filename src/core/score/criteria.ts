@@ -13,14 +13,6 @@ import { aggregateScores, groupTensors, normaliseScores, type Aggregate, type Gr
 export { CRITERIA, CRITERION_IDS, criterionInfo, isCriterionId, type CriterionId } from './criteria/registry.js';
 export type { Criterion, CriterionScores, ScoringJob } from './criteria/types.js';
 
-/** A criterion as listed in the CLI and the studio (the registry entry without its `score`). */
-export interface CriterionInfo {
-  id: string;
-  name: string;
-  description: string;
-  needsImages: boolean;
-}
-
 export interface ScoreOptions extends Partial<DataScoreOptions> {
   /** Combining a group's member tensors (default: mean). */
   aggregate?: Aggregate;
