@@ -26,15 +26,9 @@ async function latencyMs(bytes: Uint8Array, threads: number): Promise<number> {
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
   const input = new ort.Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.5), [1, 3, 224, 224]);
   const feeds = { [session.inputNames[0]!]: input };
-  for (let i = 0; i < 3; i++) await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
+  const ms = await timeIt(() => session.run(feeds), { warmup: 3, runs: 15 });
   await session.release();
-  return median(times);
+  return ms;
 }
 
 export default async function pruneBench(ctx: BenchContext): Promise<BenchRow[]> {

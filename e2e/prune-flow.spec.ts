@@ -2,10 +2,11 @@
 // heatmap, prune 50 % globally, validate on the bundled samples, download the pruned model — then
 // check the download in onnxruntime-node (smaller, runs, finite output). Screenshots of each step
 // are attached; the main thread must never block > 100 ms while scoring and validating.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { decodeModel } from '../src/core/onnx/codec';
+import { expectCommitted } from './helpers/committed';
 import { installLongTaskObserver, readLongTasks, resetLongTasks } from './helpers/long-tasks';
 import { expect, test } from './helpers/test';
 import { PanelsPage } from './pages/panels';
@@ -21,8 +22,7 @@ function inputDims(bytes: Uint8Array): { name: string; dims: number[] } {
 }
 
 test('demo → layer → heatmap → 50 % → validate → download → runs in onnxruntime-node', async ({ page }, testInfo) => {
-  // The demo models are built by tools/train-demo; without them there is no demo to open.
-  test.skip(!existsSync('public/models/index.json'), 'no demo models in public/models (run tools/train-demo)');
+  expectCommitted('public/models/index.json');
   test.setTimeout(240_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);

@@ -5,9 +5,10 @@
 // file launches Chromium with its own flags. Where no adapter exists the panel must say why it
 // fell back to WASM, and the results must still appear: that is asserted, not skipped.
 // A labelled subset of the bundled samples, uploaded as a class-folder tree, keeps it under a minute.
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { expectCommitted } from './helpers/committed';
 import { expect, test } from './helpers/test';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
@@ -97,7 +98,7 @@ function percentValue(cell: string): number {
 }
 
 test('WebGPU validation gives the same original-model predictions as WASM', async ({ page }, testInfo) => {
-  test.skip(!existsSync('public/models/index.json'), 'no demo models in public/models (run tools/train-demo)');
+  expectCommitted('public/models/index.json');
   test.setTimeout(300_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);

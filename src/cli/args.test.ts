@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flag, parseArgs, stringOption, UsageError } from './args.js';
+import { choiceOption, flag, parseArgs, stringOption, UsageError } from './args.js';
 
 describe('parseArgs', () => {
   it('separates positionals, boolean flags and options with values', () => {
@@ -18,5 +18,15 @@ describe('parseArgs', () => {
   it('rejects a value option without its value, and a value read from a boolean flag', () => {
     expect(() => parseArgs(['-o'], ['o'])).toThrow(UsageError);
     expect(() => stringOption(parseArgs(['--out']), 'out')).toThrow('option --out needs a value');
+  });
+});
+
+describe('choiceOption', () => {
+  it('returns a listed value or the fallback, and names the valid values otherwise', () => {
+    const choices = ['mean', 'max'] as const;
+    expect(choiceOption(parseArgs(['--a', 'max'], ['a']), 'a', choices, 'mean')).toBe('max');
+    expect(choiceOption(parseArgs([], ['a']), 'a', choices, 'mean')).toBe('mean');
+    expect(choiceOption(parseArgs([], ['a']), 'a', choices)).toBeUndefined();
+    expect(() => choiceOption(parseArgs(['--a', 'sum'], ['a']), 'a', choices)).toThrow(new UsageError('--a must be one of mean, max, got "sum"'));
   });
 });

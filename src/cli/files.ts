@@ -3,7 +3,7 @@
 // target only when complete (a failed write leaves the target, possibly the input itself, as it
 // was), and models of any size are read tensor by tensor and written with external data when they
 // cannot fit one .onnx file.
-import { accessSync, closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { decodeModel } from '../core/onnx/codec.js';
@@ -40,12 +40,8 @@ function readRange(fd: number, offset: number, length: number): Uint8Array {
   return out;
 }
 
-/**
- * Reads a model file and its external data files (next to it). Each external tensor is read at its
- * offset into its own buffer, so side files of any size load (no single read over 2 GiB) and memory
- * holds the tensors only. Throws errors that name the file, the problem and what to do.
- */
-export async function loadModelFile(file: string, cwd: string): Promise<LoadedModel> {
+/** The bytes of a .onnx file, with errors that name the file and the real limit (2 GiB per .onnx). */
+export function readModelBytes(file: string, cwd: string): Uint8Array {
   const path = resolve(cwd, file);
   let size: number;
   try {
@@ -59,38 +55,43 @@ export async function loadModelFile(file: string, cwd: string): Promise<LoadedMo
         'Save the model with its weights in an external data file: onnx.save_model(model, "model.onnx", save_as_external_data=True, location="model.onnx.data").',
     );
   }
-  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     throw new Error(`cannot read ${file}: ${codeOf(err)}. Check the path.`, { cause: err });
   }
+}
+
+/**
+ * Reads a model file and its external data files (next to it). Each external tensor is read at its
+ * offset into its own buffer, so side files of any size load (no single read over 2 GiB) and memory
+ * holds the tensors only. Throws errors that name the file, the problem and what to do.
+ */
+export async function loadModelFile(file: string, cwd: string): Promise<LoadedModel> {
+  const path = resolve(cwd, file);
+  const bytes = readModelBytes(file, cwd);
+  const size = bytes.length;
   const model = decodeModel(bytes, file);
   const files = [path];
   let total = size;
   if (externalDataLocations(model).length === 0) return { model, files, bytes: total };
-  const fds = new Map<string, number>();
-  const open = (location: string): number => {
-    let fd = fds.get(location);
-    if (fd === undefined) {
-      const sidePath = resolve(dirname(path), location);
-      fd = openSync(sidePath, 'r');
-      fds.set(location, fd);
-      files.push(sidePath);
-      total += fstatSync(fd).size;
-    }
-    return fd;
+  // Opened per tensor: exports with one file per tensor would otherwise hold thousands of descriptors.
+  const sidePath = (location: string) => resolve(dirname(path), location);
+  const sizeOf = (location: string): number => {
+    const size = statSync(sidePath(location)).size;
+    files.push(sidePath(location));
+    total += size;
+    return size;
   };
-  try {
-    await resolveExternalDataRanges(
-      model,
-      { size: (location) => fstatSync(open(location)).size, read: (location, offset, length) => readRange(open(location), offset, length) },
-      file,
-      (location) => `Keep "${location}" in the same folder as ${basename(file)} (the model names it there).`,
-    );
-  } finally {
-    for (const fd of fds.values()) closeSync(fd);
-  }
+  const read = (location: string, offset: number, length: number): Uint8Array => {
+    const fd = openSync(sidePath(location), 'r');
+    try {
+      return readRange(fd, offset, length);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  await resolveExternalDataRanges(model, { size: sizeOf, read }, file, (location) => `Keep "${location}" in the same folder as ${basename(file)} (the model names it there).`);
   return { model, files, bytes: total };
 }
 

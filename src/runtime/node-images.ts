@@ -6,31 +6,58 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { PixelImage } from '../core/images/preprocess.js';
 import { labelForFolder, parseLabels } from '../core/images/dataset.js';
+import { checkPixelCount, DEFAULT_MAX_PIXELS, ImageRejectedError, readImageHeader } from '../core/images/header.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 const LABEL_FILES = ['labels.txt', 'labels'];
 
-/** Decodes PNG or JPEG bytes (sniffed from the content) into RGBA pixels; `source` names the file in errors. */
-export function decodeImage(bytes: Uint8Array, source: string): PixelImage {
+/** Limits on what is decoded. */
+export interface ImageLimits {
+  /** Largest width × height decoded (default DEFAULT_MAX_PIXELS, 50 MP). */
+  maxPixels?: number;
+  /** How a user raises the cap, for the error message (e.g. "pass --max-megapixels N"). */
+  raiseHint?: string;
+}
+
+/**
+ * Decodes PNG or JPEG bytes (sniffed from the content) into RGBA pixels; `source` names the file in
+ * errors. The size is read from the header first: images over the pixel cap are refused before
+ * any decoding (a tiny file can declare gigapixels).
+ */
+export function decodeImage(bytes: Uint8Array, source: string, limits: ImageLimits = {}): PixelImage {
+  const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const header = readImageHeader(bytes, source);
+  if (!header) throw new ImageRejectedError(`${source}: not a PNG or JPEG file; convert it to one of those`);
+  checkPixelCount(header, source, maxPixels, limits.raiseHint);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    if (buffer[0] === 0x89 && buffer[1] === 0x50) {
+    if (header.format === 'png') {
       const png = PNG.sync.read(buffer);
       return { width: png.width, height: png.height, channels: 4, data: png.data };
     }
-    if (buffer[0] === 0xff && buffer[1] === 0xd8) {
-      const img = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-      return { width: img.width, height: img.height, channels: 4, data: img.data };
-    }
+    const img = jpeg.decode(buffer, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: Math.ceil(maxPixels / 1e6),
+      maxMemoryUsageInMB: Math.max(1024, Math.ceil((maxPixels * 8) / 2 ** 20)),
+    });
+    return { width: img.width, height: img.height, channels: 4, data: img.data };
   } catch (err) {
-    throw new Error(`${source}: cannot decode image (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new ImageRejectedError(`${source}: cannot decode image (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
-  throw new Error(`${source}: not a PNG or JPEG file; convert it to one of those`);
 }
 
 /** Reads and decodes an image file. */
-export function readImageFile(path: string): PixelImage {
-  return decodeImage(readFileSync(path), path);
+export function readImageFile(path: string, limits?: ImageLimits): PixelImage {
+  return decodeImage(readFileSync(path), path, limits);
+}
+
+/** Reads only as much of an image file as its header needs and checks it (format, size, pixel cap). */
+export function checkImageFile(path: string, limits: ImageLimits = {}): void {
+  const bytes = readFileSync(path);
+  const header = readImageHeader(bytes, path);
+  if (!header) throw new ImageRejectedError(`${path}: not a PNG or JPEG file; convert it to one of those`);
+  checkPixelCount(header, path, limits.maxPixels ?? DEFAULT_MAX_PIXELS, limits.raiseHint);
 }
 
 /** One image of a dataset folder. */

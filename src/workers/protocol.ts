@@ -9,6 +9,9 @@
 //     thrown Error objects (which lose their fields in postMessage).
 // Tensors never cross to the UI: the page holds ids, ratios and view state only.
 import type { PreprocessSpec as CorePreprocessSpec } from '../core/images/preprocess';
+import type { RecoveryMethod } from '../core/recover/registry';
+import type { CriterionId } from '../core/score/criteria/registry';
+import type { Criterion } from '../core/score/criteria/types';
 import type { OpFamily } from '../core/graph/op-traits';
 // Shapes that are core's own (costs, quality numbers, shape info, groups) are derived from core's
 // types here (type imports: nothing of core reaches the page through them), not restated.
@@ -182,15 +185,8 @@ export interface GroupSummary extends Pick<ChannelGroup, 'id' | 'channels' | 'pr
   reason?: string;
 }
 
-/** A channel-importance criterion as offered in the switcher. */
-export interface CriterionInfo {
-  id: string;
-  name: string;
-  /** One line a teacher can read aloud: what the score measures. */
-  description: string;
-  /** True when it runs the model on images (activation-based, Taylor, ...); false for weight-only. */
-  needsImages: boolean;
-}
+/** A channel-importance criterion as offered in the switcher: core's registry entry without its `score`. */
+export type CriterionInfo = Pick<Criterion<CriterionId>, 'id' | 'name' | 'description' | 'needsImages'>;
 
 /** An image sent to the worker: encoded bytes (PNG/JPEG), decoded there. Bytes are transferred. */
 export interface ImageInput {
@@ -324,7 +320,8 @@ export interface PreviewImage {
   max: number;
 }
 
-export type RecoveryMethod = 'none' | 'bn' | 'bias' | 'lsq';
+/** The ids of core/recover/registry.ts (one file per method). */
+export type { RecoveryMethod };
 
 export interface ExportRequest {
   jobId: number;

@@ -1,14 +1,15 @@
 // `prune-studio eval MODEL --images DIR [--reference ORIGINAL] ...`: accuracy, agreement with the
 // original, KL and latency of a model on a folder of images. JSON fields are documented in docs/cli.md.
-import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, UsageError } from '../args.js';
 import { PRESET_NAMES } from '../../core/images/presets.js';
 import type { LatencySummary } from '../../core/metrics/agreement.js';
 import { evaluate, type EvaluationResult } from '../../runtime/evaluate.js';
-import { listImageFolder, readImageFile } from '../../runtime/node-images.js';
+import { checkImageFile, listImageFolder, readImageFile } from '../../runtime/node-images.js';
+import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy, readSkippingBad, reportSkipped } from '../data/image-options.js';
 import type { BackendName } from '../../runtime/session.js';
 import type { CliCommand } from './types.js';
+import { readModelBytes } from '../files.js';
 
 /** The stable `--json` report (schemaVersion 1). Metrics a run cannot compute are null. */
 export interface EvalReport {
@@ -73,8 +74,9 @@ export const evalCommand: CliCommand = {
     '  --batch N            images per run (default 1: latency per image)\n' +
     '  --backend B          cpu-node (default) or wasm (onnxruntime-web in Node)\n' +
     '  --json               machine-readable report (see docs/cli.md)\n' +
-    '  --per-image          include per-image results in the JSON report',
-  valueOptions: ['images', 'reference', 'preset', 'limit', 'batch', 'backend'],
+    '  --per-image          include per-image results in the JSON report\n' +
+    IMAGE_OPTION_USAGE.join('\n'),
+  valueOptions: ['images', 'reference', 'preset', 'limit', 'batch', 'backend', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('eval needs a MODEL path');
@@ -89,15 +91,21 @@ export const evalCommand: CliCommand = {
     }
     const limit = positiveInt(stringOption(args, 'limit'), 'limit');
     const batchSize = positiveInt(stringOption(args, 'batch'), 'batch');
+    const policy = imageReadPolicy(args, io);
 
     const folder = listImageFolder(resolve(io.cwd, dir), limit);
     if (folder.unknownFolders.length) {
       io.stderr(`note: sub-folders ${folder.unknownFolders.map((f) => `"${f}"`).join(', ')} are neither output indices nor in a labels file; their images count as unlabelled\n`);
     }
+    // Headers are checked up front (format, size, pixel cap) so a bad file is skipped, not fatal mid-run.
+    const checked = readSkippingBad(folder.entries, (e) => e.path, (e) => checkImageFile(e.path, policy), policy);
+    reportSkipped(checked.skipped, folder.entries.length, policy);
+    const entries = checked.results.map((r) => r.item);
+    if (!entries.length) throw new Error(`${dir}: none of its ${folder.entries.length} images could be read`);
     const result = await evaluate({
-      model: readFileSync(resolve(io.cwd, file)),
-      reference: referenceFile ? readFileSync(resolve(io.cwd, referenceFile)) : undefined,
-      images: folder.entries.map((e) => ({ name: relative(io.cwd, e.path), label: e.label, load: () => readImageFile(e.path) })),
+      model: readModelBytes(file, io.cwd),
+      reference: referenceFile ? readModelBytes(referenceFile, io.cwd) : undefined,
+      images: entries.map((e) => ({ name: relative(io.cwd, e.path), label: e.label, load: () => readImageFile(e.path, policy) })),
       preprocess: preset,
       backend: backend as BackendName,
       batchSize,
@@ -107,7 +115,7 @@ export const evalCommand: CliCommand = {
       model: file,
       reference: referenceFile ?? null,
       images: result.images,
-      labelled: folder.entries.filter((e) => e.label !== undefined).length,
+      labelled: entries.filter((e) => e.label !== undefined).length,
       backend: result.backend,
       fallback_reason: result.fallbackReason ?? null,
       preprocess: result.preprocess,

@@ -1,8 +1,7 @@
 // `prune-studio inspect MODEL [--json]`: what a model is made of (shapes, params, MACs, bytes).
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { flag, UsageError } from '../args.js';
 import { decodeModel } from '../../core/onnx/codec.js';
+import { readModelBytes } from '../files.js';
 import { inspectModel, renderInspect } from '../format/inspect-report.js';
 import type { CliCommand } from './types.js';
 import { printGroups } from './groups.js';
@@ -15,12 +14,7 @@ export const inspectCommand: CliCommand = {
     if (!file) throw new UsageError('inspect needs a MODEL path');
     if (args.positional.length > 1) throw new UsageError(`inspect takes one MODEL, got ${args.positional.length}`);
     if (flag(args, 'groups')) return printGroups(file, flag(args, 'json'), io);
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(resolve(io.cwd, file));
-    } catch (err) {
-      throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Check the path.`, { cause: err });
-    }
+    const bytes = readModelBytes(file, io.cwd);
     const report = inspectModel(decodeModel(bytes, file), file);
     io.stdout(flag(args, 'json') ? `${JSON.stringify(report, null, 2)}\n` : renderInspect(report));
     return 0;

@@ -12,7 +12,9 @@ import { parsePlan, type PrunePlan } from '../../core/prune/plan.js';
 import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
 import type { CliCommand } from './types.js';
-import { checkScoringOptions, recoverForPrune, scoresForCriterion } from '../data/prune-scoring.js';
+import { CRITERIA, CRITERION_IDS } from '../../core/score/criteria.js';
+import { RECOVERY_METHODS } from '../../core/recover/recover.js';
+import { recoverForPrune, scoresForCriterion, scoringOptions } from '../data/prune-scoring.js';
 
 /** The `--json` report of a prune run (schemaVersion 1). */
 export interface PruneReport {
@@ -46,9 +48,10 @@ export const pruneCommand: CliCommand = {
     '  --ratio R            remove this fraction of channels from every prunable group (0 ≤ R < 1)',
     '  --plan FILE          apply a plan (docs/plan-format.md) instead of planning',
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
-    '  --criterion NAME     ranks channels for --ratio (default l2); data criteria (taylor, act-l2, oracle, …) need --images',
+    `  --criterion NAME     ranks channels for --ratio (default l2): ${CRITERION_IDS}`,
+    `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
     '  --images DIR         images for data criteria and calibration images for --recover',
-    '  --recover M          training-free recovery: none (default), bn, bias or lsq (≤ 512 images of --images)',
+    `  --recover M          training-free recovery: ${RECOVERY_METHODS.join(', ')} (default none; ≤ 512 images of --images)`,
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied',
@@ -67,9 +70,8 @@ export const pruneCommand: CliCommand = {
     const planFile = stringOption(args, 'plan');
     const lossless = flag(args, 'lossless');
     if ([ratio !== undefined, !!planFile, lossless].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --plan or --lossless');
-    const criterion = stringOption(args, 'criterion') ?? 'l2';
     const images = stringOption(args, 'images');
-    const recoverMethod = checkScoringOptions(criterion, images, stringOption(args, 'recover'));
+    const { criterion, recover: recoverMethod } = scoringOptions(args, images);
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
@@ -95,8 +97,10 @@ export const pruneCommand: CliCommand = {
         }
         plan = parsePlan(json, planFile);
       } else {
-        const scores = await scoresForCriterion(model, analysis, criterion, images, io.cwd);
-        plan = planPrune(model, analysis, { ratio, maxRatio, criterion: scores ? undefined : (criterion as 'l1' | 'l2'), scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined });
+        // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
+        const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
+        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd);
+        plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined });
       }
       pruned = applyPlan(model, plan, analysis);
       if (recoverMethod !== 'none' && images) {

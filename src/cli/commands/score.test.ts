@@ -27,10 +27,23 @@ describe('prune-studio score / sensitivity', () => {
   });
 
   it('score rejects unknown criteria and data criteria without images (exit 2)', async () => {
-    expect((await run(['score', MODEL, '--criterion', 'fisher'])).code).toBe(2);
+    const unknown = await run(['score', MODEL, '--criterion', 'fisher']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--criterion must be one of l1, l2, bn-gamma, .*random, got "fisher"/);
+    expect(unknown.err).not.toMatch(/\bat \S+:\d+/);
     const missing = await run(['score', MODEL, '--criterion', 'act-l2']);
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/needs --images/);
+  });
+
+  it('prune rejects an unknown criterion or recovery method with the valid names (exit 2)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'prune-')), 'p.onnx');
+    const criterion = await run(['prune', MODEL, '-o', out, '--ratio', '0.5', '--criterion', 'fisher']);
+    expect(criterion.code).toBe(2);
+    expect(criterion.err).toMatch(/--criterion must be one of l1, l2, .*, got "fisher"/);
+    const recover = await run(['prune', MODEL, '-o', out, '--ratio', '0.5', '--images', IMAGES, '--recover', 'magic']);
+    expect(recover.code).toBe(2);
+    expect(recover.err).toMatch(/--recover must be one of none, bn, bias, lsq, got "magic"/);
   });
 
   it('sensitivity --json gives one drop per ratio for each group', async () => {

@@ -1,10 +1,12 @@
 // `prune-studio score MODEL --criterion NAME [--images DIR] [--json]`: per-channel importance of
 // every prunable group with any criterion of core/score/criteria.ts.
-import { flag, stringOption, UsageError } from '../args.js';
+import { choiceOption, flag, stringOption, UsageError } from '../args.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { buildGraph } from '../../core/graph/ir.js';
-import { CRITERIA, criterionInfo, scoreGroups } from '../../core/score/criteria.js';
+import { CRITERION_IDS, criterionInfo, scoreGroups } from '../../core/score/criteria.js';
+import { CRITERION_CHOICES } from '../data/prune-scoring.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
+import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
 import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
 
@@ -19,52 +21,45 @@ export interface ScoreReport {
   skipped: { group: string; reason: string }[];
 }
 
-const round = (v: number) => Number(v.toPrecision(6));
-
 export const scoreCommand: CliCommand = {
   summary: 'score the channels of every prunable group with a criterion (weights, activations, Taylor, oracle)',
   usage: [
     'score MODEL --criterion NAME [--images DIR] [--limit N] [--preset NAME] [--json]',
     '',
-    `  --criterion NAME   ${CRITERIA.map((c) => c.id).join(', ')} (see docs/criteria.md)`,
+    `  --criterion NAME   ${CRITERION_IDS} (see docs/criteria.md)`,
     '  --images DIR       images for data-based criteria (class sub-folders = labels; otherwise pseudo-labels)',
     '  --limit N          use at most N images (default 256)',
     '  --aggregate A      mean (default), max or sum over a group\'s tensors',
     '  --normalise N      mean (default), l2 or none',
-    '  --json             machine-readable report',
+    ...IMAGE_OPTION_USAGE,
+    '  --json             machine-readable report (full-precision scores: ranking them reproduces prune\'s choice)',
   ].join('\n'),
-  valueOptions: ['criterion', 'images', 'limit', 'preset', 'aggregate', 'normalise'],
+  valueOptions: ['criterion', 'images', 'limit', 'preset', 'aggregate', 'normalise', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('score needs a MODEL path');
-    const criterion = stringOption(args, 'criterion');
-    if (!criterion) throw new UsageError(`score needs --criterion NAME (one of ${CRITERIA.map((c) => c.id).join(', ')})`);
-    let info;
-    try {
-      info = criterionInfo(criterion);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const criterion = choiceOption(args, 'criterion', CRITERION_CHOICES);
+    if (!criterion) throw new UsageError(`score needs --criterion NAME (one of ${CRITERION_IDS})`);
+    const info = criterionInfo(criterion);
     const dir = stringOption(args, 'images');
     if (info.needsImages && !dir) throw new UsageError(`criterion "${criterion}" needs --images DIR`);
-    const aggregate = stringOption(args, 'aggregate') ?? 'mean';
-    if (!['mean', 'max', 'sum'].includes(aggregate)) throw new UsageError('--aggregate must be mean, max or sum');
-    const normalise = stringOption(args, 'normalise') ?? 'mean';
-    if (!['mean', 'l2', 'none'].includes(normalise)) throw new UsageError('--normalise must be mean, l2 or none');
+    const aggregate = choiceOption(args, 'aggregate', ['mean', 'max', 'sum'] as const, 'mean');
+    const normalise = choiceOption(args, 'normalise', ['mean', 'l2', 'none'] as const, 'mean');
     const limit = Number(stringOption(args, 'limit') ?? 256);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
 
+    const imagePolicy = imageReadPolicy(args, io);
     const model = await readModelFile(file, io.cwd);
     const analysis = analyseChannels(buildGraph(model));
-    const data = info.needsImages && dir ? loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset') }) : undefined;
+    const data = info.needsImages && dir ? loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset'), images: imagePolicy }) : undefined;
     const result = await scoreGroups(model, criterion, {
-      runner: nodeModelRunner, batches: data?.batches, aggregate: aggregate as 'mean', normalise: normalise as 'mean',
+      runner: nodeModelRunner, batches: data?.batches, aggregate, normalise,
       onProgress: (done, total) => io.stderr(`\r${criterion}: ${done}/${total}`),
     }, analysis);
     if (data) io.stderr('\n');
-    const groups = analysis.groups.filter((g) => result.scores.has(g.id)).map((g) => ({ id: g.id, channels: g.channels, scores: Array.from(result.scores.get(g.id)!, round) }));
+    const groups = analysis.groups.filter((g) => result.scores.has(g.id)).map((g) => ({ id: g.id, channels: g.channels, scores: Array.from(result.scores.get(g.id)!) }));
     const report: ScoreReport = { schemaVersion: 1, model: file, criterion, images: data?.images ?? 0, groups, skipped: result.skipped };
-    if (result.perOutput) report.perOutput = Object.fromEntries([...result.perOutput].map(([o, m]) => [o, Object.fromEntries([...m].map(([id, v]) => [id, Array.from(v, round)]))]));
+    if (result.perOutput) report.perOutput = Object.fromEntries([...result.perOutput].map(([o, m]) => [o, Object.fromEntries([...m].map(([id, v]) => [id, Array.from(v)]))]));
     if (flag(args, 'json')) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       return 0;

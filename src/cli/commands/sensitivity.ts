@@ -1,8 +1,8 @@
 // `prune-studio sensitivity MODEL --images DIR [--criterion NAME] [--json]`: prune every group alone
 // at 10 … 90 % and report the metric drop (accuracy with labels, else agreement with the original).
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flag, stringOption, UsageError } from '../args.js';
+import { checkOutputPaths, writeFileAtomic } from '../files.js';
 import { allocateGreedy, type Allocation } from '../../core/prune/allocate.js';
 import { planFromRatios } from '../../core/prune/allocate-plan.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
@@ -11,6 +11,7 @@ import { CRITERIA, criterionInfo, scoreGroups } from '../../core/score/criteria.
 import type { MetricName } from '../../core/score/metric.js';
 import { analyseSensitivity, DEFAULT_RATIOS, type SensitivityResult } from '../../core/score/sensitivity.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
+import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
 import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
 
@@ -27,8 +28,9 @@ export const sensitivityCommand: CliCommand = {
     '  --keep-params F    … or keeping fraction F of the parameters',
     '  --plan-out FILE    write that allocation as a plan for `prune --plan FILE`',
     '  --json             machine-readable report (the SensitivityResult of core/score/sensitivity.ts)',
+    ...IMAGE_OPTION_USAGE,
   ].join('\n'),
-  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out'],
+  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('sensitivity needs a MODEL path');
@@ -43,7 +45,7 @@ export const sensitivityCommand: CliCommand = {
     const metric = stringOption(args, 'metric') as MetricName | undefined;
     if (metric && !['accuracy', 'agreement', 'kl'].includes(metric)) throw new UsageError('--metric must be accuracy, agreement or kl');
     const ratiosText = stringOption(args, 'ratios');
-    const ratios = ratiosText ? ratiosText.split(',').map(Number) : DEFAULT_RATIOS;
+    const ratios = ratiosText !== undefined ? ratiosText.split(',').map((r) => (r.trim() === '' ? NaN : Number(r))) : DEFAULT_RATIOS;
     if (ratios.some((r) => !(r > 0 && r < 1))) throw new UsageError('--ratios must be fractions in (0, 1), e.g. 0.25,0.5,0.75');
     const limit = Number(stringOption(args, 'limit') ?? 256);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
@@ -54,11 +56,13 @@ export const sensitivityCommand: CliCommand = {
     const keep = keepText === undefined ? undefined : Number(keepText);
     if (keep !== undefined && !(keep > 0 && keep < 1)) throw new UsageError('--keep-macs / --keep-params must be a fraction in (0, 1)');
     const planOut = stringOption(args, 'plan-out');
+    const imagePolicy = imageReadPolicy(args, io);
     if (planOut && keep === undefined) throw new UsageError('--plan-out needs --keep-macs F or --keep-params F');
+    if (planOut) checkOutputPaths([{ option: '--plan-out', file: planOut }], io.cwd);
 
     const model = await readModelFile(file, io.cwd);
     const analysis = analyseChannels(buildGraph(model));
-    const data = loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset') });
+    const data = loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset'), images: imagePolicy });
     const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches }, analysis);
     const result: SensitivityResult = await analyseSensitivity(model, {
       runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric,
@@ -68,7 +72,7 @@ export const sensitivityCommand: CliCommand = {
     let allocation: Allocation | undefined;
     if (keep !== undefined) {
       allocation = await allocateGreedy(model, analysis, { sensitivity: result, scores, target: { kind: keepMacs !== undefined ? 'macs' : 'params', keep } });
-      if (planOut) writeFileSync(resolve(io.cwd, planOut), `${JSON.stringify(planFromRatios(model, analysis, scores, allocation.ratios, criterion), null, 2)}\n`);
+      if (planOut) writeFileAtomic(resolve(io.cwd, planOut), `${JSON.stringify(planFromRatios(model, analysis, scores, allocation.ratios, criterion), null, 2)}\n`);
     }
     if (flag(args, 'json')) {
       io.stdout(`${JSON.stringify({ schemaVersion: 1, model: file, images: data.images, ...result, ...(allocation ? { allocation } : {}) }, null, 2)}\n`);

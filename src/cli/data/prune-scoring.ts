@@ -1,32 +1,28 @@
-// What `prune` needs from scoring and recovery: data-based criteria (--criterion NAME --images DIR)
-// and training-free recovery of the pruned model (--recover none|bn|bias|lsq) on calibration images.
-import { UsageError } from '../args.js';
+// What `prune` needs from scoring and recovery: the criterion (--criterion NAME [--images DIR]) and
+// training-free recovery of the pruned model (--recover METHOD) on calibration images. Valid names
+// come from the core registries.
+import { choiceOption, UsageError, type ParsedArgs } from '../args.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
 import { recoverPruned, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
-import { CRITERIA, criterionInfo, scoreGroups } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, scoreGroups, type CriterionId } from '../../core/score/criteria.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
-/** Checks --criterion/--images/--recover together; returns the recovery method. */
-export function checkScoringOptions(criterion: string, images: string | undefined, recover: string | undefined): RecoveryMethod {
-  let needsImages: boolean;
-  try {
-    needsImages = criterionInfo(criterion).needsImages;
-  } catch {
-    throw new UsageError(`--criterion must be one of ${CRITERIA.map((c) => c.id).join(', ')}, got "${criterion}"`);
-  }
-  if (needsImages && !images) throw new UsageError(`--criterion ${criterion} needs --images DIR`);
-  const method = (recover ?? 'none') as RecoveryMethod;
-  if (!RECOVERY_METHODS.includes(method)) throw new UsageError(`--recover must be one of ${RECOVERY_METHODS.join(', ')}, got "${recover}"`);
-  if (method !== 'none' && !images) throw new UsageError(`--recover ${method} needs calibration images: --images DIR`);
-  return method;
+export const CRITERION_CHOICES: readonly CriterionId[] = CRITERIA.map((c) => c.id);
+
+/** Reads --criterion (default l2) and --recover (default none) and checks them against --images. */
+export function scoringOptions(args: ParsedArgs, images: string | undefined): { criterion: CriterionId; recover: RecoveryMethod } {
+  const criterion = choiceOption(args, 'criterion', CRITERION_CHOICES, 'l2');
+  if (criterionInfo(criterion).needsImages && !images) throw new UsageError(`--criterion ${criterion} needs --images DIR`);
+  const recover = choiceOption(args, 'recover', RECOVERY_METHODS, 'none');
+  if (recover !== 'none' && !images) throw new UsageError(`--recover ${recover} needs calibration images: --images DIR`);
+  return { criterion, recover };
 }
 
-/** Channel scores for any criterion other than the planner's built-in l1/l2 (undefined for those). */
-export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: string, images: string | undefined, cwd: string, limit = 256): Promise<Map<string, Float64Array> | undefined> {
-  if (criterion === 'l1' || criterion === 'l2') return undefined;
-  const data = images ? loadImageBatches(model, images, cwd, { limit }) : undefined;
+/** Channel scores of `criterion` for every prunable group (scoreGroups, images loaded when it needs them). */
+export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, limit = 256): Promise<Map<string, Float64Array>> {
+  const data = images && criterionInfo(criterion).needsImages ? loadImageBatches(model, images, cwd, { limit }) : undefined;
   return (await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches }, analysis)).scores;
 }
 

@@ -10,6 +10,7 @@ import type { ImageBatch } from '../../core/score/images.js';
 import type { ModelRunner } from '../../core/score/runner.js';
 import { listImageFolder, readImageFile } from '../../runtime/node-images.js';
 import { createSession } from '../../runtime/session.js';
+import { readSkippingBad, reportSkipped, type ImageReadPolicy } from './image-options.js';
 
 /** Opens models on onnxruntime-node. */
 export const nodeModelRunner: ModelRunner = async (model: ModelProto) => (await createSession(encodeModel(model), { backend: 'cpu-node' })).session;
@@ -24,7 +25,7 @@ export interface LoadedImages {
  * Reads up to `limit` images of `dir` (class sub-folders give labels), preprocesses them for the
  * model's first input (`preset` or inferred from its shape) and groups them into batches.
  */
-export function loadImageBatches(model: ModelProto, dir: string, cwd: string, opts: { limit?: number; batchSize?: number; preset?: string } = {}): LoadedImages {
+export function loadImageBatches(model: ModelProto, dir: string, cwd: string, opts: { limit?: number; batchSize?: number; preset?: string; images?: ImageReadPolicy } = {}): LoadedImages {
   const input = model.graph!.input.find((i) => !model.graph!.initializer.some((t) => t.name === i.name));
   const shape = input ? declaredInfo(input)?.shape : undefined;
   if (!input || !shape) throw new Error('the model declares no input shape; cannot preprocess images for it');
@@ -33,11 +34,21 @@ export function loadImageBatches(model: ModelProto, dir: string, cwd: string, op
   if (!folder.entries.length) throw new Error(`${dir}: no PNG/JPEG images found`);
   const size = opts.batchSize ?? 64;
   const batches: ImageBatch[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  let images = 0;
+  let labelledImages = 0;
   for (let i = 0; i < folder.entries.length; i += size) {
-    const chunk = folder.entries.slice(i, i + size);
-    const tensor = stackBatch(chunk.map((e) => preprocessImage(readImageFile(e.path), spec)), spec);
+    const read = readSkippingBad(folder.entries.slice(i, i + size), (e) => e.path, (e) => preprocessImage(readImageFile(e.path, opts.images), spec), opts.images);
+    skipped.push(...read.skipped);
+    if (!read.results.length) continue;
+    const chunk = read.results.map((r) => r.item);
+    const tensor = stackBatch(read.results.map((r) => r.value), spec);
     const labelled = chunk.every((e) => e.label !== undefined);
     batches.push({ feeds: { [input.name]: tensor }, ...(labelled ? { labels: chunk.map((e) => e.label!) } : {}) });
+    images += chunk.length;
+    labelledImages += chunk.filter((e) => e.label !== undefined).length;
   }
-  return { batches, images: folder.entries.length, labelled: folder.entries.filter((e) => e.label !== undefined).length };
+  reportSkipped(skipped, folder.entries.length, opts.images);
+  if (!images) throw new Error(`${dir}: none of its ${folder.entries.length} images could be read (first: ${skipped[0]?.reason})`);
+  return { batches, images, labelled: labelledImages };
 }

@@ -1,29 +1,23 @@
 // Bias correction for BN-fused models: a removed input channel used to add, on average,
 // mean(a_c) × Σ_kernel W[m, c] to every output of consumer m. Adding exactly that to the consumer's
 // bias restores the mean of its outputs (away from padded borders). Means are measured on the
-// calibration images in the unpruned model; a layer whose correction raises the calibration loss
-// keeps its original bias.
-import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+// calibration images in the unpruned model.
 import { attrInt } from '../graph/attributes.js';
 import { buildGraph } from '../graph/ir.js';
-import type { ModelProto } from '../onnx/proto.js';
-import type { PrunePlan } from '../prune/plan.js';
-import type { LayerOutcome, RecoveryContext } from './common.js';
-import { calibrationLoss, captureTensors, channelMoments, constantInput, nodeNamed, setInitializer } from './common.js';
+import { captureTensors, channelMoments, constantInput, editInitializers, nodeNamed } from './common.js';
 import { prunedInputLayers } from './pruned-inputs.js';
+import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 
-/** Corrects the biases of `pruned` (a private copy, edited in place) for the channels `plan` removed from `original`. */
-export async function correctBiases(original: ModelProto, analysis: ChannelAnalysis, plan: PrunePlan, pruned: ModelProto, ctx: RecoveryContext, onLayer?: (done: number, total: number) => void): Promise<LayerOutcome[]> {
+/** Proposes, per layer that lost input channels, the bias that restores its mean output. */
+async function* correctBiases({ original, analysis, plan, model: pruned, ctx, onProgress }: RecoveryJob): AsyncGenerator<RecoveryStep> {
   const layers = prunedInputLayers(analysis, plan);
-  const outcomes: LayerOutcome[] = [];
-  if (!layers.length) return outcomes;
+  if (!layers.length) return;
   const captured = await captureTensors(original, [...new Set(layers.map((l) => l.input))], ctx);
-  let loss = await calibrationLoss(pruned, ctx);
   for (const [li, layer] of layers.entries()) {
     const id = layer.node.name || layer.node.opType;
     const target = nodeNamed(pruned, layer.node.name);
     if (!target) {
-      outcomes.push({ node: id, action: 'skipped', reason: 'no node of that name in the pruned model' });
+      yield { node: id, skipped: 'no node of that name in the pruned model' };
       continue;
     }
     const { mean } = channelMoments(captured.map((c) => c[layer.input]!));
@@ -43,29 +37,33 @@ export async function correctBiases(original: ModelProto, analysis: ChannelAnaly
       }
     }
     const prunedIr = buildGraph(pruned);
-    let biasName = target.input[2];
-    let bias: Float32Array;
-    if (biasName) bias = constantInput(prunedIr, target, 2).data;
-    else {
-      biasName = `${target.name || target.output[0]}__bias`;
-      bias = new Float32Array(layer.keptOutputs.length);
-      target.input[2] = biasName;
-    }
-    const before = Float32Array.from(bias);
+    const hasBias = !!target.input[2];
+    const biasName = target.input[2] || `${target.name || target.output[0]}__bias`;
+    const bias = hasBias ? constantInput(prunedIr, target, 2).data : new Float32Array(layer.keptOutputs.length);
     if (layer.keptOutputs.length !== bias.length) {
-      outcomes.push({ node: id, action: 'skipped', reason: `pruned layer has ${bias.length} outputs, expected ${layer.keptOutputs.length}` });
+      yield { node: id, skipped: `pruned layer has ${bias.length} outputs, expected ${layer.keptOutputs.length}` };
       continue;
     }
-    setInitializer(pruned, biasName, [bias.length], bias.map((b, o) => b + shift[layer.keptOutputs[o]!]!));
-    const after = await calibrationLoss(pruned, ctx);
-    if (after <= loss) {
-      outcomes.push({ node: id, action: 'updated', lossBefore: loss, lossAfter: after });
-      loss = after;
-    } else {
-      setInitializer(pruned, biasName, [before.length], before);
-      outcomes.push({ node: id, action: 'kept-original', reason: 'the correction raised the calibration loss', lossBefore: loss, lossAfter: after });
-    }
-    onLayer?.(li + 1, layers.length);
+    yield {
+      node: id,
+      apply: () => {
+        const inputs = [...target.input];
+        target.input[2] = biasName;
+        const undo = editInitializers(pruned, [{ name: biasName, dims: [bias.length], data: bias.map((b, o) => b + shift[layer.keptOutputs[o]!]!) }]);
+        return () => {
+          undo();
+          target.input = inputs;
+        };
+      },
+      worse: 'the correction raised the calibration loss',
+    };
+    onProgress?.(li + 1, layers.length);
   }
-  return outcomes;
 }
+
+export const biasRecovery: Recovery<'bias'> = {
+  id: 'bias',
+  name: 'bias correction',
+  description: 'Bias correction: shifts each next layer’s bias to restore the mean output lost with the removed channels.',
+  run: correctBiases,
+};

@@ -1,6 +1,6 @@
 // Shared pieces of training-free recovery: running a model with extra outputs on calibration
-// images, the calibration loss every method must not make worse, and in-place weight edits on a
-// private copy of the pruned model.
+// images, the calibration loss recovery must not make worse, and in-place (undoable) weight edits
+// on a private copy of the pruned model.
 import { exposeTensors } from '../graph/expose.js';
 import { constantTensor, type GraphIR } from '../graph/ir.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
@@ -82,6 +82,24 @@ export function setInitializer(model: ModelProto, name: string, dims: number[], 
   const i = graph.initializer.findIndex((x) => x.name === name);
   if (i >= 0) graph.initializer[i] = t;
   else graph.initializer.push(t);
+}
+
+/**
+ * Replaces (or adds) float initializers of `model` in place; returns the function that puts the
+ * previous tensors back exactly (and removes the added ones).
+ */
+export function editInitializers(model: ModelProto, edits: readonly { name: string; dims: number[]; data: ArrayLike<number> }[]): () => void {
+  const graph = model.graph!;
+  const previous = edits.map((e) => graph.initializer.find((t) => t.name === e.name));
+  for (const e of edits) setInitializer(model, e.name, e.dims, e.data);
+  return () => {
+    for (let i = edits.length - 1; i >= 0; i--) {
+      const at = graph.initializer.findIndex((t) => t.name === edits[i]!.name);
+      const old = previous[i];
+      if (old) graph.initializer[at] = old;
+      else if (at >= 0) graph.initializer.splice(at, 1);
+    }
+  };
 }
 
 /** The node of `model` with this name (recovery matches pruned and unpruned nodes by name). */

@@ -3,18 +3,14 @@
 // and bias so that, fed the PRUNED network's activations, it reproduces the UNPRUNED network's
 // outputs on the calibration images: min ‖[X_kept 1]·[W'; b'] − Y‖² + λ‖W'‖², solved through the
 // normal equations. Convolutions use im2col rows at a bounded random sample of output positions.
-// Layers are refit in graph order, each seeing the already-refit layers before it; a refit that
-// raises the calibration loss is undone.
-import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+// Layers are refit in graph order, each seeing the already-refit layers before it.
 import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
 import { buildGraph } from '../graph/ir.js';
-import type { ModelProto } from '../onnx/proto.js';
-import type { PrunePlan } from '../prune/plan.js';
 import { resolvePads } from '../score/backward-context.js';
 import type { Float32Tensor } from '../score/runner.js';
-import type { LayerOutcome, RecoveryContext } from './common.js';
-import { calibrationLoss, captureTensors, constantInput, nodeNamed, setInitializer } from './common.js';
+import { captureTensors, constantInput, editInitializers, nodeNamed } from './common.js';
 import { prunedInputLayers } from './pruned-inputs.js';
+import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 import { NormalEquations } from './solve.js';
 import { seededRandom } from '../random.js';
 
@@ -30,27 +26,25 @@ export interface LsqOptions {
   downstream?: boolean;
 }
 
-/** Refits the layers of `pruned` (a private copy, edited in place) that lost input channels. */
-export async function reconstructLayers(original: ModelProto, analysis: ChannelAnalysis, plan: PrunePlan, pruned: ModelProto, ctx: RecoveryContext, options: LsqOptions = {}, onLayer?: (done: number, total: number) => void): Promise<LayerOutcome[]> {
+/** Proposes refits of the layers of `job.model` that lost input channels (or whose input changed). */
+async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx, lsq: options = {}, onProgress: onLayer }: RecoveryJob): AsyncGenerator<RecoveryStep> {
   const layers = prunedInputLayers(analysis, plan, options.downstream ?? true);
-  const outcomes: LayerOutcome[] = [];
-  if (!layers.length) return outcomes;
+  if (!layers.length) return;
   const targets = await captureTensors(original, layers.map((l) => l.node.output[0]!), ctx);
-  let loss = await calibrationLoss(pruned, ctx);
   const random = seededRandom(options.seed ?? 0);
   for (const [li, layer] of layers.entries()) {
     const id = layer.node.name || layer.node.opType;
     const node = nodeNamed(pruned, layer.node.name);
     onLayer?.(li, layers.length);
     if (!node) {
-      outcomes.push({ node: id, action: 'skipped', reason: 'no node of that name in the pruned model' });
+      yield { node: id, skipped: 'no node of that name in the pruned model' };
       continue;
     }
     const ir = buildGraph(pruned);
     const w = constantInput(ir, node, 1);
     const isConv = node.opType === 'Conv';
     if (!isConv && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1)) {
-      outcomes.push({ node: id, action: 'skipped', reason: 'Gemm with alpha/beta ≠ 1' });
+      yield { node: id, skipped: 'Gemm with alpha/beta ≠ 1' };
       continue;
     }
     const transB = !isConv && attrInt(node, 'transB', 0) === 0;
@@ -60,13 +54,13 @@ export async function reconstructLayers(original: ModelProto, analysis: ChannelA
     const kernel = kernelDims.reduce((a, d) => a * d, 1);
     const features = k * kernel + 1;
     if (features > (options.maxFeatures ?? 1200)) {
-      outcomes.push({ node: id, action: 'skipped', reason: `${features} unknowns per output is above the limit` });
+      yield { node: id, skipped: `${features} unknowns per output is above the limit` };
       continue;
     }
     const inputs = (await captureTensors(pruned, [node.input[0]!], ctx)).map((c) => c[node.input[0]!]!);
     const eq = new NormalEquations(features, m);
     if (layer.keptOutputs.length !== m) {
-      outcomes.push({ node: id, action: 'skipped', reason: `pruned layer has ${m} outputs, expected ${layer.keptOutputs.length}` });
+      yield { node: id, skipped: `pruned layer has ${m} outputs, expected ${layer.keptOutputs.length}` };
       continue;
     }
     const ys = targets.map((t) => selectChannels(t[layer.node.output[0]!]!, layer.keptOutputs));
@@ -76,7 +70,7 @@ export async function reconstructLayers(original: ModelProto, analysis: ChannelA
     try {
       solution = eq.solve(options.ridge ?? 1e-3);
     } catch (err) {
-      outcomes.push({ node: id, action: 'skipped', reason: (err as Error).message });
+      yield { node: id, skipped: (err as Error).message };
       continue;
     }
     const newW = new Float32Array(w.data.length);
@@ -86,25 +80,30 @@ export async function reconstructLayers(original: ModelProto, analysis: ChannelA
       else newW[o * k * kernel + f] = v; // [M, K, kh, kw] / [M, K]
     }
     const newBias = Float32Array.from({ length: m }, (_, o) => solution[(features - 1) * m + o]!);
-    const oldBias = node.input[2] ? constantInput(ir, node, 2) : undefined;
     const biasName = node.input[2] || `${node.name || node.output[0]}__bias`;
-    setInitializer(pruned, w.name, w.dims, newW);
-    setInitializer(pruned, biasName, [m], newBias);
-    if (!node.input[2]) node.input[2] = biasName;
-    const after = await calibrationLoss(pruned, ctx);
-    if (after <= loss) {
-      outcomes.push({ node: id, action: 'updated', lossBefore: loss, lossAfter: after });
-      loss = after;
-    } else {
-      setInitializer(pruned, w.name, w.dims, w.data);
-      if (oldBias) setInitializer(pruned, biasName, oldBias.dims, oldBias.data);
-      else setInitializer(pruned, biasName, [m], new Float32Array(m));
-      outcomes.push({ node: id, action: 'kept-original', reason: 'the refit raised the calibration loss', lossBefore: loss, lossAfter: after });
-    }
+    yield {
+      node: id,
+      apply: () => {
+        const inputs = [...node.input];
+        node.input[2] = biasName;
+        const undo = editInitializers(pruned, [{ name: w.name, dims: w.dims, data: newW }, { name: biasName, dims: [m], data: newBias }]);
+        return () => {
+          undo();
+          node.input = inputs;
+        };
+      },
+      worse: 'the refit raised the calibration loss',
+    };
   }
   onLayer?.(layers.length, layers.length);
-  return outcomes;
 }
+
+export const lsqRecovery: Recovery<'lsq'> = {
+  id: 'lsq',
+  name: 'least squares',
+  description: 'Least squares: refits each next layer’s weights so its output matches the original on the calibration images.',
+  run: reconstructLayers,
+};
 
 /** The given channels (axis 1) of a tensor, in order. */
 function selectChannels(t: Float32Tensor, channels: readonly number[]): Float32Tensor {

@@ -1,9 +1,7 @@
-// Training-free recovery of a pruned model from at most N unlabelled calibration images:
-//   bn   – BatchNorm recalibration (models that kept BN),
-//   bias – bias correction for the removed channels' mean contribution (BN fused),
-//   lsq  – least-squares reconstruction of each consumer layer's kept weights.
-// Every method measures the calibration loss (KL to the unpruned model) after each layer it touches
-// and undoes that layer when the loss got worse, so recovery never makes it worse overall.
+// Training-free recovery of a pruned model from at most N unlabelled calibration images, with any
+// method of the registry (registry.ts: BN recalibration, bias correction, least squares). The
+// never-worse guard lives here, once for every method: each layer change a method proposes is
+// kept only when the calibration loss (KL to the unpruned model) did not go up.
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { buildGraph } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -11,13 +9,13 @@ import type { PrunePlan } from '../prune/plan.js';
 import type { ImageBatch } from '../score/images.js';
 import { referenceOutputs } from '../score/metric.js';
 import type { AbortSignalLike, ModelRunner } from '../score/runner.js';
-import { correctBiases } from './bias-correct.js';
-import { recalibrateBatchNorm } from './bn-recalibrate.js';
 import { calibrationLoss, privateCopy, type LayerOutcome, type RecoveryContext } from './common.js';
-import { reconstructLayers, type LsqOptions } from './lsq.js';
+import type { LsqOptions } from './lsq.js';
+import type { Recovery } from './recovery.js';
+import { recoveryInfo, type RecoveryMethod } from './registry.js';
 
-export const RECOVERY_METHODS = ['none', 'bn', 'bias', 'lsq'] as const;
-export type RecoveryMethod = (typeof RECOVERY_METHODS)[number];
+export { isRecoveryMethod, RECOVERIES, RECOVERY_METHODS, recoveryInfo, type RecoveryMethod } from './registry.js';
+export type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 
 export interface RecoveryOptions {
   runner: ModelRunner;
@@ -32,8 +30,8 @@ export interface RecoveryOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface RecoveryReport {
-  method: RecoveryMethod;
+export interface RecoveryReport<Id extends string = RecoveryMethod> {
+  method: Id;
   images: number;
   /** Mean KL(unpruned ‖ pruned) per calibration image, before and after. */
   lossBefore: number;
@@ -59,10 +57,15 @@ export function limitImages(batches: readonly ImageBatch[], max: number): ImageB
 }
 
 /**
- * Recovers `pruned` (made from `original` with `plan`) with `method`; returns a new model (the
- * inputs are not modified) and a report of what changed per layer.
+ * Recovers `pruned` (made from `original` with `plan`) with `method` (an id of RECOVERIES; others
+ * throw); returns a new model (the inputs are not modified) and a report of what changed per layer.
  */
 export async function recoverPruned(original: ModelProto, pruned: ModelProto, plan: PrunePlan, method: RecoveryMethod, options: RecoveryOptions, analysis: ChannelAnalysis = analyseChannels(buildGraph(original))): Promise<{ model: ModelProto; report: RecoveryReport }> {
+  return runRecovery(recoveryInfo(method), original, pruned, plan, options, analysis);
+}
+
+/** recoverPruned with a Recovery object: the never-worse guard around each layer change it proposes. */
+export async function runRecovery<Id extends string>(recovery: Recovery<Id>, original: ModelProto, pruned: ModelProto, plan: PrunePlan, options: RecoveryOptions, analysis: ChannelAnalysis = analyseChannels(buildGraph(original))): Promise<{ model: ModelProto; report: RecoveryReport<Id> }> {
   const batches = limitImages(options.batches, options.maxImages ?? 512);
   const images = batches.reduce((a, b) => a + Object.values(b.feeds)[0]!.dims[0]!, 0);
   const ctx: RecoveryContext = {
@@ -74,10 +77,22 @@ export async function recoverPruned(original: ModelProto, pruned: ModelProto, pl
   };
   const model = privateCopy(pruned);
   const lossBefore = await calibrationLoss(model, ctx);
-  let layers: LayerOutcome[] = [];
-  if (method === 'bn') layers = await recalibrateBatchNorm(model, ctx, options.onProgress);
-  else if (method === 'bias') layers = await correctBiases(original, analysis, plan, model, ctx, options.onProgress);
-  else if (method === 'lsq') layers = await reconstructLayers(original, analysis, plan, model, ctx, options.lsq, options.onProgress);
-  const lossAfter = method === 'none' ? lossBefore : await calibrationLoss(model, ctx);
-  return { model: method === 'none' ? pruned : model, report: { method, images, lossBefore, lossAfter, layers } };
+  const layers: LayerOutcome[] = [];
+  let loss = lossBefore;
+  for await (const step of recovery.run({ original, analysis, plan, model, ctx, lsq: options.lsq, onProgress: options.onProgress })) {
+    if ('skipped' in step) {
+      layers.push({ node: step.node, action: 'skipped', reason: step.skipped });
+      continue;
+    }
+    const undo = step.apply();
+    const after = await calibrationLoss(model, ctx);
+    if (after <= loss) {
+      layers.push({ node: step.node, action: 'updated', lossBefore: loss, lossAfter: after });
+      loss = after;
+    } else {
+      undo();
+      layers.push({ node: step.node, action: 'kept-original', reason: step.worse, lossBefore: loss, lossAfter: after });
+    }
+  }
+  return { model, report: { method: recovery.id, images, lossBefore, lossAfter: loss, layers } };
 }

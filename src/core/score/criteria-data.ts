@@ -114,34 +114,42 @@ export async function forwardOutputs(model: ModelProto, opts: DataScoreOptions):
   });
 }
 
-/** A copy of `model` where each tensor of each group is multiplied by that group's mask input `<group>__mask`. */
-export function maskedModel(model: ModelProto, groups: ReadonlyMap<string, readonly GroupTensor[]>, ranks: ReadonlyMap<string, number>): { model: ModelProto; maskOf: Map<string, string> } {
+/** A group tensor with its rank: what masking needs to shape a broadcastable mask. */
+export interface MaskedTensor extends GroupTensor {
+  rank: number;
+}
+
+/**
+ * A copy of `model` where every listed tensor is multiplied by its own mask input `<tensor>__mask`
+ * (tensors of one group may hold their channels on different axes, so each gets its own shape).
+ */
+export function maskedModel(model: ModelProto, tensors: readonly MaskedTensor[]): { model: ModelProto; maskOf: Map<string, string> } {
   const copy = decodeModel(encodeModel(model), 'masked copy');
   const graph = copy.graph!;
   const maskOf = new Map<string, string>();
-  for (const [id, tensors] of groups) {
-    const mask = `${id}__mask`;
-    maskOf.set(id, mask);
+  for (const t of tensors) {
+    const mask = `${t.name}__mask`;
+    maskOf.set(t.name, mask);
     graph.input.push(makeValueInfo(mask));
-    for (const t of tensors) {
-      const renamed = `${t.name}__masked`;
-      for (const node of graph.node) node.input = node.input.map((n) => (n === t.name ? renamed : n));
-      graph.output.forEach((o) => {
-        if (o.name === t.name) throw new Error(`"${t.name}" is a graph output; it cannot be masked`);
-      });
-      const at = graph.node.findIndex((n) => n.output.includes(t.name)) + 1;
-      graph.node.splice(at, 0, makeNode('Mul', [t.name, mask], [renamed], `${renamed}_node`));
-      if ((ranks.get(t.name) ?? 4) < 2) throw new Error(`"${t.name}" has no channel axis`);
-    }
+    const renamed = `${t.name}__masked`;
+    for (const node of graph.node) node.input = node.input.map((n) => (n === t.name ? renamed : n));
+    graph.output.forEach((o) => {
+      if (o.name === t.name) throw new Error(`"${t.name}" is a graph output; it cannot be masked`);
+    });
+    const at = graph.node.findIndex((n) => n.output.includes(t.name)) + 1;
+    graph.node.splice(at, 0, makeNode('Mul', [t.name, mask], [renamed], `${renamed}_node`));
+    if (t.rank < 2 || t.channelAxis < 1 || t.channelAxis >= t.rank) throw new Error(`"${t.name}" has no channel axis`);
   }
   return { model: copy, maskOf };
 }
 
-/** Mask feed of shape [1, C, 1, …] with ones except `zero`. */
-export function maskFeed(channels: number, rank: number, zero?: readonly number[]): Float32Tensor {
+/** Mask feed of rank `rank`, all ones except channels `zero`: 1 on every axis but `channelAxis`, which holds the channels. */
+export function maskFeed(channels: number, rank: number, channelAxis: number, zero?: readonly number[]): Float32Tensor {
   const data = new Float32Array(channels).fill(1);
   for (const z of zero ?? []) data[z] = 0;
-  return { dims: [1, channels, ...new Array<number>(Math.max(0, rank - 2)).fill(1)], data };
+  const dims = new Array<number>(rank).fill(1);
+  dims[channelAxis] = channels;
+  return { dims, data };
 }
 
 /** A copy of `t` with channel `c` (along `axis`) set to zero. */
@@ -155,9 +163,8 @@ function zeroChannel(t: Float32Tensor, axis: number, c: number): Float32Tensor {
 }
 
 export interface OracleGroup {
-  tensors: readonly GroupTensor[];
+  tensors: readonly MaskedTensor[];
   channels: number;
-  rank: number;
 }
 
 /**
@@ -228,18 +235,18 @@ async function captureAll(model: ModelProto, names: readonly string[], opts: Dat
 
 /** The slow oracle path: a masked copy of the whole model, one full run per channel. */
 async function maskedOracle(model: ModelProto, groups: ReadonlyMap<string, OracleGroup>, lossOutput: string, isProbs: boolean, targets: Float32Tensor[], baseLoss: Float64Array[], images: number, opts: DataScoreOptions, progress: { done: number; total: number }): Promise<Map<string, Float64Array>> {
-  const ranks = new Map([...groups.values()].flatMap((g) => g.tensors.map((t) => [t.name, g.rank] as const)));
-  const { model: masked, maskOf } = maskedModel(model, new Map([...groups].map(([id, g]) => [id, g.tensors])), ranks);
+  const { model: masked, maskOf } = maskedModel(model, [...groups.values()].flatMap((g) => g.tensors));
+  const masks = (g: OracleGroup, zero?: number[]): Feeds => Object.fromEntries(g.tensors.map((t) => [maskOf.get(t.name)!, maskFeed(g.channels, t.rank, t.channelAxis, zero)]));
   const result = new Map<string, Float64Array>();
   await withModel(opts.runner, masked, async (m) => {
-    const allOnes: Feeds = Object.fromEntries([...groups].map(([id, g]) => [maskOf.get(id)!, maskFeed(g.channels, g.rank)]));
+    const allOnes: Feeds = Object.assign({}, ...[...groups.values()].map((g) => masks(g)));
     for (const [id, g] of groups) {
       const scores = new Float64Array(g.channels);
       for (let c = 0; c < g.channels; c++) {
         checkAborted(opts.signal);
         let delta = 0;
         for (const [bi, batch] of opts.batches.entries()) {
-          const out = await m.run({ ...batch.feeds, ...allOnes, [maskOf.get(id)!]: maskFeed(g.channels, g.rank, [c]) }, { signal: opts.signal });
+          const out = await m.run({ ...batch.feeds, ...allOnes, ...masks(g, [c]) }, { signal: opts.signal });
           crossEntropyPerImage(out[lossOutput]!, targets[bi]!, isProbs).forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
         }
         scores[c] = Math.max(0, delta / Math.max(images, 1));

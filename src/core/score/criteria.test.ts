@@ -4,11 +4,12 @@ import { exposeTensors } from '../graph/expose.js';
 import { buildGraph, constantTensor } from '../graph/ir.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
-import { criterionInfo, scoreGroups } from './criteria.js';
+import { CRITERIA, criterionInfo, scoreGroups } from './criteria.js';
 import { oracleScores } from './criteria-data.js';
 import { groupTensors } from './group-tensors.js';
 import { makeNode } from './graph-builder.js';
 import { crossEntropyPerImage, oneHot } from './images.js';
+import { magnitudeScores } from './magnitude.js';
 import { withModel, type Float32Tensor } from './runner.js';
 import { perturbedModel } from './test-utils/finite-diff.js';
 import { loadRepoModel, loadScoreFixture, nodeRunner, seededRandom } from './test-utils/ort-runner.js';
@@ -109,8 +110,7 @@ describe('criteria against independent computations', () => {
 
   it('oracle: the cached sub-graph fast path equals rerunning a masked copy of the whole model', async () => {
     const analysis = analyseChannels(buildGraph(model));
-    const groups = new Map(analysis.groups.filter((g) => g.prunable).map((g) => [g.id, { tensors: groupTensors(analysis, g), channels: g.channels, rank: 4 }]));
-    for (const g of groups.values()) g.rank = analysis.layouts.get(g.tensors[0]!.name)!.rank;
+    const groups = new Map(analysis.groups.filter((g) => g.prunable).map((g) => [g.id, { tensors: groupTensors(analysis, g).map((t) => ({ ...t, rank: analysis.layouts.get(t.name)!.rank })), channels: g.channels }]));
     const opts = { runner: nodeRunner, batches };
     const fast = await oracleScores(model, groups, 'logits', 0, false, opts, true);
     const full = await oracleScores(model, groups, 'logits', 0, false, opts, false);
@@ -151,6 +151,35 @@ describe('criteria against independent computations', () => {
     // e1's feature map is the Elu output itself: its gradient does not pass through the Elu.
     expect([...result.scores.keys()].sort()).toEqual(['/e1/Conv', '/e3/Conv', '/fc1/Gemm']);
     expect(result.skipped.find((s) => s.group === '/c2/Conv')?.reason).toMatch(/Elu node "an_elu"/);
+  });
+
+  it('l1 / l2 of a residual group: the group norm over all its producers, as the planner ranks', async () => {
+    const res = loadRepoModel('tools/fixtures/models/resnet-bottleneck-bn.onnx');
+    const analysis = analyseChannels(buildGraph(res));
+    for (const norm of ['l1', 'l2'] as const) {
+      const planner = magnitudeScores(analysis, norm);
+      const { scores } = await scoreGroups(res, norm, raw, analysis);
+      expect(scores.size).toBe(analysis.groups.filter((g) => g.prunable).length);
+      for (const [id, s] of scores) closeTo(s, Array.from(planner.get(id)!), 1e-12);
+    }
+  });
+
+  it('l1 / l2 read weights forwarded through Identity', async () => {
+    const copy = decodeModel(encodeModel(model));
+    const conv = copy.graph!.node.find((n) => n.name === '/c2/Conv')!;
+    copy.graph!.node.unshift(makeNode('Identity', [conv.input[1]!], ['c2_w_forwarded'], 'forward_w'));
+    conv.input[1] = 'c2_w_forwarded';
+    const direct = (await scoreGroups(model, 'l2', raw)).scores.get(GROUP)!;
+    closeTo((await scoreGroups(copy, 'l2', raw)).scores.get(GROUP), Array.from(direct), 1e-12);
+  });
+
+  it('the registry: unique ids, each with a name and a one-line description', () => {
+    expect(new Set(CRITERIA.map((c) => c.id)).size).toBe(CRITERIA.length);
+    for (const c of CRITERIA) {
+      expect(c.name.length).toBeGreaterThan(0);
+      expect(c.description).not.toMatch(/\n/);
+      expect(criterionInfo(c.id)).toBe(c);
+    }
   });
 
   it('errors say what to do', async () => {

@@ -1,22 +1,15 @@
-// Weight-magnitude importance: per channel, the L1 or L2 norm of the weights that CREATE the
-// channel (every producer member of its group: conv filters, Gemm/MatMul rows, depthwise filters).
+// Weight-magnitude importance, the one L1/L2 implementation (the planner's default scores and the
+// l1/l2 criteria of scoreGroups): per channel, the norm over ALL the weights that create it, i.e.
+// every producer member of its group (conv filters, Gemm/MatMul rows, depthwise filters), looked up
+// through Identity. This is DepGraph's group norm: a residual channel is as important as all the
+// filters writing into it together, not as the average of their separate norms.
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
-import { constantTensor, type GraphIR } from '../graph/ir.js';
+import type { SliceMember } from '../graph/channels/types.js';
+import { constantThroughIdentity } from '../graph/ir.js';
 import type { TensorProto } from '../onnx/proto.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 
 export type MagnitudeCriterion = 'l1' | 'l2';
-
-function constantBehind(ir: GraphIR, name: string): TensorProto | undefined {
-  for (let n = name, hops = 0; hops < 8; hops++) {
-    const t = constantTensor(ir, n);
-    if (t) return t;
-    const p = ir.producer.get(n);
-    if (p?.opType !== 'Identity' || !p.input[0]) return undefined;
-    n = p.input[0];
-  }
-  return undefined;
-}
 
 // Four independent accumulators: the loop is latency-bound on one running sum otherwise.
 function sumSquares(d: Float32Array, from: number, to: number): number {
@@ -45,6 +38,12 @@ function sumAbs(d: Float32Array, from: number, to: number): number {
   return a + b + c + e;
 }
 
+/** Per norm: the per-entry sum the fast loops accumulate, and what turns the total into the norm. */
+const NORMS: Record<MagnitudeCriterion, { sum: (d: Float32Array, from: number, to: number) => number; finish: (total: number) => number }> = {
+  l1: { sum: sumAbs, finish: (v) => v },
+  l2: { sum: sumSquares, finish: Math.sqrt },
+};
+
 /** Sum of |w| (l1) or w² (l2) of each index along `axis`. */
 function perIndex(t: TensorProto, axis: number, criterion: MagnitudeCriterion): Float64Array {
   const dims = tensorDims(t);
@@ -53,33 +52,53 @@ function perIndex(t: TensorProto, axis: number, criterion: MagnitudeCriterion): 
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const out = new Float64Array(dim);
-  const l1 = criterion === 'l1';
+  const { sum } = NORMS[criterion];
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < dim; k++) {
       const base = (o * dim + k) * inner;
-      out[k]! += l1 ? sumAbs(data, base, base + inner) : sumSquares(data, base, base + inner);
+      out[k]! += sum(data, base, base + inner);
     }
   }
   return out;
 }
 
-/** Group id → one score per channel (higher = more important), aggregated over the group's producer weights. */
-export function magnitudeScores(analysis: ChannelAnalysis, criterion: MagnitudeCriterion = 'l2'): Map<string, Float64Array> {
-  const scores = new Map(analysis.groups.map((g) => [g.id, new Float64Array(g.channels)]));
+/**
+ * Calls `visit(groupId, channel, position)` for every position along a slice member's axis: the
+ * group and channel (index within the group) that position holds.
+ */
+export function forEachMemberChannel(analysis: ChannelAnalysis, m: SliceMember, visit: (groupId: string, channel: number, position: number) => void): void {
+  let pos = 0;
+  for (const seg of m.segments) {
+    const groupId = analysis.groups[analysis.groupOfSpace[seg.space]!]!.id;
+    for (let i = 0; i < seg.length; i++) for (let b = 0; b < m.block; b++, pos++) visit(groupId, seg.start + i, pos);
+  }
+}
+
+/**
+ * Group id → Σ|w| (l1) or √Σw² (l2) per channel over every constant producer weight of the group.
+ * Only groups with at least one such weight appear (graph inputs, constant-free producers do not).
+ */
+export function groupMagnitudes(analysis: ChannelAnalysis, criterion: MagnitudeCriterion): Map<string, Float64Array> {
+  const scores = new Map<string, Float64Array>();
+  const channelsOf = new Map(analysis.groups.map((g) => [g.id, g.channels]));
   for (const m of analysis.members) {
     if (m.kind !== 'slice' || !m.producer) continue;
-    const t = constantBehind(analysis.ir, m.node.input[m.inputIndex]!);
+    const t = constantThroughIdentity(analysis.ir, m.node.input[m.inputIndex])?.tensor;
     if (!t) continue;
     const values = perIndex(t, m.axis, criterion);
-    let offset = 0;
-    for (const seg of m.segments) {
-      const target = scores.get(analysis.groups[analysis.groupOfSpace[seg.space]!]!.id)!;
-      for (let i = 0; i < seg.length; i++) {
-        for (let b = 0; b < m.block; b++) target[seg.start + i]! += values[(offset + i) * m.block + b]!;
-      }
-      offset += seg.length;
-    }
+    forEachMemberChannel(analysis, m, (groupId, channel, pos) => {
+      let target = scores.get(groupId);
+      if (!target) scores.set(groupId, (target = new Float64Array(channelsOf.get(groupId)!)));
+      target[channel]! += values[pos]!;
+    });
   }
-  if (criterion === 'l2') for (const s of scores.values()) for (let i = 0; i < s.length; i++) s[i] = Math.sqrt(s[i]!);
+  const { finish } = NORMS[criterion];
+  for (const s of scores.values()) for (let i = 0; i < s.length; i++) s[i] = finish(s[i]!);
   return scores;
+}
+
+/** The planner's default scores: groupMagnitudes for every group (zeros where no producer weight is constant). */
+export function magnitudeScores(analysis: ChannelAnalysis, criterion: MagnitudeCriterion = 'l2'): Map<string, Float64Array> {
+  const found = groupMagnitudes(analysis, criterion);
+  return new Map(analysis.groups.map((g) => [g.id, found.get(g.id) ?? new Float64Array(g.channels)]));
 }

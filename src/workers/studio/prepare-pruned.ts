@@ -4,7 +4,7 @@
 import type { ModelProto } from '../../core/onnx/proto';
 import type { PrunePlan } from '../../core/prune/plan';
 import { recoverPruned } from '../../core/recover/recover';
-import type { ImageInput, PlanInput, PreprocessSpec, Progress, RecoveryMethod } from '../protocol';
+import type { ExportRequest, Progress } from '../protocol';
 import { JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 import { prunedModel } from './plan';
@@ -14,13 +14,8 @@ import { imageBatches, wasmRunner } from './scores';
 /** Recovery uses at most this many calibration images (the core default is 512; the browser is slower). */
 export const RECOVERY_IMAGES = 256;
 
-export interface PrepareRequest {
-  jobId: number;
-  plan: PlanInput;
-  recovery: RecoveryMethod;
-  calibration?: ImageInput[];
-  preprocess?: PreprocessSpec;
-}
+/** What building the pruned model needs: an export request's fields (validation passes its own). */
+export type PrepareRequest = ExportRequest;
 
 export interface PreparedModel {
   model: ModelProto;

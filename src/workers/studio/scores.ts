@@ -19,7 +19,8 @@ export const SCORE_IMAGES = 256;
 
 /** The criteria with their one-line explanations. */
 export function listCriteria(): CriterionInfo[] {
-  return CRITERIA.map((c) => ({ ...c }));
+  // Only the data: a criterion's `score` function cannot cross the worker boundary.
+  return CRITERIA.map(({ id, name, description, needsImages }) => ({ id, name, description, needsImages }));
 }
 
 /** Opens generated models on WASM (sub-models for Taylor/oracle are small and short-lived). */

@@ -1,5 +1,6 @@
 // Running models in onnxruntime-node for the pruning tests.
 import * as ort from 'onnxruntime-node';
+import type { Float32Tensor } from '../../float32-tensor.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import { encodeModel } from '../../onnx/codec.js';
 import { seededRandom } from '../../random.js';
@@ -17,12 +18,12 @@ export function randomInputs(inputs: { name: string; shape: (number | string)[] 
 }
 
 /** Runs a model and returns every output as float values with dims. */
-export async function runModel(model: ModelProto | Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, { dims: readonly number[]; data: Float32Array }>> {
+export async function runModel(model: ModelProto | Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Tensor>> {
   const session = await ort.InferenceSession.create(model instanceof Uint8Array ? model : encodeModel(model));
   try {
     const out = await session.run(feeds);
-    const res: Record<string, { dims: readonly number[]; data: Float32Array }> = {};
-    for (const [k, v] of Object.entries(out)) res[k] = { dims: v.dims, data: Float32Array.from(v.data as Float32Array) };
+    const res: Record<string, Float32Tensor> = {};
+    for (const [k, v] of Object.entries(out)) res[k] = { dims: [...v.dims], data: Float32Array.from(v.data as Float32Array) };
     return res;
   } finally {
     await session.release();

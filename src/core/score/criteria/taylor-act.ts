@@ -1,0 +1,11 @@
+import { scoreTaylor } from './taylor.js';
+import type { Criterion } from './types.js';
+
+export const taylorActCriterion: Criterion<'taylor-act'> = {
+  id: 'taylor-act',
+  name: 'Taylor + activation',
+  description: 'Taylor and activation L2, each normalised per layer, averaged.',
+  needsImages: true,
+  perOutput: true,
+  score: (job) => scoreTaylor(job, true),
+};

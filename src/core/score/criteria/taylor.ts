@@ -1,0 +1,43 @@
+// First-order Taylor (Molchanov et al. 2017) through the generated backward graph.
+import { activationSummaries, taylorScores } from '../criteria-data.js';
+import { normaliseScores } from '../group-tensors.js';
+import { allTensors, byGroup, differentiableTensors, imagesOf, lossOf, NO_TENSOR } from './shared.js';
+import type { Criterion, CriterionScores, ScoringJob } from './types.js';
+
+/**
+ * Taylor scores of every group tensor the backward graph can differentiate for the job's loss;
+ * `withActivation` averages each with its activation L2 (both L2-normalised per tensor).
+ */
+export async function scoreTaylor(job: ScoringJob, withActivation: boolean): Promise<CriterionScores> {
+  const data = imagesOf(job);
+  const { output, index } = lossOf(job);
+  const { usable, reasons } = differentiableTensors(job.model, allTensors(job), output);
+  let perTensor = usable.length ? await taylorScores(job.model, usable, output, index, data) : new Map<string, Float64Array>();
+  if (withActivation) {
+    const act = await activationSummaries(job.model, usable, data);
+    perTensor = new Map([...perTensor].map(([name, v]) => [name, combineNormalised(v, act.get(name)!.meanMapL2)]));
+  }
+  const perGroup = byGroup(job, perTensor);
+  const whyNot = new Map<string, string>();
+  for (const g of job.groups) {
+    const why = (job.tensorsOf.get(g.id) ?? []).map((t) => reasons.get(t.name)).find(Boolean);
+    if (why && !perGroup.get(g.id)?.length) whyNot.set(g.id, why);
+  }
+  return { perGroup, missing: NO_TENSOR, whyNot };
+}
+
+/** Taylor + activation (method 3 of the SqueezeNet pruning study): each L2-normalised, then averaged. */
+function combineNormalised(taylor: Float64Array, activation: Float64Array): Float64Array {
+  const t = normaliseScores(taylor, 'l2');
+  const a = normaliseScores(activation, 'l2');
+  return t.map((v, i) => (v + a[i]!) / 2);
+}
+
+export const taylorCriterion: Criterion<'taylor'> = {
+  id: 'taylor',
+  name: 'Taylor',
+  description: 'First-order estimate of the loss change when the channel is removed: |mean of a·∂C/∂a|, averaged over images.',
+  needsImages: true,
+  perOutput: true,
+  score: (job) => scoreTaylor(job, false),
+};

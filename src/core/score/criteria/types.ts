@@ -1,0 +1,45 @@
+// What a channel-importance criterion is. Each implementation lives in its own file of this folder
+// and is listed once in registry.ts; scoreGroups (../criteria.ts) does everything common to all of
+// them: picking the prunable groups, per-output loops, aggregation, normalisation, skip reasons.
+import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
+import type { ChannelGroup } from '../../graph/channels/types.js';
+import type { ModelProto } from '../../onnx/proto.js';
+import type { DataScoreOptions } from '../criteria-data.js';
+import type { GroupTensor } from '../group-tensors.js';
+
+/** Everything a criterion may read. */
+export interface ScoringJob {
+  model: ModelProto;
+  analysis: ChannelAnalysis;
+  /** The prunable groups to score. */
+  groups: readonly ChannelGroup[];
+  /** Group id → the activation tensors that show its channels. */
+  tensorsOf: ReadonlyMap<string, readonly GroupTensor[]>;
+  /** Seed of randomised criteria. */
+  seed: number;
+  /** Images and runner; scoreGroups guarantees them for criteria with `needsImages`. */
+  data?: DataScoreOptions;
+  /** Loss-driven criteria (`perOutput`): the output whose loss is scored and its index among the graph outputs. */
+  loss?: { output: string; index: number };
+}
+
+/** Raw scores of one criterion: per group, one or more per-channel vectors (combined with `aggregate`). */
+export interface CriterionScores {
+  perGroup: Map<string, Float64Array[]>;
+  /** Why a prunable group without vectors got none (unless `whyNot` names a reason for it). */
+  missing: string;
+  whyNot?: Map<string, string>;
+}
+
+/** A channel-importance criterion: higher scores mean more important channels. */
+export interface Criterion<Id extends string = string> {
+  readonly id: Id;
+  /** Short display name (switcher, CLI report). */
+  readonly name: string;
+  /** One line a teacher can read aloud: what the score measures. */
+  readonly description: string;
+  readonly needsImages: boolean;
+  /** The score depends on a loss: scoreGroups scores each model output alone and combines them. */
+  readonly perOutput?: boolean;
+  score(job: ScoringJob): CriterionScores | Promise<CriterionScores>;
+}
