@@ -43,13 +43,15 @@ describe.each(runnable)('applyPlan on $file', async (fixture) => {
 
   // fp16 models: masked and pruned sums round differently in half precision (eps ≈ 1e-3).
   const tolerance = model.graph!.initializer.some((t) => t.dataType === TensorDataType.FLOAT16) ? 5e-3 : 1e-4;
+  // Quantized models are compared as ONNX defines them (see runModel), on dequantized outputs.
+  const reference = model.graph!.node.some((n) => n.opType.includes('Quantize') || n.opType.startsWith('QLinear'));
 
   it('matches the masked original for random plans, and ratio 0 changes nothing', async () => {
     const feeds = randomInputs(fixture.inputs, 7);
-    const original = await runModel(model, feeds);
+    const original = await runModel(model, feeds, reference);
     const empty = randomPlan(analysis, 0, 0);
     empty.groups = {};
-    const same = await runModel(applyPlan(model, empty, analysis), feeds);
+    const same = await runModel(applyPlan(model, empty, analysis), feeds, reference);
     for (const k of Object.keys(original)) expect(worstMismatch(original[k]!.data, same[k]!.data, 1e-6)).toBeLessThanOrEqual(1);
     let prunedSomething = false;
     let changedBySomePlan = false;
@@ -58,7 +60,7 @@ describe.each(runnable)('applyPlan on $file', async (fixture) => {
       const plan = seed < 0 ? halfPlan(analysis) : randomPlan(analysis, seed);
       const pruned = applyPlan(model, plan, analysis);
       const bytes = encodeModel(pruned);
-      const [want, got] = await Promise.all([runModel(maskedReference(model, plan, analysis), feeds), runModel(bytes, feeds)]);
+      const [want, got] = await Promise.all([runModel(maskedReference(model, plan, analysis), feeds, reference), runModel(bytes, feeds, reference)]);
       for (const k of Object.keys(want)) {
         expect(got[k]!.dims, `${fixture.file} seed ${seed} output ${k}`).toEqual(want[k]!.dims);
         expect(worstMismatch(want[k]!.data, got[k]!.data, tolerance), `${fixture.file} seed ${seed} output ${k}`).toBeLessThanOrEqual(1);

@@ -18,7 +18,8 @@ function view(bytes: Uint8Array, bpe: number): Elements {
   const aligned = bytes.byteOffset % bpe === 0 ? bytes : new Uint8Array(bytes);
   const n = aligned.byteLength / bpe;
   switch (bpe) {
-    case 1: return aligned;
+    // A plain Uint8Array view: a Node Buffer's constructor would be the deprecated Buffer().
+    case 1: return new Uint8Array(aligned.buffer, aligned.byteOffset, n);
     case 2: return new Uint16Array(aligned.buffer, aligned.byteOffset, n);
     case 4: return new Uint32Array(aligned.buffer, aligned.byteOffset, n);
     default: return new BigUint64Array(aligned.buffer, aligned.byteOffset, (n * bpe) / 8);

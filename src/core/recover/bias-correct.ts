@@ -4,7 +4,7 @@
 // calibration images in the unpruned model.
 import { attrInt } from '../graph/attributes.js';
 import { buildGraph } from '../graph/ir.js';
-import { captureTensors, channelMoments, constantInput, editInitializers, nodeNamed } from './common.js';
+import { captureTensors, channelMoments, constantInput, editInitializers, nodeNamed, NOT_REFITTABLE, refittableWeight } from './common.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 
@@ -20,8 +20,12 @@ async function* correctBiases({ original, analysis, plan, model: pruned, ctx, on
       yield { node: id, skipped: 'no node of that name in the pruned model' };
       continue;
     }
+    const w = refittableWeight(analysis.ir, layer.node);
+    if (!w) {
+      yield { node: id, skipped: NOT_REFITTABLE };
+      continue;
+    }
     const { mean } = channelMoments(captured.map((c) => c[layer.input]!));
-    const w = constantInput(analysis.ir, layer.node, 1);
     // Gemm (transB = 0 stores W as [K, M]); Conv and Gemm transB = 1 as [M, K, ...].
     const transB = layer.node.opType === 'Gemm' && attrInt(layer.node, 'transB', 0) === 0;
     const m = transB ? w.dims[1]! : w.dims[0]!;

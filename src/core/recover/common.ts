@@ -67,6 +67,18 @@ export function channelMoments(tensors: readonly Float32Tensor[]): { mean: Float
   return { mean: sum.map((v) => v / count), meanSquare: sq.map((v) => v / count) };
 }
 
+/**
+ * The weight of a layer recovery may refit: a float constant. Undefined for weights that are
+ * computed (QDQ models dequantize them from 8-bit integers), which recovery leaves alone.
+ */
+export function refittableWeight(ir: GraphIR, node: NodeProto): ReturnType<typeof constantInput> | undefined {
+  const t = node.input[1] ? constantTensor(ir, node.input[1]) : undefined;
+  return t && FLOAT_TYPES.has(t.dataType) ? constantInput(ir, node, 1) : undefined;
+}
+
+/** Why a layer's weight is not refitted (see refittableWeight). */
+export const NOT_REFITTABLE = 'weight is not a float constant (quantized or computed): left as it is';
+
 /** The float values and dims of a constant input of `node` (throws when it is not constant). */
 export function constantInput(ir: GraphIR, node: NodeProto, index: number): { name: string; dims: number[]; data: Float32Array } {
   const name = node.input[index];
@@ -75,11 +87,24 @@ export function constantInput(ir: GraphIR, node: NodeProto, index: number): { na
   return { name, dims: tensorDims(t), data: Float32Array.from(tensorToFloat32(t)) };
 }
 
-/** Replaces (or adds) the float initializer `name` of `model`'s graph in place. */
+const FLOAT_TYPES = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.BFLOAT16, TensorDataType.DOUBLE]);
+
+/** The element type of the model's weights (fp16 models get fp16 biases), float32 when it has none. */
+function weightType(model: ModelProto): number {
+  return model.graph!.initializer.find((t) => FLOAT_TYPES.has(t.dataType) && t.dims.length > 0)?.dataType ?? TensorDataType.FLOAT;
+}
+
+/**
+ * Replaces (or adds) the float initializer `name` of `model`'s graph in place. Recovery computes
+ * in float32; the values are written back in the tensor's own type (fp16 stays fp16), and an added
+ * tensor takes the type of the model's weights. Integer (quantized) tensors are refused.
+ */
 export function setInitializer(model: ModelProto, name: string, dims: number[], data: ArrayLike<number>): void {
   const graph = model.graph!;
-  const t = makeTensor(name, dims, TensorDataType.FLOAT, data);
   const i = graph.initializer.findIndex((x) => x.name === name);
+  const dataType = i >= 0 ? graph.initializer[i]!.dataType : weightType(model);
+  if (!FLOAT_TYPES.has(dataType)) throw new Error(`"${name}" is not a float tensor (quantized weights are not refitted)`);
+  const t = makeTensor(name, dims, dataType, data);
   if (i >= 0) graph.initializer[i] = t;
   else graph.initializer.push(t);
 }

@@ -8,7 +8,7 @@ import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js
 import { buildGraph } from '../graph/ir.js';
 import { resolvePads } from '../score/backward-context.js';
 import type { Float32Tensor } from '../score/runner.js';
-import { captureTensors, constantInput, editInitializers, nodeNamed } from './common.js';
+import { captureTensors, editInitializers, nodeNamed, NOT_REFITTABLE, refittableWeight } from './common.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 import { NormalEquations } from './solve.js';
@@ -41,7 +41,11 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
       continue;
     }
     const ir = buildGraph(pruned);
-    const w = constantInput(ir, node, 1);
+    const w = refittableWeight(ir, node);
+    if (!w) {
+      yield { node: id, skipped: NOT_REFITTABLE };
+      continue;
+    }
     const isConv = node.opType === 'Conv';
     if (!isConv && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1)) {
       yield { node: id, skipped: 'Gemm with alpha/beta ≠ 1' };

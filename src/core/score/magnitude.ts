@@ -5,9 +5,7 @@
 // filters writing into it together, not as the average of their separate norms.
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import type { SliceMember } from '../graph/channels/types.js';
-import { constantThroughIdentity } from '../graph/ir.js';
-import type { TensorProto } from '../onnx/proto.js';
-import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import { memberWeight } from './member-weights.js';
 
 export type MagnitudeCriterion = 'l1' | 'l2';
 
@@ -45,9 +43,7 @@ const NORMS: Record<MagnitudeCriterion, { sum: (d: Float32Array, from: number, t
 };
 
 /** Sum of |w| (l1) or w² (l2) of each index along `axis`. */
-function perIndex(t: TensorProto, axis: number, criterion: MagnitudeCriterion): Float64Array {
-  const dims = tensorDims(t);
-  const data = tensorToFloat32(t);
+function perIndex(dims: readonly number[], data: Float32Array, axis: number, criterion: MagnitudeCriterion): Float64Array {
   const dim = dims[axis]!;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
@@ -83,9 +79,9 @@ export function groupMagnitudes(analysis: ChannelAnalysis, criterion: MagnitudeC
   const channelsOf = new Map(analysis.groups.map((g) => [g.id, g.channels]));
   for (const m of analysis.members) {
     if (m.kind !== 'slice' || !m.producer) continue;
-    const t = constantThroughIdentity(analysis.ir, m.node.input[m.inputIndex])?.tensor;
-    if (!t) continue;
-    const values = perIndex(t, m.axis, criterion);
+    const w = memberWeight(analysis.ir, m);
+    if (!w) continue;
+    const values = perIndex(w.dims, w.values, m.axis, criterion);
     forEachMemberChannel(analysis, m, (groupId, channel, pos) => {
       let target = scores.get(groupId);
       if (!target) scores.set(groupId, (target = new Float64Array(channelsOf.get(groupId)!)));

@@ -9,6 +9,8 @@ import { cloneMessage } from '../../onnx/clone.js';
 import { keepBySpace, repairPieces, type PrunePlan } from '../plan.js';
 import { seededRandom } from '../../random.js';
 
+const FLOAT_TYPES = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.DOUBLE, TensorDataType.BFLOAT16]);
+
 function mulNode(a: string, b: string, out: string): NodeProto {
   return { input: [a, b], output: [out], name: `${out}__masking`, opType: 'Mul', domain: '', docString: '', attribute: [] } as unknown as NodeProto;
 }
@@ -24,14 +26,17 @@ export function maskedReference(model: ModelProto, plan: PrunePlan, analysis: Ch
     const outputs = node.output.map((out) => {
       const layout = analysis.layouts.get(out);
       const kept = layout ? keptPositions(layout.segments, keep, layout.block) : undefined;
-      if (!layout || !kept) return out;
+      // Zeroing is defined on real values: quantized (integer) tensors are masked where they are
+      // float again, after DequantizeLinear (a zeroed float quantizes to the zero point).
+      const dataType = analysis.shapes.tensors.get(out)?.dataType ?? TensorDataType.FLOAT;
+      if (!layout || !kept || !FLOAT_TYPES.has(dataType)) return out;
       const n = segmentsLength(layout.segments) * layout.block;
       const values = new Float32Array(n);
       for (const k of kept) values[k] = 1;
       const dims = Array.from({ length: layout.rank }, (_, i) => (i === layout.axis ? n : 1));
       const maskName = `${out}__mask`;
       // The mask has the tensor's own element type (fp16 models multiply fp16 by fp16).
-      inits.push(makeTensor(maskName, dims, analysis.shapes.tensors.get(out)?.dataType ?? TensorDataType.FLOAT, values));
+      inits.push(makeTensor(maskName, dims, dataType, values));
       masks.push(mulNode(`${out}__raw`, maskName, out));
       return `${out}__raw`;
     });

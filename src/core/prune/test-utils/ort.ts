@@ -17,9 +17,15 @@ export function randomInputs(inputs: { name: string; shape: (number | string)[] 
   return feeds;
 }
 
-/** Runs a model and returns every output as float values with dims. */
-export async function runModel(model: ModelProto | Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Tensor>> {
-  const session = await ort.InferenceSession.create(model instanceof Uint8Array ? model : encodeModel(model));
+/**
+ * Runs a model and returns every output as float values with dims. `reference` runs the graph as
+ * ONNX defines it, without onnxruntime's graph rewrites: on QDQ models those fuse
+ * QuantizeLinear/DequantizeLinear around a Conv into integer kernels, which round differently
+ * wherever a masking Mul breaks the pattern, so masked and pruned models would not compare.
+ */
+export async function runModel(model: ModelProto | Uint8Array, feeds: Record<string, ort.Tensor>, reference = false): Promise<Record<string, Float32Tensor>> {
+  const options: ort.InferenceSession.SessionOptions = reference ? { graphOptimizationLevel: 'disabled' } : {};
+  const session = await ort.InferenceSession.create(model instanceof Uint8Array ? model : encodeModel(model), options);
   try {
     const out = await session.run(feeds);
     const res: Record<string, Float32Tensor> = {};
