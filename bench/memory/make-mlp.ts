@@ -26,7 +26,7 @@ export function writeMlp(out: string, size: MlpSize, seed = 1): number {
   const weights: { name: string; dims: number[] }[] = [
     { name: 'fc1.weight', dims: [hidden, inputs] },
     { name: 'fc1.bias', dims: [hidden] },
-    { name: 'fc2.weight', dims: [hidden, hidden] },
+    { name: 'fc2.weight.t', dims: [hidden, hidden] }, // MatMul takes [in, out]
     { name: 'fc3.weight', dims: [outputs, hidden] },
     { name: 'fc3.bias', dims: [outputs] },
   ];
@@ -50,13 +50,13 @@ export function writeMlp(out: string, size: MlpSize, seed = 1): number {
     const tensor = onnx.TensorProto.create({
       name, dims, dataType: FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
       externalData: [{ key: 'location', value: location }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(count * 4) }],
-    });
+    } as never); // plain numbers for int64 dims: the encoder takes them, the typings want Long
     offset += count * 4;
     return tensor;
   });
   closeSync(fd);
   const info = (name: string, dims: (number | string)[]) =>
-    onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+    onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } } as never);
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'prune-studio bench',
@@ -74,9 +74,7 @@ export function writeMlp(out: string, size: MlpSize, seed = 1): number {
         { opType: 'Gemm', name: 'fc3', input: ['a2', 'fc3.weight', 'fc3.bias'], output: ['output'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
       ],
     },
-  });
-  // MatMul takes [in, out]: name the square weight accordingly (its dims are [hidden, hidden] either way).
-  model.graph!.initializer[2]!.name = 'fc2.weight.t';
+  } as never);
   const bytes = encodeModel(model as unknown as ModelProto);
   const mfd = openSync(out, 'w');
   writeSync(mfd, bytes);
