@@ -6,6 +6,7 @@
 import { accessSync, closeSync, constants, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { assertValidModel } from '../core/graph/validate.js';
 import { decodeModel } from '../core/onnx/codec.js';
 import { encodeModelChunks } from '../core/onnx/encode-chunks.js';
 import { externalDataLocations, fitsInline, layoutExternalData, PROTOBUF_LIMIT_BYTES, resolveExternalDataRanges } from '../core/onnx/external-data.js';
@@ -62,6 +63,12 @@ export function readModelBytes(file: string, cwd: string): Uint8Array {
   }
 }
 
+/** Refuses corrupt payloads, broken structure and layers that disagree before any analysis. */
+function validated(loaded: LoadedModel, file: string): LoadedModel {
+  assertValidModel(loaded.model, file);
+  return loaded;
+}
+
 /**
  * Reads a model file and its external data files (next to it). Each external tensor is read at its
  * offset into its own buffer, so side files of any size load (no single read over 2 GiB) and memory
@@ -74,7 +81,7 @@ export async function loadModelFile(file: string, cwd: string): Promise<LoadedMo
   const model = decodeModel(bytes, file);
   const files = [path];
   let total = size;
-  if (externalDataLocations(model).length === 0) return { model, files, bytes: total };
+  if (externalDataLocations(model).length === 0) return validated({ model, files, bytes: total }, file);
   // Opened per tensor: exports with one file per tensor would otherwise hold thousands of descriptors.
   const sidePath = (location: string) => resolve(dirname(path), location);
   const sizeOf = (location: string): number => {
@@ -92,7 +99,7 @@ export async function loadModelFile(file: string, cwd: string): Promise<LoadedMo
     }
   };
   await resolveExternalDataRanges(model, { size: sizeOf, read }, file, (location) => `Keep "${location}" in the same folder as ${basename(file)} (the model names it there).`);
-  return { model, files, bytes: total };
+  return validated({ model, files, bytes: total }, file);
 }
 
 /** An output a command will write, named by the option that gave it (for error messages). */

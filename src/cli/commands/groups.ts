@@ -4,16 +4,12 @@ import { flag, UsageError } from '../args.js';
 import { loadModelFile } from '../files.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { buildGraph } from '../../core/graph/ir.js';
-import { assertValidModel } from '../../core/graph/validate.js';
 import { analyseChannels, type AnalysisOptions, type ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { CliCommand } from './types.js';
 
 /** Reads a model file (and its external-data side files, next to it) or throws an actionable error. */
 export async function readModelFile(file: string, cwd: string): Promise<ModelProto> {
-  const { model } = await loadModelFile(file, cwd);
-  // Refuse corrupt payloads, broken structure and layers that disagree before any analysis.
-  assertValidModel(model, file);
-  return model;
+  return (await loadModelFile(file, cwd)).model;
 }
 
 /** The `--json` form of the groups listing (schemaVersion 1). */

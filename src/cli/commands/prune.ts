@@ -57,6 +57,7 @@ export const pruneCommand: CliCommand = {
     '  --plan-out FILE      also write the plan that was applied',
     '  --external-data      write the weights to OUT.data beside OUT (automatic when the model passes 2 GiB)',
     '  --grouped-convs      also prune grouped convolutions (equal channels from every group)',
+    '  --allow-non-finite   leave groups whose scores are NaN/Inf (weights holding NaN/Inf) unpruned instead of refusing',
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
   valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover'],
@@ -99,8 +100,9 @@ export const pruneCommand: CliCommand = {
       } else {
         // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
         const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
-        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd);
-        plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined });
+        const allowNonFinite = flag(args, 'allow-non-finite');
+        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite });
+        plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
       }
       pruned = applyPlan(model, plan, analysis);
       if (recoverMethod !== 'none' && images) {

@@ -32,6 +32,7 @@ export const scoreCommand: CliCommand = {
     '  --aggregate A      mean (default), max or sum over a group\'s tensors',
     '  --normalise N      mean (default), l2 or none',
     ...IMAGE_OPTION_USAGE,
+    '  --allow-non-finite skip groups whose scores are NaN/Inf (weights holding NaN/Inf) instead of refusing',
     '  --json             machine-readable report (full-precision scores: ranking them reproduces prune\'s choice)',
   ].join('\n'),
   valueOptions: ['criterion', 'images', 'limit', 'preset', 'aggregate', 'normalise', ...IMAGE_VALUE_OPTIONS],
@@ -53,7 +54,7 @@ export const scoreCommand: CliCommand = {
     const analysis = analyseChannels(buildGraph(model));
     const data = info.needsImages && dir ? loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset'), images: imagePolicy }) : undefined;
     const result = await scoreGroups(model, criterion, {
-      runner: nodeModelRunner, batches: data?.batches, aggregate, normalise,
+      runner: nodeModelRunner, batches: data?.batches, aggregate, normalise, allowNonFinite: flag(args, 'allow-non-finite'),
       onProgress: (done, total) => io.stderr(`\r${criterion}: ${done}/${total}`),
     }, analysis);
     if (data) io.stderr('\n');

@@ -27,6 +27,7 @@ export const sensitivityCommand: CliCommand = {
     '  --keep-macs F      also allocate per-group ratios keeping fraction F of the MACs (greedy on the curves)',
     '  --keep-params F    … or keeping fraction F of the parameters',
     '  --plan-out FILE    write that allocation as a plan for `prune --plan FILE`',
+    '  --allow-non-finite skip groups whose scores are NaN/Inf (weights holding NaN/Inf) instead of refusing',
     '  --json             machine-readable report (the SensitivityResult of core/score/sensitivity.ts)',
     ...IMAGE_OPTION_USAGE,
   ].join('\n'),
@@ -63,7 +64,7 @@ export const sensitivityCommand: CliCommand = {
     const model = await readModelFile(file, io.cwd);
     const analysis = analyseChannels(buildGraph(model));
     const data = loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset'), images: imagePolicy });
-    const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches }, analysis);
+    const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches, allowNonFinite: flag(args, 'allow-non-finite') }, analysis);
     const result: SensitivityResult = await analyseSensitivity(model, {
       runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric,
       onProgress: (p) => io.stderr(`\rsensitivity: ${p.done}/${p.total} (${p.group} @ ${Math.round(p.ratio * 100)} %)`.padEnd(80)),

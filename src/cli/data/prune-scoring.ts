@@ -6,7 +6,7 @@ import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
 import { recoverPruned, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
-import { CRITERIA, criterionInfo, scoreGroups, type CriterionId } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, NON_FINITE_REASON, scoreGroups, type CriterionId } from '../../core/score/criteria.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
 export const CRITERION_CHOICES: readonly CriterionId[] = CRITERIA.map((c) => c.id);
@@ -21,9 +21,13 @@ export function scoringOptions(args: ParsedArgs, images: string | undefined): { 
 }
 
 /** Channel scores of `criterion` for every prunable group (scoreGroups, images loaded when it needs them). */
-export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, limit = 256): Promise<Map<string, Float64Array>> {
-  const data = images && criterionInfo(criterion).needsImages ? loadImageBatches(model, images, cwd, { limit }) : undefined;
-  return (await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches }, analysis)).scores;
+export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: { limit?: number; allowNonFinite?: boolean } = {}): Promise<Map<string, Float64Array>> {
+  const data = images && criterionInfo(criterion).needsImages ? loadImageBatches(model, images, cwd, { limit: options.limit ?? 256 }) : undefined;
+  const result = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches, allowNonFinite: options.allowNonFinite }, analysis);
+  // Groups skipped for NaN/Inf scores keep NaN scores, so the planner (allowNonFinite) leaves them whole.
+  const scores = new Map(result.scores);
+  for (const s of result.skipped) if (s.reason === NON_FINITE_REASON) scores.set(s.group, new Float64Array(analysis.groups.find((g) => g.id === s.group)!.channels).fill(NaN));
+  return scores;
 }
 
 /** Recovers the pruned model on at most `limit` images of `images` (512 by default). */

@@ -2,6 +2,7 @@
 import type { ModelProto } from '../onnx/proto.js';
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import type { ChannelGroup } from '../graph/channels/types.js';
+import { NonFiniteScoresError } from '../score/non-finite.js';
 import { magnitudeScores, type MagnitudeCriterion } from '../score/magnitude.js';
 import { planModelInfo, PLAN_FORMAT, PLAN_VERSION, repairPieces, type PrunePlan } from './plan.js';
 
@@ -18,6 +19,11 @@ export interface PlanOptions {
   keep?: Record<string, number[]>;
   /** Magnitude criterion used when `scores` is not given (default l2). */
   criterion?: MagnitudeCriterion;
+  /**
+   * Groups whose scores are NaN or infinite (weights holding NaN/Inf) are refused with
+   * NonFiniteScoresError; with this set they are left unpruned and the others planned.
+   */
+  allowNonFinite?: boolean;
   /** Importance per group and channel (higher = keep); default: weight magnitude. */
   scores?: Map<string, ArrayLike<number>>;
   /** Name of the criterion stored in the plan when `scores` is given. */
@@ -56,8 +62,10 @@ export function selectKeep(group: Pick<ChannelGroup, 'channels' | 'blocks'>, cou
 export function planPrune(model: ModelProto, analysis: ChannelAnalysis, options: PlanOptions = {}): PrunePlan {
   const scores = options.scores ?? magnitudeScores(analysis, options.criterion ?? 'l2');
   const chosen = new Map<string, number[]>();
+  const nonFinite = analysis.groups.filter((g) => g.prunable && !options.keep?.[g.id] && Array.from(scores.get(g.id) ?? []).some((v) => !Number.isFinite(v))).map((g) => g.id);
+  if (nonFinite.length && !options.allowNonFinite) throw new NonFiniteScoresError(options.criterionName ?? options.criterion ?? 'l2', nonFinite);
   for (const g of analysis.groups) {
-    if (!g.prunable) continue;
+    if (!g.prunable || nonFinite.includes(g.id)) continue;
     const explicit = options.keep?.[g.id];
     if (explicit) {
       chosen.set(g.id, [...explicit].sort((a, b) => a - b));

@@ -8,6 +8,9 @@ import type { ModelProto } from '../onnx/proto.js';
 import type { DataScoreOptions } from './criteria-data.js';
 import type { CriterionScores, ScoringJob } from './criteria/types.js';
 import { criterionInfo } from './criteria/registry.js';
+import { NON_FINITE_REASON, NonFiniteScoresError } from './non-finite.js';
+
+export { NON_FINITE_REASON, NonFiniteScoresError } from './non-finite.js';
 import { aggregateScores, groupTensors, normaliseScores, type Aggregate, type GroupTensor, type Normalisation } from './group-tensors.js';
 
 export { CRITERIA, CRITERION_IDS, criterionInfo, isCriterionId, type CriterionId } from './criteria/registry.js';
@@ -24,7 +27,14 @@ export interface ScoreOptions extends Partial<DataScoreOptions> {
   seed?: number;
   /** Outputs whose loss drives Taylor/oracle (default: every graph output). */
   lossOutputs?: string[];
+  /**
+   * Groups whose scores come out NaN or infinite (weights holding NaN/Inf, activations that
+   * overflow) rank their channels arbitrarily, so by default scoring refuses them with an error
+   * naming the groups; with this set they are skipped (left unpruned) and the others scored.
+   */
+  allowNonFinite?: boolean;
 }
+
 
 export interface GroupScoreResult {
   criterion: string;
@@ -51,11 +61,16 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
   const finish = (raw: CriterionScores) => {
     const scores = new Map<string, Float64Array>();
     const skipped: GroupScoreResult['skipped'] = [];
+    const nonFinite: string[] = [];
     for (const g of groups) {
       const vectors = raw.perGroup.get(g.id) ?? [];
-      if (vectors.length) scores.set(g.id, normaliseScores(aggregateScores(vectors, options.aggregate ?? 'mean'), options.normalise ?? 'mean'));
+      if (vectors.some((v) => v.some((x) => !Number.isFinite(x)))) {
+        nonFinite.push(g.id);
+        skipped.push({ group: g.id, reason: NON_FINITE_REASON });
+      } else if (vectors.length) scores.set(g.id, normaliseScores(aggregateScores(vectors, options.aggregate ?? 'mean'), options.normalise ?? 'mean'));
       else skipped.push({ group: g.id, reason: raw.whyNot?.get(g.id) ?? raw.missing });
     }
+    if (nonFinite.length && !options.allowNonFinite) throw new NonFiniteScoresError(criterion, nonFinite);
     return { scores, skipped };
   };
 
