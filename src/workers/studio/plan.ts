@@ -24,23 +24,30 @@ export function planKey(loaded: LoadedModel, plan: PlanInput): string {
 }
 
 /**
- * Scores that decide which channels a ratio removes: the plan's criterion when it was computed,
- * else weight L2 (data criteria need a scoring run first; the heatmap starts one).
+ * The criterion that really ranks channels for `criterion`: itself, except a data criterion not
+ * scored yet, for which weight L2 stands in (deliberately: a plan must cost and export without a
+ * scoring run over images first; the heatmap starts that run, and the Ratios tab says L2 stands
+ * in until it ends). An unknown criterion is an error naming the valid ones.
  */
-async function rankingScores(loaded: LoadedModel, criterion: string, jobId: number): Promise<{ scores: Map<string, Float64Array>; criterion: string }> {
-  const cached = cachedScores(loaded, criterion);
-  if (cached) return { scores: cached, criterion };
-  const usable = CRITERION_FALLBACK(criterion);
-  return { scores: await scoresFor(loaded, { jobId, criterion: usable }), criterion: usable };
+export function rankingCriterion(loaded: LoadedModel, criterion: string): string {
+  if (cachedScores(loaded, criterion)) return criterion;
+  let info: ReturnType<typeof criterionInfo>;
+  try {
+    info = criterionInfo(criterion);
+  } catch (err) {
+    throw new JobError('internal', `${(err as Error).message}.`, 'Pick a criterion in the Heatmaps tab.');
+  }
+  return info.needsImages ? DATA_CRITERION_STAND_IN : criterion;
 }
 
-const CRITERION_FALLBACK = (criterion: string): string => {
-  try {
-    return criterionInfo(criterion).needsImages ? 'l2' : criterion;
-  } catch {
-    return 'l2';
-  }
-};
+/** Ranks the channels of a data criterion until its scores exist (see rankingCriterion). */
+const DATA_CRITERION_STAND_IN = 'l2';
+
+/** Scores that decide which channels a ratio removes (see rankingCriterion). */
+async function rankingScores(loaded: LoadedModel, criterion: string, jobId: number): Promise<{ scores: Map<string, Float64Array>; criterion: string }> {
+  const usable = rankingCriterion(loaded, criterion);
+  return { scores: await scoresFor(loaded, { jobId, criterion: usable }), criterion: usable };
+}
 
 /** The core plan for the UI's ratios. */
 export async function corePlan(loaded: LoadedModel, plan: PlanInput, jobId: number): Promise<PrunePlan> {
@@ -61,7 +68,7 @@ let lastPruned: { key: string; model: ModelProto; plan: PrunePlan } | undefined;
 export async function prunedModel(loaded: LoadedModel, plan: PlanInput, jobId: number): Promise<{ key: string; model: ModelProto; plan: PrunePlan }> {
   // Keyed by the criterion that really ranks: a data criterion falls back to L2 until it is scored,
   // and that stand-in must not be served once the real scores exist.
-  const ranking = cachedScores(loaded, plan.criterion) ? plan.criterion : CRITERION_FALLBACK(plan.criterion);
+  const ranking = rankingCriterion(loaded, plan.criterion);
   const key = planKey(loaded, { ...plan, criterion: ranking });
   if (lastPruned?.key === key) return lastPruned;
   const p = await corePlan(loaded, plan, jobId);

@@ -5,11 +5,11 @@ import type { ModelProto } from '../../core/onnx/proto';
 import type { PrunePlan } from '../../core/prune/plan';
 import { recoverPruned } from '../../core/recover/recover';
 import type { ExportRequest, Progress } from '../protocol';
-import { JobError } from '../jobs';
+import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 import { prunedModel } from './plan';
-import { analysisOf, jobSignal } from './pruning-cache';
-import { imageBatches, wasmRunner } from './scores';
+import { analysisOf } from './pruning-cache';
+import { imageBatches, jobRunner } from './scores';
 
 /** Recovery uses at most this many calibration images (the core default is 512; the browser is slower). */
 export const RECOVERY_IMAGES = 256;
@@ -46,12 +46,11 @@ export async function preparePruned(loaded: LoadedModel, request: PrepareRequest
   if (lastRecovered?.key === key) return lastRecovered.prepared;
   const batches = await imageBatches(loaded, images, request.preprocess, jobId,
     (done) => report('decode', 0.05 + 0.2 * (done / images.length), `Preprocessing ${done}/${images.length} calibration images`));
-  const { signal, poll } = jobSignal(jobId);
+  const signal = jobAbortSignal(jobId);
   try {
     const recovered = await recoverPruned(loaded.model, pruned.model, pruned.plan, recovery, {
-      runner: wasmRunner, batches, signal,
+      runner: jobRunner(jobId), batches, signal,
       onProgress: (done, total) => {
-        poll();
         report('recover', 0.25 + 0.75 * (done / Math.max(1, total)), `Recovery (${recovery}): layer ${done}/${total}`);
       },
     }, analysisOf(loaded));
@@ -63,7 +62,7 @@ export async function preparePruned(loaded: LoadedModel, request: PrepareRequest
     lastRecovered = { key, prepared };
     return prepared;
   } catch (err) {
-    if (signal.aborted) throw new JobError('aborted', 'The operation was cancelled.', '');
+    if (signal.aborted) throw abortedJobError();
     throw new JobError('internal', `Recovery (${recovery}) failed: ${(err as Error).message}.`, 'Choose "None" (no recovery), or try another method.');
   }
 }

@@ -2,7 +2,6 @@
 // the original model's metrics. Keyed by the LoadedModel object, so loading another model drops them.
 import { analyseChannels, type ChannelAnalysis } from '../../core/graph/channels/analyse';
 import { computeMetrics, type ModelMetrics } from '../../core/metrics/model-metrics';
-import { checkpoint } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 
 interface ModelCache {
@@ -41,18 +40,6 @@ export function cachedScores(loaded: LoadedModel, criterion: string): Map<string
 /** Remembers scores (the plan uses the heatmap's criterion to choose channels). */
 export function storeScores(loaded: LoadedModel, criterion: string, scores: Map<string, Float64Array>): void {
   cacheOf(loaded).scores.set(criterion, scores);
-}
-
-/**
- * An AbortSignal that fires when job `jobId` is cancelled. Cancel messages are only seen between
- * awaits, so every progress tick polls the job through `checkpoint`.
- */
-export function jobSignal(jobId: number): { signal: AbortSignal; poll: () => void } {
-  const controller = new AbortController();
-  const poll = (): void => {
-    if (!controller.signal.aborted) checkpoint(jobId).catch(() => controller.abort('cancelled'));
-  };
-  return { signal: controller.signal, poll };
 }
 
 /**

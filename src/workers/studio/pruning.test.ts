@@ -72,6 +72,19 @@ describe('pruning worker calls', () => {
     expect(after.keep[group.id]).toEqual(Array.from({ length: group.channels / 2 }, (_, i) => i));
   });
 
+  it('an unknown criterion is an error naming the valid ones, not a silent L2 plan', async () => {
+    await load();
+    const group = listGroups().find((g) => g.prunable)!;
+    const plan = { ratios: { [group.id]: 0.5 }, roundTo: 1, criterion: 'l3' };
+    const result = await runJob(job, () => planCost({ jobId: job++, ...plan }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('internal');
+    expect(result.error.message).toMatch(/unknown criterion "l3"; choose one of: l1, l2, .*act-l2/);
+    const global = await runJob(job, () => globalPlan({ jobId: job++, mode: 'global', target: 0.5, locked: {}, roundTo: 1, criterion: 'l3' }));
+    expect(global.ok).toBe(false);
+  });
+
   it('global ranking removes the lowest-scoring share of all channels', () => {
     const r = globalRanking([{ id: 'a', scores: [0.1, 0.2, 3, 4] }, { id: 'b', scores: [0.05, 5, 6, 7] }], 0.375);
     expect(r).toEqual({ a: 0.5, b: 0.25 });

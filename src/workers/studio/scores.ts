@@ -4,13 +4,13 @@ import { encodeModel } from '../../core/onnx/codec';
 import type { ModelProto } from '../../core/onnx/proto';
 import { CRITERIA, criterionInfo, scoreGroups as coreScoreGroups } from '../../core/score/criteria';
 import type { ImageBatch } from '../../core/score/images';
-import type { OpenedModel } from '../../core/score/runner';
+import type { ModelRunner, OpenedModel } from '../../core/score/runner';
 import { createSession } from '../../runtime/session';
 import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCallback, ScoreRequest } from '../protocol';
-import { JobError } from '../jobs';
+import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../jobs';
 import { modelInput, preprocessBatches } from './images';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
-import { analysisOf, cachedScores, jobSignal, storeScores, WORKER_WASM_THREADS } from './pruning-cache';
+import { analysisOf, cachedScores, storeScores, WORKER_WASM_THREADS } from './pruning-cache';
 
 /** Images per scoring batch (activation statistics fold batch by batch). */
 const SCORE_BATCH = 32;
@@ -26,6 +26,27 @@ export function listCriteria(): CriterionInfo[] {
 /** Opens generated models on WASM (sub-models for Taylor/oracle are small and short-lived). */
 export async function wasmRunner(model: ModelProto): Promise<OpenedModel> {
   return (await createSession(encodeModel(model), { backend: 'wasm', threads: WORKER_WASM_THREADS })).session;
+}
+
+/**
+ * wasmRunner for job `jobId`, with a checkpoint before each model it opens and each batch it runs:
+ * core loops (sensitivity steps, data criteria, recovery) await only the runner, so this is where
+ * the worker sees a cancel mid-loop.
+ */
+export function jobRunner(jobId: number): ModelRunner {
+  return async (model) => {
+    await checkpointIfDue(jobId);
+    const opened = await wasmRunner(model);
+    return {
+      inputNames: opened.inputNames,
+      outputNames: opened.outputNames,
+      run: async (feeds, opts) => {
+        await checkpointIfDue(jobId);
+        return opened.run(feeds, opts);
+      },
+      release: () => opened.release(),
+    };
+  };
 }
 
 /** Preprocessed image batches as core scoring wants them. */
@@ -54,16 +75,19 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
     const images = request.images.slice(0, SCORE_IMAGES);
     batches = await imageBatches(loaded, images, request.preprocess, jobId, (done) => report(0.2 * (done / images.length), `Preprocessing ${done}/${images.length} images`));
   }
-  const { signal, poll } = jobSignal(jobId);
+  const signal = jobAbortSignal(jobId);
   report(0.2, `Scoring channels: ${info.name}`);
-  const result = await coreScoreGroups(loaded.model, criterion, {
-    runner: wasmRunner, batches, signal,
-    onProgress: (done, total) => {
-      poll();
-      report(0.2 + 0.8 * (done / Math.max(1, total)), `${info.name}: ${done}/${total}`);
-    },
-  }, analysis);
-  if (signal.aborted) throw new JobError('aborted', 'The operation was cancelled.', '');
+  let result: Awaited<ReturnType<typeof coreScoreGroups>>;
+  try {
+    result = await coreScoreGroups(loaded.model, criterion, {
+      runner: jobRunner(jobId), batches, signal,
+      onProgress: (done, total) => report(0.2 + 0.8 * (done / Math.max(1, total)), `${info.name}: ${done}/${total}`),
+    }, analysis);
+  } catch (err) {
+    if (signal.aborted) throw abortedJobError();
+    throw err;
+  }
+  if (signal.aborted) throw abortedJobError();
   storeScores(loaded, criterion, result.scores);
   return result.scores;
 }

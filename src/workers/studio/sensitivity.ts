@@ -2,10 +2,10 @@
 // on the given images, with progress and cancel. The full result stays here for the allocator.
 import { analyseSensitivity, type SensitivityResult as CoreSensitivity } from '../../core/score/sensitivity';
 import type { ProgressCallback, SensitivityRequest, SensitivityResult } from '../protocol';
-import { JobError } from '../jobs';
+import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
-import { analysisOf, jobSignal } from './pruning-cache';
-import { imageBatches, scoresFor, wasmRunner } from './scores';
+import { analysisOf } from './pruning-cache';
+import { imageBatches, jobRunner, scoresFor } from './scores';
 
 /** Sensitivity uses at most this many images: each (group, ratio) pair runs the model on all of them. */
 export const SENSITIVITY_IMAGES = 128;
@@ -28,19 +28,18 @@ export async function sensitivity(request: SensitivityRequest, onProgress?: Prog
     (p) => report('score', 0.1 * p.fraction, p.message));
   const batches = await imageBatches(loaded, images, request.preprocess, jobId,
     (done) => report('decode', 0.1 + 0.05 * (done / images.length), `Preprocessing ${done}/${images.length} images`));
-  const { signal, poll } = jobSignal(jobId);
+  const signal = jobAbortSignal(jobId);
   report('run', 0.15, 'Running the original model');
   let result: CoreSensitivity;
   try {
     result = await analyseSensitivity(loaded.model, {
-      runner: wasmRunner, batches, scores, criterion: request.criterion, ratios: request.ratios, signal,
+      runner: jobRunner(jobId), batches, scores, criterion: request.criterion, ratios: request.ratios, signal,
       onProgress: (p) => {
-        poll();
         report('run', 0.15 + 0.85 * (p.done / p.total), `${p.group} at ${Math.round(p.ratio * 100)} % (${p.done}/${p.total})`);
       },
     }, analysisOf(loaded));
   } catch (err) {
-    if (signal.aborted) throw new JobError('aborted', 'The operation was cancelled.', '');
+    if (signal.aborted) throw abortedJobError();
     throw err;
   }
   lastResult.set(loaded, result);

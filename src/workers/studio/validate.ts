@@ -5,12 +5,12 @@ import { preprocessImage } from '../../core/images/preprocess';
 import { evaluate } from '../../runtime/evaluate';
 import { decodeImageBlob } from '../../runtime/web-images';
 import type { PreprocessSpec, PreviewImage, PreviewRequest, ProgressCallback, ValidateRequest, ValidationReport } from '../protocol';
-import { JobError } from '../jobs';
+import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../jobs';
 import { presetsFor, sampleToRgba } from './images';
 import { requireLoadedModel } from './loaded-model';
 import { modelBytes } from './plan';
 import { preparePruned } from './prepare-pruned';
-import { jobSignal, WORKER_WASM_THREADS } from './pruning-cache';
+import { WORKER_WASM_THREADS } from './pruning-cache';
 
 /** Preprocessing inferred from the model, and the presets. */
 export function preprocessDefaults(): { inferred: PreprocessSpec; presets: PreprocessSpec[] } {
@@ -36,22 +36,26 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
   const runFrom = recovery === 'none' ? 0.05 : 0.4;
   const pruned = await preparePruned(loaded, { ...request, recovery }, onProgress, 0, runFrom);
   const { preset: _preset, ...spec } = request.preprocess;
-  const { signal, poll } = jobSignal(jobId);
+  const signal = jobAbortSignal(jobId);
   onProgress?.({ stage: 'run', fraction: runFrom, message: `Starting ${backend} sessions` });
   let result: Awaited<ReturnType<typeof evaluate>>;
   try {
     result = await evaluate({
       model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map((img) => ({
-        name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
+        name: img.name, label: img.label,
+        // evaluate's loop awaits only the images and the sessions: each image is a checkpoint.
+        load: async () => {
+          await checkpointIfDue(jobId);
+          return decodeImageBlob(new Blob([img.bytes]), img.name);
+        },
       })),
       preprocess: spec, backend, batchSize: 1, signal, threads: WORKER_WASM_THREADS,
       onProgress: ({ done, total }) => {
-        poll();
         if (done % 8 === 0 || done === total) onProgress?.({ stage: 'run', fraction: runFrom + (1 - runFrom) * (done / total), message: `Compared ${done}/${total} images` });
       },
     });
   } catch (err) {
-    if (signal.aborted) throw new JobError('aborted', 'The operation was cancelled.', '');
+    if (signal.aborted) throw abortedJobError();
     throw err;
   }
   const origMs = result.referenceLatencyMs?.median ?? result.latencyMs.median;
