@@ -23,8 +23,10 @@ async function refreshCost(): Promise<void> {
   try {
     const plan = currentPlan();
     const cost = await studioClient().call((api, jobId) => api.planCost({ jobId, ...plan }), job.signal);
-    if (!job.signal.aborted) s().setCost(cost);
+    if (job.isLive()) s().setCost(cost);
   } catch (err) {
-    if (!isAborted(err)) s().setCost(undefined, errorText(err));
+    if (job.isCurrent() && !isAborted(err)) s().setCost(undefined, errorText(err));
+  } finally {
+    jobs.finish(job);
   }
 }

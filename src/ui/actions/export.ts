@@ -1,8 +1,13 @@
-// Export: the pruned (optionally recovered) model from the worker, and the name it is saved under.
+// Export: the pruned (optionally recovered) model from the worker, the name it is saved under, and
+// the status line the Export tab shows (in the store, so opening another model clears it).
 import { isAborted } from '../../workers/client/studio-error';
-import type { ExportResult, Progress, RecoveryMethod } from '../../workers/protocol';
+import type { ExportResult, Progress } from '../../workers/protocol';
 import { studioClient } from '../services/clients';
+import type { ExportMessage } from '../store/export-slice';
 import { useStudio } from '../store/store';
+import { bytes, compact } from '../panels/panel-format';
+import { downloadBytes } from './download';
+import { errorText } from './errors';
 import { jobs } from './jobs';
 import { currentPlan } from './plan';
 import { calibrationImages } from './samples';
@@ -24,19 +29,35 @@ export function headlinePercent(): number {
   return (100 * ids.reduce((sum, id) => sum + (ratios[id] ?? 0), 0)) / ids.length;
 }
 
-/** Prunes (and optionally recovers) in the worker; resolves to the result or undefined when cancelled. */
-export async function exportPrunedModel(recovery: RecoveryMethod, onProgress: (p: Progress) => void): Promise<ExportResult | undefined> {
+/**
+ * Prunes (and optionally recovers) in the worker, downloads the model and says what was saved.
+ * A cancelled export says so; one for a model no longer open neither downloads nor reports.
+ */
+export async function runExport(): Promise<void> {
   const job = jobs.start('export');
-  const plan = currentPlan();
-  const preprocess = s().preprocess;
-  const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
+  const show = job.whileLive((patch: { progress?: Progress; message?: ExportMessage }) => s().setExport(patch));
+  const { recovery, preprocess, summary } = s();
+  const outName = prunedFileName(summary?.fileName ?? 'model.onnx', headlinePercent());
+  show({ progress: { stage: 'start', fraction: 0, message: 'Preparing' } });
   try {
-    return await studioClient().call(
-      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, calibration, preprocess }), proxyProgress(onProgress)),
+    const plan = currentPlan();
+    const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
+    const result = await studioClient().call(
+      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, calibration, preprocess }), proxyProgress((p) => show({ progress: p }))),
       job.signal,
     );
+    if (!job.isLive()) return;
+    downloadBytes(result.bytes, outName, 'application/octet-stream');
+    s().setExport({ message: { text: savedText(outName, result) } });
   } catch (err) {
-    if (isAborted(err)) return undefined;
-    throw err;
+    if (!job.isCurrent()) return;
+    s().setExport({ message: isAborted(err) || job.signal.aborted ? { text: 'Cancelled.' } : { text: errorText(err), error: true } });
+  } finally {
+    jobs.finish(job);
   }
+}
+
+function savedText(outName: string, result: ExportResult): string {
+  const recovered = result.recoveryNote ? ` Recovery: ${result.recoveryNote}.` : '';
+  return `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.${recovered}`;
 }

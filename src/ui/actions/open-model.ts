@@ -1,5 +1,6 @@
 // Opening models: files from the picker or a drop, or a bundled demo. One load at a time: a new
-// open cancels the one in flight. Failures go to the error dialog; the previous model stays.
+// open cancels the one in flight, and every job of the open model (actions/jobs.ts): the worker is
+// free for the load at once. Failures go to the error dialog; the previous model stays.
 import { isAborted, StudioError } from '../../workers/client/studio-error';
 import type { ExternalDataFile, Progress } from '../../workers/protocol';
 import type { ModelCard } from '../store/model-slice';
@@ -29,7 +30,9 @@ async function load(fileName: string, source: LoadSource): Promise<void> {
     };
     const summary = await studioClient().loadModel({ fileName, ...files }, { signal: job.signal, onProgress });
     const modelCard = source.card ? await source.card() : undefined;
-    if (job.isCurrent()) useStudio.getState().loadSucceeded(summary, modelCard);
+    if (!job.isCurrent()) return;
+    jobs.cancelModelJobs(); // also those started while this load ran: they were for the old model
+    useStudio.getState().loadSucceeded(summary, modelCard);
   } catch (err) {
     if (!job.isCurrent()) return; // superseded by a newer open
     useStudio.getState().loadFailed(isAborted(err) || job.signal.aborted ? undefined : toErrorData(err));

@@ -14,13 +14,13 @@ export function currentPlan(): PlanInput {
 
 /** Runs the global control and records the result as one undo step. */
 export async function applyGlobal(): Promise<void> {
-  const { globalMode, globalTarget, locked, ratios, roundTo, criterion } = s();
+  const { globalMode, globalTarget, locked, ratios, roundTo, criterion, summary } = s();
   const lockedRatios = Object.fromEntries(Object.keys(locked).map((id) => [id, ratios[id] ?? 0]));
   try {
     const next = await studioClient().call((api, jobId) =>
       api.globalPlan({ jobId, mode: globalMode, target: globalTarget, locked: lockedRatios, roundTo, criterion }));
-    s().applyRatios({ ...next, ...lockedRatios });
+    if (s().summary === summary) s().applyRatios({ ...next, ...lockedRatios }); // not another model's groups
   } catch (err) {
-    s().setCost(s().cost, errorText(err));
+    if (s().summary === summary) s().setCost(s().cost, errorText(err));
   }
 }

@@ -1,5 +1,6 @@
 // Channel scores for the heatmaps and for choosing which channels a ratio removes.
 import { isAborted } from '../../workers/client/studio-error';
+import type { Progress } from '../../workers/protocol';
 import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
 import type { ValidationImage } from '../store/validation-slice';
@@ -15,17 +16,21 @@ export async function scoreChannels(): Promise<void> {
   const job = jobs.start('score');
   const { criterion, criteria, preprocess } = s();
   const needsImages = criteria.find((c) => c.id === criterion)?.needsImages ?? false;
-  s().setScoring({ stage: 'score', fraction: 0, message: `Scoring channels (${criterion})` });
+  const showProgress = job.whileLive((p: Progress) => s().setScoring(p));
+  showProgress({ stage: 'score', fraction: 0, message: `Scoring channels (${criterion})` });
   try {
     const images = needsImages ? await toImageInputs(await scoringImages()) : undefined;
     const scores = await studioClient().call(
-      (api, jobId) => api.scoreGroups(transferImages({ jobId, criterion, images, preprocess }), proxyProgress((p) => s().setScoring(p))),
+      (api, jobId) => api.scoreGroups(transferImages({ jobId, criterion, images, preprocess }), proxyProgress(showProgress)),
       job.signal,
     );
-    if (!job.signal.aborted) s().setScores(scores);
+    if (job.isLive()) s().setScores(scores);
   } catch (err) {
-    if (!isAborted(err)) s().setScores(undefined, errorText(err));
-    else if (job.isCurrent()) s().setScoring(undefined);
+    if (!job.isCurrent()) return; // a newer scoring run or another model owns the heatmaps now
+    if (isAborted(err) || job.signal.aborted) s().setScoring(undefined);
+    else s().setScores(undefined, errorText(err));
+  } finally {
+    jobs.finish(job);
   }
 }
 

@@ -13,18 +13,22 @@ const s = () => useStudio.getState();
 /** Sensitivity analysis over `ratios` on the validation (or calibration) images. */
 export async function runSensitivity(ratios: number[]): Promise<void> {
   const job = jobs.start('sensitivity');
-  const { criterion, preprocess } = s();
-  if (!preprocess) return s().setSensitivity({ error: 'Preprocessing is not known yet: open the Validate tab to choose it.' });
-  s().setSensitivity({ progress: { stage: 'start', fraction: 0, message: 'Preparing images' } });
+  // Late progress (posted before the worker saw a cancel) and results for a replaced model are dropped.
+  const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setSensitivity']>[0]) => s().setSensitivity(patch));
   try {
+    const { criterion, preprocess } = s();
+    if (!preprocess) return show({ error: 'Preprocessing is not known yet: open the Validate tab to choose it.' });
+    show({ progress: { stage: 'start', fraction: 0, message: 'Preparing images' } });
     const images = await toImageInputs(s().validationImages.length ? s().validationImages : await calibrationImages());
     const request: Omit<SensitivityRequest, 'jobId'> = { criterion, ratios, images, preprocess };
     const result = await studioClient().call(
-      (api, jobId) => api.sensitivity(transferImages({ jobId, ...request }), proxyProgress((p) => s().setSensitivity({ progress: p }))),
+      (api, jobId) => api.sensitivity(transferImages({ jobId, ...request }), proxyProgress((p) => show({ progress: p }))),
       job.signal,
     );
-    s().setSensitivity({ result });
+    show({ result });
   } catch (err) {
-    s().setSensitivity({ error: isAborted(err) ? 'Cancelled.' : errorText(err) });
+    if (job.isCurrent()) s().setSensitivity({ error: isAborted(err) || job.signal.aborted ? 'Cancelled.' : errorText(err) });
+  } finally {
+    jobs.finish(job);
   }
 }

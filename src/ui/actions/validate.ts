@@ -13,21 +13,25 @@ const s = () => useStudio.getState();
 /** Original vs pruned on the chosen images, on the chosen backend. */
 export async function runValidation(): Promise<void> {
   const job = jobs.start('validate');
-  const { preprocess, backend, validationImages, recovery } = s();
-  if (!preprocess) return s().setValidation({ error: 'Choose a preprocessing preset first.' });
-  if (validationImages.length === 0) return s().setValidation({ error: 'Choose images first: use the bundled samples or upload some.' });
-  s().setValidation({ progress: { stage: 'start', fraction: 0, message: 'Reading images' } });
+  // Late progress (posted before the worker saw a cancel) and reports for a replaced model are dropped.
+  const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setValidation']>[0]) => s().setValidation(patch));
   try {
+    const { preprocess, backend, validationImages, recovery } = s();
+    if (!preprocess) return show({ error: 'Choose a preprocessing preset first.' });
+    if (validationImages.length === 0) return show({ error: 'Choose images first: use the bundled samples or upload some.' });
+    show({ progress: { stage: 'start', fraction: 0, message: 'Reading images' } });
     const images = await toImageInputs(validationImages);
     const plan = currentPlan();
     // Validate what export would write: the same recovery, on the same bundled calibration images.
     const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
     const report = await studioClient().call(
-      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, calibration }), proxyProgress((p) => s().setValidation({ progress: p }))),
+      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, calibration }), proxyProgress((p) => show({ progress: p }))),
       job.signal,
     );
-    s().setValidation({ report });
+    show({ report });
   } catch (err) {
-    s().setValidation({ error: isAborted(err) ? 'Cancelled.' : errorText(err) });
+    if (job.isCurrent()) s().setValidation({ error: isAborted(err) || job.signal.aborted ? 'Cancelled.' : errorText(err) });
+  } finally {
+    jobs.finish(job);
   }
 }

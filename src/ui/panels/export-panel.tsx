@@ -1,13 +1,11 @@
 // Export tab: download the pruned ONNX (its name carries the ratio) and the plan JSON, with an
 // optional recovery step on the calibration images applied before encoding (the same choice as Validate).
-import { useEffect, useState } from 'react';
-import type { Progress } from '../../workers/protocol';
+import { useEffect } from 'react';
 import { downloadBytes } from '../actions/download';
-import { errorText } from '../actions/errors';
-import { exportPrunedModel, headlinePercent, prunedFileName } from '../actions/export';
+import { headlinePercent, prunedFileName, runExport } from '../actions/export';
 import { cancelJob } from '../actions/jobs';
 import { useStudio } from '../store/store';
-import { bytes, change, compact } from './panel-format';
+import { change, compact } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
 import './panels.css';
@@ -20,27 +18,11 @@ export function ExportPanel() {
   const costPending = useStudio((s) => s.costPending);
   const ratios = useStudio((s) => s.ratios);
   const groups = useStudio((s) => s.groups);
-  const recovery = useStudio((s) => s.recovery);
-  const [progress, setProgress] = useState<Progress>();
-  const [message, setMessage] = useState<{ text: string; error?: boolean }>();
+  const progress = useStudio((s) => s.exportProgress);
+  const message = useStudio((s) => s.exportMessage);
   void ratios; // re-render when the plan changes: the file name carries the ratio
   const percent = groups ? headlinePercent() : 0;
   const outName = prunedFileName(fileName, percent);
-
-  const run = async (): Promise<void> => {
-    setMessage(undefined);
-    setProgress({ stage: 'start', fraction: 0, message: 'Preparing' });
-    try {
-      const result = await exportPrunedModel(recovery, setProgress);
-      if (!result) return setMessage({ text: 'Cancelled.' });
-      downloadBytes(result.bytes, outName, 'application/octet-stream');
-      setMessage({ text: `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.${result.recoveryNote ? ` Recovery: ${result.recoveryNote}.` : ''}` });
-    } catch (err) {
-      setMessage({ text: errorText(err), error: true });
-    } finally {
-      setProgress(undefined);
-    }
-  };
 
   return (
     <section className="prune-panel" aria-label="Export">
@@ -52,7 +34,7 @@ export function ExportPanel() {
       )}
       <RecoveryChoice disabled={!!progress} />
       <div className="row">
-        <button type="button" onClick={() => void run()} disabled={!!progress || !groups}>Download {outName}</button>
+        <button type="button" onClick={() => void runExport()} disabled={!!progress || !groups}>Download {outName}</button>
         {progress && <button type="button" onClick={() => cancelJob('export')}>Cancel</button>}
         <button type="button" disabled={!cost || costPending} onClick={() => cost && downloadBytes(cost.planJson, fileName.replace(/\.onnx$/i, '') + `.plan-${Math.round(percent)}.json`, 'application/json')}>
           Download plan JSON

@@ -24,6 +24,8 @@ function GlobalControl() {
   const roundTo = useStudio((s) => s.roundTo);
   const hasSensitivity = useStudio((s) => !!s.sensitivityResult);
   const criterionName = useStudio((s) => s.criteria.find((c) => c.id === s.criterion)?.name ?? s.criterion);
+  // The worker ranks by weight L2 until a data criterion's scores exist (workers/studio/plan.ts rankingCriterion).
+  const standIn = useStudio((s) => !!s.criteria.find((c) => c.id === s.criterion)?.needsImages && s.scores?.criterion !== s.criterion);
   const [busy, setBusy] = useState(false);
   const set = useStudio.getState().setGlobal;
   return (
@@ -45,7 +47,8 @@ function GlobalControl() {
         </select>
       </label>
       <p className="hint" style={{ flexBasis: '100%' }}>
-        {MODE_TEXT[mode]} Inside each group the lowest-scoring channels go, by {criterionName} (Heatmaps tab).
+        {MODE_TEXT[mode]} Inside each group the lowest-scoring channels go, by {criterionName} (Heatmaps tab)
+        {standIn ? '; weight L2 stands in until its scores are computed on the images' : ''}.
       </p>
     </fieldset>
   );

@@ -1,5 +1,6 @@
 // Keeps the pruning panels' worker results in step with the store, whichever tab is open:
-// a new model → groups/criteria/scores; a new criterion → scores; any plan change → cost (debounced).
+// a new model → groups/criteria/scores (the old model's results were cleared with its jobs when it
+// was replaced: store/per-model.ts, actions/jobs.ts); a new criterion → scores; any plan change → cost (debounced).
 import type { GroupSummary } from '../../workers/protocol';
 import { analyseModel } from '../actions/analyse';
 import { scheduleCost } from '../actions/cost';
@@ -39,10 +40,8 @@ export function startPruningSync(): void {
   window.addEventListener('keydown', onUndoKey);
   if (useStudio.getState().summary) void analyseModel();
   useStudio.subscribe((state, previous) => {
-    if (state.summary?.modelHash !== previous.summary?.modelHash) {
-      state.setScores(undefined);
-      state.setCost(undefined);
-      state.setGroups(undefined);
+    // Every load is a new model, even of the same file: the worker's caches and curves are new too.
+    if (state.summary !== previous.summary) {
       if (state.summary) void analyseModel();
       return;
     }

@@ -2,6 +2,7 @@
 // error, and the selected node. Worker calls live in ui/actions; this slice only records results.
 import type { StateCreator } from 'zustand';
 import type { ModelSummary, Progress, StudioErrorData } from '../../workers/protocol';
+import { modelResultsReset } from './per-model';
 import type { StudioState } from './types';
 
 /**
@@ -41,6 +42,7 @@ export interface ModelSlice {
 
   loadStarted(fileName: string): void;
   loadProgress(progress: Progress): void;
+  /** Installs the new model and clears every per-model result of the old one (per-model.ts). */
   loadSucceeded(summary: ModelSummary, card?: ModelCard): void;
   /** Ends a load; `error` undefined means it was cancelled. */
   loadFailed(error?: StudioErrorData): void;
@@ -52,7 +54,7 @@ export interface ModelSlice {
 export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) => ({
   loadStarted: (fileName) => set({ loading: { fileName, progress: { stage: 'read', fraction: 0, message: `Reading ${fileName}` } } }),
   loadProgress: (progress) => set((s) => (s.loading ? { loading: { ...s.loading, progress } } : {})),
-  loadSucceeded: (summary, card) => set({ summary, card, loading: undefined, error: undefined, selectedId: undefined }),
+  loadSucceeded: (summary, card) => set((s) => ({ ...modelResultsReset(s), summary, card, loading: undefined, error: undefined, selectedId: undefined })),
   loadFailed: (error) => set({ loading: undefined, error }),
   showError: (error) => set({ error }),
   dismissError: () => set({ error: undefined }),

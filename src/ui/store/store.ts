@@ -1,8 +1,9 @@
 // The one studio store, composed here from flat typed slices (zustand slices pattern): model,
-// view, plan, analysis, validation. It holds ids, ratios and view state only: tensors stay in the
+// view, plan, analysis, validation, export. It holds ids, ratios and view state only: tensors stay in the
 // studio worker.
 import { create } from 'zustand';
 import { createAnalysisSlice } from './analysis-slice';
+import { createExportSlice } from './export-slice';
 import { createModelSlice } from './model-slice';
 import { createPlanSlice } from './plan-slice';
 import type { StudioState } from './types';
@@ -17,6 +18,7 @@ export function createStudioStore() {
     ...createPlanSlice(...args),
     ...createAnalysisSlice(...args),
     ...createValidationSlice(...args),
+    ...createExportSlice(...args),
   }));
 }
 

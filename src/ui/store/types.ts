@@ -1,9 +1,10 @@
 // The whole store's state: the intersection of its slices, none nested in another. A new slice
 // adds its interface here and its creator in store.ts.
 import type { AnalysisSlice } from './analysis-slice';
+import type { ExportSlice } from './export-slice';
 import type { ModelSlice } from './model-slice';
 import type { PlanSlice } from './plan-slice';
 import type { ValidationSlice } from './validation-slice';
 import type { ViewSlice } from './view-slice';
 
-export type StudioState = ModelSlice & ViewSlice & PlanSlice & AnalysisSlice & ValidationSlice;
+export type StudioState = ModelSlice & ViewSlice & PlanSlice & AnalysisSlice & ValidationSlice & ExportSlice;

@@ -1,6 +1,7 @@
 // Page-side wrapper of the studio worker: typed methods, AbortSignal, progress, transfers.
 import * as Comlink from 'comlink';
 import type { ExternalDataFile, ModelSummary, ProgressCallback, StudioWorkerApi, WorkerResult } from '../protocol';
+import type { StudioError } from './studio-error';
 import { WorkerHandle } from './worker-handle';
 
 export interface CallOptions {
@@ -22,7 +23,7 @@ export class StudioClient {
 
   constructor(
     spawn: () => Worker = () => new Worker(new URL('../studio.worker.ts', import.meta.url), { type: 'module', name: 'studio' }),
-    onCrash?: () => void,
+    onCrash?: (err: StudioError) => void,
   ) {
     this.handle = new WorkerHandle(spawn, onCrash);
   }

@@ -12,7 +12,7 @@ export class WorkerHandle<Api> {
 
   constructor(
     private readonly spawn: () => Worker,
-    private readonly onCrash?: () => void,
+    private readonly onCrash?: (err: StudioError) => void,
   ) {}
 
   /** The live remote, spawning the worker on first use. */
@@ -21,9 +21,10 @@ export class WorkerHandle<Api> {
       const worker = this.spawn();
       worker.addEventListener('error', (event) => {
         event.preventDefault();
-        this.fail(new StudioError('worker-crashed', `The background worker stopped: ${event.message || 'out of memory?'}`,
-          'Reload the page. Very large models may need a desktop browser with more memory.'));
-        this.onCrash?.();
+        const err = new StudioError('worker-crashed', `The background worker stopped: ${event.message || 'out of memory?'}`,
+          'Reload the page. Very large models may need a desktop browser with more memory.');
+        this.fail(err);
+        this.onCrash?.(err);
       });
       this.worker = worker;
       this.remote = Comlink.wrap<Api>(worker);

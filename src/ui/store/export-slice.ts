@@ -1,0 +1,22 @@
+// Export slice: the export in progress and what the last one did ("Saved …", "Cancelled.", an
+// error). In the store rather than the panel, so opening another model clears it with the rest.
+import type { StateCreator } from 'zustand';
+import type { Progress } from '../../workers/protocol';
+import type { StudioState } from './types';
+
+export interface ExportMessage {
+  text: string;
+  error?: boolean;
+}
+
+export interface ExportSlice {
+  /** Progress of the export running; undefined when idle. */
+  exportProgress?: Progress;
+  exportMessage?: ExportMessage;
+
+  setExport(patch: { progress?: Progress; message?: ExportMessage }): void;
+}
+
+export const createExportSlice: StateCreator<StudioState, [], [], ExportSlice> = (set) => ({
+  setExport: ({ progress, message }) => set({ exportProgress: progress, exportMessage: message }),
+});
