@@ -80,6 +80,34 @@ export class PanelsPage {
     return [await cells.nth(1).innerText(), await cells.nth(2).innerText()];
   }
 
+  /** The Sensitivity tab's Run button. */
+  runSensitivityButton(): Locator {
+    return this.page.getByRole('button', { name: 'Run sensitivity' });
+  }
+
+  /** The Validate tab's run button. */
+  validateButton(): Locator {
+    return this.page.getByRole('button', { name: 'Validate original vs pruned' });
+  }
+
+  /** The Cancel button of the job running in the open tab. */
+  cancelButton(): Locator {
+    return this.page.getByRole('button', { name: 'Cancel', exact: true });
+  }
+
+  /** Starts a sensitivity run and waits until it is sweeping groups ("group at 25 % (3/24)"). */
+  async startSensitivity(ratios: 'quick' | 'standard'): Promise<void> {
+    await this.openTab('Sensitivity');
+    await this.page.getByLabel('Sensitivity ratios').selectOption(ratios);
+    await this.runSensitivityButton().click();
+    await expect(this.page.getByRole('status').filter({ hasText: /\(\d+\/\d+\)/ })).toBeVisible({ timeout: 120_000 });
+  }
+
+  /** The Ratios tab's option of the sensitivity-guided global control. */
+  sensitivityModeOption(): Locator {
+    return this.page.getByLabel('Global mode').locator('option[value="sensitivity"]');
+  }
+
   /** Clicks the pruned-model download and returns the download. */
   async downloadPruned(): Promise<Download> {
     await this.openTab('Export');
