@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cancelJob, checkpointIfDue, jobAbortSignal, runJob, YIELD_EVERY_MS } from './jobs';
+import { PruneIntegrityError } from '../core/prune/verify';
+import { NonFiniteScoresError } from '../core/score/non-finite';
+import { cancelJob, checkpointIfDue, jobAbortSignal, runJob, toErrorData, YIELD_EVERY_MS } from './jobs';
 
 /** Busy CPU work for `ms` (a model run, an applyPlan): nothing else runs meanwhile. */
 function spin(ms: number): void {
@@ -52,5 +54,16 @@ describe('worker job cancellation', () => {
     if (!result.ok) return;
     expect(result.value.aborted).toBe(false);
     expect(jobAbortSignal(jobId)).not.toBe(result.value); // a fresh one: the old controller was dropped
+  });
+});
+
+describe('toErrorData for the engine’s refusals', () => {
+  it('reports a broken pruned model and NaN scores as refusals, not as bugs', () => {
+    const broken = toErrorData(new PruneIntegrityError([{ node: 'c2', opType: 'Conv', tensor: 'r', message: 'input "r" has 4 channels but weight "w" expects 8' }], ['c1']));
+    expect(broken.code).toBe('refused');
+    expect(broken.message).toContain('Conv node "c2"');
+    expect(broken.message).toContain('"c1"');
+    expect(toErrorData(new NonFiniteScoresError('l2', ['g'])).code).toBe('refused');
+    expect(toErrorData(new Error('boom')).code).toBe('internal');
   });
 });

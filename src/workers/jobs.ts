@@ -5,6 +5,8 @@
 // get `jobAbortSignal(jobId)`, aborted the moment the cancel message is handled.
 import * as Comlink from 'comlink';
 import { OnnxFormatError } from '../core/onnx/errors';
+import { PruneIntegrityError } from '../core/prune/verify';
+import { NonFiniteScoresError } from '../core/score/non-finite';
 import type { StudioErrorCode, StudioErrorData, WorkerResult } from './protocol';
 
 const cancelled = new Set<number>();
@@ -72,6 +74,13 @@ export function toErrorData(err: unknown): StudioErrorData {
   if (err instanceof JobError) return { code: err.code, message: err.message, hint: err.hint };
   if (err instanceof OnnxFormatError) {
     return { code: 'bad-model', message: `${err.source}: ${err.problem}.`, hint: err.hint };
+  }
+  // The engine's own refusals explain themselves and what to do; the session stays usable.
+  if (err instanceof PruneIntegrityError) {
+    return { code: 'refused', message: err.message, hint: 'Set the named groups to 0 % (or lock them) and try again; please report the model, the analysis missed a dependency.' };
+  }
+  if (err instanceof NonFiniteScoresError) {
+    return { code: 'refused', message: err.message, hint: 'Choose another criterion, or repair the model’s weights.' };
   }
   const message = err instanceof Error ? err.message : String(err);
   return {

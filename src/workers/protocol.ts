@@ -42,6 +42,7 @@ export type StudioErrorCode =
   | 'no-model' // a call needs a loaded model and none is loaded
   | 'aborted' // the job was cancelled
   | 'worker-crashed' // the worker died (out of memory, ...) and was restarted
+  | 'refused' // the engine refused to go on: a broken pruned model (post-surgery check) or NaN/Inf scores
   | 'internal'; // a bug: message says what failed
 
 /** An error as it crosses the worker boundary: what is wrong and what the user can do. */

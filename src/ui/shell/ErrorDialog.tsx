@@ -9,6 +9,7 @@ const TITLES: Record<StudioErrorCode, string> = {
   'no-model': 'No model is loaded',
   aborted: 'Cancelled',
   'worker-crashed': 'The background worker stopped',
+  refused: 'Prune Studio stopped rather than write a wrong model',
   internal: 'Something went wrong',
 };
 
