@@ -26,6 +26,12 @@ export const FP32_ONLY_OPS: Readonly<Record<string, readonly number[]>> = {
   DynamicQuantizeLinear: [],
   QLinearConv: [1, 4, 6],
   QLinearMatMul: [1, 4, 6],
+  // Random generators: onnxruntime's CPU provider has no fp16 kernels for them.
+  RandomNormal: [],
+  RandomUniform: [],
+  RandomNormalLike: [],
+  RandomUniformLike: [],
+  Bernoulli: [],
   // Output element type fixed by an attribute whose default is float32.
   TfIdfVectorizer: [],
   HannWindow: [],
@@ -36,8 +42,9 @@ export const FP32_ONLY_OPS: Readonly<Record<string, readonly number[]>> = {
 
 /**
  * Attributes holding an element type: where they say FLOAT, the op would make float32 tensors in
- * an fp16 graph, so fp16.ts rewrites them to FLOAT16. `whenAbsent`: the type the op uses when the
- * attribute is missing (RandomNormal defaults to float32); undefined when it follows an input.
+ * an fp16 graph, so fp16.ts rewrites them to FLOAT16 (on ops it converts; the random generators
+ * above stay fp32, their entries here tell their output type). `whenAbsent`: the type the op uses
+ * when the attribute is missing (RandomNormal defaults to float32); undefined when it follows an input.
  */
 export const DTYPE_ATTRIBUTES: Readonly<Record<string, { attribute: string; whenAbsent?: number }>> = {
   Cast: { attribute: 'to' },

@@ -97,9 +97,14 @@ class Converter {
 
   constructor(private readonly ir: GraphIR, private readonly report: Float16Report) {
     const tensors = inferShapes(ir).tensors;
+    const byAttribute = new Map<string, number>();
+    for (const node of ir.nodes) {
+      const type = attributeOutputType(node);
+      if (type !== undefined && node.output[0]) byAttribute.set(node.output[0], type);
+    }
     this.typeOf = (name) => {
       const vi = ir.valueInfo.get(name);
-      return tensors.get(name)?.dataType ?? (vi ? declaredInfo(vi)?.dataType : undefined);
+      return tensors.get(name)?.dataType ?? byAttribute.get(name) ?? (vi ? declaredInfo(vi)?.dataType : undefined);
     };
     const g = ir.graph;
     for (const n of g.node) {
@@ -212,6 +217,9 @@ class Converter {
     const input = node.input.map((name) => this.input(node, name, 16));
     const after: NodeProto[] = [];
     const output = node.output.map((o) => {
+      if (o && this.ir.outputs.has(o) && this.typeOf(o) === undefined) {
+        throw new Error(`cannot convert to fp16: the element type of the graph output "${o}" (from ${node.opType} "${this.ir.nodeId.get(node)}") is unknown, so it is not known whether it needs a Cast back to fp32`);
+      }
       if (!o || this.typeOf(o) !== F32) return o;
       if (!this.ir.outputs.has(o)) {
         this.versions.set(o, { 16: o });
@@ -315,6 +323,22 @@ class Converter {
     this.used.add(name);
     return name;
   }
+}
+
+/** The output element type an op's attribute fixes (Cast to, RandomNormal dtype, ConstantOfShape value), if any. */
+function attributeOutputType(node: NodeProto): number | undefined {
+  if (!isDefaultDomain(node.domain)) return undefined;
+  const dtype = DTYPE_ATTRIBUTES[node.opType];
+  if (dtype) {
+    const a = node.attribute.find((x) => x.name === dtype.attribute);
+    return a ? toNumber(a.i) : dtype.whenAbsent;
+  }
+  const value = VALUE_ATTRIBUTES[node.opType];
+  if (value) {
+    const a = node.attribute.find((x) => x.name === value.attribute);
+    return a?.t ? a.t.dataType : value.absentIsFloat ? F32 : undefined;
+  }
+  return undefined;
 }
 
 function tensorAttribute(name: string, t: TensorProto): AttributeProto {
