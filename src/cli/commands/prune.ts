@@ -11,7 +11,9 @@ import { applyPlan } from '../../core/prune/apply.js';
 import { parsePlan, type PrunePlan } from '../../core/prune/plan.js';
 import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
+import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
 import type { CliCommand } from './types.js';
+import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, CRITERION_IDS } from '../../core/score/criteria.js';
 import { RECOVERY_METHODS } from '../../core/recover/recover.js';
 import { recoverForPrune, scoresForCriterion, scoringOptions } from '../data/prune-scoring.js';
@@ -27,6 +29,8 @@ export interface PruneReport {
   before: { params: number; macs: number; bytes: number };
   after: { params: number; macs: number; bytes: number };
   fileBytes: { before: number; after: number };
+  /** With --fp16: what the conversion did (the after metrics and file bytes are of the fp16 model). */
+  fp16?: Pick<Float16Report, 'convertedConstants' | 'keptFp32Constants' | 'keptFp32Nodes' | 'keptFp32Ops' | 'castsAdded' | 'clamped' | 'alreadyFloat16'>;
 }
 
 function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
@@ -38,6 +42,16 @@ function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): numb
 
 const summary = (m: ModelMetrics) => ({ params: m.params, macs: m.macs, bytes: m.bytes });
 const pct = (a: number, b: number) => (a === 0 ? '0%' : `${(((a - b) / a) * 100).toFixed(1)}%`);
+
+/** The fp16 conversion of the pruned model, its notes on stderr (clamped values, kept fp32 ops). */
+function half(model: ModelProto, io: Parameters<CliCommand['run']>[1]): { model: ModelProto; report: Float16Report } {
+  const converted = toFloat16(model);
+  const r = converted.report;
+  if (r.alreadyFloat16) io.stderr('fp16: the model has no float32 weights (already fp16): written as it is\n');
+  else io.stderr(`fp16: ${r.convertedConstants} constants converted, ${r.castsAdded} Casts added, ${r.keptFp32Nodes.length} nodes kept in fp32${r.keptFp32Ops.length ? ` (${r.keptFp32Ops.join(', ')})` : ''}\n`);
+  for (const c of r.clamped) io.stderr(`fp16: warning: ${c.count} values of "${c.tensor}" beyond ±65504 (largest |x| = ${c.maxAbs}) were clamped to ±65504\n`);
+  return converted;
+}
 
 export const pruneCommand: CliCommand = {
   summary: 'remove channels (by ratio, from a plan, or the provably constant ones) and write the smaller model',
@@ -56,6 +70,7 @@ export const pruneCommand: CliCommand = {
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied',
     '  --external-data      write the weights to OUT.data beside OUT (automatic when the model passes 2 GiB)',
+    '  --fp16               write fp16 weights and activations (inputs/outputs stay fp32; Resize & co. stay fp32 behind Casts)',
     '  --grouped-convs      also prune grouped convolutions (equal channels from every group)',
     '  --allow-non-finite   leave groups whose scores are NaN/Inf (weights holding NaN/Inf) unpruned instead of refusing',
     '  --json               print a machine-readable report (schemaVersion 1)',
@@ -111,6 +126,8 @@ export const pruneCommand: CliCommand = {
         io.stderr(`recovery (${recoverMethod}, ${recovered.report.images} images): calibration KL ${recovered.report.lossBefore.toFixed(4)} → ${recovered.report.lossAfter.toFixed(4)}\n`);
       }
     }
+    let fp16: Float16Report | undefined;
+    if (flag(args, 'fp16')) ({ model: pruned, report: fp16 } = half(pruned, io));
     const written = writeModelFile(pruned, resolve(io.cwd, out), { externalData: flag(args, 'external-data') });
     if (planOut) writeFileAtomic(resolve(io.cwd, planOut), `${JSON.stringify(plan, null, 2)}\n`);
 
@@ -127,6 +144,7 @@ export const pruneCommand: CliCommand = {
       before,
       after,
       fileBytes: { before: loaded.bytes, after: written.bytes },
+      ...(fp16 ? { fp16 } : {}),
     };
     if (flag(args, 'json')) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
@@ -136,7 +154,8 @@ export const pruneCommand: CliCommand = {
           `${file} → ${out} (${report.criterion}): ${report.channelsRemoved} channels removed from ${report.groupsPruned} groups`,
           `  params  ${before.params.toLocaleString('en')} → ${after.params.toLocaleString('en')}  (−${pct(before.params, after.params)})`,
           `  MACs    ${before.macs.toLocaleString('en')} → ${after.macs.toLocaleString('en')}  (−${pct(before.macs, after.macs)})`,
-          `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})`,
+          `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
+          ...(fp16 ? [`  file    ${report.fileBytes.before.toLocaleString('en')} → ${report.fileBytes.after.toLocaleString('en')} bytes`] : []),
           '',
         ].join('\n'),
       );

@@ -41,6 +41,8 @@ export interface Float16Report {
   keptFp32Constants: string[];
   /** Nodes left in fp32 behind Casts (fp16-ops.ts, and the arithmetic feeding their control inputs). */
   keptFp32Nodes: string[];
+  /** The op types of keptFp32Nodes, each once. */
+  keptFp32Ops: string[];
   castsAdded: number;
   clamped: ClampedTensor[];
   /** True when the model had no float32 weights but fp16 ones: it is returned unchanged. */
@@ -68,7 +70,7 @@ export function toFloat16(model: ModelProto): Float16Result {
       throw new Error(`cannot convert to fp16: ${node.opType} "${ir.nodeId.get(node)}" holds a subgraph (control flow is not converted); export in fp32`);
     }
   }
-  const report: Float16Report = { convertedConstants: 0, keptFp32Constants: [], keptFp32Nodes: [], castsAdded: 0, clamped: [], alreadyFloat16: false };
+  const report: Float16Report = { convertedConstants: 0, keptFp32Constants: [], keptFp32Nodes: [], keptFp32Ops: [], castsAdded: 0, clamped: [], alreadyFloat16: false };
   const constants = [...ir.graph.initializer, ...ir.nodes.filter(isConstantNode).map((n) => constantTensor(ir, n.output[0]!))];
   if (!constants.some((t) => t?.dataType === F32) && constants.some((t) => t?.dataType === F16)) {
     return { model: cloneMessage(model), report: { ...report, alreadyFloat16: true } };
@@ -113,7 +115,9 @@ class Converter {
     }
     for (const vi of [...g.input, ...g.output, ...g.valueInfo, ...g.initializer]) this.used.add(vi.name);
     this.kept = this.keptNodes();
-    report.keptFp32Nodes = ir.nodes.filter((n) => this.kept.has(n)).map((n) => ir.nodeId.get(n)!);
+    const kept = ir.nodes.filter((n) => this.kept.has(n));
+    report.keptFp32Nodes = kept.map((n) => ir.nodeId.get(n)!);
+    report.keptFp32Ops = [...new Set(kept.map((n) => n.opType))];
   }
 
   run(): Float16Result {
