@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { Long, TensorDataType, type ModelProto } from '../onnx/proto.js';
 import { GraphBuilder } from './shape-ops/test-utils/graph-builder.js';
-import { assertValidModel, ModelValidationError, validateModel } from './validate.js';
+import { emptyTensor, makeTensor, tensorToNumbers } from '../onnx/tensor.js';
+import { assertValidModel, ModelValidationError, nonFiniteCount, validateModel } from './validate.js';
 
 /** x → Conv (w, b) → Relu → y, a valid model to break. */
 const convRelu = () =>
@@ -62,6 +63,26 @@ describe('validateModel', () => {
     init(m, 'w').floatData[5] = NaN;
     init(m, 'w').floatData[7] = -Infinity;
     expect(validateModel(m)).toEqual({ errors: [], nonFinite: [{ tensor: 'w', count: 2 }] });
+  });
+
+  it('counts NaN/Inf in place for every float type, raw (aligned or not) and typed, as the decoded values do', () => {
+    const values = [1, NaN, Infinity, -Infinity, 65504, 1e6, -0, 3.5e38, 1e300, -1e-30];
+    const decoded = (t: Parameters<typeof tensorToNumbers>[0]) => tensorToNumbers(t).filter((v) => !Number.isFinite(v)).length;
+    for (const type of [TensorDataType.FLOAT, TensorDataType.DOUBLE, TensorDataType.FLOAT16, TensorDataType.BFLOAT16]) {
+      const raw = makeTensor('t', [values.length], type, values);
+      const shifted = new Uint8Array(raw.rawData.length + 1).subarray(1);
+      shifted.set(raw.rawData);
+      const unaligned = { ...raw, rawData: shifted };
+      const bits = new Uint16Array(raw.rawData.buffer.slice(0));
+      const typed = emptyTensor({
+        name: 't', dims: raw.dims, dataType: type,
+        ...(type === TensorDataType.FLOAT ? { floatData: values } : type === TensorDataType.DOUBLE ? { doubleData: values } : { int32Data: Array.from(bits) }),
+      });
+      for (const t of [raw, unaligned, typed]) {
+        expect(decoded(t)).toBeGreaterThanOrEqual(3);
+        expect(nonFiniteCount(t)).toBe(decoded(t));
+      }
+    }
   });
 
   it('throws an error naming the file and what to do', () => {

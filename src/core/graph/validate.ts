@@ -7,7 +7,7 @@
 // and reports weights holding NaN or ±Inf (which make weight criteria rank arbitrarily).
 import { onnx, TensorDataType, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import { OnnxFormatError } from '../onnx/errors.js';
-import { bytesPerElement, tensorDims, tensorToNumbers } from '../onnx/tensor.js';
+import { bytesPerElement, tensorDims } from '../onnx/tensor.js';
 import { attrTensor } from './attributes.js';
 import { checkConsistency } from './consistency.js';
 import { buildGraph, type GraphIR } from './ir.js';
@@ -73,6 +73,49 @@ export function payloadProblem(t: TensorProto): string | undefined {
   const count = typedCount(t);
   if (count !== n) return `holds ${count} values but its shape ${JSON.stringify(dims)} needs ${n}`;
   return undefined;
+}
+
+/**
+ * How many NaN/±Inf values a float tensor with a sound payload holds, read in place from its bytes or
+ * typed field (the exponent bits all set): a weight file is scanned without a copy of any tensor.
+ */
+export function nonFiniteCount(t: TensorProto): number {
+  const raw = t.rawData;
+  if (raw?.length) {
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    switch (t.dataType) {
+      case DT.FLOAT: {
+        if (raw.byteOffset % 4 !== 0) return countBits(raw.length / 4, (i) => view.getUint32(i * 4, true), 0x7f800000);
+        const words = new Uint32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+        let count = 0;
+        for (let i = 0; i < words.length; i++) if ((words[i]! & 0x7f800000) === 0x7f800000) count++;
+        return count;
+      }
+      case DT.DOUBLE: return countBits(raw.length / 8, (i) => view.getUint32(i * 8 + 4, true), 0x7ff00000);
+      case DT.FLOAT16: return countBits(raw.length / 2, (i) => view.getUint16(i * 2, true), 0x7c00);
+      case DT.BFLOAT16: return countBits(raw.length / 2, (i) => view.getUint16(i * 2, true), 0x7f80);
+      default: return 0;
+    }
+  }
+  switch (t.dataType) {
+    case DT.FLOAT: case DT.DOUBLE: {
+      const values = t.dataType === DT.FLOAT ? t.floatData : t.doubleData;
+      let count = 0;
+      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count++;
+      return count;
+    }
+    // float16 and bfloat16 keep their bits in int32_data.
+    case DT.FLOAT16: return countBits(t.int32Data.length, (i) => t.int32Data[i]!, 0x7c00);
+    case DT.BFLOAT16: return countBits(t.int32Data.length, (i) => t.int32Data[i]!, 0x7f80);
+    default: return 0;
+  }
+}
+
+/** Values among `n` whose bits, masked by `exponent`, are all set. */
+function countBits(n: number, bitsAt: (i: number) => number, exponent: number): number {
+  let count = 0;
+  for (let i = 0; i < n; i++) if ((bitsAt(i) & exponent) === exponent) count++;
+  return count;
 }
 
 /** Constants of the main graph: initializers and Constant nodes' tensors. */
@@ -148,8 +191,7 @@ export function validateModel(model: ModelProto, ir: GraphIR = buildGraph(model)
       continue;
     }
     if (!FLOAT_TYPES.has(t.dataType) || t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) continue;
-    let count = 0;
-    for (const v of tensorToNumbers(t)) if (!Number.isFinite(v)) count++;
+    const count = nonFiniteCount(t);
     if (count) nonFinite.push({ tensor: t.name, count });
   }
   const structure = structureIssues(ir);
