@@ -1,7 +1,7 @@
 // The pruning panels beyond the main flow, on the small torch fixture: a data criterion scored on
 // the calibration images, undo/redo with the keyboard, plan export → import, the sensitivity run
-// with its curves, and export with bias-correction recovery.
-import { readFileSync } from 'node:fs';
+// with its curves, and export with bias-correction recovery, then in fp16.
+import { readFileSync, statSync } from 'node:fs';
 import { expect, test } from './helpers/test';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
@@ -63,4 +63,15 @@ test('criteria, undo/redo, plan round trip, sensitivity and recovery export', as
   expect(download.suggestedFilename()).toMatch(/^small-cnn\.pruned-\d+\.onnx$/);
   await expect(page.getByRole('status').filter({ hasText: /Recovery: bias on \d+ images/ })).toBeVisible();
   await studio.screenshot('export-recovered');
+
+  // The same export in fp16: the name says so, the file is smaller, the note says what was converted.
+  const recoveredFile = testInfo.outputPath(download.suggestedFilename());
+  await download.saveAs(recoveredFile);
+  await page.getByRole('checkbox', { name: /fp16 weights/ }).check();
+  const half = await panels.downloadPruned();
+  expect(half.suggestedFilename()).toMatch(/^small-cnn\.pruned-\d+\.fp16\.onnx$/);
+  await expect(page.getByRole('status').filter({ hasText: /Recovery: bias on \d+ images\. fp16: \d+ tensors in fp16\./ })).toBeVisible();
+  const halfFile = testInfo.outputPath(half.suggestedFilename());
+  await half.saveAs(halfFile);
+  expect(statSync(halfFile).size).toBeLessThan(statSync(recoveredFile).size * 0.6);
 });

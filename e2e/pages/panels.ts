@@ -113,7 +113,7 @@ export class PanelsPage {
     await this.openTab('Export');
     const [download] = await Promise.all([
       this.page.waitForEvent('download'),
-      this.page.getByRole('button', { name: /^Download .*\.pruned-\d+\.onnx$/ }).click(),
+      this.page.getByRole('button', { name: /^Download .*\.pruned-\d+(\.fp16)?\.onnx$/ }).click(),
     ]);
     return download;
   }

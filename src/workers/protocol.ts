@@ -331,6 +331,8 @@ export interface ExportRequest {
   /** Calibration images for recovery (required unless recovery is 'none'). */
   calibration?: ImageInput[];
   preprocess?: PreprocessSpec;
+  /** Write the exported model in fp16 (core/convert/fp16.ts), after recovery; inputs/outputs stay fp32. */
+  fp16?: boolean;
 }
 
 export interface ExportResult {
@@ -340,6 +342,8 @@ export interface ExportResult {
   after: ModelCost;
   /** What recovery did ("bias on 256 images: calibration KL 0.31 → 0.12"), when it ran. */
   recoveryNote?: string;
+  /** What the fp16 conversion did ("8 Resize kept in fp32; 2 tensors clamped to ±65504: …"), when asked. */
+  fp16Note?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ import { proxyProgress, toImageInputs, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
 
-/** "fmnist-resnet14.onnx" + 50 → "fmnist-resnet14.pruned-50.onnx". */
-export function prunedFileName(fileName: string, percent: number): string {
+/** "fmnist-resnet14.onnx" + 50 → "fmnist-resnet14.pruned-50.onnx" ("….pruned-50.fp16.onnx" in fp16). */
+export function prunedFileName(fileName: string, percent: number, fp16 = false): string {
   const base = fileName.replace(/\.onnx$/i, '');
-  return `${base}.pruned-${Math.round(percent)}.onnx`;
+  return `${base}.pruned-${Math.round(percent)}${fp16 ? '.fp16' : ''}.onnx`;
 }
 
 /** The plan's headline ratio in percent: the mean ratio over the prunable groups. */
@@ -36,14 +36,14 @@ export function headlinePercent(): number {
 export async function runExport(): Promise<void> {
   const job = jobs.start('export');
   const show = job.whileLive((patch: { progress?: Progress; message?: ExportMessage }) => s().setExport(patch));
-  const { recovery, preprocess, summary } = s();
-  const outName = prunedFileName(summary?.fileName ?? 'model.onnx', headlinePercent());
+  const { recovery, preprocess, summary, exportFp16: fp16 } = s();
+  const outName = prunedFileName(summary?.fileName ?? 'model.onnx', headlinePercent(), fp16);
   show({ progress: { stage: 'start', fraction: 0, message: 'Preparing' } });
   try {
     const plan = currentPlan();
     const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
     const result = await studioClient().call(
-      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, calibration, preprocess }), proxyProgress((p) => show({ progress: p }))),
+      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, calibration, preprocess, fp16 }), proxyProgress((p) => show({ progress: p }))),
       job.signal,
     );
     if (!job.isLive()) return;
@@ -59,5 +59,6 @@ export async function runExport(): Promise<void> {
 
 function savedText(outName: string, result: ExportResult): string {
   const recovered = result.recoveryNote ? ` Recovery: ${result.recoveryNote}.` : '';
-  return `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.${recovered}`;
+  const fp16 = result.fp16Note ? ` fp16: ${result.fp16Note}.` : '';
+  return `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.${recovered}${fp16}`;
 }

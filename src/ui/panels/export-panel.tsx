@@ -1,5 +1,6 @@
-// Export tab: download the pruned ONNX (its name carries the ratio) and the plan JSON, with an
-// optional recovery step on the calibration images applied before encoding (the same choice as Validate).
+// Export tab: download the pruned ONNX (its name carries the ratio, and ".fp16" when converted) and
+// the plan JSON, with an optional recovery step on the calibration images applied before encoding
+// (the same choice as Validate) and an optional fp16 conversion after it.
 import { useEffect } from 'react';
 import { downloadBytes } from '../actions/download';
 import { headlinePercent, prunedFileName, runExport } from '../actions/export';
@@ -20,9 +21,10 @@ export function ExportPanel() {
   const groups = useStudio((s) => s.groups);
   const progress = useStudio((s) => s.exportProgress);
   const message = useStudio((s) => s.exportMessage);
+  const fp16 = useStudio((s) => s.exportFp16);
   void ratios; // re-render when the plan changes: the file name carries the ratio
   const percent = groups ? headlinePercent() : 0;
-  const outName = prunedFileName(fileName, percent);
+  const outName = prunedFileName(fileName, percent, fp16);
 
   return (
     <section className="prune-panel" aria-label="Export">
@@ -33,6 +35,10 @@ export function ExportPanel() {
         </p>
       )}
       <RecoveryChoice disabled={!!progress} />
+      <label className="row" title="Validation measures the fp32 model; the fp16 one differs from it by fp16 rounding (under 1% of the output scale on the test models)">
+        <input type="checkbox" checked={fp16} disabled={!!progress} onChange={(e) => useStudio.getState().setExportFp16(e.target.checked)} />
+        {' '}fp16 weights (about half the size; inputs and outputs stay fp32, Resize and similar ops stay fp32)
+      </label>
       <div className="row">
         <button type="button" onClick={() => void runExport()} disabled={!!progress || !groups}>Download {outName}</button>
         {progress && <button type="button" onClick={() => cancelJob('export')}>Cancel</button>}

@@ -13,10 +13,15 @@ export interface ExportSlice {
   /** Progress of the export running; undefined when idle. */
   exportProgress?: Progress;
   exportMessage?: ExportMessage;
+  /** Export fp16 weights (a choice kept across models, like the recovery method). */
+  exportFp16: boolean;
 
   setExport(patch: { progress?: Progress; message?: ExportMessage }): void;
+  setExportFp16(on: boolean): void;
 }
 
 export const createExportSlice: StateCreator<StudioState, [], [], ExportSlice> = (set) => ({
+  exportFp16: false,
   setExport: ({ progress, message }) => set({ exportProgress: progress, exportMessage: message }),
+  setExportFp16: (on) => set({ exportFp16: on }),
 });
