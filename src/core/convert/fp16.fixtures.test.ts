@@ -131,3 +131,8 @@ it('refuses a custom op whose output type is unknown, naming the tensor', () => 
   const model = decodeModel(readFileSync(new URL('edge-custom-op.onnx', DIR)), 'edge-custom-op.onnx');
   expect(() => toFloat16(model)).toThrow(/element type of "custom" \(from CustomFoo/);
 });
+
+it.each(['quant-dynamic.onnx', 'quant-qdq.onnx', 'quant-qoperator.onnx'])('refuses the quantized %s (its weights are already 8-bit)', (file) => {
+  const model = decodeModel(readFileSync(new URL(file, DIR)), file);
+  expect(() => toFloat16(model)).toThrow(/the model is quantized .* export without fp16/);
+});

@@ -58,14 +58,20 @@ type Precision = 16 | 32;
 /** Where one float32 tensor of the original lives in the new graph, per precision. */
 type Versions = Partial<Record<Precision, string>>;
 
+const QUANTIZED_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'ConvInteger', 'MatMulInteger', 'QLinearConv', 'QLinearMatMul']);
+
 /**
  * Returns a new model with fp16 weights and activations (the input is not modified). Throws, naming
- * the node or tensor, for what it cannot convert soundly: control flow (subgraphs), and tensors of
+ * the node or tensor, for what it cannot convert soundly or usefully: quantized models, control flow, and tensors of
  * unknown element type where fp32-only ops meet fp16 ones.
  */
 export function toFloat16(model: ModelProto): Float16Result {
   const ir = buildGraph(model);
   for (const node of ir.nodes) {
+    // Quantized weights are already 8-bit: fp16 would only add Casts and make the file bigger.
+    if (QUANTIZED_OPS.has(node.opType)) {
+      throw new Error(`cannot convert to fp16: the model is quantized (${node.opType} "${ir.nodeId.get(node)}"), its weights are already 8-bit; export without fp16`);
+    }
     if (node.attribute.some((a) => a.g || a.graphs.length)) {
       throw new Error(`cannot convert to fp16: ${node.opType} "${ir.nodeId.get(node)}" holds a subgraph (control flow is not converted); export in fp32`);
     }
