@@ -119,8 +119,11 @@ export const pruneCommand: CliCommand = {
         const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite });
         plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
       }
-      pruned = applyPlan(model, plan, analysis);
-      if (recoverMethod !== 'none' && images) {
+      // Without recovery the original is read only for its dims (metrics) from here on: surgery may
+      // slice its weights in place instead of holding old and new weights side by side.
+      const recover = recoverMethod !== 'none' && !!images;
+      pruned = applyPlan(model, plan, analysis, { consumeInput: !recover });
+      if (recover) {
         const recovered = await recoverForPrune(model, pruned, plan, recoverMethod, images, io.cwd, analysis);
         pruned = recovered.model;
         io.stderr(`recovery (${recoverMethod}, ${recovered.report.images} images): calibration KL ${recovered.report.lossBefore.toFixed(4)} → ${recovered.report.lossAfter.toFixed(4)}\n`);

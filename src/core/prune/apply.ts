@@ -1,6 +1,6 @@
 // Surgery: applies a plan to a model and returns a NEW ModelProto. The input model is never
 // mutated: changed nodes, tensors and lists are copies; untouched tensors are shared.
-import { AttributeType, Long, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
+import { AttributeType, Long, onnx, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import { makeInt64Tensor, tensorDims } from '../onnx/tensor.js';
 import { buildGraph, constantThroughIdentity, defaultOpset, type GraphIR } from '../graph/ir.js';
 import { setAttrInt, setAttrInts, attrInts } from '../graph/attributes.js';
@@ -10,7 +10,7 @@ import type { Member } from '../graph/channels/types.js';
 import { assertNever } from '../assert.js';
 import { cloneMessage } from '../onnx/clone.js';
 import { keepBySpace, type PrunePlan } from './plan.js';
-import { sliceGroupedInputs, sliceTensor, withEntry } from './tensor-slice.js';
+import { sliceGroupedInputs, sliceTensorAxes, withEntry, type AxisKeep } from './tensor-slice.js';
 import { removeDeadValues } from './dead.js';
 import { foldRemovedConstants } from './fold.js';
 import { assertSurgeryConsistent } from './verify.js';
@@ -31,10 +31,27 @@ interface Surgery {
   nodeEdits: Map<NodeProto, ((copy: NodeProto) => void)[]>;
   newInitializers: TensorProto[];
   names: Set<string>;
+  consumeInput: boolean;
 }
 
+export interface ApplyOptions {
+  /**
+   * The caller gives the input model up (the CLI, which writes the result and then reads only the
+   * original's dims, for metrics): each big initializer that is replaced, and whose payload owns
+   * its buffer, is sliced inside that buffer and dropped from the input, so the old and new weights
+   * never sit in memory side by side. The payloads must not be shared with anything the caller
+   * still reads; a dropped tensor then reads as unloaded external data (readers throw).
+   */
+  consumeInput?: boolean;
+}
+
+/** Payloads below this size are always copied (consuming them saves nothing that matters). */
+const CONSUME_MIN_BYTES = 1 << 16;
+/** Where a consumed tensor of the input model says its values went. */
+export const CONSUMED_LOCATION = 'consumed by applyPlan: its values are in the pruned model';
+
 /** Applies `plan` and returns the pruned model (with the plan in metadata_props). */
-export function applyPlan(model: ModelProto, plan: PrunePlan, analysis?: ChannelAnalysis): ModelProto {
+export function applyPlan(model: ModelProto, plan: PrunePlan, analysis?: ChannelAnalysis, options: ApplyOptions = {}): ModelProto {
   // Without a caller's analysis, accept plans made with or without grouped-convolution pruning.
   let a = analysis ?? analyseChannels(buildGraph(model), undefined, { groupedConvolutions: true });
   keepBySpace(plan, a);
@@ -48,7 +65,7 @@ export function applyPlan(model: ModelProto, plan: PrunePlan, analysis?: Channel
   }
   const ir = a.ir;
   const keep = keepBySpace(plan, a);
-  const s: Surgery = { ir, keep, inputOps: new Map(), nodeEdits: new Map(), newInitializers: [], names: allNames(ir) };
+  const s: Surgery = { ir, keep, inputOps: new Map(), nodeEdits: new Map(), newInitializers: [], names: allNames(ir), consumeInput: options.consumeInput === true };
   for (const m of a.members) planMember(m, s);
   const graph = ir.graph;
   const replacedInits = new Map<string, TensorProto>();
@@ -179,21 +196,37 @@ function planSplit(m: Extract<Member, { kind: 'split' }>, s: Surgery): void {
   });
 }
 
-function applyOps(t: TensorProto, ops: TensorOp[], name: string): TensorProto {
+/** `t` after `ops`; with `inPlace`, its slices are made inside t's own payload (see ApplyOptions). */
+function applyOps(t: TensorProto, ops: TensorOp[], name: string, inPlace = false): TensorProto {
   let out = t;
   // Grouped input slicing needs every output row (it picks per row's block), so it goes first; then
-  // outer axes: slicing axis 0 is a few block copies and shrinks what the inner-axis slice walks.
-  const rank = (op: TensorOp) => (op.kind === 'grouped' ? -1 : op.kind === 'slice' ? op.axis : 99);
-  const ordered = [...ops].sort((a, b) => rank(a) - rank(b));
-  for (const op of ordered) {
+  // all axis slices in one pass (no intermediate tensor per axis); then shape entries.
+  for (const op of ops) if (op.kind === 'grouped') out = sliceGroupedInputs(out, op.local, name);
+  const slices = ops.filter((op): op is Extract<TensorOp, { kind: 'slice' }> => op.kind === 'slice').sort((a, b) => a.axis - b.axis);
+  const distinct = slices.every((op, i) => i === 0 || op.axis !== slices[i - 1]!.axis);
+  if (distinct && slices.length) out = sliceTensorAxes(out, slices as AxisKeep[], name, inPlace && out === t);
+  else for (const op of slices) out = sliceTensorAxes(out, [op], name);
+  for (const op of ops) {
     switch (op.kind) {
-      case 'slice': out = sliceTensor(out, op.axis, op.keep, name); break;
+      case 'slice': case 'grouped': break;
       case 'entry': out = withEntry(out, op.position, op.value, name); break;
-      case 'grouped': out = sliceGroupedInputs(out, op.local, name); break;
       default: assertNever(op, 'tensor op');
     }
   }
   return out;
+}
+
+/** True when `t`'s payload is a whole buffer of its own, worth slicing in place. */
+function ownsPayload(t: TensorProto): boolean {
+  const raw = t.rawData;
+  return !!raw && raw.length >= CONSUME_MIN_BYTES && raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
+}
+
+/** Marks a consumed input tensor as unloaded, so any later read of it fails loudly instead of seeing stale bytes. */
+function markConsumed(t: TensorProto): void {
+  t.rawData = new Uint8Array();
+  t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+  t.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: CONSUMED_LOCATION }) as unknown as TensorProto['externalData'][number]];
 }
 
 function rewriteConstants(s: Surgery, replacedInits: Map<string, TensorProto>, replacedNodes: Map<NodeProto, NodeProto>): void {
@@ -214,8 +247,10 @@ function rewriteConstants(s: Surgery, replacedInits: Map<string, TensorProto>, r
     const inPlace = !key.startsWith('\u0000') && !s.ir.outputs.has(inputName) && list.every((e) => e.sig === list[0]!.sig) &&
       uses.every((u) => list.some((e) => e.node === u.node && e.inputIndex === u.inputIndex));
     if (inPlace) {
-      const tensor = applyOps(src.tensor, list[0]!.ops, src.name);
       const producer = s.ir.producer.get(src.name);
+      const consume = s.consumeInput && producer?.opType !== 'Constant' && ownsPayload(src.tensor);
+      const tensor = applyOps(src.tensor, list[0]!.ops, src.name, consume);
+      if (consume && tensor.rawData.buffer === src.tensor.rawData.buffer) markConsumed(src.tensor);
       if (producer?.opType === 'Constant') replacedNodes.set(producer, constantNode(producer, tensor));
       else replacedInits.set(src.name, tensor);
       continue;

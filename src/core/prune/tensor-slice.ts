@@ -26,30 +26,103 @@ function view(bytes: Uint8Array, bpe: number): Elements {
   }
 }
 
+/** Indices to keep (sorted, distinct) along one axis. */
+export interface AxisKeep {
+  axis: number;
+  keep: readonly number[];
+}
+
 /** A copy of `t` named `name` keeping only indices `keep` (sorted) along `axis`. */
 export function sliceTensor(t: TensorProto, axis: number, keep: readonly number[], name: string = t.name): TensorProto {
+  return sliceTensorAxes(t, [{ axis, keep }], name);
+}
+
+/**
+ * `t` named `name` keeping indices along several axes at once: one pass, with no intermediate
+ * tensor per axis. With `inPlace`, the kept values are moved to the front of t's own payload
+ * (every value moves towards the start, so none is overwritten before it is read) and the result
+ * is a view of it: no new memory, and t's payload is spent (the caller must own t and drop it).
+ */
+export function sliceTensorAxes(t: TensorProto, slices: readonly AxisKeep[], name: string = t.name, inPlace = false): TensorProto {
   const dims = tensorDims(t);
   let bpe = bytesPerElement(t.dataType);
   if (bpe === 0) throw new Error(`cannot slice tensor "${t.name}": data type ${t.dataType} has no fixed size`);
-  const dim = dims[axis];
-  if (dim === undefined) throw new Error(`cannot slice tensor "${t.name}" (dims [${dims.join(', ')}]) on axis ${axis}`);
-  const bad = keep.find((k) => k < 0 || k >= dim);
-  if (bad !== undefined) throw new Error(`cannot keep index ${bad} of axis ${axis} in tensor "${t.name}" (dims [${dims.join(', ')}])`);
-  let inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  const keeps: (readonly number[] | undefined)[] = dims.map(() => undefined);
+  for (const { axis, keep } of slices) {
+    const dim = dims[axis];
+    if (dim === undefined) throw new Error(`cannot slice tensor "${t.name}" (dims [${dims.join(', ')}]) on axis ${axis}`);
+    const bad = keep.find((k) => k < 0 || k >= dim);
+    if (bad !== undefined) throw new Error(`cannot keep index ${bad} of axis ${axis} in tensor "${t.name}" (dims [${dims.join(', ')}])`);
+    keeps[axis] = keep;
+  }
+  const newDims = dims.map((d, a) => keeps[a]?.length ?? d);
+  const last = keeps.findLastIndex((k) => k !== undefined);
+  // Axes after the last sliced one are copied whole: they fold into one contiguous inner block.
+  let inner = dims.slice(last + 1).reduce((a, b) => a * b, 1);
   // 16-byte types (complex128) are copied as pairs of 8-byte words.
   if (bpe === 16) {
     bpe = 8;
     inner *= 2;
   }
-  const src = view(rawBytes(t), bpe);
-  const out = new (src.constructor as new (n: number) => Elements)(outer * keep.length * inner);
-  // Float32 (by far the most common) gets its own monomorphic copy loop.
-  if (src instanceof Uint32Array) gather32(src, out as Uint32Array, outer, dim, inner, keep);
-  else gatherAny(src, out, outer, dim, inner, keep);
-  const newDims = dims.slice();
-  newDims[axis] = keep.length;
+  const src = view(inPlace ? ownedRaw(t) : rawBytes(t), bpe);
+  const count = newDims.slice(0, last + 1).reduce((a, b) => a * b, 1) * inner;
+  const out = inPlace ? src.subarray(0, count) : new (src.constructor as new (n: number) => Elements)(count);
+  const strides = dims.slice(0, last + 1).map((_, a) => dims.slice(a + 1, last + 1).reduce((x, y) => x * y, 1) * inner);
+  const g: Gather = { src, out, dims: dims.slice(0, last + 1), keeps, strides, inner, o: 0 };
+  if (last >= 0) gather(g, 0, 0);
+  else copyBlock(g, 0, count);
   return emptyTensor({ name, dataType: t.dataType, dims: newDims.map((d) => Long.fromNumber(d)), rawData: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) });
+}
+
+/** t's raw_data, which an in-place slice may overwrite: the tensor must hold it in raw form. */
+function ownedRaw(t: TensorProto): Uint8Array {
+  if (!t.rawData?.length) throw new Error(`cannot slice tensor "${t.name}" in place: its values are not in raw_data`);
+  return t.rawData;
+}
+
+interface Gather {
+  src: Elements;
+  out: Elements;
+  /** Dims up to the last sliced axis, their strides (elements), and the kept indices per axis. */
+  dims: number[];
+  strides: number[];
+  keeps: (readonly number[] | undefined)[];
+  /** Elements per index of the last sliced axis. */
+  inner: number;
+  /** Next output element. */
+  o: number;
+}
+
+/** Copies, in output order, the kept elements below `base` from axis `axis` on. */
+function gather(g: Gather, axis: number, base: number): void {
+  const keep = g.keeps[axis];
+  const dim = g.dims[axis]!;
+  const n = keep ? keep.length : dim;
+  const stride = g.strides[axis]!;
+  if (axis < g.dims.length - 1) {
+    for (let j = 0; j < n; j++) gather(g, axis + 1, base + (keep ? keep[j]! : j) * stride);
+    return;
+  }
+  // The last sliced axis: runs of consecutive kept indices are one block copy.
+  for (let j = 0; j < n; ) {
+    let run = 1;
+    if (keep) while (j + run < n && keep[j + run] === keep[j]! + run) run++;
+    else run = n;
+    copyBlock(g, base + (keep ? keep[j]! : j) * stride, run * stride);
+    j += run;
+  }
+}
+
+function copyBlock(g: Gather, from: number, n: number): void {
+  const { src, out, o } = g;
+  // In place, blocks only move towards the start (o <= from): copyWithin and a forward loop are safe.
+  if (n >= 16) {
+    if (src.buffer !== out.buffer) out.set(src.subarray(from, from + n) as never, o);
+    else if (from !== o) src.copyWithin(o, from, from + n);
+  } else {
+    for (let i = 0; i < n; i++) out[o + i] = src[from + i]!;
+  }
+  g.o = o + n;
 }
 
 /**
@@ -84,33 +157,4 @@ export function withEntry(t: TensorProto, position: number, value: number, name:
   values[position] = BigInt(value);
   if (t.dataType === TensorDataType.INT64) return makeInt64Tensor(name, tensorDims(t), values);
   return makeTensor(name, tensorDims(t), t.dataType, values.map(Number));
-}
-
-/** Copies kept rows [outer][keep][inner] from src [outer][dim][inner]; runs of consecutive indices are copied as one block. */
-function gather32(src: Uint32Array, out: Uint32Array, outer: number, dim: number, inner: number, keep: readonly number[]): void {
-  let o = 0;
-  for (let a = 0; a < outer; a++) {
-    const base = a * dim * inner;
-    for (let j = 0; j < keep.length; ) {
-      let run = 1;
-      while (j + run < keep.length && keep[j + run] === keep[j]! + run) run++;
-      const from = base + keep[j]! * inner;
-      const n = run * inner;
-      if (n >= 16) out.set(src.subarray(from, from + n), o);
-      else for (let i = 0; i < n; i++) out[o + i] = src[from + i]!;
-      o += n;
-      j += run;
-    }
-  }
-}
-
-function gatherAny(src: Elements, out: Elements, outer: number, dim: number, inner: number, keep: readonly number[]): void {
-  let o = 0;
-  for (let a = 0; a < outer; a++) {
-    const base = a * dim * inner;
-    for (const k of keep) {
-      const from = base + k * inner;
-      for (let i = 0; i < inner; i++) out[o++] = src[from + i]!;
-    }
-  }
 }
