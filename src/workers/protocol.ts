@@ -184,6 +184,15 @@ export interface GroupSummary extends Pick<ChannelGroup, 'id' | 'channels' | 'pr
   members: string[];
   /** Why the group cannot be pruned (a barrier: Reshape/Flatten into Gemm, graph output, ...). */
   reason?: string;
+  /** Tensors carrying this group's channels, with the range they hold (the graph shows per-node counts). */
+  tensors?: ChannelRange[];
+}
+
+/** Channels [start, start + length) of a group carried by `tensor` (a Concat output holds several). */
+export interface ChannelRange {
+  tensor: string;
+  start: number;
+  length: number;
 }
 
 /** A channel-importance criterion as offered in the switcher: core's registry entry without its `score`. */
