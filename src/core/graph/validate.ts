@@ -75,27 +75,40 @@ export function payloadProblem(t: TensorProto): string | undefined {
   return undefined;
 }
 
+/** Where the exponent of each raw float type lies: in which 32- or 16-bit words, under which mask. */
+const RAW_EXPONENT: Partial<Record<number, { bits: 16 | 32; first: number; stride: number; mask: number }>> = {
+  [DT.FLOAT]: { bits: 32, first: 0, stride: 1, mask: 0x7f800000 },
+  [DT.DOUBLE]: { bits: 32, first: 1, stride: 2, mask: 0x7ff00000 }, // the high word (little-endian)
+  [DT.FLOAT16]: { bits: 16, first: 0, stride: 1, mask: 0x7c00 },
+  [DT.BFLOAT16]: { bits: 16, first: 0, stride: 1, mask: 0x7f80 },
+};
+
+/** Unaligned payloads are scanned through this buffer, a chunk at a time (a multiple of 8 bytes). */
+const SCRATCH = new Uint8Array(1 << 16);
+
 /**
- * How many NaN/±Inf values a float tensor with a sound payload holds, read in place from its bytes or
- * typed field (the exponent bits all set): a weight file is scanned without a copy of any tensor.
+ * How many NaN/±Inf values a float tensor with a sound payload holds (values whose exponent bits
+ * are all set), read from its bytes or typed field without a copy of the tensor: a multi-GB model
+ * is scanned with one small scratch buffer (typed-array loops run faster than DataView reads).
  */
 export function nonFiniteCount(t: TensorProto): number {
   const raw = t.rawData;
   if (raw?.length) {
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    switch (t.dataType) {
-      case DT.FLOAT: {
-        if (raw.byteOffset % 4 !== 0) return countBits(raw.length / 4, (i) => view.getUint32(i * 4, true), 0x7f800000);
-        const words = new Uint32Array(raw.buffer, raw.byteOffset, raw.length / 4);
-        let count = 0;
-        for (let i = 0; i < words.length; i++) if ((words[i]! & 0x7f800000) === 0x7f800000) count++;
-        return count;
+    const exp = RAW_EXPONENT[t.dataType];
+    if (!exp) return 0;
+    let count = 0;
+    const step = raw.byteOffset % 4 === 0 ? raw.length : SCRATCH.length;
+    for (let start = 0; start < raw.length; start += step) {
+      let chunk = raw.subarray(start, start + step);
+      if (chunk.byteOffset % 4 !== 0) {
+        SCRATCH.set(chunk);
+        chunk = SCRATCH.subarray(0, chunk.length);
       }
-      case DT.DOUBLE: return countBits(raw.length / 8, (i) => view.getUint32(i * 8 + 4, true), 0x7ff00000);
-      case DT.FLOAT16: return countBits(raw.length / 2, (i) => view.getUint16(i * 2, true), 0x7c00);
-      case DT.BFLOAT16: return countBits(raw.length / 2, (i) => view.getUint16(i * 2, true), 0x7f80);
-      default: return 0;
+      count += exp.bits === 32
+        ? count32(new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2), exp.first, exp.stride, exp.mask)
+        : count16(new Uint16Array(chunk.buffer, chunk.byteOffset, chunk.length >> 1), exp.mask);
     }
+    return count;
   }
   switch (t.dataType) {
     case DT.FLOAT: case DT.DOUBLE: {
@@ -105,16 +118,29 @@ export function nonFiniteCount(t: TensorProto): number {
       return count;
     }
     // float16 and bfloat16 keep their bits in int32_data.
-    case DT.FLOAT16: return countBits(t.int32Data.length, (i) => t.int32Data[i]!, 0x7c00);
-    case DT.BFLOAT16: return countBits(t.int32Data.length, (i) => t.int32Data[i]!, 0x7f80);
+    case DT.FLOAT16: return countMasked(t.int32Data, 0x7c00);
+    case DT.BFLOAT16: return countMasked(t.int32Data, 0x7f80);
     default: return 0;
   }
 }
 
-/** Values among `n` whose bits, masked by `exponent`, are all set. */
-function countBits(n: number, bitsAt: (i: number) => number, exponent: number): number {
+// One loop per word type: a loop over several array types would run several times slower.
+/** Words among words[first], words[first + stride], … whose bits under `mask` are all set. */
+function count32(words: Uint32Array, first: number, stride: number, mask: number): number {
   let count = 0;
-  for (let i = 0; i < n; i++) if ((bitsAt(i) & exponent) === exponent) count++;
+  for (let i = first; i < words.length; i += stride) if ((words[i]! & mask) === mask) count++;
+  return count;
+}
+
+function count16(words: Uint16Array, mask: number): number {
+  let count = 0;
+  for (let i = 0; i < words.length; i++) if ((words[i]! & mask) === mask) count++;
+  return count;
+}
+
+function countMasked(words: readonly number[], mask: number): number {
+  let count = 0;
+  for (let i = 0; i < words.length; i++) if ((words[i]! & mask) === mask) count++;
   return count;
 }
 

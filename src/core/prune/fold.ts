@@ -91,11 +91,14 @@ export function findWithFolds(analysis: ChannelAnalysis): { channels: ConstantCh
 function foldIntoBiases(model: ModelProto, ir: GraphIR, folds: Fold[]): ModelProto {
   if (folds.length === 0) return model;
   const deltas = new Map<NodeProto, Float64Array>();
+  // One float view per weight, not per folded channel (a weight in typed fields is converted once).
+  const floats = new Map<TensorProto, Float32Array>();
   for (const f of folds) {
     const node = f.member.node;
     const wt = constantTensor(ir, node.input[1]!) ?? undefined;
     if (!wt) continue;
-    const w = tensorToFloat32(wt);
+    let w = floats.get(wt);
+    if (!w) floats.set(wt, (w = tensorToFloat32(wt)));
     const dims = tensorDims(wt);
     const transB = node.opType === 'Gemm' && attrInt(node, 'transB', 0) === 1;
     const outputs = node.opType === 'Conv' || transB ? dims[0]! : dims[1]!;
