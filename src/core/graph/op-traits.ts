@@ -29,11 +29,12 @@ export type ShapeRuleId =
   | 'likeData' | 'gatherElements' | 'quantize' | 'dequantize' | 'depthToSpace' | 'topK'
   | 'convInteger' | 'qlinearConv' | 'matMulInteger' | 'qlinearMatMul' | 'dynamicQuantize';
 
-/** Backward (vector-Jacobian) rules (src/core/score/backward-ops.ts, backward-layout.ts), by id. */
+/** Backward (vector-Jacobian) rules (src/core/score/backward-ops.ts, backward-layout.ts, backward-dense.ts), by id. */
 export type BackwardRuleId =
   | 'conv' | 'gemm' | 'matmul' | 'batchNorm' | 'relu' | 'leakyRelu' | 'clip' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSwish'
   | 'passThrough' | 'add' | 'sub' | 'mul' | 'div'
-  | 'concat' | 'split' | 'reshape' | 'transpose' | 'maxPool' | 'averagePool' | 'globalAveragePool' | 'globalMaxPool' | 'reduceMean';
+  | 'concat' | 'split' | 'reshape' | 'transpose' | 'maxPool' | 'averagePool' | 'globalAveragePool' | 'globalMaxPool' | 'reduceMean'
+  | 'convTranspose' | 'resize' | 'pad' | 'slice';
 
 export interface OpTraits {
   family: OpFamily;
@@ -96,7 +97,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
 
   // Convolution and linear layers: the channel producers.
   Conv: { family: 'conv', channel: 'conv', shape: 'conv', backward: 'conv' },
-  ConvTranspose: { family: 'conv', channel: 'convTranspose', shape: 'convTranspose' },
+  ConvTranspose: { family: 'conv', channel: 'convTranspose', shape: 'convTranspose', backward: 'convTranspose' },
   Gemm: { family: 'linear', channel: 'gemm', shape: 'gemm', backward: 'gemm' },
   MatMul: { family: 'linear', channel: 'matmul', shape: 'matMul', backward: 'matmul' },
   // Quantized layers (dynamic: ConvInteger/MatMulInteger; QOperator: QLinearConv/QLinearMatMul).
@@ -119,14 +120,14 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   // Barriers on purpose: the output holds positions along an axis, not channels.
   ArgMax: { family: 'pool', shape: 'argReduce' },
   ArgMin: { family: 'pool', shape: 'argReduce' },
-  Resize: { family: 'pool', channel: 'resize', shape: 'resize' },
-  Upsample: { family: 'pool', channel: 'resize', shape: 'upsample' },
+  Resize: { family: 'pool', channel: 'resize', shape: 'resize', backward: 'resize' },
+  Upsample: { family: 'pool', channel: 'resize', shape: 'upsample', backward: 'resize' },
   MaxRoiPool: familyOnly('pool'), RoiAlign: familyOnly('pool'),
 
   // Joining and cutting the channel axis.
   Concat: { family: 'concat-split', channel: 'concat', shape: 'concat', backward: 'concat' },
   Split: { family: 'concat-split', channel: 'split', shape: 'split', backward: 'split' },
-  Slice: { family: 'concat-split', channel: 'slice', shape: 'slice' },
+  Slice: { family: 'concat-split', channel: 'slice', shape: 'slice', backward: 'slice' },
   // Barriers on purpose: indices pick arbitrary positions, so which channels survive is data.
   Gather: { family: 'concat-split', shape: 'gather' },
   GatherElements: { family: 'concat-split', shape: 'gatherElements' },
@@ -143,7 +144,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   Transpose: { family: 'reshape', channel: 'transpose', shape: 'transpose', backward: 'transpose' },
   Expand: { family: 'reshape', channel: 'expand', shape: 'expand' },
   Tile: { family: 'reshape', channel: 'tile', shape: 'tile' },
-  Pad: { family: 'reshape', channel: 'pad', shape: 'pad' },
+  Pad: { family: 'reshape', channel: 'pad', shape: 'pad', backward: 'pad' },
   Shape: { family: 'reshape', channel: 'sink', shape: 'shape' },
   Size: { family: 'reshape', channel: 'sink', shape: 'size' },
   Identity: { family: 'reshape', perChannel: true, channel: 'passThrough', shape: 'identity', backward: 'passThrough' },

@@ -5,6 +5,7 @@ import { constantTensor } from '../graph/ir.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
 import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
+import { DENSE_RULES } from './backward-dense.js';
 import { LAYOUT_RULES } from './backward-layout.js';
 import { rulesByOp, type BackwardRuleId } from '../graph/op-traits.js';
 
@@ -168,7 +169,7 @@ const div: BackwardRule = (ctx) => {
 /** The implementation of every backward rule id; which op uses which is in op-traits. */
 const IMPLEMENTATIONS: Record<BackwardRuleId, BackwardRule> = {
   conv, gemm, matmul, batchNorm, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, add, sub, mul, div,
-  ...LAYOUT_RULES,
+  ...LAYOUT_RULES, ...DENSE_RULES,
 };
 
 /** Every operator the backward graph can pass through, by op type. */

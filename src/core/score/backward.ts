@@ -2,11 +2,12 @@
 // ∂C/∂activation we write the vector-Jacobian products as ordinary inference ops appended to the
 // forward graph, and one run of the generated model returns activations and their gradients.
 //
-// Loss: C = Σ over images (and pixels, for dense outputs) of cross-entropy(target, softmax(logits)),
-// where `target` is fed as an extra input of the logits' shape: one-hot labels when labels exist, or
-// the unpruned model's probabilities (then C is the KL divergence to them, up to a constant).
+// Loss, per output by its task (loss-task.ts), with `target` fed as an extra input of the logits' shape:
+// - class / segmentation: C = Σ over images (and pixels) of cross-entropy(target, softmax(logits)
+//   over the class axis); target = one-hot labels, or the unpruned model's probabilities (then C is
+//   the KL divergence to them, up to a constant). ∂C/∂logits = softmax(logits) − target.
+// - dense: C = ½ Σ (output − target)², target = the unpruned model's output. ∂C/∂output = output − target.
 // The loss is a sum, not a mean, so each image's gradient does not depend on the batch size.
-// ∂C/∂logits = softmax(logits) − target.
 import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
 import { attrInt } from '../graph/attributes.js';
@@ -17,6 +18,7 @@ import { BackwardUnsupportedError } from './backward-context.js';
 import { BACKWARD_RULES } from './backward-ops.js';
 import { isDefaultDomain } from '../graph/op-traits.js';
 import { GraphBuilder, makeNode, makeValueInfo } from './graph-builder.js';
+import { resolveTasks, type TaskKind } from './loss-task.js';
 
 export { BackwardUnsupportedError };
 
@@ -25,6 +27,8 @@ export interface BackwardOptions {
   activations: string[];
   /** Graph outputs whose loss is differentiated (default: every graph output). Their losses are summed. */
   lossOutputs?: string[];
+  /** Task of an output (decides its loss); outputs not named are detected (loss-task.ts). */
+  tasks?: Readonly<Record<string, TaskKind>>;
 }
 
 export interface BackwardModel {
@@ -35,6 +39,8 @@ export interface BackwardModel {
   targetOf: Map<string, string>;
   /** Loss output → the tensor treated as logits (the output itself, or the input of a final Softmax). */
   logitsOf: Map<string, string>;
+  /** Loss output → the task whose loss was differentiated. */
+  taskOf: Map<string, TaskKind>;
 }
 
 /** Suffix of the generated gradient outputs. */
@@ -85,18 +91,22 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
   const addGrad = (name: string, g: string) => grads.set(name, [...(grads.get(name) ?? []), g]);
   const targetOf = new Map<string, string>();
   const logitsOf = new Map<string, string>();
+  const taskOf = new Map<string, TaskKind>();
+  const tasks = resolveTasks(ir, shapes, options.tasks);
   const ctxBase = { ir, shapes, opset, b };
 
   for (const out of lossOutputs) {
     if (!ir.outputs.has(out)) throw new Error(`"${out}" is not a graph output; lossOutputs must name outputs`);
-    const { logits, axis } = logitsFor(ir.producer.get(out), out, opset, shapes.tensors.get(out)?.shape?.length);
+    const task = tasks.get(out)!;
+    const { logits, axis } = task === 'dense' ? { logits: out, axis: 1 } : logitsFor(ir.producer.get(out), out, opset, shapes.tensors.get(out)?.shape?.length);
     const rank = shapes.tensors.get(logits)?.shape?.length;
     if (rank === undefined) throw new BackwardUnsupportedError(`the rank of "${logits}" is unknown; cannot build the loss head`);
     const target = `${out}${TARGET_SUFFIX}`;
     graph.input.push(makeValueInfo(target, shapes.tensors.get(logits)!.shape));
     targetOf.set(out, target);
     logitsOf.set(out, logits);
-    addGrad(logits, b.op('Sub', [softmax(b, logits, axis, rank), target], {}, 'dlogits'));
+    taskOf.set(out, task);
+    addGrad(logits, b.op('Sub', [task === 'dense' ? logits : softmax(b, logits, axis, rank), target], {}, 'dlogits'));
   }
 
   const relevant = descendants(nodes, options.activations);
@@ -139,7 +149,7 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
   }
   // Value info of the forward graph may be stale relative to the outputs we exposed; ORT re-infers.
   graph.valueInfo = graph.valueInfo.filter((vi) => !outputs.has(vi.name));
-  return { model, gradientOf, targetOf, logitsOf };
+  return { model, gradientOf, targetOf, logitsOf, taskOf };
 }
 
 /** The logits behind an output and the class axis: a final Softmax/LogSoftmax is looked through. */

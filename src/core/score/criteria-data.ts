@@ -12,6 +12,8 @@ import type { GroupTensor } from './group-tensors.js';
 import { argmaxOneHot, crossEntropyPerImage, oneHot, softmaxAxis1, type ImageBatch } from './images.js';
 import type { AbortSignalLike, Feeds, Float32Tensor, ModelRunner } from './runner.js';
 import { checkAborted, withModel } from './runner.js';
+import { denseProbeTarget, halfSquaredErrorPerImage, type TaskKind } from './loss-task.js';
+import { seededRandom } from '../random.js';
 
 export interface DataScoreOptions {
   runner: ModelRunner;
@@ -54,11 +56,14 @@ export function lossTarget(outputIndex: number, batch: ImageBatch, plain: Float3
 
 /**
  * First-order Taylor scores (Molchanov et al. 2017, eq. 7): per image, |mean over positions of
- * a·∂C/∂a| for each channel, averaged over the images. C is the cross-entropy of `lossOutput`.
+ * a·∂C/∂a| for each channel, averaged over the images. C is the loss of `lossOutput`'s task:
+ * cross-entropy (class, segmentation) or L2 with random-sign probes (dense, see denseProbeTarget).
  */
-export async function taylorScores(model: ModelProto, tensors: readonly GroupTensor[], lossOutput: string, outputIndex: number, opts: DataScoreOptions): Promise<Map<string, Float64Array>> {
-  const bw = buildBackwardModel(model, { activations: tensors.map((t) => t.name), lossOutputs: [lossOutput] });
+export async function taylorScores(model: ModelProto, tensors: readonly GroupTensor[], lossOutput: string, outputIndex: number, opts: DataScoreOptions, loss: { task?: TaskKind; seed?: number } = {}): Promise<Map<string, Float64Array>> {
+  const bw = buildBackwardModel(model, { activations: tensors.map((t) => t.name), lossOutputs: [lossOutput], tasks: loss.task && { [lossOutput]: loss.task } });
   const isProbs = bw.logitsOf.get(lossOutput) !== lossOutput;
+  const dense = bw.taskOf.get(lossOutput) === 'dense';
+  const random = seededRandom(loss.seed ?? 0);
   const sums = new Map<string, Float64Array>();
   let images = 0;
   // The model's own outputs give the pseudo-labels (and the class count for one-hot labels).
@@ -66,7 +71,8 @@ export async function taylorScores(model: ModelProto, tensors: readonly GroupTen
   await withModel(opts.runner, bw.model, async (m) => {
     for (const [bi, batch] of opts.batches.entries()) {
       checkAborted(opts.signal);
-      const target = lossTarget(outputIndex, batch, plainOut[bi]![lossOutput]!, isProbs);
+      const plain = plainOut[bi]![lossOutput]!;
+      const target = dense ? denseProbeTarget(plain, random) : lossTarget(outputIndex, batch, plain, isProbs);
       const out = await m.run({ ...batch.feeds, [bw.targetOf.get(lossOutput)!]: target }, { signal: opts.signal });
       for (const t of tensors) {
         const a = out[t.name]!;
@@ -175,13 +181,15 @@ export interface OracleGroup {
  * else the rest of the graph reads) are cached once, and only the sub-graph after them is rerun per
  * channel; groups whose tensors depend on each other rerun a masked copy of the whole model.
  */
-export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string, OracleGroup>, lossOutput: string, outputIndex: number, isProbs: boolean, opts: DataScoreOptions, fastPath = true): Promise<Map<string, Float64Array>> {
+export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string, OracleGroup>, lossOutput: string, outputIndex: number, isProbs: boolean, opts: DataScoreOptions, fastPath = true, task: TaskKind = 'class'): Promise<Map<string, Float64Array>> {
   const reference = await forwardOutputs(model, opts);
   const targets = opts.batches.map((b, bi) => {
     const ref = reference[bi]![lossOutput]!;
-    return outputIndex === 0 && b.labels && ref.dims.length === 2 ? oneHot(b.labels, ref.dims[1]!) : isProbs ? ref : softmaxAxis1(ref);
+    if (task === 'dense') return ref;
+    return task === 'class' && outputIndex === 0 && b.labels && ref.dims.length === 2 ? oneHot(b.labels, ref.dims[1]!) : isProbs ? ref : softmaxAxis1(ref);
   });
-  const baseLoss = opts.batches.map((_, bi) => crossEntropyPerImage(reference[bi]![lossOutput]!, targets[bi]!, isProbs));
+  const lossPerImage = (out: Float32Tensor, target: Float32Tensor) => (task === 'dense' ? halfSquaredErrorPerImage(out, target) : crossEntropyPerImage(out, target, isProbs));
+  const baseLoss = opts.batches.map((_, bi) => lossPerImage(reference[bi]![lossOutput]!, targets[bi]!));
   let images = 0;
   for (const b of opts.batches) images += a0(b);
   const total = [...groups.values()].reduce((a, g) => a + g.channels, 0);
@@ -205,7 +213,7 @@ export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string
             const zeroed = { ...feeds };
             for (const t of g.tensors) zeroed[t.name] = zeroChannel(feeds[t.name]!, t.channelAxis, c);
             const out = await m.run(zeroed, { signal: opts.signal });
-            crossEntropyPerImage(out[lossOutput]!, targets[bi]!, isProbs).forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
+            lossPerImage(out[lossOutput]!, targets[bi]!).forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
           }
           scores[c] = Math.max(0, delta / Math.max(images, 1));
           opts.onProgress?.(++progress.done, total);
@@ -215,7 +223,7 @@ export async function oracleScores(model: ModelProto, groups: ReadonlyMap<string
     result.set(id, scores);
   }
   if (slow.size) {
-    for (const [id, s] of await maskedOracle(model, slow, lossOutput, isProbs, targets, baseLoss, images, opts, progress)) result.set(id, s);
+    for (const [id, s] of await maskedOracle(model, slow, lossOutput, lossPerImage, targets, baseLoss, images, opts, progress)) result.set(id, s);
   }
   return result;
 }
@@ -234,7 +242,7 @@ async function captureAll(model: ModelProto, names: readonly string[], opts: Dat
 }
 
 /** The slow oracle path: a masked copy of the whole model, one full run per channel. */
-async function maskedOracle(model: ModelProto, groups: ReadonlyMap<string, OracleGroup>, lossOutput: string, isProbs: boolean, targets: Float32Tensor[], baseLoss: Float64Array[], images: number, opts: DataScoreOptions, progress: { done: number; total: number }): Promise<Map<string, Float64Array>> {
+async function maskedOracle(model: ModelProto, groups: ReadonlyMap<string, OracleGroup>, lossOutput: string, lossPerImage: (out: Float32Tensor, target: Float32Tensor) => Float64Array, targets: Float32Tensor[], baseLoss: Float64Array[], images: number, opts: DataScoreOptions, progress: { done: number; total: number }): Promise<Map<string, Float64Array>> {
   const { model: masked, maskOf } = maskedModel(model, [...groups.values()].flatMap((g) => g.tensors));
   const masks = (g: OracleGroup, zero?: number[]): Feeds => Object.fromEntries(g.tensors.map((t) => [maskOf.get(t.name)!, maskFeed(g.channels, t.rank, t.channelAxis, zero)]));
   const result = new Map<string, Float64Array>();
@@ -247,7 +255,7 @@ async function maskedOracle(model: ModelProto, groups: ReadonlyMap<string, Oracl
         let delta = 0;
         for (const [bi, batch] of opts.batches.entries()) {
           const out = await m.run({ ...batch.feeds, ...allOnes, ...masks(g, [c]) }, { signal: opts.signal });
-          crossEntropyPerImage(out[lossOutput]!, targets[bi]!, isProbs).forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
+          lossPerImage(out[lossOutput]!, targets[bi]!).forEach((l, i) => (delta += l - baseLoss[bi]![i]!));
         }
         scores[c] = Math.max(0, delta / Math.max(images, 1));
         opts.onProgress?.(++progress.done, progress.total);

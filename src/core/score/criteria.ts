@@ -12,6 +12,7 @@ import { NON_FINITE_REASON, NonFiniteScoresError } from './non-finite.js';
 
 export { NON_FINITE_REASON, NonFiniteScoresError } from './non-finite.js';
 import { aggregateScores, groupTensors, normaliseScores, type Aggregate, type GroupTensor, type Normalisation } from './group-tensors.js';
+import { resolveTasks, type TaskKind } from './loss-task.js';
 
 export { CRITERIA, CRITERION_IDS, criterionInfo, isCriterionId, type CriterionId } from './criteria/registry.js';
 export type { Criterion, CriterionScores, ScoringJob } from './criteria/types.js';
@@ -27,6 +28,8 @@ export interface ScoreOptions extends Partial<DataScoreOptions> {
   seed?: number;
   /** Outputs whose loss drives Taylor/oracle (default: every graph output). */
   lossOutputs?: string[];
+  /** Task (hence loss) of outputs for Taylor/oracle, by output name; others are detected (loss-task.ts). */
+  tasks?: Readonly<Record<string, TaskKind>>;
   /**
    * Groups whose scores come out NaN or infinite (weights holding NaN/Inf, activations that
    * overflow) rank their channels arbitrarily, so by default scoring refuses them with an error
@@ -78,10 +81,11 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
 
   // Loss-driven criteria: one score set per output (each output's loss alone), then combined.
   const outputs = options.lossOutputs ?? analysis.ir.graph.output.map((o) => o.name);
+  const tasks = resolveTasks(analysis.ir, analysis.shapes, options.tasks);
   const perOutput = new Map<string, Map<string, Float64Array>>();
   let skipped: GroupScoreResult['skipped'] = [];
   for (const [index, output] of outputs.entries()) {
-    const done = finish(await info.score({ ...job, loss: { output, index } }));
+    const done = finish(await info.score({ ...job, loss: { output, index, task: tasks.get(output) ?? 'class' } }));
     perOutput.set(output, done.scores);
     skipped = done.skipped;
   }

@@ -11,14 +11,14 @@ export const oracleCriterion: Criterion<'oracle'> = {
   perOutput: true,
   async score(job) {
     const { ir, layouts } = job.analysis;
-    const { output, index } = lossOf(job);
+    const { output, index, task } = lossOf(job);
     const isProbs = ['Softmax', 'LogSoftmax'].includes(ir.producer.get(output)?.opType ?? '');
     const spec = new Map<string, OracleGroup>();
     for (const g of job.groups) {
       const tensors = job.tensorsOf.get(g.id) ?? [];
       if (tensors.length) spec.set(g.id, { channels: g.channels, tensors: tensors.map((t) => ({ ...t, rank: layouts.get(t.name)?.rank ?? 4 })) });
     }
-    const scores = await oracleScores(ir.model, spec, output, index, isProbs, imagesOf(job));
+    const scores = await oracleScores(ir.model, spec, output, index, isProbs, imagesOf(job), true, task);
     return { perGroup: new Map([...scores].map(([k, v]) => [k, [v]])), missing: NO_TENSOR };
   },
 };

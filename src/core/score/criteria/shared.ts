@@ -6,6 +6,7 @@ import { buildBackwardModel } from '../backward.js';
 import { activationSummaries, type DataScoreOptions } from '../criteria-data.js';
 import type { GroupTensor } from '../group-tensors.js';
 import { groupMagnitudes, type MagnitudeCriterion } from '../magnitude.js';
+import type { TaskKind } from '../loss-task.js';
 import type { CriterionScores, ScoringJob } from './types.js';
 
 export const NO_TENSOR = 'no feature map shows exactly this group’s channels';
@@ -27,7 +28,7 @@ export function byGroup(job: ScoringJob, values: ReadonlyMap<string, Float64Arra
 }
 
 /** The job's loss output (scoreGroups sets it for `perOutput` criteria). */
-export function lossOf(job: ScoringJob): { output: string; index: number } {
+export function lossOf(job: ScoringJob): NonNullable<ScoringJob['loss']> {
   if (!job.loss) throw new Error('this criterion scores a loss: scoreGroups must name the output');
   return job.loss;
 }
@@ -36,9 +37,10 @@ export function lossOf(job: ScoringJob): { output: string; index: number } {
  * The tensors whose gradient the backward graph can produce for `output`. When the whole set fails
  * (an op without a backward rule on some path), each tensor is tried alone and the failures reported.
  */
-export function differentiableTensors(model: ModelProto, tensors: readonly GroupTensor[], output: string): { usable: GroupTensor[]; reasons: Map<string, string> } {
+export function differentiableTensors(model: ModelProto, tensors: readonly GroupTensor[], output: string, task?: TaskKind): { usable: GroupTensor[]; reasons: Map<string, string> } {
   const reasons = new Map<string, string>();
-  const attempt = (ts: readonly GroupTensor[]) => buildBackwardModel(model, { activations: ts.map((t) => t.name), lossOutputs: [output] });
+  const tasks = task ? { [output]: task } : undefined;
+  const attempt = (ts: readonly GroupTensor[]) => buildBackwardModel(model, { activations: ts.map((t) => t.name), lossOutputs: [output], tasks });
   try {
     attempt(tensors);
     return { usable: [...tensors], reasons };

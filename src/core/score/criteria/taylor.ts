@@ -10,9 +10,9 @@ import type { Criterion, CriterionScores, ScoringJob } from './types.js';
  */
 export async function scoreTaylor(job: ScoringJob, withActivation: boolean): Promise<CriterionScores> {
   const data = imagesOf(job);
-  const { output, index } = lossOf(job);
-  const { usable, reasons } = differentiableTensors(job.model, allTensors(job), output);
-  let perTensor = usable.length ? await taylorScores(job.model, usable, output, index, data) : new Map<string, Float64Array>();
+  const { output, index, task } = lossOf(job);
+  const { usable, reasons } = differentiableTensors(job.model, allTensors(job), output, task);
+  let perTensor = usable.length ? await taylorScores(job.model, usable, output, index, data, { task, seed: job.seed }) : new Map<string, Float64Array>();
   if (withActivation) {
     const act = await activationSummaries(job.model, usable, data);
     perTensor = new Map([...perTensor].map(([name, v]) => [name, combineNormalised(v, act.get(name)!.meanMapL2)]));

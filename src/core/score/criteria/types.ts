@@ -6,6 +6,7 @@ import type { ChannelGroup } from '../../graph/channels/types.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import type { DataScoreOptions } from '../criteria-data.js';
 import type { GroupTensor } from '../group-tensors.js';
+import type { TaskKind } from '../loss-task.js';
 
 /** Everything a criterion may read. */
 export interface ScoringJob {
@@ -19,8 +20,8 @@ export interface ScoringJob {
   seed: number;
   /** Images and runner; scoreGroups guarantees them for criteria with `needsImages`. */
   data?: DataScoreOptions;
-  /** Loss-driven criteria (`perOutput`): the output whose loss is scored and its index among the graph outputs. */
-  loss?: { output: string; index: number };
+  /** Loss-driven criteria (`perOutput`): the output whose loss is scored, its index among the graph outputs and its task (which loss). */
+  loss?: { output: string; index: number; task: TaskKind };
 }
 
 /** Raw scores of one criterion: per group, one or more per-channel vectors (combined with `aggregate`). */

@@ -79,6 +79,29 @@ class TwoHeads(nn.Module):
         return self.cls(f.mean([2, 3])), self.seg(f)
 
 
+class DenseOps(nn.Module):
+    """Opset 13, the dense-head ops: grouped ConvTranspose (stride 2, pads, output_padding), constant
+    Pad, Slice, nearest Resize x2, bilinear Resize to a non-integer size (half_pixel, sizes computed
+    from Shape), bilinear align_corners x1.5, and a Tanh dense output."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 6, 3, padding=1)
+        self.up = nn.ConvTranspose2d(6, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.c2 = nn.Conv2d(6, 4, 3)
+        self.c3 = nn.Conv2d(4, 4, 1)
+        self.head = nn.Conv2d(4, 2, 3, padding=1)
+
+    def forward(self, x):
+        x = F.relu(self.up(F.relu(self.c1(x))))
+        x = F.relu(self.c2(F.pad(x, (1, 2, 0, 1))))
+        x = F.interpolate(x[:, :, 1:-1, 2:], scale_factor=2.0, mode="nearest")
+        x = F.relu(self.c3(x))
+        x = F.interpolate(x, size=(17, 19), mode="bilinear", align_corners=False)
+        x = F.interpolate(x, scale_factor=1.5, mode="bilinear", align_corners=True)
+        return torch.tanh(self.head(x))
+
+
 def export(model, name, opset, outputs, preserve=False, size=16):
     model.eval()
     path = os.path.join(HERE, name)
@@ -90,6 +113,12 @@ def export(model, name, opset, outputs, preserve=False, size=16):
 
 
 if __name__ == "__main__":
-    export(Mix(), "mix-bn-opset13.onnx", 13, ["logits"], preserve=True)
-    export(Old(), "old-opset11.onnx", 11, ["probs"], size=15)
-    export(TwoHeads(), "two-heads-opset17.onnx", 17, ["cls", "seg"], size=8)
+    # Each model is built right before its export (whose dummy input draws from the same seed), in
+    # this order, so appending a model leaves the earlier files byte-identical.
+    for build, name, opset, outputs, kw in [
+        (Mix, "mix-bn-opset13.onnx", 13, ["logits"], {"preserve": True}),
+        (Old, "old-opset11.onnx", 11, ["probs"], {"size": 15}),
+        (TwoHeads, "two-heads-opset17.onnx", 17, ["cls", "seg"], {"size": 8}),
+        (DenseOps, "dense-ops-opset13.onnx", 13, ["out"], {"size": 8}),
+    ]:
+        export(build(), name, opset, outputs, **kw)

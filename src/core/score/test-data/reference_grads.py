@@ -18,7 +18,7 @@ from onnx import numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKED = {"Conv", "BatchNormalization", "Relu", "LeakyRelu", "MaxPool", "Add", "Clip", "Concat", "Mul", "Sigmoid", "Tanh",
-           "AveragePool", "HardSigmoid", "Gemm"}
+           "AveragePool", "HardSigmoid", "Gemm", "ConvTranspose", "Pad", "Slice", "Resize"}
 
 
 def attrs(node):
@@ -78,7 +78,49 @@ def run_node(node, x):
     if op == "Softmax":
         return torch.softmax(i[0], a.get("axis", -1))
     if op == "Constant":
-        return torch.tensor(numpy_helper.to_array(a["value"]).astype(np.float64))
+        v = numpy_helper.to_array(a["value"])
+        return torch.tensor(v.astype(np.float64) if v.dtype.kind == "f" else v)
+    if op == "ConvTranspose":
+        p = a.get("pads", [0, 0, 0, 0])
+        assert p[0] == p[2] and p[1] == p[3]
+        return F.conv_transpose2d(i[0], i[1], i[2] if len(i) > 2 else None, a.get("strides", [1, 1]), (p[0], p[1]),
+                                  a.get("output_padding", [0, 0]), a.get("group", 1), a.get("dilations", [1, 1]))
+    if op == "Resize":
+        mode = {"nearest": "nearest", "linear": "bilinear"}[a.get("mode", b"nearest").decode()]
+        transform = a.get("coordinate_transformation_mode", b"half_pixel").decode()
+        assert (mode, transform) in {("nearest", "asymmetric"), ("bilinear", "half_pixel"), ("bilinear", "align_corners")}
+        corners = {"align_corners": True} if mode == "bilinear" else {}
+        if corners:
+            corners["align_corners"] = transform == "align_corners"
+        if len(i) > 3 and i[3] is not None:
+            return F.interpolate(i[0], size=[int(v) for v in i[3][2:]], mode=mode, **corners)
+        return F.interpolate(i[0], scale_factor=[float(v) for v in i[2][2:]], mode=mode, recompute_scale_factor=False, **corners)
+    if op == "Pad":
+        pads = [int(v) for v in i[1]]
+        n = len(pads) // 2
+        assert a.get("mode", b"constant") == b"constant" and not any(pads[:2]) and not any(pads[n:n + 2])
+        return F.pad(i[0], (pads[3], pads[n + 3], pads[2], pads[n + 2]))
+    if op == "Slice":
+        starts, ends, axes = (list(map(int, t)) for t in i[1:4])
+        steps = list(map(int, i[4])) if len(i) > 4 else [1] * len(starts)
+        idx = [slice(None)] * i[0].dim()
+        for s_, e_, ax, st in zip(starts, ends, axes, steps):
+            idx[ax] = slice(s_, max(min(e_, 2 ** 62), -2 ** 62), st)
+        if i[0].dtype == torch.int64:  # shape arithmetic (reversed pads): numpy has negative steps
+            return torch.tensor(i[0].numpy()[tuple(idx)].copy())
+        assert all(st == 1 for st in steps)
+        return i[0][tuple(idx)]
+    if op == "Shape":
+        return torch.tensor(list(i[0].shape), dtype=torch.int64)
+    if op == "ConstantOfShape":
+        v = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
+        return torch.tensor(np.full([int(d) for d in i[0]], v.flatten()[0]))
+    if op == "Reshape":
+        return i[0].reshape([int(d) for d in i[1]])
+    if op == "Transpose":
+        return i[0].permute(a["perm"])
+    if op == "Cast":
+        return i[0].to(torch.int64 if a["to"] == 7 else torch.float64)
     raise NotImplementedError(op)
 
 
@@ -94,8 +136,11 @@ def forward(model, feeds, hook=None):
 
 def loss(model, x, targets):
     total = 0.0
-    for out, (t, is_probs) in targets.items():
+    for out, (t, is_probs, *task) in targets.items():
         v = x[out]
+        if task == ["dense"]:
+            total = total + 0.5 * ((v - t) ** 2).sum()
+            continue
         logp = torch.log(v) if is_probs else torch.log_softmax(v, 1)
         total = total - (t * logp).sum()
     return total
@@ -108,16 +153,22 @@ def direction(a):
     return torch.tensor([math.sin(1.7 * i + 0.3) for i in range(n)], dtype=torch.float64).view(a.shape) * a
 
 
-def make_case(name, batch, size, seed):
-    model = onnx.load(os.path.join(HERE, name))
+def make_case(name, batch, size, seed, channels=1, tasks=None, folder=HERE, decimals=None):
+    """tasks: output name -> "class" | "segmentation" | "dense" (default: class/segmentation targets for every output)."""
+    model = onnx.load(os.path.join(folder, name))
     rng = np.random.default_rng(seed)
-    inp = rng.random((batch, 1, size, size))
+    inp = rng.random((batch, channels, size, size))
+    if decimals:  # short JSON: the file holds exactly the values the reference used
+        inp = np.round(inp, decimals)
     feeds = {"input": torch.tensor(inp)}
     base = forward(model, feeds)
     targets = {}
     for o in model.graph.output:
         shape = base[o.name].shape
         is_probs = model.graph.node[-1].op_type == "Softmax" and model.graph.node[-1].output[0] == o.name
+        if (tasks or {}).get(o.name) == "dense":
+            targets[o.name] = (torch.tensor(np.round(rng.normal(0, 0.5, shape), 4)), False, "dense")
+            continue
         if is_probs:
             w = rng.random(shape)
             t = w / w.sum(1, keepdims=True)
@@ -126,10 +177,12 @@ def make_case(name, batch, size, seed):
             t = np.moveaxis(np.eye(shape[1])[hot], -1, 1)
         targets[o.name] = (torch.tensor(t), is_probs)
     outputs = {o.name for o in model.graph.output}
-    acts = [n.output[0] for n in model.graph.node if n.op_type in CHECKED and n.output[0] not in outputs]
+    acts = [n.output[0] for n in model.graph.node if n.op_type in CHECKED and n.output[0] not in outputs
+            and base[n.output[0]].dtype == torch.float64]
     eps = 1e-6
     case = {"model": name, "input": {"dims": list(inp.shape), "data": inp.flatten().tolist()},
-            "targets": {k: {"dims": list(v[0].shape), "data": v[0].flatten().tolist(), "isProbs": v[1]} for k, v in targets.items()},
+            "targets": {k: {"dims": list(v[0].shape), "data": v[0].flatten().tolist(), "isProbs": v[1], **({"task": v[2]} if len(v) > 2 else {})}
+                        for k, v in targets.items()},
             "activations": {}}
     for act in acts:
         a = base[act]
@@ -160,3 +213,11 @@ if __name__ == "__main__":
     with open(os.path.join(HERE, "reference-grads.json"), "w") as f:
         json.dump(cases, f)
     print("wrote reference-grads.json")
+    # The dense-head ops and the per-task losses (L2 for dense outputs, per-pixel cross-entropy).
+    fixtures = os.path.join(HERE, "..", "..", "..", "..", "tools", "fixtures", "models")
+    dense = [make_case("dense-ops-opset13.onnx", 2, 8, 4, tasks={"out": "dense"}, decimals=4),
+             make_case("multi-task.onnx", 1, 28, 5, tasks={"reconstruction": "dense"}, folder=fixtures, decimals=4),
+             make_case("segmentation.onnx", 1, 32, 6, channels=3, folder=fixtures, decimals=4)]
+    with open(os.path.join(HERE, "reference-grads-dense.json"), "w") as f:
+        json.dump(dense, f)
+    print("wrote reference-grads-dense.json")
