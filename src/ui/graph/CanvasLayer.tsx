@@ -16,10 +16,26 @@ interface Props {
   selectedBox?: string;
   matches: ReadonlySet<string>;
   groupBoxes: ReadonlySet<string>;
+  /** Fill per box in a value colour mode (others get the no-value fill); undefined: op-family colours. */
+  colours?: ReadonlyMap<string, string>;
+  /** Stroke width per tensor in graph units (channels after the plan). */
+  edgeWidths?: ReadonlyMap<string, number>;
+}
+
+/** Groups items by a key, keeping first-seen order (one canvas path per colour or width). */
+function bucket<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
 }
 
 /** Paints boxes and edges under transform `transform`; repaints on every change. */
-export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matches, groupBoxes }: Props) {
+export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matches, groupBoxes, colours, edgeWidths }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   const theme = useStudio((s) => s.theme);
   useEffect(() => {
@@ -32,24 +48,30 @@ export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matche
     const token = (name: string): string => css.getPropertyValue(name).trim();
 
     ctx.strokeStyle = token('--edge');
-    ctx.lineWidth = 1 / transform.k;
-    ctx.beginPath();
-    for (const e of edges) {
-      const [first, ...rest] = e.points;
-      if (!first) continue;
-      ctx.moveTo(first.x, first.y);
-      for (const p of rest) ctx.lineTo(p.x, p.y);
+    // Widths in graph units, at least one screen pixel; rounded so edges share a few paths.
+    const widthOf = (e: LayoutEdge): number => Math.max(1 / transform.k, Math.round((edgeWidths?.get(e.tensor) ?? 1) * 2) / 2);
+    for (const list of bucket(edges, (e) => String(widthOf(e))).values()) {
+      ctx.lineWidth = widthOf(list[0]!);
+      ctx.beginPath();
+      for (const e of list) {
+        const [first, ...rest] = e.points;
+        if (!first) continue;
+        ctx.moveTo(first.x, first.y);
+        for (const p of rest) ctx.lineTo(p.x, p.y);
+      }
+      ctx.stroke();
     }
-    ctx.stroke();
 
-    const byFamily = new Map<string, LayoutNode[]>();
-    for (const n of nodes) {
-      const list = byFamily.get(n.family) ?? [];
-      list.push(n);
-      byFamily.set(n.family, list);
-    }
-    for (const [family, list] of byFamily) {
-      ctx.fillStyle = token(`--fam-${family}`);
+    const noValue = token('--surface');
+    const familyFill = new Map<string, string>();
+    const fillOf = (n: LayoutNode): string => {
+      if (colours) return colours.get(n.id) ?? noValue;
+      let f = familyFill.get(n.family);
+      if (f === undefined) familyFill.set(n.family, (f = token(`--fam-${n.family}`)));
+      return f;
+    };
+    for (const [fill, list] of bucket(nodes, fillOf)) {
+      ctx.fillStyle = fill;
       ctx.beginPath();
       for (const n of list) ctx.rect(n.x - n.width / 2, n.y - n.height / 2, n.width, n.height);
       ctx.fill();
@@ -64,7 +86,7 @@ export function CanvasLayer({ nodes, edges, transform, view, selectedBox, matche
       if (matches.has(n.id)) outline(n, token('--match'), 3);
       if (n.id === selectedBox) outline(n, token('--select'), 4);
     }
-  }, [nodes, edges, transform, view, selectedBox, matches, groupBoxes, theme]);
+  }, [nodes, edges, transform, view, selectedBox, matches, groupBoxes, colours, edgeWidths, theme]);
   return <canvas ref={ref} className="graph-canvas" style={{ width: view.width, height: view.height }} aria-hidden="true" data-testid="graph-canvas" />;
 }
 

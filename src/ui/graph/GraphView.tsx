@@ -3,6 +3,8 @@ import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useElementSize } from '../hooks/use-element-size';
 import { useStudio } from '../store/store';
 import { CanvasLayer, hitTest } from './CanvasLayer';
+import { edgeWidth, planOnGraph, tensorRanges } from './channel-plan';
+import { nodeColours } from './colour-modes';
 import { contains, cull, edgeBounds, grow, type Rect } from './culling';
 import { edgePaths, EdgesLayer } from './EdgesLayer';
 import { Legend } from './Legend';
@@ -34,6 +36,10 @@ export function GraphView() {
   const centerRequest = useStudio((s) => s.centerRequest);
   const groups = useStudio((s) => s.groups);
   const selectedGroupId = useStudio((s) => s.selectedGroupId);
+  const keep = useStudio((s) => s.cost?.keep);
+  const scores = useStudio((s) => s.scores);
+  const sensitivity = useStudio((s) => s.sensitivityResult);
+  const colourMode = useStudio((s) => s.graphColour);
   const containerRef = useRef<HTMLDivElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const view = useElementSize(containerRef);
@@ -73,6 +79,20 @@ export function GraphView() {
     return new Set(members.map((id) => layout?.displayOf[id] ?? id));
   }, [groups, selectedGroupId, layout]);
 
+  // The plan on the graph: counts, colours and edge widths follow the plan; the layout does not move.
+  const ranges = useMemo(() => tensorRanges(groups ?? []), [groups]);
+  const channels = useMemo(() => (summary && groups ? planOnGraph(summary, ranges, keep) : undefined), [summary, groups, ranges, keep]);
+  const colours = useMemo(
+    () => (channels && colourMode !== 'family' ? nodeColours(colourMode, { plan: channels, scores, sensitivity }) : undefined),
+    [channels, colourMode, scores, sensitivity],
+  );
+  const edgeWidths = useMemo(() => {
+    if (!channels) return undefined;
+    const widths = new Map<string, number>();
+    for (const [tensor, c] of channels.tensors) widths.set(tensor, edgeWidth(c.after, channels.maxChannels)!);
+    return widths;
+  }, [channels]);
+
   // Culling window: adjusted during render when the view leaves it (React's derived-state pattern).
   const [cullState, setCullState] = useState<{ layout?: typeof layout; window?: Rect }>({});
   const visible = visibleRect(transform, view);
@@ -92,11 +112,14 @@ export function GraphView() {
       shown &&
       !canvasMode && (
         <>
-          <EdgesLayer edges={shown.edges} paths={paths} highlightId={selectedBox} />
-          <NodesLayer nodes={shown.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} groupBoxes={groupBoxes} onSelect={select} />
+          <EdgesLayer edges={shown.edges} paths={paths} highlightId={selectedBox} widths={edgeWidths} />
+          <NodesLayer
+            nodes={shown.nodes} showLabels={showLabels} selectedBox={selectedBox} matches={matches} groupBoxes={groupBoxes} onSelect={select}
+            channels={channels} colours={colours?.colours}
+          />
         </>
       ),
-    [shown, paths, canvasMode, showLabels, selectedBox, matches, groupBoxes],
+    [shown, paths, canvasMode, showLabels, selectedBox, matches, groupBoxes, edgeWidths, channels, colours],
   );
   const onCanvasClick = (e: MouseEvent<SVGSVGElement>): void => {
     if (!canvasMode || !layout || e.defaultPrevented) return;
@@ -109,11 +132,15 @@ export function GraphView() {
   return (
     <div className="graph-view" ref={containerRef}>
       {canvasMode && layout && (
-        <CanvasLayer nodes={layout.nodes} edges={layout.edges} transform={transform} view={view} selectedBox={selectedBox} matches={matches} groupBoxes={groupBoxes} />
+        <CanvasLayer
+          nodes={layout.nodes} edges={layout.edges} transform={transform} view={view} selectedBox={selectedBox} matches={matches} groupBoxes={groupBoxes}
+          colours={colours?.colours} edgeWidths={edgeWidths}
+        />
       )}
       <svg ref={svgRef} className="graph-svg" data-testid="graph" aria-label="Model graph" data-render={canvasMode ? 'canvas' : 'svg'} onClick={onCanvasClick}>
         <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          {/* Sized in graph units: edges as wide as their channels would otherwise grow huge arrowheads. */}
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" className="arrow-head" />
           </marker>
         </defs>
@@ -126,8 +153,9 @@ export function GraphView() {
             transform={transform}
             view={view}
             onNavigate={(x, y) => applyTransform(centerTransform(x, y, transform.k, view), false)}
+            colours={colours?.colours}
           />
-          <Legend nodes={layout.nodes} />
+          <Legend nodes={layout.nodes} colours={colours} showsChannels={!!channels && channels.nodes.size > 0} />
         </>
       )}
     </div>

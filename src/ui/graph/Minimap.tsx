@@ -11,8 +11,8 @@ const HEIGHT = 150;
 /** Very tall or wide graphs would give a sliver: keep the minimap at least this big to click. */
 const MIN_SIDE = 36;
 
-/** The boxes, painted once per layout and theme on a canvas (cheap for thousands of boxes). */
-function MinimapBoxes({ layout, scale, width, height }: { layout: LayoutResult; scale: number; width: number; height: number }) {
+/** The boxes, painted once per layout, theme and colouring on a canvas (cheap for thousands of boxes). */
+function MinimapBoxes({ layout, scale, width, height, colours }: { layout: LayoutResult; scale: number; width: number; height: number; colours?: ReadonlyMap<string, string> }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const theme = useStudio((s) => s.theme);
   useEffect(() => {
@@ -21,11 +21,12 @@ function MinimapBoxes({ layout, scale, width, height }: { layout: LayoutResult; 
     if (!canvas || !ctx) return;
     ctx.scale(scale, scale);
     const css = getComputedStyle(canvas);
+    const noValue = css.getPropertyValue('--surface').trim();
     for (const n of layout.nodes) {
-      ctx.fillStyle = css.getPropertyValue(`--fam-${n.family}`).trim();
+      ctx.fillStyle = colours ? (colours.get(n.id) ?? noValue) : css.getPropertyValue(`--fam-${n.family}`).trim();
       ctx.fillRect(n.x - n.width / 2, n.y - n.height / 2, n.width, n.height);
     }
-  }, [layout, scale, width, height, theme]);
+  }, [layout, scale, width, height, colours, theme]);
   return <canvas ref={ref} style={{ width, height }} aria-hidden="true" />;
 }
 
@@ -35,10 +36,12 @@ interface Props {
   view: Size;
   /** Centre the main view on graph point (x, y). */
   onNavigate(x: number, y: number): void;
+  /** Box fills of the graph's value colour mode (undefined: op-family colours). */
+  colours?: ReadonlyMap<string, string>;
 }
 
 /** The minimap; its scale makes the whole graph fit WIDTH×HEIGHT. */
-export function Minimap({ layout, transform, view, onNavigate }: Props) {
+export function Minimap({ layout, transform, view, onNavigate, colours }: Props) {
   const scale = useMemo(() => Math.min(WIDTH / Math.max(1, layout.width), HEIGHT / Math.max(1, layout.height)), [layout]);
   const r = visibleRect(transform, view);
   const navigate = (e: PointerEvent<SVGSVGElement>): void => {
@@ -50,7 +53,7 @@ export function Minimap({ layout, transform, view, onNavigate }: Props) {
   const height = Math.max(MIN_SIDE, layout.height * scale);
   return (
     <div className="minimap" style={{ width, height }}>
-      <MinimapBoxes layout={layout} scale={scale} width={width} height={height} />
+      <MinimapBoxes layout={layout} scale={scale} width={width} height={height} colours={colours} />
       <svg
         width={width}
         height={height}

@@ -6,6 +6,7 @@ import type { GlobalMode, GroupSummary } from '../../workers/protocol';
 import { downloadBytes } from '../actions/download';
 import { errorText } from '../actions/errors';
 import { applyGlobal } from '../actions/plan';
+import { MiddleEllipsis } from '../shell/MiddleEllipsis';
 import { useStudio } from '../store/store';
 import { bytes, change, compact } from './panel-format';
 import { parsePlanJson } from './plan-json';
@@ -124,7 +125,7 @@ function GroupRow({ group, selected }: { group: GroupSummary; selected: boolean 
   const title = group.prunable ? `${group.label}: ${group.channels} channels` : `${group.label} cannot be pruned: ${group.reason ?? 'barrier'}`;
   return (
     <li ref={row} className={`ratio-item${group.prunable ? '' : ' barrier'}`} aria-current={selected} title={title}>
-      <button type="button" className="name" onClick={() => useStudio.getState().selectGroup(group.id)}>{group.label}</button>
+      <button type="button" className="name" onClick={() => useStudio.getState().selectGroup(group.id)}><MiddleEllipsis text={group.label} /></button>
       <input type="range" min={0} max={0.95} step={0.01} value={ratio} disabled={!group.prunable}
         aria-label={`Pruning ratio of ${group.label}`} onChange={(e) => useStudio.getState().setRatio(group.id, Number(e.target.value))} />
       <span>{group.prunable ? `${Math.round(ratio * 100)} %` : '—'}</span>

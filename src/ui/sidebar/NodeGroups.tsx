@@ -1,5 +1,6 @@
 // The dependency groups a node belongs to (core/graph/channels via the studio worker): which
 // channels must be pruned together with it, or why they cannot be pruned (the barrier).
+import { MiddleEllipsis } from '../shell/MiddleEllipsis';
 import { useStudio } from '../store/store';
 
 /** Groups listing `nodeId` as a member; a note while groups are not analysed yet. */
@@ -18,7 +19,7 @@ export function NodeGroups({ nodeId }: { nodeId: string }) {
         {mine.map((g) => (
           <li key={g.id}>
             <button type="button" className="link" onClick={() => useStudio.getState().selectGroup(g.id)}>
-              {g.label}
+              <MiddleEllipsis text={g.label} />
             </button>{' '}
             {g.channels} channels, {g.members.length} layers
             {g.prunable ? (

@@ -2,6 +2,7 @@
 // graph view reacts to, so any component (search box, shortcuts, panels) can ask without a ref.
 import type { StateCreator } from 'zustand';
 import type { LayoutResult } from '../../workers/protocol';
+import type { ColourMode } from '../graph/colour-modes';
 import type { StudioState } from './types';
 
 export type ThemePreference = 'system' | 'light' | 'dark';
@@ -17,6 +18,8 @@ export interface ViewSlice {
   layout?: LayoutResult;
   layoutPending: boolean;
   searchQuery: string;
+  /** What the graph's box colours show (op type, or a per-node value of the plan). */
+  graphColour: ColourMode;
   /** Increments ask the graph view to fit the whole graph. */
   fitRequest: number;
   /** A node to centre on; `nonce` makes repeated requests for the same node distinct. */
@@ -26,6 +29,7 @@ export interface ViewSlice {
   setCompact(compact: CompactMode): void;
   setLayout(layout: LayoutResult | undefined, pending: boolean): void;
   setSearchQuery(query: string): void;
+  setGraphColour(mode: ColourMode): void;
   requestFit(): void;
   requestCenter(id: string): void;
 }
@@ -43,11 +47,13 @@ export const createViewSlice: StateCreator<StudioState, [], [], ViewSlice> = (se
   compact: 'auto',
   layoutPending: false,
   searchQuery: '',
+  graphColour: 'family',
   fitRequest: 0,
   setTheme: (theme) => set({ theme }),
   setCompact: (compact) => set({ compact }),
   setLayout: (layout, layoutPending) => set({ layout, layoutPending }),
   setSearchQuery: (searchQuery) => set({ searchQuery }),
+  setGraphColour: (graphColour) => set({ graphColour }),
   requestFit: () => set((s) => ({ fitRequest: s.fitRequest + 1 })),
   requestCenter: (id) => set((s) => ({ centerRequest: { id, nonce: (s.centerRequest?.nonce ?? 0) + 1 } })),
 });

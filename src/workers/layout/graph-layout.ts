@@ -4,8 +4,8 @@ import type { LayoutEdge, LayoutNode, LayoutRequest, LayoutResult } from '../pro
 import { buildDisplayGraph } from './compact';
 import { detourPoints, splitLongImpliedEdges } from './long-edges';
 
-/** Box geometry in layout units (CSS px at zoom 1): sized for a 13 px monospace-ish label. */
-export const NODE_HEIGHT = 34;
+/** Box geometry in layout units (CSS px at zoom 1): sized for a 13 px monospace-ish label over a 12 px channel line ("64 → 32"). */
+export const NODE_HEIGHT = 42;
 const CHAR_WIDTH = 7.8;
 const MIN_WIDTH = 72;
 const MAX_WIDTH = 260;
