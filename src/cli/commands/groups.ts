@@ -1,6 +1,8 @@
 // `prune-studio groups MODEL [--json]` (also `inspect MODEL --groups`): the channel groups of a
 // model: id, channel count, members, and whether they can be pruned (or the barrier reasons).
 import { flag, UsageError } from '../args.js';
+import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
+import { inferShapes, type ShapeOptions } from '../../core/graph/shapes.js';
 import { loadModelFile } from '../files.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { buildGraph } from '../../core/graph/ir.js';
@@ -42,10 +44,14 @@ export function renderGroups(report: GroupsReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Prints the groups of a model file (shared by `groups` and `inspect --groups`). */
-export async function printGroups(file: string, json: boolean, io: { stdout(t: string): void; cwd: string }, options: AnalysisOptions = {}): Promise<number> {
+/**
+ * Prints the groups of a model file (shared by `groups` and `inspect --groups`); `shapeOptions`
+ * gives the input shapes to infer with (--input-shape), which lets dynamic-size models resolve.
+ */
+export async function printGroups(file: string, json: boolean, io: { stdout(t: string): void; cwd: string }, options: AnalysisOptions = {}, shapeOptions: (model: ModelProto) => ShapeOptions = () => ({})): Promise<number> {
   const model = await readModelFile(file, io.cwd);
-  const report = groupsReport(analyseChannels(buildGraph(model), undefined, options), file);
+  const ir = buildGraph(model);
+  const report = groupsReport(analyseChannels(ir, inferShapes(ir, shapeOptions(model)), options), file);
   io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : renderGroups(report));
   return 0;
 }
@@ -53,15 +59,17 @@ export async function printGroups(file: string, json: boolean, io: { stdout(t: s
 export const groupsCommand: CliCommand = {
   summary: 'list channel groups (what can be pruned together, and what cannot and why)',
   usage: [
-    'groups MODEL [--json] [--grouped-convs]',
+    'groups MODEL [--json] [--grouped-convs] [--input-shape S]',
     '',
     '  --json            print { schemaVersion, file, groups: [{ id, channels, prunable, barriers, channelStatistics, blocks, members }] }',
     '  --grouped-convs   grouped convolutions become prunable in equal blocks instead of barriers',
+    INPUT_SHAPE_USAGE,
   ].join('\n'),
+  valueOptions: [INPUT_SHAPE_OPTION],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('groups needs a MODEL path');
     if (args.positional.length > 1) throw new UsageError(`groups takes one MODEL, got ${args.positional.length}`);
-    return printGroups(file, flag(args, 'json'), io, { groupedConvolutions: flag(args, 'grouped-convs') });
+    return printGroups(file, flag(args, 'json'), io, { groupedConvolutions: flag(args, 'grouped-convs') }, (model) => inputShapeOptions(args, model));
   },
 };

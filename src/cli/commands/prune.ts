@@ -7,6 +7,7 @@ import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, wr
 import { buildGraph } from '../../core/graph/ir.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { modelMetrics, type ModelMetrics } from '../../core/metrics/model-metrics.js';
+import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
 import { applyPlan } from '../../core/prune/apply.js';
 import { parsePlan, type PrunePlan } from '../../core/prune/plan.js';
 import { planPrune } from '../../core/prune/planner.js';
@@ -26,8 +27,9 @@ export interface PruneReport {
   criterion: string;
   groupsPruned: number;
   channelsRemoved: number;
-  before: { params: number; macs: number; bytes: number };
-  after: { params: number; macs: number; bytes: number };
+  /** macsLowerBound: some node's MACs are unknown (dynamic dims: see --input-shape), so macs is a lower bound. */
+  before: { params: number; macs: number; macsLowerBound: boolean; bytes: number };
+  after: { params: number; macs: number; macsLowerBound: boolean; bytes: number };
   fileBytes: { before: number; after: number };
   /** With --fp16: what the conversion did (the after metrics and file bytes are of the fp16 model). */
   fp16?: Pick<Float16Report, 'convertedConstants' | 'keptFp32Constants' | 'keptFp32Nodes' | 'keptFp32Ops' | 'castsAdded' | 'clamped' | 'alreadyFloat16'>;
@@ -40,7 +42,8 @@ function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): numb
   return n;
 }
 
-const summary = (m: ModelMetrics) => ({ params: m.params, macs: m.macs, bytes: m.bytes });
+const summary = (m: ModelMetrics) => ({ params: m.params, macs: m.macs, macsLowerBound: m.macsLowerBound, bytes: m.bytes });
+const macsText = (m: { macs: number; macsLowerBound: boolean }) => `${m.macsLowerBound ? '≥ ' : ''}${m.macs.toLocaleString('en')}`;
 const pct = (a: number, b: number) => (a === 0 ? '0%' : `${(((a - b) / a) * 100).toFixed(1)}%`);
 
 /** The fp16 conversion of the pruned model, its notes on stderr (clamped values, kept fp32 ops). */
@@ -73,9 +76,10 @@ export const pruneCommand: CliCommand = {
     '  --fp16               write fp16 weights and activations (inputs/outputs stay fp32; Resize & co. stay fp32 behind Casts)',
     '  --grouped-convs      also prune grouped convolutions (equal channels from every group)',
     '  --allow-non-finite   leave groups whose scores are NaN/Inf (weights holding NaN/Inf) unpruned instead of refusing',
+    INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover'],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover', INPUT_SHAPE_OPTION],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -96,6 +100,7 @@ export const pruneCommand: CliCommand = {
     checkOutputPaths(outputs, io.cwd);
     const loaded = await loadModelFile(file, io.cwd);
     const model = loaded.model;
+    const shapeOptions = inputShapeOptions(args, model);
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;
     let pruned;
@@ -134,8 +139,8 @@ export const pruneCommand: CliCommand = {
     const written = writeModelFile(pruned, resolve(io.cwd, out), { externalData: flag(args, 'external-data') });
     if (planOut) writeFileAtomic(resolve(io.cwd, planOut), `${JSON.stringify(plan, null, 2)}\n`);
 
-    const before = summary(modelMetrics(model));
-    const after = summary(modelMetrics(pruned));
+    const before = summary(modelMetrics(model, shapeOptions));
+    const after = summary(modelMetrics(pruned, shapeOptions));
     const groups = Object.values(plan.groups);
     const report: PruneReport = {
       schemaVersion: 1,
@@ -156,7 +161,7 @@ export const pruneCommand: CliCommand = {
         [
           `${file} → ${out} (${report.criterion}): ${report.channelsRemoved} channels removed from ${report.groupsPruned} groups`,
           `  params  ${before.params.toLocaleString('en')} → ${after.params.toLocaleString('en')}  (−${pct(before.params, after.params)})`,
-          `  MACs    ${before.macs.toLocaleString('en')} → ${after.macs.toLocaleString('en')}  (−${pct(before.macs, after.macs)})`,
+          `  MACs    ${macsText(before)} → ${macsText(after)}  (−${pct(before.macs, after.macs)})${before.macsLowerBound ? '  (lower bounds: some MACs unknown; give --input-shape for dynamic input dims)' : ''}`,
           `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
           ...(fp16 ? [`  file    ${report.fileBytes.before.toLocaleString('en')} → ${report.fileBytes.after.toLocaleString('en')} bytes`] : []),
           '',

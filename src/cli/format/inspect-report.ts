@@ -2,7 +2,7 @@
 // docs/cli.md) and its text rendering. Adding fields is fine; renaming or removing one needs a new
 // schemaVersion, because scripts parse this.
 import { buildGraph } from '../../core/graph/ir.js';
-import { declaredInfo, inferShapes, type Dim } from '../../core/graph/shapes.js';
+import { declaredInfo, inferShapes, type Dim, type ShapeOptions } from '../../core/graph/shapes.js';
 import { computeMetrics } from '../../core/metrics/model-metrics.js';
 import { Long, TensorDataType, type ModelProto, type ValueInfoProto } from '../../core/onnx/proto.js';
 import { formatTable, humanBytes, humanCount } from './table.js';
@@ -32,6 +32,8 @@ export interface InspectReport {
   bytes: number;
   /** Per-sample multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul (a lower bound if macsUnknown is non-empty). */
   macs: number;
+  /** True when `macs` is a lower bound: some node's MACs are unknown (listed in macsUnknown). */
+  macsLowerBound: boolean;
   macsUnknown: { node: string; reason: string }[];
   /** Op type → number of nodes, sorted by count. */
   opCounts: Record<string, number>;
@@ -43,10 +45,10 @@ export interface InspectReport {
 const typeName = (t: number | undefined): string | null => (t ? ((TensorDataType as unknown as Record<number, string>)[t] ?? String(t)) : null);
 const num = (v: Long | number | null | undefined) => (Long.isLong(v) ? (v as Long).toNumber() : Number(v ?? 0));
 
-/** Builds the report of a decoded model; `file` is echoed as given. */
-export function inspectModel(model: ModelProto, file: string): InspectReport {
+/** Builds the report of a decoded model (at `options.inputShapes` when given); `file` is echoed as given. */
+export function inspectModel(model: ModelProto, file: string, options: ShapeOptions = {}): InspectReport {
   const ir = buildGraph(model);
-  const shapes = inferShapes(ir);
+  const shapes = inferShapes(ir, options);
   const metrics = computeMetrics(ir, shapes);
   const summary = (vi: ValueInfoProto): TensorSummary => {
     const info = shapes.tensors.get(vi.name) ?? declaredInfo(vi);
@@ -66,6 +68,7 @@ export function inspectModel(model: ModelProto, file: string): InspectReport {
     params: metrics.params,
     bytes: metrics.bytes,
     macs: metrics.macs,
+    macsLowerBound: metrics.macsLowerBound,
     macsUnknown: metrics.macsUnknown,
     opCounts: Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
     unknownShapes: shapes.unknownNodes,
@@ -75,6 +78,9 @@ export function inspectModel(model: ModelProto, file: string): InspectReport {
 
 const shapeText = (s: Dim[] | null) => (s ? `[${s.join(',')}]` : '?');
 
+/** True when an input has a dim beyond the first (the batch) that is not a number. */
+const dynamicInputs = (r: InspectReport) => r.inputs.some((i) => i.shape?.slice(1).some((d) => typeof d !== 'number'));
+
 /** The human-readable rendering of a report. */
 export function renderInspect(r: InspectReport): string {
   const tensorLines = (ts: TensorSummary[]) => ts.map((t) => `  ${t.name}  ${t.dataType ?? '?'} ${shapeText(t.shape)}`).join('\n');
@@ -82,7 +88,9 @@ export function renderInspect(r: InspectReport): string {
     `Model     ${r.file}${r.weightsStripped ? '  (weights stripped: dims only)' : ''}`,
     `Producer  ${r.producer.name || '?'} ${r.producer.version}   IR ${r.irVersion}   opsets ${Object.entries(r.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}`,
     `Params    ${humanCount(r.params)} (${r.params.toLocaleString('en-US')})`,
-    `MACs      ${humanCount(r.macs)} per sample${r.macsUnknown.length ? ` (lower bound: ${r.macsUnknown.length} nodes unknown)` : ''}`,
+    r.macsLowerBound
+      ? `MACs      ≥ ${humanCount(r.macs)} per sample (lower bound: MACs of ${r.macsUnknown.length} nodes unknown${dynamicInputs(r) ? '; give --input-shape for the dynamic input dims' : ''})`
+      : `MACs      ${humanCount(r.macs)} per sample`,
     `Weights   ${humanBytes(r.bytes)}`,
     `Inputs\n${tensorLines(r.inputs)}`,
     `Outputs\n${tensorLines(r.outputs)}`,

@@ -9,7 +9,9 @@
 // value_info policy: computed shapes win, because value_info in the wild is often stale (left over
 // from before an edit such as pruning) or holds exporter-generated dim names. value_info only fills
 // what computing could not: an output with no rule/unknown inputs, or individual "?" dims. Graph
-// inputs come from their declaration (nothing computes them).
+// inputs come from their declaration (nothing computes them), or from `inputShapes` when the caller
+// knows the size it will run at: a model exported with dynamic H and W has no spatial sizes
+// otherwise, and its MACs would be unknown.
 import type { GraphIR } from './ir.js';
 import { defaultOpset } from './ir.js';
 import { Long, type ValueInfoProto } from '../onnx/proto.js';
@@ -63,8 +65,13 @@ function merge(computed: TensorInfo | undefined, declared: TensorInfo | undefine
 
 const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
 
+export interface ShapeOptions {
+  /** Graph input name → the shape to infer with, replacing its declared (often dynamic) dims. */
+  inputShapes?: ReadonlyMap<string, readonly Dim[]>;
+}
+
 /** Infers shapes for every tensor; uses value_info when present, computes otherwise. */
-export function inferShapes(ir: GraphIR): ShapeResult {
+export function inferShapes(ir: GraphIR, options: ShapeOptions = {}): ShapeResult {
   const tensors = new Map<string, TensorInfo>();
   const unknownNodes: ShapeResult['unknownNodes'] = [];
   const opset = defaultOpset(ir.model);
@@ -74,7 +81,9 @@ export function inferShapes(ir: GraphIR): ShapeResult {
   };
   for (const input of ir.inputs) {
     const info = declaredInfo(input);
-    if (info) tensors.set(input.name, info);
+    const given = options.inputShapes?.get(input.name);
+    if (given) tensors.set(input.name, { ...info, shape: [...given] });
+    else if (info) tensors.set(input.name, info);
   }
   for (const [name, t] of ir.initializers) tensors.set(name, constantInfo(t));
 

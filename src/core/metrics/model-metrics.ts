@@ -12,13 +12,14 @@
 //   it works on files whose payloads are stripped or external.
 // - Totals count a tensor once even when several nodes read it; per-node values count it for
 //   every reader.
-// - MACs: see macs.ts (Conv/ConvTranspose/Gemm/MatMul multiply-accumulates, per sample).
+// - MACs: see macs.ts (Conv/ConvTranspose/Gemm/MatMul multiply-accumulates, per sample). When
+//   some node's count is unknown, the total is a lower bound and says so (macsLowerBound).
 import { buildGraph, constantTensor, type GraphIR } from '../graph/ir.js';
-import { inferShapes, type Dim, type ShapeResult } from '../graph/shapes.js';
+import { inferShapes, type Dim, type ShapeOptions, type ShapeResult } from '../graph/shapes.js';
 import { TensorDataType, type TensorProto } from '../onnx/proto.js';
 import { bytesPerElement, tensorSize } from '../onnx/tensor.js';
 import type { ModelProto } from '../onnx/proto.js';
-import { nodeMacs } from './macs.js';
+import { batchDimOf, nodeMacs } from './macs.js';
 
 /** Metrics of one node. */
 export interface NodeMetrics {
@@ -42,6 +43,8 @@ export interface ModelMetrics {
   macs: number;
   /** Nodes whose MACs could not be counted (so `macs` is a lower bound when non-empty). */
   macsUnknown: { node: string; reason: string }[];
+  /** True when `macs` is only a lower bound: some node's MACs are unknown (see macsUnknown). */
+  macsLowerBound: boolean;
   nodes: NodeMetrics[];
 }
 
@@ -74,6 +77,8 @@ export function computeMetrics(ir: GraphIR, shapes: ShapeResult = inferShapes(ir
   let bytes = 0;
   let macs = 0;
   const macsUnknown: ModelMetrics['macsUnknown'] = [];
+  const firstInput = ir.inputs[0]?.name;
+  const batch = batchDimOf(firstInput ? shapes.tensors.get(firstInput)?.shape : undefined);
   const nodes = ir.nodes.map((node): NodeMetrics => {
     const id = ir.nodeId.get(node) ?? node.name;
     const m: NodeMetrics = { id, opType: node.opType, outputShape: shapes.tensors.get(node.output[0] ?? '')?.shape, params: 0, bytes: 0, macs: 0 };
@@ -95,7 +100,7 @@ export function computeMetrics(ir: GraphIR, shapes: ShapeResult = inferShapes(ir
         }
       }
     }
-    const count = nodeMacs(node, shapes);
+    const count = nodeMacs(node, shapes, batch);
     if ('macs' in count) {
       m.macs = count.macs;
       macs += count.macs;
@@ -106,10 +111,11 @@ export function computeMetrics(ir: GraphIR, shapes: ShapeResult = inferShapes(ir
     }
     return m;
   });
-  return { params, bytes, macs, macsUnknown, nodes };
+  return { params, bytes, macs, macsUnknown, macsLowerBound: macsUnknown.length > 0, nodes };
 }
 
-/** Convenience: metrics of a decoded model. */
-export function modelMetrics(model: ModelProto): ModelMetrics {
-  return computeMetrics(buildGraph(model));
+/** Convenience: metrics of a decoded model (at `options.inputShapes` when given). */
+export function modelMetrics(model: ModelProto, options: ShapeOptions = {}): ModelMetrics {
+  const ir = buildGraph(model);
+  return computeMetrics(ir, inferShapes(ir, options));
 }

@@ -53,6 +53,17 @@ export const cast: ShapeRule = (ctx) => [{ shape: ctx.shape(0), dataType: attrIn
 
 type Fold = (a: Dim, b: Dim) => Dim;
 
+/**
+ * Equal on dims. A symbol is a size, never negative: exporters compare the target of
+ * `x.expand(n, -1, -1)` with -1 element-wise (Where(Equal(shape, -1), 1, shape)).
+ */
+function equalDims(a: Dim, b: Dim): Dim {
+  if (isNum(a) && isNum(b)) return Number(a === b);
+  if (a === UNKNOWN || b === UNKNOWN) return UNKNOWN;
+  if (a === b) return 1;
+  return (isNum(a) && a < 0) || (isNum(b) && b < 0) ? 0 : UNKNOWN;
+}
+
 const folds: Record<string, Fold> = {
   Add: addDim,
   Sub: subDim,
@@ -60,8 +71,13 @@ const folds: Record<string, Fold> = {
   Div: divDim,
   Max: (a, b) => (isNum(a) && isNum(b) ? Math.max(a, b) : UNKNOWN),
   Min: (a, b) => (isNum(a) && isNum(b) ? Math.min(a, b) : UNKNOWN),
-  Equal: (a, b) => (isNum(a) && isNum(b) ? Number(a === b) : a === b && a !== UNKNOWN ? 1 : UNKNOWN),
+  Equal: equalDims,
+  // Integer Mod (fmod=0) takes the divisor's sign, like Python: Swin's window padding is (7 - H % 7) % 7.
+  Mod: (a, b) => (isNum(a) && isNum(b) && b !== 0 ? ((a % b) + b) % b : UNKNOWN),
 };
+
+/** Mod with fmod=1 is C's fmod: the dividend's sign. */
+const fmod: Fold = (a, b) => (isNum(a) && isNum(b) && b !== 0 ? a % b : UNKNOWN);
 
 const comparisons = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not']);
 
@@ -80,7 +96,7 @@ export const broadcastOp: ShapeRule = (ctx) => {
   for (let i = 1; i < ctx.inputCount; i++) if (ctx.has(i)) shape = broadcast(shape, ctx.shape(i));
   const op = ctx.node.opType;
   const dataType = comparisons.has(op) ? TensorDataType.BOOL : ctx.dtype(0) ?? ctx.dtype(1);
-  const fold = folds[op];
+  const fold = op === 'Mod' && attrInt(ctx.node, 'fmod', 0) === 1 ? fmod : folds[op];
   const values = fold && ctx.inputCount === 2 ? foldValues(fold, ctx.values(0), ctx.values(1), product(shape)) : undefined;
   return [{ shape, dataType, values }];
 };
