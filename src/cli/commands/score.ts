@@ -4,7 +4,7 @@ import { choiceOption, flag, stringOption, UsageError } from '../args.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { CRITERION_IDS, criterionInfo, scoreGroups } from '../../core/score/criteria.js';
-import { CRITERION_CHOICES } from '../data/prune-scoring.js';
+import { CRITERION_CHOICES, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
 import { readModelFile } from './groups.js';
@@ -31,11 +31,12 @@ export const scoreCommand: CliCommand = {
     '  --limit N          use at most N images (default 256)',
     '  --aggregate A      mean (default), max or sum over a group\'s tensors',
     '  --normalise N      mean (default), l2 or none',
+    TASK_OPTION_USAGE,
     ...IMAGE_OPTION_USAGE,
     '  --allow-non-finite skip groups whose scores are NaN/Inf (weights holding NaN/Inf) instead of refusing',
     '  --json             machine-readable report (full-precision scores: ranking them reproduces prune\'s choice)',
   ].join('\n'),
-  valueOptions: ['criterion', 'images', 'limit', 'preset', 'aggregate', 'normalise', ...IMAGE_VALUE_OPTIONS],
+  valueOptions: ['criterion', 'images', 'limit', 'preset', 'aggregate', 'normalise', 'task', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('score needs a MODEL path');
@@ -48,13 +49,14 @@ export const scoreCommand: CliCommand = {
     const normalise = choiceOption(args, 'normalise', ['mean', 'l2', 'none'] as const, 'mean');
     const limit = Number(stringOption(args, 'limit') ?? 256);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+    const tasks = taskOption(args);
 
     const imagePolicy = imageReadPolicy(args, io);
     const model = await readModelFile(file, io.cwd);
     const analysis = analyseChannels(buildGraph(model));
     const data = info.needsImages && dir ? loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset'), images: imagePolicy }) : undefined;
     const result = await scoreGroups(model, criterion, {
-      runner: nodeModelRunner, batches: data?.batches, aggregate, normalise, allowNonFinite: flag(args, 'allow-non-finite'),
+      runner: nodeModelRunner, batches: data?.batches, aggregate, normalise, allowNonFinite: flag(args, 'allow-non-finite'), tasks,
       onProgress: (done, total) => io.stderr(`\r${criterion}: ${done}/${total}`),
     }, analysis);
     if (data) io.stderr('\n');

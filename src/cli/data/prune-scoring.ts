@@ -7,6 +7,7 @@ import type { ModelProto } from '../../core/onnx/proto.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
 import { recoverPruned, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
 import { CRITERIA, criterionInfo, NON_FINITE_REASON, scoreGroups, type CriterionId } from '../../core/score/criteria.js';
+import { parseTaskOverrides, TASK_KINDS, type TaskKind } from '../../core/score/loss-task.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
 export const CRITERION_CHOICES: readonly CriterionId[] = CRITERIA.map((c) => c.id);
@@ -20,10 +21,25 @@ export function scoringOptions(args: ParsedArgs, images: string | undefined): { 
   return { criterion, recover };
 }
 
+/** Usage line of --task (score and prune). */
+export const TASK_OPTION_USAGE = `  --task NAME=KIND[,…] loss of an output for taylor/oracle: ${TASK_KINDS.join('|')} (default: detected from its shape; see docs/criteria.md)`;
+
+/** --task NAME=KIND[,NAME=KIND…]: output tasks for the loss-driven criteria (names are checked against the model later). */
+export function taskOption(args: ParsedArgs): Record<string, TaskKind> | undefined {
+  const v = args.options.get('task');
+  if (v === undefined) return undefined;
+  if (v === true) throw new UsageError(`--task needs NAME=${TASK_KINDS.join('|')}`);
+  try {
+    return parseTaskOverrides(v.split(',').filter(Boolean));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** Channel scores of `criterion` for every prunable group (scoreGroups, images loaded when it needs them). */
-export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: { limit?: number; allowNonFinite?: boolean } = {}): Promise<Map<string, Float64Array>> {
+export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: { limit?: number; allowNonFinite?: boolean; tasks?: Record<string, TaskKind> } = {}): Promise<Map<string, Float64Array>> {
   const data = images && criterionInfo(criterion).needsImages ? loadImageBatches(model, images, cwd, { limit: options.limit ?? 256 }) : undefined;
-  const result = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches, allowNonFinite: options.allowNonFinite }, analysis);
+  const result = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches, allowNonFinite: options.allowNonFinite, tasks: options.tasks }, analysis);
   // Groups skipped for NaN/Inf scores keep NaN scores, so the planner (allowNonFinite) leaves them whole.
   const scores = new Map(result.scores);
   for (const s of result.skipped) if (s.reason === NON_FINITE_REASON) scores.set(s.group, new Float64Array(analysis.groups.find((g) => g.id === s.group)!.channels).fill(NaN));

@@ -1,5 +1,6 @@
 // Pieces several criteria share: weight norms, activation summaries, the images of a job,
 // per-tensor values regrouped per group, and the tensors the backward graph can differentiate.
+import type { GraphIR } from '../../graph/ir.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import type { ChannelSummary } from '../activation-stats.js';
 import { buildBackwardModel } from '../backward.js';
@@ -56,6 +57,25 @@ export function differentiableTensors(model: ModelProto, tensors: readonly Group
     });
     return { usable, reasons };
   }
+}
+
+/** True when `output` is computed from `tensor` (some path of nodes leads from one to the other). */
+export function reaches(ir: GraphIR, tensor: string, output: string): boolean {
+  const seen = new Set([tensor]);
+  const stack = [tensor];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (t === output) return true;
+    for (const use of ir.consumers.get(t) ?? []) {
+      for (const o of use.node.output) {
+        if (o && !seen.has(o)) {
+          seen.add(o);
+          stack.push(o);
+        }
+      }
+    }
+  }
+  return false;
 }
 
 /** l1 / l2: the group norm of magnitude.ts, one vector per group. */

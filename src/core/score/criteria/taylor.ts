@@ -1,23 +1,31 @@
 // First-order Taylor (Molchanov et al. 2017) through the generated backward graph.
 import { activationSummaries, taylorScores } from '../criteria-data.js';
 import { normaliseScores } from '../group-tensors.js';
-import { allTensors, byGroup, differentiableTensors, imagesOf, lossOf, NO_TENSOR } from './shared.js';
+import { allTensors, byGroup, differentiableTensors, imagesOf, lossOf, NO_TENSOR, reaches } from './shared.js';
 import type { Criterion, CriterionScores, ScoringJob } from './types.js';
 
 /**
  * Taylor scores of every group tensor the backward graph can differentiate for the job's loss;
- * `withActivation` averages each with its activation L2 (both L2-normalised per tensor).
+ * `withActivation` averages each with its activation L2 (both L2-normalised per tensor). Groups
+ * whose tensors do not reach the output (another task's head) score 0: removing them leaves this
+ * loss exactly unchanged.
  */
 export async function scoreTaylor(job: ScoringJob, withActivation: boolean): Promise<CriterionScores> {
   const data = imagesOf(job);
   const { output, index, task } = lossOf(job);
-  const { usable, reasons } = differentiableTensors(job.model, allTensors(job), output, task);
+  const ir = job.analysis.ir;
+  const reaching = allTensors(job).filter((t) => reaches(ir, t.name, output));
+  const { usable, reasons } = differentiableTensors(job.model, reaching, output, task);
   let perTensor = usable.length ? await taylorScores(job.model, usable, output, index, data, { task, seed: job.seed }) : new Map<string, Float64Array>();
   if (withActivation) {
     const act = await activationSummaries(job.model, usable, data);
     perTensor = new Map([...perTensor].map(([name, v]) => [name, combineNormalised(v, act.get(name)!.meanMapL2)]));
   }
   const perGroup = byGroup(job, perTensor);
+  for (const g of job.groups) {
+    const tensors = job.tensorsOf.get(g.id) ?? [];
+    if (tensors.length && !tensors.some((t) => reaches(ir, t.name, output))) perGroup.set(g.id, [new Float64Array(g.channels)]);
+  }
   const whyNot = new Map<string, string>();
   for (const g of job.groups) {
     const why = (job.tensorsOf.get(g.id) ?? []).map((t) => reasons.get(t.name)).find(Boolean);
