@@ -17,7 +17,7 @@ import type { CliCommand } from './types.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, CRITERION_IDS } from '../../core/score/criteria.js';
 import { RECOVERY_METHODS } from '../../core/recover/recover.js';
-import { recoverForPrune, scoresForCriterion, scoringOptions } from '../data/prune-scoring.js';
+import { recoverForPrune, scoresForCriterion, scoringOptions, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 
 /** The `--json` report of a prune run (schemaVersion 1). */
 export interface PruneReport {
@@ -67,6 +67,7 @@ export const pruneCommand: CliCommand = {
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
     `  --criterion NAME     ranks channels for --ratio (default l2): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
+    TASK_OPTION_USAGE,
     '  --images DIR         images for data criteria and calibration images for --recover',
     `  --recover M          training-free recovery: ${RECOVERY_METHODS.join(', ')} (default none; ≤ 512 images of --images)`,
     '  --round-to N         keep counts become multiples of N where possible',
@@ -79,7 +80,7 @@ export const pruneCommand: CliCommand = {
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover', INPUT_SHAPE_OPTION],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover', 'task', INPUT_SHAPE_OPTION],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -92,6 +93,7 @@ export const pruneCommand: CliCommand = {
     if ([ratio !== undefined, !!planFile, lossless].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --plan or --lossless');
     const images = stringOption(args, 'images');
     const { criterion, recover: recoverMethod } = scoringOptions(args, images);
+    const tasks = taskOption(args);
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
@@ -121,7 +123,7 @@ export const pruneCommand: CliCommand = {
         // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
         const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
         const allowNonFinite = flag(args, 'allow-non-finite');
-        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite });
+        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks });
         plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
       }
       // Without recovery the original is read only for its dims (metrics) from here on: surgery may

@@ -1,4 +1,7 @@
-// score --criterion taylor on the two-task fixture: both outputs scored, --task overrides the loss.
+// score / prune --criterion taylor on the two-task fixture: both outputs scored, --task picks the loss.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ScoreReport } from './score.js';
 import { runCli } from '../test-utils/run-cli.js';
@@ -23,5 +26,16 @@ describe('prune-studio score on a two-task model', () => {
     const name = await runCli(['score', MODEL, '--criterion', 'taylor', '--images', IMAGES, '--limit', '2', '--task', 'recon=dense']);
     expect(name.code).not.toBe(0);
     expect(name.err).toMatch(/no output of that name/);
+  });
+});
+
+describe('prune-studio prune --task', () => {
+  it('prunes the two-task model by taylor with an explicit task per output', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'prune-task-')), 'p.onnx');
+    const r = await runCli(['prune', MODEL, '-o', out, '--ratio', '0.25', '--criterion', 'taylor', '--images', IMAGES, '--task', 'logits=class,reconstruction=dense']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const bad = await runCli(['prune', MODEL, '-o', out, '--ratio', '0.25', '--criterion', 'taylor', '--images', IMAGES, '--task', 'logits']);
+    expect(bad.code).toBe(2);
   });
 });
