@@ -63,7 +63,7 @@ export const VALUE_MODES: Record<Exclude<ColourMode, 'family'>, ValueMode> = {
     title: 'Mean channel importance',
     empty: 'No scores yet: open the Heatmaps tab.',
     interpolate: (t) => d3.interpolateViridis(t),
-    format: (v) => (Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : v.toPrecision(2)),
+    format: (v) => (Math.abs(v) >= 100 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toPrecision(3)),
     groupValues: ({ scores }) => scores && new Map(Object.entries(scores.scores).map(([id, s]) => [id, mean(s)])),
   },
 };

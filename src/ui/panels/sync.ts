@@ -10,13 +10,14 @@ import { useStudio } from '../store/store';
 let started = false;
 
 /**
- * The group to show when node `nodeId` is selected in the graph: the current group if the node is
- * one of its members (a Conv sits in two groups: its outputs and its inputs), else the first
+ * The group to show when node `nodeId` is selected in the graph: the group of the channels it
+ * produces (its id is the producer's: clicking a layer shows that layer), else the current group if
+ * the node is one of its members (a BN or Add sits in the group it passes on), else the first
  * prunable group holding it, else any group holding it; undefined when none does.
  */
 export function groupForNode(groups: readonly GroupSummary[], nodeId: string, currentId?: string): string | undefined {
   const holding = groups.filter((g) => g.members.includes(nodeId));
-  return (holding.find((g) => g.id === currentId) ?? holding.find((g) => g.prunable) ?? holding[0])?.id;
+  return (holding.find((g) => g.id === nodeId) ?? holding.find((g) => g.id === currentId) ?? holding.find((g) => g.prunable) ?? holding[0])?.id;
 }
 
 /** Ctrl+Z undoes a plan change, Ctrl+Shift+Z / Ctrl+Y redoes; text fields keep their own undo. */
