@@ -46,6 +46,30 @@ export function cancelLoad(): void {
   jobs.cancel('load');
 }
 
+/** A protobuf message (a whole .onnx file) cannot exceed 2 GiB: bigger models keep weights in data files. */
+export const ONNX_FILE_LIMIT = 2 ** 31;
+
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+
+/** Refuses a .onnx file over the protobuf limit, naming the file, the real limit and what to do. */
+export function checkModelFileSize(name: string, size: number): void {
+  if (size <= ONNX_FILE_LIMIT) return;
+  throw new StudioError('bad-model', `${name} is ${gb(size)}: a single .onnx file cannot exceed 2 GiB (the protobuf limit), so no tool can read it as one file.`,
+    'Save the model with its weights in an external data file (onnx.save_model(model, "model.onnx", save_as_external_data=True, location="model.onnx.data")) and open both files together.');
+}
+
+/** Reads a file into memory, explaining the browser's refusal (files of several GB) instead of a bare "NotReadableError". */
+export async function readWhole(file: File): Promise<ArrayBuffer> {
+  try {
+    return await file.arrayBuffer();
+  } catch (err) {
+    throw new StudioError('bad-model', `The browser could not read ${file.name} (${gb(file.size)}): ${(err as Error).message || (err as Error).name}.`,
+      file.size > ONNX_FILE_LIMIT
+        ? 'Files this large do not fit in one buffer of the page. Prune it with the CLI (npx prune-studio prune), which reads external data tensor by tensor.'
+        : 'Check that the file is still there and readable, then open it again.');
+  }
+}
+
 /**
  * Opens dropped or picked files: the .onnx one is the model, the others are offered as its
  * external data. With no .onnx among them the first file is tried, so the user gets told what it is.
@@ -55,10 +79,13 @@ export function openFiles(files: readonly File[]): Promise<void> {
   const model = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0]!;
   const side = files.filter((f) => f !== model);
   return load(model.name, {
-    getFiles: async () => ({
-      bytes: await model.arrayBuffer(),
-      externalData: await Promise.all(side.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() }))),
-    }),
+    getFiles: async () => {
+      checkModelFileSize(model.name, model.size);
+      return {
+        bytes: await readWhole(model),
+        externalData: await Promise.all(side.map(async (f) => ({ name: f.name, bytes: await readWhole(f) }))),
+      };
+    },
   });
 }
 
