@@ -1,7 +1,9 @@
 // Evaluates a (pruned) model on images, optionally against the original on the same images and
-// backend: accuracy, agreement, KL, cosine, pixel agreement and warm per-image latency of both.
+// backend: accuracy, agreement, KL, cosine, pixel agreement and warm per-image latency of both, and
+// for every graph output the metrics of its task kind (class agreement, MSE/PSNR, pixel accuracy/mIoU).
 import { decodeModel } from '../core/onnx/codec.js';
-import { declaredInfo } from '../core/graph/shapes.js';
+import { buildGraph } from '../core/graph/ir.js';
+import { declaredInfo, inferShapes } from '../core/graph/shapes.js';
 import { preprocessImage, stackBatch, type PixelImage, type PreprocessSpec } from '../core/images/preprocess.js';
 import { inferPreprocess, presetPreprocess } from '../core/images/presets.js';
 import {
@@ -13,6 +15,8 @@ import {
   type ImageAgreement,
   type LatencySummary,
 } from '../core/metrics/agreement.js';
+import { addOutputBatch, createOutputMetrics, summarizeOutputMetrics, type OutputMetricsSummary } from '../core/metrics/dense-metrics.js';
+import { resolveTasks, type TaskKind } from '../core/score/loss-task.js';
 import { throwIfAborted } from './ort-wrap.js';
 import { createSession, type BackendName, type Float32Tensor, type InferenceSession } from './session.js';
 
@@ -36,6 +40,8 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Output to compare (default: the model's first output). */
   outputName?: string;
+  /** Task kind per output name, replacing the one detected from its shape (see loss-task.ts). */
+  tasks?: Readonly<Record<string, TaskKind>>;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number }) => void;
 }
@@ -55,6 +61,14 @@ export interface EvaluationResult extends AgreementSummary {
   /** Reference median latency / model median latency (> 1: the model is faster). */
   speedup?: number;
   perImage: PerImageResult[];
+  /** Every graph output in model order: its task kind and that kind's metrics. */
+  outputs: OutputMetricsSummary[];
+}
+
+/** Task kind of every graph output of the model: detected from shape and producer, then `overrides`. */
+export function outputTasks(bytes: Uint8Array, overrides?: Readonly<Record<string, TaskKind>>): Map<string, TaskKind> {
+  const ir = buildGraph(decodeModel(bytes));
+  return resolveTasks(ir, inferShapes(ir), overrides);
 }
 
 /** The first real input (not an initializer) of a model: its name and declared shape. */
@@ -75,7 +89,7 @@ async function timedRun(session: InferenceSession, input: Float32Tensor, output:
   const ms = performance.now() - t0;
   const tensor = result[output];
   if (!tensor) throw new Error(`the model has no output "${output}" (outputs: ${session.outputNames.join(', ')})`);
-  return { tensor, ms };
+  return { tensor, all: result, ms };
 }
 
 /** Runs the evaluation; sessions are created on one backend, warmed up, and released at the end. */
@@ -83,6 +97,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const { images, signal } = options;
   if (!images.length) throw new Error('no images to evaluate on');
   const input = modelInput(options.model);
+  const tasks = outputTasks(options.model, options.tasks);
   const spec =
     typeof options.preprocess === 'object' ? options.preprocess : options.preprocess ? presetPreprocess(options.preprocess, input.shape) : inferPreprocess(input.shape);
   // A model exported with a fixed batch size (e.g. [1, 3, 224, 224]) only accepts that many images per run.
@@ -112,6 +127,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     if (reference) await timedRun(reference, warm.tensor, refOutput!, signal);
 
     const state = createAgreement();
+    const perOutput = [...tasks].map(([name, kind]) => createOutputMetrics(name, kind));
     const perImage: PerImageResult[] = [];
     for (let start = 0, turn = 0; start < images.length; start += batchSize, turn++) {
       throwIfAborted(signal);
@@ -126,7 +142,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         model = await timedRun(created.session, tensor, output, signal);
         if (reference) ref = await timedRun(reference, tensor, refOutput!, signal);
       }
-      const rows = addAgreementBatch(state, model.tensor, ref?.tensor, slice.map((img) => img.label));
+      const labels = slice.map((img) => img.label);
+      const rows = addAgreementBatch(state, model.tensor, ref?.tensor, labels);
+      // Folder labels are image classes: they only apply to class outputs (addOutputBatch ignores them elsewhere).
+      for (const m of perOutput) {
+        const out = model.all[m.name];
+        if (out) addOutputBatch(m, out, ref?.all[m.name], labels);
+      }
       rows.forEach((row, i) =>
         perImage.push({
           name: slice[i]!.name,
@@ -147,6 +169,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       latencyMs,
       ...(referenceLatencyMs ? { referenceLatencyMs, speedup: referenceLatencyMs.median / latencyMs.median } : {}),
       perImage,
+      outputs: perOutput.map(summarizeOutputMetrics),
     };
   } finally {
     await Promise.all(sessions.map((s) => s.release()));

@@ -1,9 +1,13 @@
 // `prune-studio eval MODEL --images DIR [--reference ORIGINAL] ...`: accuracy, agreement with the
-// original, KL and latency of a model on a folder of images. JSON fields are documented in docs/cli.md.
+// original, KL and latency of a model on a folder of images, and per graph output the metrics of its
+// task kind. JSON fields are documented in docs/cli.md.
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, UsageError } from '../args.js';
 import { PRESET_NAMES } from '../../core/images/presets.js';
 import type { LatencySummary } from '../../core/metrics/agreement.js';
+import type { OutputMetricsSummary } from '../../core/metrics/dense-metrics.js';
+import { TASK_KINDS, type TaskKind } from '../../core/score/loss-task.js';
+import { taskOption } from '../data/prune-scoring.js';
 import { evaluate, type EvaluationResult } from '../../runtime/evaluate.js';
 import { checkImageFile, listImageFolder, readImageFile } from '../../runtime/node-images.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy, readSkippingBad, reportSkipped } from '../data/image-options.js';
@@ -31,7 +35,29 @@ export interface EvalReport {
   latency_ms: LatencySummary;
   reference_latency_ms: LatencySummary | null;
   speedup: number | null;
+  outputs: OutputReport[];
   per_image?: { name: string; label: number | null; top1: number | null; reference_top1: number | null; kl: number | null; latency_ms: number }[];
+}
+
+/** One graph output: its task kind and that kind's metrics (null when the run cannot compute them). */
+export type OutputReport =
+  | { name: string; kind: 'class'; accuracy: number | null; agreement: number | null; top5_agreement: number | null; kl: number | null; cosine: number | null }
+  | { name: string; kind: 'dense'; mse: number | null; psnr: number | null; psnr_range: number | null; cosine: number | null }
+  | { name: string; kind: 'segmentation'; pixel_accuracy: number | null; miou: number | null; miou_classes: number | null };
+
+function outputReport(o: OutputMetricsSummary): OutputReport {
+  const { name } = o;
+  if (o.kind === 'class') {
+    const c = o.class;
+    return { name, kind: 'class', accuracy: c?.accuracy ?? null, agreement: c?.agreement ?? c?.pixelAgreement ?? null, top5_agreement: c?.top5Agreement ?? null, kl: c?.kl ?? null, cosine: c?.cosine ?? null };
+  }
+  if (o.kind === 'dense') {
+    const d = o.dense;
+    // JSON has no Infinity: identical outputs (MSE 0) report psnr null beside mse 0.
+    return { name, kind: 'dense', mse: d?.mse ?? null, psnr: d?.psnr !== undefined && Number.isFinite(d.psnr) ? d.psnr : null, psnr_range: d?.psnrRange ?? null, cosine: d?.cosine ?? null };
+  }
+  const g = o.segmentation;
+  return { name, kind: 'segmentation', pixel_accuracy: g?.pixelAccuracy ?? null, miou: g?.miou ?? null, miou_classes: g?.miouClasses ?? null };
 }
 
 const BACKENDS = ['cpu-node', 'wasm', 'auto'];
@@ -44,6 +70,14 @@ function positiveInt(value: string | undefined, name: string): number | undefine
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 const num = (v: number | null, digits = 4) => (v === null ? '—' : v.toFixed(digits));
+const db = (o: Extract<OutputReport, { kind: 'dense' }>) => (o.psnr !== null ? `${o.psnr.toFixed(2)} dB` : o.mse === 0 ? '∞ dB' : '—');
+
+function outputText(o: OutputReport): string {
+  if (o.kind === 'class') return `accuracy ${pct(o.accuracy)}, agreement ${pct(o.agreement)}, KL ${num(o.kl, 5)}`;
+  if (o.kind === 'dense') return `MSE ${num(o.mse, 6)}, PSNR ${db(o)} (range ${num(o.psnr_range, 4)}), cosine ${num(o.cosine, 5)}`;
+  return `pixel accuracy ${pct(o.pixel_accuracy)}, mIoU ${pct(o.miou)}${o.miou_classes !== null ? ` over ${o.miou_classes} classes` : ''}`;
+}
+
 const ms = (l: LatencySummary) => `${l.median.toFixed(3)} ms median (mean ${l.mean.toFixed(3)}, p90 ${l.p90.toFixed(3)})`;
 
 function toText(r: EvalReport): string {
@@ -60,23 +94,25 @@ function toText(r: EvalReport): string {
     ['Latency', ms(r.latency_ms)],
     ...(r.reference_latency_ms ? [['Reference', ms(r.reference_latency_ms)], ['Speedup', `${num(r.speedup, 2)}×`]] : []),
   ];
-  return lines.map(([k, v]) => `${k!.padEnd(11)} ${v}`).join('\n') + '\n';
+  const outputs = ['Outputs', ...r.outputs.map((o) => `  ${o.name} (${o.kind}): ${outputText(o)}`)];
+  return [...lines.map(([k, v]) => `${k!.padEnd(11)} ${v}`), ...outputs].join('\n') + '\n';
 }
 
 export const evalCommand: CliCommand = {
   summary: 'accuracy, agreement with the original, KL and latency on a folder of images',
   usage:
-    'eval MODEL --images DIR [--reference ORIGINAL] [--preset NAME] [--limit N] [--batch N] [--backend B] [--json] [--per-image]\n\n' +
+    'eval MODEL --images DIR [--reference ORIGINAL] [--preset NAME] [--limit N] [--batch N] [--backend B] [--task NAME=KIND[,…]] [--json] [--per-image]\n\n' +
     '  --images DIR         PNG/JPEG files; class sub-folders named by output index or listed in labels.txt\n' +
     '  --reference ORIGINAL the unpruned model: adds agreement, top-5 agreement, KL, cosine and speedup\n' +
     `  --preset NAME        preprocessing: ${PRESET_NAMES.join(', ')} (default: from the model input, [0,1])\n` +
     '  --limit N            use the first N images (classes interleaved)\n' +
     '  --batch N            images per run (default 1: latency per image)\n' +
     '  --backend B          cpu-node (default) or wasm (onnxruntime-web in Node)\n' +
+    `  --task NAME=KIND[,…] metrics of an output: ${TASK_KINDS.join('|')} (default: detected from its shape)\n` +
     '  --json               machine-readable report (see docs/cli.md)\n' +
     '  --per-image          include per-image results in the JSON report\n' +
     IMAGE_OPTION_USAGE.join('\n'),
-  valueOptions: ['images', 'reference', 'preset', 'limit', 'batch', 'backend', ...IMAGE_VALUE_OPTIONS],
+  valueOptions: ['images', 'reference', 'preset', 'limit', 'batch', 'backend', 'task', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('eval needs a MODEL path');
@@ -91,6 +127,7 @@ export const evalCommand: CliCommand = {
     }
     const limit = positiveInt(stringOption(args, 'limit'), 'limit');
     const batchSize = positiveInt(stringOption(args, 'batch'), 'batch');
+    const tasks: Record<string, TaskKind> | undefined = taskOption(args);
     const policy = imageReadPolicy(args, io);
 
     const folder = listImageFolder(resolve(io.cwd, dir), limit);
@@ -109,6 +146,7 @@ export const evalCommand: CliCommand = {
       preprocess: preset,
       backend: backend as BackendName,
       batchSize,
+      tasks,
     });
     const report: EvalReport = {
       schemaVersion: 1,
@@ -129,6 +167,7 @@ export const evalCommand: CliCommand = {
       latency_ms: result.latencyMs,
       reference_latency_ms: result.referenceLatencyMs ?? null,
       speedup: result.speedup ?? null,
+      outputs: result.outputs.map(outputReport),
     };
     if (flag(args, 'per-image')) {
       report.per_image = result.perImage.map((p) => ({
