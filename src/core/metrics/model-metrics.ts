@@ -49,7 +49,7 @@ export interface ModelMetrics {
 }
 
 // Weights are floats, or 8-bit integers in quantized models; other integer constants are shapes, axes, indices.
-const PARAM_TYPES = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.BFLOAT16, TensorDataType.DOUBLE, TensorDataType.INT8, TensorDataType.UINT8]);
+export const PARAM_TYPES: ReadonlySet<number> = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.BFLOAT16, TensorDataType.DOUBLE, TensorDataType.INT8, TensorDataType.UINT8]);
 const FORWARDERS = new Set(['Identity', 'Cast']);
 
 /** The constant tensor behind `name`, following Identity/Cast forwarding; undefined for activations. */
@@ -65,7 +65,7 @@ export function sourceConstant(ir: GraphIR, name: string): TensorProto | undefin
 }
 
 /** True for nodes that only pass a constant along (their reader gets the params). */
-function forwardsConstant(ir: GraphIR, node: GraphIR['nodes'][number]): boolean {
+export function forwardsConstant(ir: GraphIR, node: GraphIR['nodes'][number]): boolean {
   if (node.opType === 'Constant') return true;
   return FORWARDERS.has(node.opType) && !!node.input[0] && sourceConstant(ir, node.input[0]) !== undefined;
 }
