@@ -9,6 +9,7 @@
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import { buildGraph } from '../graph/ir.js';
 import { computeMetrics } from '../metrics/model-metrics.js';
+import { costOfPlan, planCostModel, type PlanCostModel } from '../metrics/plan-cost.js';
 import type { ModelProto } from '../onnx/proto.js';
 import type { ImageBatch } from '../score/images.js';
 import { compareOutputs, metricDrop, referenceOutputs, type MetricName } from '../score/metric.js';
@@ -46,9 +47,23 @@ export interface GreedyOptions {
   roundTo?: number;
 }
 
+const costModels = new WeakMap<ChannelAnalysis, PlanCostModel | null>();
+
+/** The plan costing of `analysis`'s model, once per analysis (undefined: plans are applied to be costed). */
+function costModel(analysis: ChannelAnalysis): PlanCostModel | undefined {
+  let m = costModels.get(analysis);
+  if (m === undefined) costModels.set(analysis, (m = planCostModel(analysis) ?? null));
+  return m ?? undefined;
+}
+
 /** Exact cost of the model pruned with `ratios`. */
 async function costOf(model: ModelProto, analysis: ChannelAnalysis, scores: ReadonlyMap<string, ArrayLike<number>>, ratios: Record<string, number>, target: AllocationTarget, criterion: string, roundTo: number, measure?: (m: ModelProto) => Promise<number>): Promise<number> {
   const plan = planFromRatios(model, analysis, scores, ratios, criterion, roundTo);
+  if (target.kind !== 'latency') {
+    // Counted from the kept channels (equal to measuring the applied plan; see plan-cost.ts).
+    const totals = costModel(analysis) && costOfPlan(costModel(analysis)!, plan);
+    if (totals) return target.kind === 'macs' ? totals.macs : totals.params;
+  }
   const pruned = Object.keys(plan.groups).length ? applyPlan(model, plan, analysis) : model;
   if (target.kind === 'latency') {
     if (!measure) throw new Error('a latency target needs a measure(model) callback that times the model');

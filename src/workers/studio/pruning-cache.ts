@@ -2,11 +2,14 @@
 // the original model's metrics. Keyed by the LoadedModel object, so loading another model drops them.
 import { analyseChannels, type ChannelAnalysis } from '../../core/graph/channels/analyse';
 import { computeMetrics, type ModelMetrics } from '../../core/metrics/model-metrics';
+import { planCostModel, type PlanCostModel } from '../../core/metrics/plan-cost';
 import type { LoadedModel } from './loaded-model';
 
 interface ModelCache {
   analysis?: ChannelAnalysis;
   metrics?: ModelMetrics;
+  /** null: this model's plans cannot be costed without applying them. */
+  costModel?: PlanCostModel | null;
   scores: Map<string, Map<string, Float64Array>>;
 }
 
@@ -30,6 +33,13 @@ export function metricsOf(loaded: LoadedModel): ModelMetrics {
   const c = cacheOf(loaded);
   c.metrics ??= computeMetrics(loaded.ir, loaded.shapes);
   return c.metrics;
+}
+
+/** What re-costs a plan without applying it (computed once); undefined where plans must be applied to be costed. */
+export function costModelOf(loaded: LoadedModel): PlanCostModel | undefined {
+  const c = cacheOf(loaded);
+  c.costModel ??= planCostModel(analysisOf(loaded)) ?? null;
+  return c.costModel ?? undefined;
 }
 
 /** Scores of `criterion` computed earlier, if any. */
