@@ -98,7 +98,8 @@ function kl(logP: Float64Array, logQ: Float64Array): number {
   return Math.max(0, s);
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
+/** Cosine similarity of two equally long vectors (1 for two zero vectors). */
+export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

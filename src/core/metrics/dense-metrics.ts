@@ -5,7 +5,7 @@
 // by its task kind (src/core/score/loss-task.ts).
 import type { Float32Tensor } from '../float32-tensor.js';
 import type { TaskKind } from '../score/loss-task.js';
-import { addAgreementBatch, createAgreement, summarizeAgreement, type AgreementState, type AgreementSummary } from './agreement.js';
+import { addAgreementBatch, cosine, createAgreement, summarizeAgreement, type AgreementState, type AgreementSummary } from './agreement.js';
 
 /** Running squared error and the reference's value range (the PSNR peak). */
 export interface DenseState {
@@ -34,18 +34,6 @@ function sameShape(output: Float32Tensor, reference: Float32Tensor) {
   if (output.data.length !== reference.data.length || output.dims.length !== reference.dims.length || output.dims.some((d, i) => d !== reference.dims[i])) {
     throw new Error(`reference output [${reference.dims.join(', ')}] and model output [${output.dims.join(', ')}] differ in shape; compare models with the same outputs`);
   }
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 && nb === 0 ? 1 : dot / (Math.sqrt(na * nb) || 1);
 }
 
 export function addDenseBatch(state: DenseState, output: Float32Tensor, reference: Float32Tensor): void {

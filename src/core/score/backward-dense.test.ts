@@ -10,7 +10,7 @@ import { interpolationMatrix } from './backward-dense.js';
 import { detectTask, isTaskKind, type TaskKind } from './loss-task.js';
 import type { Float32Tensor } from './runner.js';
 import { withModel } from './runner.js';
-import { channelDot, relativeError } from './test-utils/finite-diff.js';
+import { expectReferenceGradients } from './test-utils/finite-diff.js';
 import { loadRepoModel, loadScoreFixture, nodeRunner } from './test-utils/ort-runner.js';
 
 const TOLERANCE = 1e-3;
@@ -44,14 +44,7 @@ async function checkAgainstReference(ref: ReferenceCase): Promise<void> {
   const feeds: Record<string, Float32Tensor> = { input: { dims: ref.input.dims, data: Float32Array.from(ref.input.data) } };
   for (const [output, t] of Object.entries(ref.targets)) feeds[bw.targetOf.get(output)!] = { dims: t.dims, data: Float32Array.from(t.data) };
   const result = await withModel(nodeRunner, bw.model, (m) => m.run(feeds));
-  for (const act of activations) {
-    const a = result[act]!;
-    const g = result[bw.gradientOf.get(act)!]!;
-    const expected = ref.activations[act]!;
-    expect(relativeError(channelDot(a, g), expected.channelTaylor), `Σ a·∂C/∂a per channel of "${act}"`).toBeLessThan(TOLERANCE);
-    const directional = g.data.reduce((acc, v, i) => acc + v * Math.sin(1.7 * i + 0.3) * a.data[i]!, 0);
-    expect(Math.abs(directional - expected.directional) / Math.abs(expected.directional), `∂C/∂a along a direction, "${act}"`).toBeLessThan(TOLERANCE);
-  }
+  expectReferenceGradients(result, bw.gradientOf, ref.activations, TOLERANCE);
 }
 
 const reference = (model: string) => REFERENCES.find((r) => r.model === model)!;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildBackwardModel, BackwardUnsupportedError } from './backward.js';
 import type { Float32Tensor } from './runner.js';
 import { withModel } from './runner.js';
-import { channelDot, lossOf, perturbedModel, relativeError } from './test-utils/finite-diff.js';
+import { channelDot, expectReferenceGradients, lossOf, perturbedModel, relativeError } from './test-utils/finite-diff.js';
 import { loadScoreFixture, nodeRunner } from './test-utils/ort-runner.js';
 import { makeNode } from './graph-builder.js';
 
@@ -32,16 +32,7 @@ async function checkAgainstReference(ref: ReferenceCase): Promise<void> {
   }
   const result = await withModel(nodeRunner, bw.model, (m) => m.run(feeds));
   expect(activations.length).toBeGreaterThanOrEqual(4);
-  for (const act of activations) {
-    const a = result[act]!;
-    const g = result[bw.gradientOf.get(act)!]!;
-    const expected = ref.activations[act]!;
-    expect(relativeError(channelDot(a, g), expected.channelTaylor), `Σ a·∂C/∂a per channel of "${act}"`).toBeLessThan(TOLERANCE);
-    // A fixed pseudo-random direction checks the gradient position by position, not only its channel sums.
-    // The direction is a_i·sin(1.7i + 0.3) (see reference_grads.py: zeros stay zeros).
-    const directional = g.data.reduce((acc, v, i) => acc + v * Math.sin(1.7 * i + 0.3) * a.data[i]!, 0);
-    expect(Math.abs(directional - expected.directional) / Math.abs(expected.directional), `∂C/∂a along a direction, "${act}"`).toBeLessThan(TOLERANCE);
-  }
+  expectReferenceGradients(result, bw.gradientOf, ref.activations, TOLERANCE);
 }
 
 describe('buildBackwardModel matches float64 finite differences', () => {

@@ -1,5 +1,6 @@
 // Finite-difference references for gradient tests: the loss of a model whose activation is scaled
 // per channel or shifted along a direction, computed in float64 from the model's outputs.
+import { expect } from 'vitest';
 import { decodeModel, encodeModel } from '../../onnx/codec.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import { makeNode, makeValueInfo } from '../graph-builder.js';
@@ -68,4 +69,24 @@ export function relativeError(x: ArrayLike<number>, y: ArrayLike<number>): numbe
     den += y[i]! ** 2;
   }
   return Math.sqrt(num / den);
+}
+
+/**
+ * Checks the backward graph's activation gradients against float64 references (reference_grads.py):
+ * per-channel Σ a·∂C/∂a, and ∂C/∂a along the fixed direction a_i·sin(1.7i + 0.3), which checks the
+ * gradient position by position, not only its channel sums (zeros stay zeros).
+ */
+export function expectReferenceGradients(
+  result: Record<string, Float32Tensor>,
+  gradientOf: ReadonlyMap<string, string>,
+  reference: Record<string, { channelTaylor: number[]; directional: number }>,
+  tolerance: number,
+): void {
+  for (const [act, expected] of Object.entries(reference)) {
+    const a = result[act]!;
+    const g = result[gradientOf.get(act)!]!;
+    expect(relativeError(channelDot(a, g), expected.channelTaylor), `Σ a·∂C/∂a per channel of "${act}"`).toBeLessThan(tolerance);
+    const directional = g.data.reduce((acc, v, i) => acc + v * Math.sin(1.7 * i + 0.3) * a.data[i]!, 0);
+    expect(Math.abs(directional - expected.directional) / Math.abs(expected.directional), `∂C/∂a along a direction, "${act}"`).toBeLessThan(tolerance);
+  }
 }
