@@ -218,15 +218,8 @@ interface CostedTensor {
   dims?: number[];
 }
 
-/**
- * Params, MACs and bytes of `applyPlan(model, plan, analysis)`, computed without applying it.
- * Throws for invalid plans as applyPlan does. Undefined for lossless plans: apply first folds the
- * removed constant channels into other biases, a rewrite not mirrored here (apply and measure).
- */
-export function costOfPlan(pcm: PlanCostModel, plan: PrunePlan): PlanCostTotals | undefined {
-  if (plan.criterion === 'lossless') return undefined;
-  const keep = keepBySpace(plan, pcm.analysis);
-  // Each rewritten read → its tensor; reads of one key with equal ops share one.
+/** Each rewritten read → its tensor under `keep` (undefined: unchanged); reads of one key with equal ops share one. */
+function costRewrites(pcm: PlanCostModel, keep: KeepBySpace): Map<RewrittenInput, CostedTensor | undefined> {
   const costed = new Map<RewrittenInput, CostedTensor | undefined>();
   const byKey = new Map<string, { r: RewrittenInput; ops: InputOp[] }[]>();
   for (const node of pcm.reads) {
@@ -248,6 +241,53 @@ export function costOfPlan(pcm: PlanCostModel, plan: PrunePlan): PlanCostTotals 
     if (list.length < 2) continue;
     for (const { r, ops } of list) costed.get(r)!.id = `${key}\u0000${signature(ops, keep)}`;
   }
+  return costed;
+}
+
+/** MACs of one layer of the pruned model (undefined when its shapes are unknown). */
+function layerMacs(pcm: PlanCostModel, layer: MacLayer, costed: Map<RewrittenInput, CostedTensor | undefined>, keep: KeepBySpace): number | undefined {
+  const tensors = new Map<string, TensorInfo>();
+  for (const n of layer.names) {
+    const info = prunedInfo(n, costed, keep);
+    if (info) tensors.set(n.name, info);
+  }
+  const count = nodeMacs(layer.node, { tensors, unknownNodes: [] } satisfies ShapeResult, pcm.batch);
+  return 'macs' in count ? count.macs : undefined;
+}
+
+/** One MAC layer (Conv, Gemm, MatMul …) of a pruned model: its node id and per-sample MACs. */
+export interface LayerMacs {
+  /** GraphIR.nodeId of the layer (the id the studio's summary uses). */
+  node: string;
+  /** Per-sample MACs after the plan; undefined when unknown (dynamic shapes). */
+  macs?: number;
+}
+
+/**
+ * Per-layer MACs of `applyPlan(model, plan, analysis)`, in graph order, without applying it (the
+ * studio's architecture chart). The layers' sum is costOfPlan's `macs`; undefined for lossless
+ * plans, as there.
+ */
+export function layerMacsOfPlan(pcm: PlanCostModel, plan: PrunePlan): LayerMacs[] | undefined {
+  if (plan.criterion === 'lossless') return undefined;
+  const keep = keepBySpace(plan, pcm.analysis);
+  const costed = costRewrites(pcm, keep);
+  const ids = pcm.analysis.ir.nodeId;
+  return pcm.macLayers.map((layer) => {
+    const macs = layerMacs(pcm, layer, costed, keep);
+    return { node: ids.get(layer.node) ?? layer.node.name, ...(macs === undefined ? {} : { macs }) };
+  });
+}
+
+/**
+ * Params, MACs and bytes of `applyPlan(model, plan, analysis)`, computed without applying it.
+ * Throws for invalid plans as applyPlan does. Undefined for lossless plans: apply first folds the
+ * removed constant channels into other biases, a rewrite not mirrored here (apply and measure).
+ */
+export function costOfPlan(pcm: PlanCostModel, plan: PrunePlan): PlanCostTotals | undefined {
+  if (plan.criterion === 'lossless') return undefined;
+  const keep = keepBySpace(plan, pcm.analysis);
+  const costed = costRewrites(pcm, keep);
 
   const counted = new Set<unknown>();
   let params = 0;
@@ -270,14 +310,9 @@ export function costOfPlan(pcm: PlanCostModel, plan: PrunePlan): PlanCostTotals 
   let macs = 0;
   let macsUnknown = 0;
   for (const layer of pcm.macLayers) {
-    const tensors = new Map<string, TensorInfo>();
-    for (const n of layer.names) {
-      const info = prunedInfo(n, costed, keep);
-      if (info) tensors.set(n.name, info);
-    }
-    const count = nodeMacs(layer.node, { tensors, unknownNodes: [] } satisfies ShapeResult, pcm.batch);
-    if ('macs' in count) macs += count.macs;
-    else macsUnknown++;
+    const m = layerMacs(pcm, layer, costed, keep);
+    if (m === undefined) macsUnknown++;
+    else macs += m;
   }
   return { params, bytes, macs, macsUnknown };
 }
