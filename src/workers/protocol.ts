@@ -20,6 +20,7 @@ import type { Dim, ShapeResult, TensorInfo } from '../core/graph/shapes';
 import type { AgreementSummary } from '../core/metrics/agreement';
 import type { ModelMetrics } from '../core/metrics/model-metrics';
 import type { Quality } from '../core/score/metric';
+import type { LayerMacs } from '../core/metrics/plan-cost';
 import type { SensitivityCurve, SensitivityResult as CoreSensitivityResult } from '../core/score/sensitivity';
 
 export type { Dim };
@@ -246,7 +247,12 @@ export interface PlanCost {
   keep: Record<string, number[]>;
   /** The plan in the core JSON format ({format, version, groups}), ready to download. */
   planJson: string;
+  /** MACs of each MAC layer (Conv, Gemm, MatMul …) after the plan, in graph order (the architecture chart). */
+  layers?: LayerMacs[];
 }
+
+/** A MAC layer of the pruned model: its node id and per-sample MACs (absent when unknown). */
+export type { LayerMacs };
 
 export type GlobalMode = 'uniform' | 'global' | 'sensitivity';
 

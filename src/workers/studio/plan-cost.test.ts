@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../core/graph/ir';
+import { MAC_OPS } from '../../core/metrics/macs';
 import { computeMetrics } from '../../core/metrics/model-metrics';
 import { runJob } from '../jobs';
 import { listGroups } from './groups';
@@ -27,6 +28,8 @@ describe('planCost', () => {
       const m = computeMetrics(buildGraph(pruned.model));
       expect(cost.after).toEqual({ params: m.params, bytes: m.bytes, macs: m.macs });
       expect(cost.after.params).toBeLessThan(cost.before.params);
+      // The architecture chart's per-layer MACs: each MAC layer of the same pruned model.
+      expect(cost.layers).toEqual(m.nodes.filter((n) => MAC_OPS.has(n.opType)).map((n) => ({ node: n.id, macs: n.macs })));
       expect(cost.keep).toEqual(Object.fromEntries(Object.entries(pruned.plan.groups).map(([id, g]) => [id, g.keep])));
     }
   });

@@ -2,7 +2,8 @@
 // plan produces (validation and export both start from it).
 import { buildGraph } from '../../core/graph/ir';
 import { computeMetrics, type ModelMetrics } from '../../core/metrics/model-metrics';
-import { costOfPlan } from '../../core/metrics/plan-cost';
+import { MAC_OPS } from '../../core/metrics/macs';
+import { costOfPlan, layerMacsOfPlan, type LayerMacs } from '../../core/metrics/plan-cost';
 import { encodeModel } from '../../core/onnx/codec';
 import type { ModelProto } from '../../core/onnx/proto';
 import { applyPlan } from '../../core/prune/apply';
@@ -96,13 +97,19 @@ function cost(m: ModelMetrics): ModelCost {
 export async function planCost(request: PlanInput & { jobId: number }): Promise<PlanCost> {
   const loaded = requireLoadedModel();
   const before = metricsOf(loaded);
-  const { plan, after } = await costedPlan(loaded, request);
+  const { plan, after, layers } = await costedPlan(loaded, request);
   return {
     before: cost(before),
     after,
     keep: Object.fromEntries(Object.entries(plan.groups).map(([id, g]) => [id, g.keep])),
     planJson: JSON.stringify(plan, null, 2),
+    layers,
   };
+}
+
+/** The MAC layers of measured metrics, as layerMacsOfPlan lists them. */
+function measuredLayers(m: ModelMetrics): LayerMacs[] {
+  return m.nodes.filter((n) => MAC_OPS.has(n.opType)).map((n) => ({ node: n.id, ...(n.macs === null ? {} : { macs: n.macs }) }));
 }
 
 /**
@@ -110,9 +117,9 @@ export async function planCost(request: PlanInput & { jobId: number }): Promise<
  * a few ms on ResNet-50, where applying the plan takes ~0.4 s per slider change). Plans that
  * cannot be counted so (lossless ones) are applied and measured; validate and export apply anyway.
  */
-async function costedPlan(loaded: LoadedModel, request: PlanInput & { jobId: number }): Promise<{ plan: PrunePlan; after: ModelCost }> {
+async function costedPlan(loaded: LoadedModel, request: PlanInput & { jobId: number }): Promise<{ plan: PrunePlan; after: ModelCost; layers: LayerMacs[] }> {
   const plan = await corePlan(loaded, request, request.jobId);
-  if (Object.keys(plan.groups).length === 0) return { plan, after: cost(metricsOf(loaded)) };
+  if (Object.keys(plan.groups).length === 0) return { plan, after: cost(metricsOf(loaded)), layers: measuredLayers(metricsOf(loaded)) };
   const costModel = costModelOf(loaded);
   let totals: ReturnType<typeof costOfPlan>;
   try {
@@ -120,9 +127,13 @@ async function costedPlan(loaded: LoadedModel, request: PlanInput & { jobId: num
   } catch (err) {
     throw new JobError('internal', `Pruning failed: ${(err as Error).message}.`, 'Lower the ratio of the group named in the message, or lock it at 0 %.');
   }
-  if (totals) return { plan, after: { params: totals.params, bytes: totals.bytes, ...(totals.macsUnknown && !totals.macs ? {} : { macs: totals.macs }) } };
+  if (totals) {
+    const after = { params: totals.params, bytes: totals.bytes, ...(totals.macsUnknown && !totals.macs ? {} : { macs: totals.macs }) };
+    return { plan, after, layers: layerMacsOfPlan(costModel!, plan)! };
+  }
   const pruned = await prunedModel(loaded, request, request.jobId);
-  return { plan: pruned.plan, after: cost(pruned.model === loaded.model ? metricsOf(loaded) : computeMetrics(buildGraph(pruned.model))) };
+  const measured = pruned.model === loaded.model ? metricsOf(loaded) : computeMetrics(buildGraph(pruned.model));
+  return { plan: pruned.plan, after: cost(measured), layers: measuredLayers(measured) };
 }
 
 /** Ratios for the unlocked prunable groups from the global control (locked groups keep theirs). */
