@@ -18,6 +18,8 @@ import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, CRITERION_IDS } from '../../core/score/criteria.js';
 import { RECOVERY_METHODS } from '../../core/recover/recover.js';
 import { recoverForPrune, scoresForCriterion, scoringOptions, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
+import { magnitudeScores } from '../../core/score/magnitude.js';
 
 /** The `--json` report of a prune run (schemaVersion 1). */
 export interface PruneReport {
@@ -33,6 +35,10 @@ export interface PruneReport {
   fileBytes: { before: number; after: number };
   /** With --fp16: what the conversion did (the after metrics and file bytes are of the fp16 model). */
   fp16?: Pick<Float16Report, 'convertedConstants' | 'keptFp32Constants' | 'keptFp32Nodes' | 'keptFp32Ops' | 'castsAdded' | 'clamped' | 'alreadyFloat16'>;
+  /** With --keep-macs / --keep-params: the target and the fraction the written model keeps. */
+  target?: TargetReport;
+  /** With --keep-*: how the ratios were chosen (--allocate) and each group's ratio. */
+  allocation?: AllocationReport;
 }
 
 function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
@@ -59,13 +65,14 @@ function half(model: ModelProto, io: Parameters<CliCommand['run']>[1]): { model:
 export const pruneCommand: CliCommand = {
   summary: 'remove channels (by ratio, from a plan, or the provably constant ones) and write the smaller model',
   usage: [
-    'prune MODEL -o OUT (--ratio R | --plan PLAN.json | --lossless) [options]',
+    'prune MODEL -o OUT (--ratio R | --keep-macs F | --keep-params F | --plan PLAN.json | --lossless) [options]',
     '',
     '  -o, --out FILE       where to write the pruned model',
     '  --ratio R            remove this fraction of channels from every prunable group (0 ≤ R < 1)',
+    ...TARGET_USAGE,
     '  --plan FILE          apply a plan (docs/plan-format.md) instead of planning',
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
-    `  --criterion NAME     ranks channels for --ratio (default l2): ${CRITERION_IDS}`,
+    `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
     TASK_OPTION_USAGE,
     '  --images DIR         images for data criteria and calibration images for --recover',
@@ -80,7 +87,7 @@ export const pruneCommand: CliCommand = {
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover', 'task', INPUT_SHAPE_OPTION],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover', 'task', INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -90,8 +97,9 @@ export const pruneCommand: CliCommand = {
     const maxRatio = ratioOption(args, 'max-ratio');
     const planFile = stringOption(args, 'plan');
     const lossless = flag(args, 'lossless');
-    if ([ratio !== undefined, !!planFile, lossless].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --plan or --lossless');
     const images = stringOption(args, 'images');
+    const target = targetOption(args, images);
+    if ([ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
     const { criterion, recover: recoverMethod } = scoringOptions(args, images);
     const tasks = taskOption(args);
     const roundTo = stringOption(args, 'round-to');
@@ -106,11 +114,13 @@ export const pruneCommand: CliCommand = {
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;
     let pruned;
+    let targeted: Awaited<ReturnType<typeof planToTarget>> | undefined;
     if (lossless) {
       ({ model: pruned, plan } = removeConstantChannels(model));
     } else {
       // A plan file may prune grouped convolutions (validated per block), so plans always see them.
-      const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions: flag(args, 'grouped-convs') || !!planFile });
+      const groupedConvolutions = flag(args, 'grouped-convs') || !!planFile;
+      const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions });
       if (planFile) {
         let json: unknown;
         try {
@@ -124,7 +134,13 @@ export const pruneCommand: CliCommand = {
         const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
         const allowNonFinite = flag(args, 'allow-non-finite');
         const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks });
-        plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
+        if (target) {
+          const ranking = scores ?? magnitudeScores(analysis, magnitude);
+          targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io });
+          plan = targeted.found.plan;
+        } else {
+          plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
+        }
       }
       // Without recovery the original is read only for its dims (metrics) from here on: surgery may
       // slice its weights in place instead of holding old and new weights side by side.
@@ -144,6 +160,7 @@ export const pruneCommand: CliCommand = {
     const before = summary(modelMetrics(model, shapeOptions));
     const after = summary(modelMetrics(pruned, shapeOptions));
     const groups = Object.values(plan.groups);
+    const aimed = target && targeted ? targetReports(target, targeted, before, after) : undefined;
     const report: PruneReport = {
       schemaVersion: 1,
       model: file,
@@ -155,7 +172,10 @@ export const pruneCommand: CliCommand = {
       after,
       fileBytes: { before: loaded.bytes, after: written.bytes },
       ...(fp16 ? { fp16 } : {}),
+      ...(aimed ?? {}),
     };
+    const aimedText = aimed && targetText(aimed.target, aimed.allocation, maxRatio);
+    if (aimedText?.warning) io.stderr(aimedText.warning);
     if (flag(args, 'json')) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {
@@ -166,6 +186,7 @@ export const pruneCommand: CliCommand = {
           `  MACs    ${macsText(before)} → ${macsText(after)}  (−${pct(before.macs, after.macs)})${before.macsLowerBound ? '  (lower bounds: some MACs unknown; give --input-shape for dynamic input dims)' : ''}`,
           `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
           ...(fp16 ? [`  file    ${report.fileBytes.before.toLocaleString('en')} → ${report.fileBytes.after.toLocaleString('en')} bytes`] : []),
+          ...(aimedText ? [aimedText.line] : []),
           '',
         ].join('\n'),
       );

@@ -1,0 +1,186 @@
+// A plan that keeps a given fraction of the unpruned model's MACs or parameters ("half the MACs"),
+// with the per-group ratios chosen one of three ways:
+//
+// - uniform: one ratio for every prunable group, the smallest that meets the target;
+// - global: every group's channels ranked together by (per-group normalised) score, the lowest
+//   removed until the target is met (the studio's global ranking, searched on the cost);
+// - sensitivity: the greedy on measured sensitivity curves (allocateGreedy) picks the shape of the
+//   allocation; its ratios are then scaled together until the target is just met, since the
+//   curves' ratio levels (10 %, 20 %, …) would otherwise overshoot by a whole level of one group.
+//
+// Each way is a one-parameter family of plans whose cost does not grow with the parameter (more
+// channels removed), and the parameter's values where some group's keep count changes are listed
+// exactly, so a bisection over them finds the plan meeting the target with the fewest channels
+// removed: one step less would miss it. Plans are built by planPrune (so --max-ratio, --round-to,
+// grouped-convolution blocks and Split pieces are honoured as for a uniform --ratio) and costed
+// from the kept channels (plan-costing.ts).
+import type { ChannelAnalysis } from '../graph/channels/analyse.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { normaliseScores } from '../score/group-tensors.js';
+import type { SensitivityResult } from '../score/sensitivity.js';
+import { allocateGreedy } from './allocate.js';
+import { globalRanking } from './global-ranking.js';
+import type { PrunePlan } from './plan.js';
+import { planCosting, type PlanCosting } from './plan-costing.js';
+import { planPrune } from './planner.js';
+
+export type AllocationMethod = 'uniform' | 'global' | 'sensitivity';
+export const ALLOCATION_METHODS: readonly AllocationMethod[] = ['uniform', 'global', 'sensitivity'];
+
+/** Keep `keep` (0 < keep < 1) of the unpruned model's MACs or parameters. */
+export interface CostTarget {
+  kind: 'macs' | 'params';
+  keep: number;
+}
+
+export interface TargetPlanOptions {
+  target: CostTarget;
+  method: AllocationMethod;
+  /** Channel scores per group (higher = keep), as planPrune takes them. */
+  scores: ReadonlyMap<string, ArrayLike<number>>;
+  /** Criterion name stored in the plan. */
+  criterion: string;
+  /** No group loses more than this fraction. */
+  maxRatio?: number;
+  roundTo?: number;
+  /** Groups whose scores are NaN/Inf stay whole instead of being refused (as planPrune). */
+  allowNonFinite?: boolean;
+  /** Per-group curves on images (analyseSensitivity with the same scores); required for 'sensitivity'. */
+  sensitivity?: SensitivityResult;
+  /** How plans are costed (default: planCosting(model, analysis)). */
+  costing?: PlanCosting;
+}
+
+export interface TargetPlan {
+  plan: PrunePlan;
+  method: AllocationMethod;
+  /** Fraction of channels each prunable, planned group loses in the plan (0 when whole). */
+  ratios: Record<string, number>;
+  /** uniform: the ratio asked of every group (rounding and caps then act per group). */
+  ratio?: number;
+  /** sensitivity: the metric drop the curves predict for `ratios` (sum over groups, interpolated). */
+  predictedDrop?: number;
+  baseCost: number;
+  /** The plan's cost (same kind as the target). */
+  cost: number;
+  /** cost / baseCost. */
+  reached: number;
+  /** reached ≤ keep; false when even the most pruned plan of the family stays above the target. */
+  met: boolean;
+  /** Plans costed by the search. */
+  evaluated: number;
+}
+
+/** A family of plans: candidate i removes no fewer channels than i − 1. */
+interface Family {
+  size: number;
+  ratiosAt(i: number): Record<string, number>;
+}
+
+/** The plan removing the least that meets `options.target` (or the most pruned one when none does). */
+export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis, options: TargetPlanOptions): Promise<TargetPlan> {
+  const { target, method } = options;
+  if (!(target.keep > 0 && target.keep < 1)) throw new Error(`the target must keep a fraction in (0, 1) of the ${target.kind}, got ${target.keep}`);
+  const costing = options.costing ?? planCosting(model, analysis);
+  const baseCost = costing.base[target.kind];
+  if (!(baseCost > 0)) throw new Error(`the model's ${target.kind === 'macs' ? 'MACs are' : 'parameter count is'} unknown or 0, so no fraction of it can be targeted`);
+  const cap = Math.min(1, options.maxRatio ?? 1);
+  const groups = analysis.groups.filter((g) => g.prunable && Array.from(options.scores.get(g.id) ?? []).every(Number.isFinite) && options.scores.has(g.id));
+  const planOf = (ratios: Record<string, number>) =>
+    planPrune(model, analysis, { groupRatios: ratios, maxRatio: options.maxRatio, roundTo: options.roundTo, scores: new Map(options.scores), criterionName: options.criterion, allowNonFinite: options.allowNonFinite });
+
+  let family: Family;
+  let weights: Record<string, number> | undefined;
+  if (method === 'uniform') {
+    const steps = ratioSteps(groups.map((g) => ({ channels: g.channels, weight: 1 })), cap);
+    family = { size: steps.length, ratiosAt: (i) => Object.fromEntries(groups.map((g) => [g.id, steps[i]!])) };
+  } else if (method === 'global') {
+    const ranked = groups.map((g) => ({ id: g.id, scores: normaliseScores(Float64Array.from(options.scores.get(g.id)!), 'mean') }));
+    const total = ranked.reduce((s, g) => s + g.scores.length, 0);
+    family = { size: total + 1, ratiosAt: (k) => globalRanking(ranked, k, cap) };
+  } else {
+    if (!options.sensitivity) throw new Error('sensitivity allocation needs the sensitivity curves of the model (analyseSensitivity on images)');
+    weights = await sensitivityShape(model, analysis, options, cap);
+    const shaped = groups.filter((g) => (weights![g.id] ?? 0) > 0);
+    const steps = ratioSteps(shaped.map((g) => ({ channels: g.channels, weight: weights![g.id]! })), cap);
+    family = { size: steps.length, ratiosAt: (i) => Object.fromEntries(shaped.map((g) => [g.id, Math.min(cap, weights![g.id]! * steps[i]!)])) };
+  }
+
+  const goal = baseCost * target.keep;
+  const costs = new Map<number, { plan: PrunePlan; cost: number }>();
+  const at = (i: number) => {
+    let c = costs.get(i);
+    if (!c) {
+      const plan = planOf(family.ratiosAt(i));
+      costs.set(i, (c = { plan, cost: costing.of(plan)[target.kind] }));
+    }
+    return c;
+  };
+  // Smallest candidate meeting the goal (costs do not grow with i); the last one when none does.
+  let lo = 0;
+  let hi = family.size - 1;
+  if (at(hi).cost <= goal) {
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at(mid).cost <= goal) hi = mid;
+      else lo = mid + 1;
+    }
+  }
+  const found = at(hi);
+  const ratios = Object.fromEntries(groups.map((g) => [g.id, (g.channels - (found.plan.groups[g.id]?.keep.length ?? g.channels)) / g.channels]));
+  return {
+    plan: found.plan,
+    method,
+    ratios,
+    ...(method === 'uniform' ? { ratio: family.ratiosAt(hi)[groups[0]?.id ?? ''] ?? 0 } : {}),
+    ...(method === 'sensitivity' ? { predictedDrop: predictedDrop(options.sensitivity!, ratios) } : {}),
+    baseCost,
+    cost: found.cost,
+    reached: found.cost / baseCost,
+    met: found.cost <= goal,
+    evaluated: costs.size,
+  };
+}
+
+/**
+ * The scale factors s at which some group's keep count changes when group g is asked for ratio
+ * min(cap, weight_g · s): s = (j / channels_g) / weight_g, plus the scale at which every group
+ * reaches the cap. Starts with 0 (nothing removed), ascending. With weight 1 the factors are ratios.
+ */
+function ratioSteps(groups: { channels: number; weight: number }[], cap: number): number[] {
+  const steps = new Set<number>([0]);
+  for (const g of groups) {
+    for (let j = 1; j < g.channels && j / g.channels <= cap; j++) steps.add(j / g.channels / g.weight);
+    steps.add(cap / g.weight);
+  }
+  return [...steps].sort((a, b) => a - b);
+}
+
+/** allocateGreedy's ratios on the curves, their levels above `cap` left out. */
+async function sensitivityShape(model: ModelProto, analysis: ChannelAnalysis, options: TargetPlanOptions, cap: number): Promise<Record<string, number>> {
+  const sens = options.sensitivity!;
+  const levels = sens.ratios.filter((r) => r <= cap + 1e-12).length;
+  const capped: SensitivityResult = {
+    ...sens,
+    ratios: sens.ratios.slice(0, levels),
+    curves: Object.fromEntries(Object.entries(sens.curves).map(([id, c]) => [id, { drop: c.drop.slice(0, levels), macs: c.macs.slice(0, levels), params: c.params.slice(0, levels) }])),
+  };
+  const allocation = await allocateGreedy(model, analysis, { sensitivity: capped, scores: options.scores, target: options.target, roundTo: options.roundTo });
+  return allocation.ratios;
+}
+
+/** Sum over groups of the curve's drop at the group's ratio (linear between measured ratios, 0 at 0). */
+function predictedDrop(sens: SensitivityResult, ratios: Record<string, number>): number {
+  let total = 0;
+  for (const [id, r] of Object.entries(ratios)) {
+    const curve = sens.curves[id];
+    if (!curve || r <= 0) continue;
+    const xs = [0, ...sens.ratios];
+    const ys = [0, ...curve.drop.map((d) => Math.max(0, d))];
+    let i = 1;
+    while (i < xs.length - 1 && xs[i]! < r) i++;
+    const t = Math.min(1, (r - xs[i - 1]!) / (xs[i]! - xs[i - 1]!));
+    total += ys[i - 1]! + t * (ys[i]! - ys[i - 1]!);
+  }
+  return total;
+}
