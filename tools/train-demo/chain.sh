@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains then exports one demo model. On the shared 2-core machine under load, single-threaded jobs
 # run side by side finish far sooner than a two-threaded one (OpenMP barriers stall when oversubscribed).
-# Usage: nohup bash tools/train-demo/chain.sh resnet8|squeezenet|vgg > tools/train-demo/logs/chain-X.log 2>&1 &
+# Usage: nohup bash tools/train-demo/chain.sh resnet8|squeezenet|vgg|heldout-resnet8|heldout-squeezenet|heldout-vgg > tools/train-demo/logs/chain-X.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
@@ -19,5 +19,14 @@ case "$1" in
     $PY tools/train-demo/train.py --arch vgg --name fmnist-vgg --epochs 3 --lr 0.05 --pad 0 --threads 1 \
       > $LOGS/fmnist-vgg.log 2>&1
     $PY tools/train-demo/export.py fmnist-vgg ;;
+  heldout-*)
+    # Held-out variants (seed 1) for the accuracy and distillation benches: never tuned on, written
+    # to bench/cache/heldout (gitignored; the benches read BENCH_HELDOUT_DIR or that folder).
+    arch=${1#heldout-}
+    epochs=$(case $arch in resnet8) echo 6;; squeezenet) echo 4;; vgg) echo 3;; esac)
+    lr=$(case $arch in vgg) echo 0.05;; *) echo 0.1;; esac)
+    $PY tools/train-demo/train.py --arch $arch --name fmnist-$arch-s1 --seed 1 --epochs $epochs --lr $lr --pad 0 --threads 1 \
+      > $LOGS/fmnist-$arch-s1.log 2>&1
+    DEMO_MODELS_DIR=bench/cache/heldout $PY tools/train-demo/export.py fmnist-$arch-s1 ;;
 esac
 echo "chain $1 done"

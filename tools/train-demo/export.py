@@ -24,7 +24,8 @@ from data import CLASS_NAMES, MEAN, STD, load_split  # noqa: E402
 from models import ARCHITECTURES, count_macs  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
-MODELS = os.path.join(ROOT, "public", "models")
+# DEMO_MODELS_DIR: where to write (held-out variants for benches go outside public/, see bench/README)
+MODELS = os.environ.get("DEMO_MODELS_DIR", os.path.join(ROOT, "public", "models"))
 RUNS = os.path.join(HERE, "runs")
 OPSET = 13
 TOLERANCE = 1e-3  # max |logit difference| between PyTorch and onnxruntime
