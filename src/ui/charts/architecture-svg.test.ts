@@ -16,7 +16,7 @@ const base = { width: 900, height: 500, fontSize: 16, palette: PALETTES.light, i
 
 describe('architectureChart', () => {
   it('draws one column per layer with kept and removed channels and MACs before/after, each described', () => {
-    const svg = toSvgString(architectureChart(data, { ...base, title: 'Pruned architecture — demo.onnx' }));
+    const svg = toSvgString(architectureChart(data, { ...base, title: 'Pruned architecture — demo.onnx', standalone: true }));
     expect(svg.match(/data-layer="/g)).toHaveLength(3);
     // Removed channels are hatched; layer 3 (a barrier that keeps all) has no removed part.
     expect(svg.match(/fill="url\(#t-hatch\)"/g)).toHaveLength(2 + 1); // two layers + the legend swatch

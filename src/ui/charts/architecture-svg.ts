@@ -42,6 +42,8 @@ export interface ArchitectureChartOptions {
   focusIndex?: number;
   /** A heading inside the figure (downloads and the report). */
   title?: string;
+  /** An .svg file of its own (carries the SVG namespace; inline in HTML it needs none). */
+  standalone?: boolean;
 }
 
 /** What a layer's tooltip and accessible name say. */
@@ -148,7 +150,7 @@ export function architectureChart(data: ArchitectureData, o: ArchitectureChartOp
 
   const summary = `Pruned architecture: ${layers.length} layers; output channels ${data.totals.channelsBefore} → ${data.totals.channelsAfter}; MACs ${compact(data.totals.macsBefore)} → ${compact(data.totals.macsAfter)}`;
   return el('svg', {
-    xmlns: 'http://www.w3.org/2000/svg', width: o.width, height: o.height, viewBox: `0 0 ${o.width} ${o.height}`, ...font,
+    xmlns: o.standalone ? 'http://www.w3.org/2000/svg' : undefined, width: o.width, height: o.height, viewBox: `0 0 ${o.width} ${o.height}`, ...font,
     role: o.interactive ? 'group' : 'img', 'aria-label': summary, class: 'architecture-svg',
   },
   !o.interactive && el('title', {}, o.title ?? summary),
