@@ -1,0 +1,83 @@
+// Rank per layer for a target. Singular components are compared across layers by their normalised
+// energy σᵢ² / Σⱼσⱼ² (the share of the layer's — or, data-aware, its output's — energy they carry;
+// Deep Singular Pruning's "importance after reorganising into singular components"), so one global
+// ranking removes the least important components of the whole model first.
+
+export type RankTarget =
+  /** rank = ⌈R · min(out, in)⌉ in every layer. */
+  | { kind: 'rank-ratio'; ratio: number }
+  /** smallest rank keeping this fraction of each layer's energy. */
+  | { kind: 'energy'; energy: number }
+  /** global ranking: drop the least important components until the model's MACs ≤ fraction × before. */
+  | { kind: 'keep-macs'; fraction: number };
+
+export interface RankLayer {
+  id: string;
+  sigma: Float64Array;
+  macs: number;
+  macsPerRank: number;
+  breakEven: number;
+}
+
+/** Chosen rank per layer (same order); 0 = leave the layer dense (its rank would not lower MACs). */
+export function selectRanks(layers: readonly RankLayer[], target: RankTarget, modelMacs: number, onlyCheaper = true): number[] {
+  const worthIt = (l: RankLayer, r: number) => (r <= l.breakEven || !onlyCheaper ? r : 0);
+  switch (target.kind) {
+    case 'rank-ratio':
+      return layers.map((l) => worthIt(l, Math.max(1, Math.ceil(target.ratio * l.sigma.length))));
+    case 'energy':
+      return layers.map((l) => worthIt(l, energyRank(l.sigma, target.energy)));
+    case 'keep-macs':
+      return globalRanks(layers, target.fraction, modelMacs).map((r, i) => worthIt(layers[i]!, r));
+  }
+}
+
+/** Smallest r with Σ_{i<r} σᵢ² ≥ energy · Σσ² (at least 1). */
+export function energyRank(sigma: Float64Array, energy: number): number {
+  let total = 0;
+  for (const s of sigma) total += s * s;
+  if (total === 0) return 1;
+  let acc = 0;
+  for (let r = 0; r < sigma.length; r++) {
+    acc += sigma[r]! * sigma[r]!;
+    if (acc >= energy * total * (1 - 1e-12)) return r + 1;
+  }
+  return sigma.length;
+}
+
+/** Fraction of Σσ² the first r components keep. */
+export function energyKept(sigma: Float64Array, r: number): number {
+  let total = 0;
+  let kept = 0;
+  sigma.forEach((s, i) => {
+    total += s * s;
+    if (i < r) kept += s * s;
+  });
+  return total === 0 ? 1 : kept / total;
+}
+
+function globalRanks(layers: readonly RankLayer[], fraction: number, modelMacs: number): number[] {
+  const target = fraction * modelMacs;
+  const rank = layers.map((l) => l.sigma.length);
+  const cost = (i: number) => (rank[i]! <= layers[i]!.breakEven ? rank[i]! * layers[i]!.macsPerRank : layers[i]!.macs);
+  let total = modelMacs;
+  // Every component but each layer's first, least important first (normalised energy, ties: cheaper layers later).
+  const components: { layer: number; score: number }[] = [];
+  layers.forEach((l, li) => {
+    let e = 0;
+    for (const s of l.sigma) e += s * s;
+    for (let i = 1; i < l.sigma.length; i++) components.push({ layer: li, score: e === 0 ? 0 : (l.sigma[i]! * l.sigma[i]!) / e });
+  });
+  components.sort((a, b) => a.score - b.score);
+  for (const c of components) {
+    if (total <= target) break;
+    const before = cost(c.layer);
+    rank[c.layer]! -= 1;
+    total += cost(c.layer) - before;
+  }
+  if (total > target * (1 + 1e-9)) {
+    const floor = modelMacs - layers.reduce((s, l) => s + l.macs - Math.min(l.macs, l.macsPerRank), 0);
+    throw new Error(`--keep-macs ${fraction}: even rank 1 in every factorisable layer leaves ${(floor / modelMacs).toFixed(3)} of the MACs; ask for at least that`);
+  }
+  return rank;
+}

@@ -1,0 +1,117 @@
+// Singular values and vectors of a layer's weight matrix, for low-rank factorisation.
+//
+// Computed from the Gram matrix of the smaller side (A·Aᵀ or Aᵀ·A, float64) and its symmetric
+// eigendecomposition (ml-matrix, pure JS). That is ~10× faster than ml-matrix's own SVD on
+// 64×1568 and keeps the thing factorisation needs exact: the factors are products with the
+// original matrix (Uᵀ·A, A·V), so at full rank U·(Uᵀ·A) = A to rounding, however ill-conditioned A
+// is. What the Gram route gives up is relative accuracy of the smallest singular values: each σ is
+// accurate to about √ε·σ₁ ≈ 1e-8·σ₁ in absolute terms (ε = 2⁻⁵²). Float32 weights hold only ~6e-8
+// relative precision, so singular values below that are noise in the weights themselves, and
+// rank selection never keeps them (svd.test.ts checks both against numpy).
+import { EVD, Matrix } from 'ml-matrix';
+
+/** Eigenvalues (descending) and eigenvectors (columns, n×n row-major) of a symmetric matrix. */
+export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row = new Array<number>(n);
+    // Symmetrise: the Gram matrices are built from the lower triangle and rounding can differ.
+    for (let j = 0; j < n; j++) row[j] = (a[i * n + j]! + a[j * n + i]!) / 2;
+    rows.push(row);
+  }
+  const evd = new EVD(new Matrix(rows), { assumeSymmetric: true });
+  const ascending = evd.realEigenvalues;
+  const v = evd.eigenvectorMatrix;
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const src = n - 1 - k; // ml-matrix sorts ascending
+    values[k] = ascending[src]!;
+    for (let i = 0; i < n; i++) vectors[i * n + k] = v.get(i, src);
+  }
+  return { values, vectors };
+}
+
+/** A·Aᵀ (m×m) of a row-major m×n matrix, in float64. */
+export function gramRows(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  const g = new Float64Array(m * m);
+  const rows = Array.from({ length: m }, (_, i) => Float64Array.from({ length: n }, (_, j) => a[i * n + j]!));
+  for (let i = 0; i < m; i++) {
+    const ri = rows[i]!;
+    for (let j = 0; j <= i; j++) {
+      const rj = rows[j]!;
+      let s = 0;
+      for (let k = 0; k < n; k++) s += ri[k]! * rj[k]!;
+      g[i * m + j] = s;
+      g[j * m + i] = s;
+    }
+  }
+  return g;
+}
+
+/** Aᵀ·A (n×n) of a row-major m×n matrix, in float64. */
+export function gramColumns(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  const g = new Float64Array(n * n);
+  const row = new Float64Array(n);
+  for (let r = 0; r < m; r++) {
+    for (let j = 0; j < n; j++) row[j] = a[r * n + j]!;
+    for (let i = 0; i < n; i++) {
+      const v = row[i]!;
+      if (v === 0) continue;
+      const base = i * n;
+      for (let j = 0; j <= i; j++) g[base + j] = g[base + j]! + v * row[j]!;
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) g[i * n + j] = g[j * n + i]!;
+  return g;
+}
+
+/** Thin SVD A = U·diag(s)·Vᵀ of a row-major m×n matrix; k = min(m, n) components, s descending. */
+export interface ThinSvd {
+  m: number;
+  n: number;
+  k: number;
+  /** m×k, row-major, orthonormal columns. */
+  u: Float64Array;
+  s: Float64Array;
+  /** k×n, row-major; rows of zero singular values are zero. */
+  vt: Float64Array;
+}
+
+/** The thin SVD of `a` (m×n, row-major), through the eigendecomposition of its smaller Gram matrix. */
+export function thinSvd(a: ArrayLike<number>, m: number, n: number): ThinSvd {
+  const k = Math.min(m, n);
+  const u = new Float64Array(m * k);
+  const vt = new Float64Array(k * n);
+  const s = new Float64Array(k);
+  if (m <= n) {
+    const { values, vectors } = symmetricEigen(gramRows(a, m, n), m);
+    for (let c = 0; c < k; c++) {
+      s[c] = Math.sqrt(Math.max(values[c]!, 0));
+      for (let i = 0; i < m; i++) u[i * k + c] = vectors[i * m + c]!;
+    }
+    // Vᵀ = diag(1/s)·Uᵀ·A
+    for (let c = 0; c < k; c++) {
+      if (s[c] === 0) continue;
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let i = 0; i < m; i++) acc += u[i * k + c]! * a[i * n + j]!;
+        vt[c * n + j] = acc / s[c]!;
+      }
+    }
+  } else {
+    const { values, vectors } = symmetricEigen(gramColumns(a, m, n), n);
+    for (let c = 0; c < k; c++) {
+      s[c] = Math.sqrt(Math.max(values[c]!, 0));
+      for (let j = 0; j < n; j++) vt[c * n + j] = vectors[j * n + c]!;
+    }
+    // U = A·V·diag(1/s)
+    for (let i = 0; i < m; i++) for (let c = 0; c < k; c++) {
+      if (s[c] === 0) continue;
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += a[i * n + j]! * vt[c * n + j]!;
+      u[i * k + c] = acc / s[c]!;
+    }
+  }
+  return { m, n, k, u, s, vt };
+}
