@@ -133,8 +133,8 @@ function addDenseRows(eq: NormalEquations, inputs: Float32Tensor[], ys: Float32T
   });
 }
 
-/** im2col rows of a 2-D convolution at sampled output positions. */
-function addConvRows(eq: NormalEquations, node: Parameters<typeof attrInt>[0], inputs: Float32Tensor[], ys: Float32Tensor[], kernelDims: number[], maxPositions: number, random: () => number): void {
+/** im2col rows of a 2-D convolution at sampled output positions (also compress/lowrank-data.ts's patch sampler). */
+export function addConvRows(eq: Pick<NormalEquations, 'n' | 'add'>, node: Parameters<typeof attrInt>[0], inputs: Float32Tensor[], ys: Float32Tensor[], kernelDims: number[], maxPositions: number, random: () => number): void {
   const [kh, kw] = kernelDims as [number, number];
   const [, c, h, wd] = inputs[0]!.dims as [number, number, number, number];
   const [, m, oh, ow] = ys[0]!.dims as [number, number, number, number];
