@@ -72,11 +72,11 @@ export interface TargetContext {
 /** The target's plan, with the sensitivity curves measured first when the allocation needs them. */
 export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis, request: TargetRequest, ctx: TargetContext): Promise<{ found: TargetPlan; sensitivityImages?: number; metric?: string }> {
   const costing = planCosting(model, analysis, ctx.shapeOptions, { groupedConvolutions: ctx.groupedConvolutions });
-  if (request.kind === 'macs' && costing.macsLowerBound) {
-    ctx.io.stderr('prune: warning: some MACs of the model are unknown (dynamic input dims); the target is on the known ones: give --input-shape to count them all\n');
-  }
   if (!(costing.base[request.kind] > 0)) {
     throw new UsageError(`the model's ${request.kind === 'macs' ? 'MACs are unknown' : 'parameter count is 0'}, so --keep-${request.kind} has nothing to keep a fraction of${request.kind === 'macs' ? ': give --input-shape for a model with dynamic input dims, or use --ratio' : ''}`);
+  }
+  if (request.kind === 'macs' && costing.macsLowerBound) {
+    ctx.io.stderr('prune: warning: some MACs of the model are unknown (dynamic input dims); the target is on the known ones: give --input-shape to count them all\n');
   }
   let sensitivity;
   let images: number | undefined;
@@ -139,10 +139,12 @@ export function targetText(target: TargetReport, allocation: AllocationReport, m
   const what = target.kind === 'macs' ? 'MACs' : 'params';
   const line = `  target  keep ${percent(target.keep)} of ${what} (${allocation.method}${allocation.ratio !== undefined ? ` ratio ${allocation.ratio.toFixed(3)}` : ''}): kept ${percent(target.reached)}${target.met ? '' : '  (NOT met)'}`;
   if (target.met) return { line };
-  const why = maxRatio !== undefined ? `every group it could prune is at --max-ratio ${maxRatio}` : 'every group it could prune keeps a single channel';
-  const fix = maxRatio !== undefined ? 'raise --max-ratio, ' : '';
+  const why = Object.keys(allocation.ratios).length === 0 ? 'the model has no prunable group'
+    : allocation.method === 'sensitivity' ? 'the sensitivity allocation ran out of measured ratios'
+    : maxRatio !== undefined ? `every group it could prune is at --max-ratio ${maxRatio}` : 'every group it could prune keeps a single channel';
+  const fix = maxRatio !== undefined ? 'raise --max-ratio, or ' : '';
   return {
     line,
-    warning: `prune: warning: the target (keep ${percent(target.keep)} of ${what}) cannot be met: ${allocation.method === 'sensitivity' ? 'the sensitivity allocation runs out of measured ratios' : why}, and the model still keeps ${percent(target.reached)}; the closest plan was written. To go further: ${fix}${allocation.method === 'global' ? '' : 'try --allocate global, '}or --grouped-convs if the model has grouped convolutions (barriers are listed by \`groups\`)\n`,
+    warning: `prune: warning: the target (keep ${percent(target.keep)} of ${what}) cannot be met: ${why}, and the model still keeps ${percent(target.reached)}; the closest plan was written. To go further: ${fix}${allocation.method === 'sensitivity' ? 'try --allocate global, or ' : ''}see \`prune-studio groups MODEL\` for the barriers that keep layers whole (--grouped-convs frees grouped convolutions)\n`,
   };
 }
