@@ -34,7 +34,7 @@ export type BackwardRuleId =
   | 'conv' | 'gemm' | 'matmul' | 'batchNorm' | 'relu' | 'leakyRelu' | 'clip' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSwish'
   | 'passThrough' | 'add' | 'sub' | 'mul' | 'div'
   | 'concat' | 'split' | 'reshape' | 'transpose' | 'maxPool' | 'averagePool' | 'globalAveragePool' | 'globalMaxPool' | 'reduceMean'
-  | 'convTranspose' | 'resize' | 'pad' | 'slice';
+  | 'convTranspose' | 'resize' | 'pad' | 'slice' | 'prelu';
 
 export interface OpTraits {
   family: OpFamily;
@@ -66,7 +66,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   Elu: act(), Selu: act(), Celu: act(), Gelu: act(), Mish: act(), Softplus: act(), Softsign: act(), ThresholdedRelu: act(), Shrink: act(),
   Swish: act(), // opset 24: x·sigmoid(αx), element-wise
   // The slope is a broadcast constant: the element-wise rule slices it per channel.
-  PRelu: { family: 'activation', perChannel: true, channel: 'prelu', shape: 'unary' },
+  PRelu: { family: 'activation', perChannel: true, channel: 'prelu', shape: 'unary', backward: 'prelu' },
   Softmax: { family: 'activation', channel: 'softmax', shape: 'unary' },
   LogSoftmax: { family: 'activation', channel: 'softmax', shape: 'unary' },
   Hardmax: { family: 'activation', channel: 'softmax', shape: 'unary' },

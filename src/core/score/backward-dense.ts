@@ -8,6 +8,7 @@ import { tensorToNumbers } from '../onnx/tensor.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
 import { shapeOf, staticDims, unsupported } from './backward-context.js';
 import type { BackwardRuleId } from '../graph/op-traits.js';
+import { channelBiasGradient, weightGradient } from './backward-weights.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
 
@@ -26,9 +27,9 @@ function onlyData(ctx: BackwardContext, indexInputs: number[] = []): void {
  * ConvTranspose is the adjoint of a Conv with the same weight, strides, pads, dilations and group,
  * so its own adjoint is that Conv: the ConvTranspose weight [C_in, C_out/g, k…] is already the
  * Conv weight layout for mapping C_out channels back to C_in. The output_padding rows are never read.
+ * Its weight gradient is a Conv's with the roles of image and gradient swapped (backward-weights.ts).
  */
 const convTranspose: BackwardRule = (ctx) => {
-  onlyData(ctx);
   const x = ctx.node.input[0]!;
   const w = ctx.node.input[1]!;
   const n = staticDims(ctx, x).length - 2;
@@ -41,7 +42,12 @@ const convTranspose: BackwardRule = (ctx) => {
   const strides = attrInts(ctx.node, 'strides', new Array<number>(n).fill(1));
   const dilations = attrInts(ctx.node, 'dilations', new Array<number>(n).fill(1));
   const pads = autoPad === 'VALID' ? new Array<number>(2 * n).fill(0) : attrInts(ctx.node, 'pads', new Array<number>(2 * n).fill(0));
-  return [ctx.b.op('Conv', [gY(ctx), w], { kernel_shape: kernel, strides, dilations, pads, group: attrInt(ctx.node, 'group', 1) })];
+  const group = attrInt(ctx.node, 'group', 1);
+  return [
+    ctx.needs[0] ? ctx.b.op('Conv', [gY(ctx), w], { kernel_shape: kernel, strides, dilations, pads, group }) : undefined,
+    ctx.needs[1] ? weightGradient(ctx, { image: gY(ctx), grad: x, imageDims: staticDims(ctx, ctx.node.output[0]!), gradDims: staticDims(ctx, x), group, kernel, strides, dilations, padsBegin: pads.slice(0, n), padsEnd: pads.slice(n) }) : undefined,
+    ctx.needs[2] ? channelBiasGradient(ctx) : undefined,
+  ];
 };
 
 /** The original-image coordinate of output index `o` along one axis (ONNX Resize's transformation modes). */

@@ -1,12 +1,11 @@
 // Backward rules of the linear, normalisation and elementwise operators: for each supported op, the
 // ONNX ops that compute ∂C/∂input from ∂C/∂output (vector-Jacobian products).
 import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
-import { constantTensor } from '../graph/ir.js';
-import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
 import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
 import { DENSE_RULES } from './backward-dense.js';
 import { LAYOUT_RULES } from './backward-layout.js';
+import { channelBiasGradient, weightGradient, WEIGHT_RULES } from './backward-weights.js';
 import { rulesByOp, type BackwardRuleId } from '../graph/op-traits.js';
 
 const input = (ctx: BackwardContext, i: number): string => ctx.node.input[i]!;
@@ -19,9 +18,8 @@ function onlyInputs(ctx: BackwardContext, allowed: number[]): void {
   });
 }
 
-/** Conv → ConvTranspose with the same weight, strides, pads, dilations and group. */
+/** Conv: ∂X → ConvTranspose with the same weight, strides, pads, dilations and group; ∂W, ∂b for training (backward-weights.ts). */
 const conv: BackwardRule = (ctx) => {
-  onlyInputs(ctx, [0]);
   const x = input(ctx, 0);
   const w = input(ctx, 1);
   const xDims = staticDims(ctx, x);
@@ -32,49 +30,70 @@ const conv: BackwardRule = (ctx) => {
   const n = spatialIn.length;
   const strides = attrInts(ctx.node, 'strides', new Array<number>(n).fill(1));
   const dilations = attrInts(ctx.node, 'dilations', new Array<number>(n).fill(1));
+  const group = attrInt(ctx.node, 'group', 1);
   const pads = resolvePads(attrString(ctx.node, 'auto_pad', 'NOTSET'), attrInts(ctx.node, 'pads'), spatialIn, kernel, strides, dilations);
-  const adj = adjointConvAttrs(spatialIn, spatialOut, kernel, strides, dilations, pads);
-  return [ctx.b.op('ConvTranspose', [gY(ctx), w], {
-    kernel_shape: kernel, strides, dilations, group: attrInt(ctx.node, 'group', 1), pads: adj.pads, output_padding: adj.output_padding,
-  })];
-};
-
-/** Gemm: ∂A = α · ∂Y · op(B)ᵀ (transposed back when transA). */
-const gemm: BackwardRule = (ctx) => {
-  onlyInputs(ctx, [0]);
-  const transB = attrInt(ctx.node, 'transB', 0);
-  const g = ctx.b.op('Gemm', [gY(ctx), input(ctx, 1)], { alpha: { float: attrFloat(ctx.node, 'alpha', 1) }, transB: transB ? 0 : 1 });
-  return [attrInt(ctx.node, 'transA', 0) ? ctx.b.op('Transpose', [g], { perm: [1, 0] }) : g];
-};
-
-/** MatMul with a 2-D right operand: ∂A = ∂Y · Bᵀ; ∂B = Aᵀ · ∂Y when A is 2-D. */
-const matmul: BackwardRule = (ctx) => {
-  const [a, bIn] = [input(ctx, 0), input(ctx, 1)];
-  const out: (string | undefined)[] = [undefined, undefined];
+  const out: (string | undefined)[] = [undefined, undefined, undefined];
   if (ctx.needs[0]) {
-    if (shapeOf(ctx, bIn).length !== 2) unsupported(ctx, 'only a 2-D right operand is supported');
-    out[0] = ctx.b.op('MatMul', [gY(ctx), ctx.b.op('Transpose', [bIn], { perm: [1, 0] })]);
+    const adj = adjointConvAttrs(spatialIn, spatialOut, kernel, strides, dilations, pads);
+    out[0] = ctx.b.op('ConvTranspose', [gY(ctx), w], {
+      kernel_shape: kernel, strides, dilations, group, pads: adj.pads, output_padding: adj.output_padding,
+    });
+  }
+  if (ctx.needs[1]) out[1] = weightGradient(ctx, { image: x, grad: gY(ctx), imageDims: xDims, gradDims: staticDims(ctx, ctx.node.output[0]!), group, kernel, strides, dilations, padsBegin: pads.begin, padsEnd: pads.end });
+  if (ctx.needs[2]) out[2] = channelBiasGradient(ctx);
+  return out;
+};
+
+/**
+ * Gemm Y = α·op(A)·op(B) + β·C: ∂A = α·∂Y·op(B)ᵀ (transposed back when transA); ∂op(B) = α·op(A)ᵀ·∂Y,
+ * so ∂B = α·op(A)ᵀ·∂Y, or its transpose α·∂Yᵀ·op(A) when transB; ∂C = β·∂Y summed over broadcast axes.
+ */
+const gemm: BackwardRule = (ctx) => {
+  const [a, bIn] = [input(ctx, 0), input(ctx, 1)];
+  const transA = attrInt(ctx.node, 'transA', 0);
+  const transB = attrInt(ctx.node, 'transB', 0);
+  const alpha = { float: attrFloat(ctx.node, 'alpha', 1) };
+  const out: (string | undefined)[] = [undefined, undefined, undefined];
+  if (ctx.needs[0]) {
+    const g = ctx.b.op('Gemm', [gY(ctx), bIn], { alpha, transB: transB ? 0 : 1 });
+    out[0] = transA ? ctx.b.op('Transpose', [g], { perm: [1, 0] }) : g;
   }
   if (ctx.needs[1]) {
-    if (shapeOf(ctx, a).length !== 2 || shapeOf(ctx, bIn).length !== 2) unsupported(ctx, 'a gradient into the right operand needs both operands 2-D');
-    out[1] = ctx.b.op('MatMul', [ctx.b.op('Transpose', [a], { perm: [1, 0] }), gY(ctx)]);
+    out[1] = transB
+      ? ctx.b.op('Gemm', [gY(ctx), a], { alpha, transA: 1, transB: transA })
+      : ctx.b.op('Gemm', [a, gY(ctx)], { alpha, transA: transA ? 0 : 1 });
+  }
+  if (ctx.needs[2]) {
+    const beta = attrFloat(ctx.node, 'beta', 1);
+    const g = beta === 1 ? gY(ctx) : ctx.b.op('Mul', [gY(ctx), ctx.b.scalar(beta)]);
+    out[2] = unbroadcast(ctx, g, input(ctx, 2), ctx.node.output[0]!);
   }
   return out;
 };
 
-/** Inference BatchNormalization: ∂X = ∂Y · γ/√(var+ε), per channel. */
-const batchNorm: BackwardRule = (ctx) => {
-  onlyInputs(ctx, [0]);
-  const scaleT = constantTensor(ctx.ir, input(ctx, 1));
-  const varT = constantTensor(ctx.ir, input(ctx, 4));
-  if (!scaleT || !varT) unsupported(ctx, 'scale and running variance must be constants (inference-mode BatchNormalization)');
-  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
-  const scale = tensorToFloat32(scaleT);
-  const variance = tensorToFloat32(varT);
-  const factor = Float32Array.from(scale, (s, i) => s / Math.sqrt(variance[i]! + eps));
-  const rank = shapeOf(ctx, input(ctx, 0)).length;
-  const dims = [tensorDims(scaleT)[0] ?? factor.length, ...new Array<number>(Math.max(0, rank - 2)).fill(1)];
-  return [ctx.b.op('Mul', [gY(ctx), ctx.b.floats('bn_factor', dims, factor)])];
+/**
+ * MatMul with a 2-D right operand: ∂A = ∂Y · Bᵀ; ∂B = Aᵀ · ∂Y, with an N-D left operand's leading
+ * dims flattened into rows (a Linear layer over tokens): ∂B = A[-1, K]ᵀ · ∂Y[-1, M].
+ */
+const matmul: BackwardRule = (ctx) => {
+  const [a, bIn] = [input(ctx, 0), input(ctx, 1)];
+  const out: (string | undefined)[] = [undefined, undefined];
+  const bShape = shapeOf(ctx, bIn);
+  if (ctx.needs[0]) {
+    if (bShape.length !== 2) unsupported(ctx, 'only a 2-D right operand is supported');
+    out[0] = ctx.b.op('MatMul', [gY(ctx), ctx.b.op('Transpose', [bIn], { perm: [1, 0] })]);
+  }
+  if (ctx.needs[1]) {
+    const aRank = shapeOf(ctx, a).length;
+    if (bShape.length !== 2 || aRank < 2) unsupported(ctx, 'a gradient into the right operand needs it 2-D and the left operand at least 2-D');
+    if (aRank === 2) out[1] = ctx.b.op('MatMul', [ctx.b.op('Transpose', [a], { perm: [1, 0] }), gY(ctx)]);
+    else {
+      const [k, m] = staticDims(ctx, bIn, 0) as [number, number];
+      const rows = (t: string, cols: number) => ctx.b.op('Reshape', [t, ctx.b.ints('shape', [2], [-1, cols])]);
+      out[1] = ctx.b.op('Gemm', [rows(a, k), rows(gY(ctx), m)], { transA: 1 });
+    }
+  }
+  return out;
 };
 
 const relu: BackwardRule = (ctx) => [maskGrad(ctx, ctx.b.op('Greater', [input(ctx, 0), ctx.b.scalar(0)]), gY(ctx))];
@@ -168,8 +187,8 @@ const div: BackwardRule = (ctx) => {
 
 /** The implementation of every backward rule id; which op uses which is in op-traits. */
 const IMPLEMENTATIONS: Record<BackwardRuleId, BackwardRule> = {
-  conv, gemm, matmul, batchNorm, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, add, sub, mul, div,
-  ...LAYOUT_RULES, ...DENSE_RULES,
+  conv, gemm, matmul, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, add, sub, mul, div,
+  ...LAYOUT_RULES, ...DENSE_RULES, ...WEIGHT_RULES,
 };
 
 /** Every operator the backward graph can pass through, by op type. */

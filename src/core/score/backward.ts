@@ -8,8 +8,14 @@
 //   the KL divergence to them, up to a constant). ∂C/∂logits = softmax(logits) − target.
 // - dense: C = ½ Σ (output − target)², target = the unpruned model's output. ∂C/∂output = output − target.
 // The loss is a sum, not a mean, so each image's gradient does not depend on the batch size.
+// Training heads (options): distillation at a temperature T, C = T²·KL(target ‖ softmax(logits/T)) with
+// target = the teacher's softmax at T, so ∂C/∂logits = T·(softmax(logits/T) − target); optionally mixed
+// with cross-entropy to labels by a fed weight w, and each output's gradient scaled by a fed factor.
+// Trained initializers become graph inputs, and ∂C/∂parameter is output for each (backward-weights.ts).
 import type { ModelProto, NodeProto } from '../onnx/proto.js';
+import { TensorDataType } from '../onnx/proto.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
+import { tensorDims } from '../onnx/tensor.js';
 import { attrInt } from '../graph/attributes.js';
 import { buildGraph, defaultOpset } from '../graph/ir.js';
 import { inferShapes } from '../graph/shapes.js';
@@ -23,12 +29,24 @@ import { resolveTasks, type TaskKind } from './loss-task.js';
 export { BackwardUnsupportedError };
 
 export interface BackwardOptions {
-  /** Tensors whose values and gradients the generated model returns. */
+  /** Tensors whose values and gradients the generated model returns (may be empty when only parameter gradients are wanted). */
   activations: string[];
   /** Graph outputs whose loss is differentiated (default: every graph output). Their losses are summed. */
   lossOutputs?: string[];
   /** Task of an output (decides its loss); outputs not named are detected (loss-task.ts). */
   tasks?: Readonly<Record<string, TaskKind>>;
+  /** Initializers to train: each is removed from the initializers and becomes a graph input of the same name, dims and
+   *  type (float32 only), so one session serves every step with fresh weights. */
+  trainable?: string[];
+  /** Distillation head: class/segmentation outputs get ∂C/∂logits = T·(softmax(logits/T) − target) where target is fed
+   *  (the teacher's softmax at T, computed by the caller); dense outputs ∂C/∂y = (y − target). Default T = 1 (today's head). */
+  temperature?: number;
+  /** When true, each class/segmentation output also gets an extra input `${out}__label` (one-hot, logits' shape) and the
+   *  gradient becomes  w·T·(softmax(s/T) − target) + (1 − w)·(softmax(s) − label)  with w fed as scalar input `${out}__kdweight`. */
+  labels?: boolean;
+  /** Each loss output's gradient is multiplied by a scalar graph input `${out}__lossscale` (shape [1] or []): per-output
+   *  normalisation for multi-output models, set by the caller each step. Default false. */
+  lossScaleInputs?: boolean;
 }
 
 export interface BackwardModel {
@@ -41,12 +59,18 @@ export interface BackwardModel {
   logitsOf: Map<string, string>;
   /** Loss output → the task whose loss was differentiated. */
   taskOf: Map<string, TaskKind>;
+  /** Trainable initializer → output name of ∂C/∂param (same dims as the param). */
+  parameterGradientOf: Map<string, string>;
 }
 
 /** Suffix of the generated gradient outputs. */
 export const GRAD_SUFFIX = '__grad';
 /** Suffix of the generated target inputs. */
 export const TARGET_SUFFIX = '__target';
+/** Suffixes of the training heads' inputs (options.labels, options.lossScaleInputs). */
+export const LABEL_SUFFIX = '__label';
+export const KD_WEIGHT_SUFFIX = '__kdweight';
+export const LOSS_SCALE_SUFFIX = '__lossscale';
 
 /** The oldest opset whose ops (Where, Mod, Slice with inputs, Clip with inputs) the generated graph uses. */
 const MIN_OPSET = 11;
@@ -77,6 +101,10 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
   const model = decodeModel(encodeModel(source), 'backward copy');
   const opset = defaultOpset(model);
   if (opset < MIN_OPSET) throw new BackwardUnsupportedError(`the model uses opset ${opset}; gradients need opset ${MIN_OPSET} or newer (re-export with a newer opset_version)`);
+  const trainable = [...new Set(options.trainable ?? [])];
+  initializersToInputs(model, trainable);
+  const temperature = options.temperature ?? 1;
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`temperature ${temperature}: must be a positive number`);
   const ir = buildGraph(model);
   const shapes = inferShapes(ir);
   const graph = ir.graph;
@@ -106,10 +134,22 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
     targetOf.set(out, target);
     logitsOf.set(out, logits);
     taskOf.set(out, task);
-    addGrad(logits, b.op('Sub', [task === 'dense' ? logits : softmax(b, logits, axis, rank), target], {}, 'dlogits'));
+    let g: string;
+    if (task === 'dense') g = b.op('Sub', [logits, target], {}, 'dlogits');
+    else {
+      const soft = temperature === 1 ? undefined : softmax(b, b.op('Div', [logits, b.scalar(temperature)]), axis, rank);
+      g = soft ? b.op('Mul', [b.op('Sub', [soft, target]), b.scalar(temperature)], {}, 'dlogits') : b.op('Sub', [softmax(b, logits, axis, rank), target], {}, 'dlogits');
+      if (options.labels) g = mixWithLabels(b, g, logits, axis, rank, out, shapes.tensors.get(logits)!.shape!);
+    }
+    if (options.lossScaleInputs) {
+      const scale = `${out}${LOSS_SCALE_SUFFIX}`;
+      graph.input.push(makeValueInfo(scale));
+      g = b.op('Mul', [g, scale], {}, 'dlogits_scaled');
+    }
+    addGrad(logits, g);
   }
 
-  const relevant = descendants(nodes, options.activations);
+  const relevant = descendants(nodes, [...options.activations, ...trainable]);
   const reachesLoss = ancestors(nodes, logitsOf.values());
   const sumGrads = (name: string): string | undefined => {
     const list = grads.get(name);
@@ -147,9 +187,53 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
     outputs.add(act);
     gradientOf.set(act, name);
   }
+  const parameterGradientOf = new Map<string, string>();
+  for (const param of trainable) {
+    const total = sumGrads(param);
+    if (!total) throw new Error(`trainable "${param}" does not influence the loss outputs (${lossOutputs.join(', ')}); leave it out of trainable`);
+    const name = `${param}${GRAD_SUFFIX}`;
+    graph.node.push(makeNode('Identity', [total], [name], `${name}_node`));
+    graph.output.push(makeValueInfo(name));
+    outputs.add(name);
+    parameterGradientOf.set(param, name);
+  }
   // Value info of the forward graph may be stale relative to the outputs we exposed; ORT re-infers.
   graph.valueInfo = graph.valueInfo.filter((vi) => !outputs.has(vi.name));
-  return { model, gradientOf, targetOf, logitsOf, taskOf };
+  return { model, gradientOf, targetOf, logitsOf, taskOf, parameterGradientOf };
+}
+
+/**
+ * Turns the trainable initializers into graph inputs of the same name, dims and type, so the caller
+ * feeds the current weights each step (an initializer also listed as an input, IR < 4, is listed once).
+ */
+function initializersToInputs(model: ModelProto, trainable: readonly string[]): void {
+  const graph = model.graph!;
+  for (const name of trainable) {
+    const at = graph.initializer.findIndex((t) => t.name === name);
+    if (at < 0) throw new Error(`trainable "${name}" is not an initializer of the model; name weight tensors (see trainableParameters)`);
+    const tensor = graph.initializer[at]!;
+    if (tensor.dataType !== TensorDataType.FLOAT) {
+      const type = (TensorDataType as unknown as Record<number, string>)[tensor.dataType] ?? `type ${tensor.dataType}`;
+      throw new Error(`trainable "${name}" is ${type}; only float32 initializers can be trained (leave it out of trainable)`);
+    }
+    graph.initializer.splice(at, 1);
+    graph.input = graph.input.filter((i) => i.name !== name);
+    graph.input.push(makeValueInfo(name, tensorDims(tensor)));
+  }
+}
+
+/**
+ * Mixes a distillation gradient with cross-entropy to fed one-hot labels:
+ * w·g_kd + (1 − w)·(softmax(logits) − label), w fed as `${out}__kdweight`.
+ */
+function mixWithLabels(b: GraphBuilder, gKd: string, logits: string, axis: number, rank: number, out: string, shape: (number | string)[]): string {
+  const label = `${out}${LABEL_SUFFIX}`;
+  const weight = `${out}${KD_WEIGHT_SUFFIX}`;
+  b.graph.input.push(makeValueInfo(label, shape), makeValueInfo(weight));
+  const hard = b.op('Sub', [softmax(b, logits, axis, rank), label], {}, 'dlogits_ce');
+  const kdPart = b.op('Mul', [gKd, weight]);
+  const cePart = b.op('Mul', [hard, b.op('Sub', [b.scalar(1), weight])]);
+  return b.op('Add', [kdPart, cePart], {}, 'dlogits_mixed');
 }
 
 /** The logits behind an output and the class axis: a final Softmax/LogSoftmax is looked through. */

@@ -90,3 +90,43 @@ export function expectReferenceGradients(
     expect(Math.abs(directional - expected.directional) / Math.abs(expected.directional), `∂C/∂a along a direction, "${act}"`).toBeLessThan(tolerance);
   }
 }
+
+/** Float64 finite differences of the loss w.r.t. one parameter (param_grads.py): along d_i = sin(1.7i + 0.3), and at a few coordinates. */
+export interface ParameterReference {
+  directional: number;
+  /** [flat index, ∂C/∂param there]. */
+  coordinates: [number, number][];
+}
+
+/**
+ * Checks ∂C/∂param from the backward graph against float64 references: the directional derivative
+ * (the whole tensor, position by position) relative to its size, and single coordinates relative to
+ * the larger of their own size and the tensor's RMS gradient (float32 cannot resolve a tiny
+ * coordinate better than the rounding of the sums around it).
+ */
+export function expectParameterGradients(
+  result: Record<string, Float32Tensor>,
+  parameterGradientOf: ReadonlyMap<string, string>,
+  reference: Record<string, ParameterReference>,
+  dimsOf: (param: string) => number[],
+  tolerance: number,
+): void {
+  for (const [param, expected] of Object.entries(reference)) {
+    const g = result[parameterGradientOf.get(param)!]!;
+    expect(g.dims, `dims of ∂C/∂${param}`).toEqual(dimsOf(param));
+    let directional = 0;
+    let norm = 0;
+    for (let i = 0; i < g.data.length; i++) {
+      const d = Math.sin(1.7 * i + 0.3);
+      directional += g.data[i]! * d;
+      norm += d * d * g.data[i]! ** 2;
+    }
+    const scale = Math.max(Math.abs(expected.directional), Math.sqrt(norm));
+    expect(Math.abs(directional - expected.directional) / scale, `∂C/∂${param} along a direction: ${directional} vs ${expected.directional}`).toBeLessThan(tolerance);
+    const rms = Math.sqrt(g.data.reduce((a, v) => a + v * v, 0) / g.data.length);
+    for (const [index, value] of expected.coordinates) {
+      const err = Math.abs(g.data[index]! - value) / Math.max(Math.abs(value), rms);
+      expect(err, `∂C/∂${param}[${index}]: ${g.data[index]} vs ${value}`).toBeLessThan(tolerance);
+    }
+  }
+}

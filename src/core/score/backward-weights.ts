@@ -1,0 +1,128 @@
+// Parameter gradients for training: ∂C/∂weight and ∂C/∂bias of Conv/ConvTranspose (one Conv with the
+// batch moved into the channel axis), BatchNormalization's γ and β (running statistics frozen), and
+// PRelu (also its data gradient). Like every rule, they are sums over the batch.
+import { attrFloat, attrInt } from '../graph/attributes.js';
+import { constantTensor } from '../graph/ir.js';
+import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import type { BackwardContext, BackwardRule } from './backward-context.js';
+import { reduceSum, shapeOf, unbroadcast, unsupported } from './backward-context.js';
+import type { BackwardRuleId } from '../graph/op-traits.js';
+
+const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+export interface WeightGradientGeometry {
+  /** The tensor the kernel slides over: the forward input of a Conv, ∂C/∂output of a ConvTranspose. */
+  image: string;
+  /** The tensor whose channels index the kernel's first axis: ∂C/∂output of a Conv, the input of a ConvTranspose. */
+  grad: string;
+  /** Static dims of `image` and `grad` (the batch may be -1), read from the forward tensors they are shaped like. */
+  imageDims: number[];
+  gradDims: number[];
+  group: number;
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  padsBegin: number[];
+  padsEnd: number[];
+}
+
+/**
+ * dW[o, i, k] = Σ_n Σ_y grad[n, o, y] · image[n, g(o)·m + i, y·s + k·d − p] (m = image channels per
+ * group), the weight gradient of a Conv — and, with image = ∂C/∂Y and grad = X, of a ConvTranspose.
+ * It is itself one grouped Conv: image [N, g·m, …] becomes m "images" of g·N channels ordered
+ * (group, n), grad [N, C_o, …] becomes the kernel [C_o, N, …], so output channel o of group g(o)
+ * sums over exactly the N channels of its group. Strides and dilations swap roles (the kernel offset
+ * k steps by d, the summed position y by s), the forward pads pad the image, and the result
+ * [m, C_o, ≥k…] is cropped to the kernel and transposed to [C_o, m, k…].
+ */
+export function weightGradient(ctx: BackwardContext, geo: WeightGradientGeometry): string {
+  const b = ctx.b;
+  const { imageDims, gradDims } = geo;
+  const n = geo.kernel.length;
+  if (imageDims.length !== n + 2 || gradDims.length !== n + 2) unsupported(ctx, 'the weight gradient needs [N, C, spatial…] tensors');
+  const { group } = geo;
+  const m = imageDims[1]! / group;
+  const co = gradDims[1]!;
+  if (!Number.isInteger(m) || co % group !== 0) unsupported(ctx, `channels (${imageDims[1]}, ${co}) are not divisible by group ${group}`);
+  const spatial = imageDims.slice(2);
+  const gradSpatial = gradDims.slice(2);
+  const tail = range(3, n + 3);
+  const shape = (dims: number[]) => b.ints('shape', [dims.length], dims);
+  const images = b.op('Reshape', [
+    b.op('Transpose', [b.op('Reshape', [geo.image, shape([-1, group, m, ...spatial])])], { perm: [2, 1, 0, ...tail] }),
+    shape([m, -1, ...spatial]),
+  ], {}, 'wgrad_images');
+  const kernel = b.op('Reshape', [
+    b.op('Transpose', [b.op('Reshape', [geo.grad, shape([-1, group, co / group, ...gradSpatial])])], { perm: [1, 2, 0, ...tail] }),
+    shape([co, -1, ...gradSpatial]),
+  ], {}, 'wgrad_kernel');
+  const full = b.op('Conv', [images, kernel], { group, strides: geo.dilations, dilations: geo.strides, pads: [...geo.padsBegin, ...geo.padsEnd] }, 'wgrad_full');
+  const axes = range(2, n + 2);
+  const cropped = b.op('Slice', [full, b.ints('starts', [n], new Array<number>(n).fill(0)), b.ints('ends', [n], geo.kernel), b.ints('axes', [n], axes)]);
+  return b.op('Transpose', [cropped], { perm: [1, 0, ...axes] }, 'wgrad');
+}
+
+/** ∂C/∂bias of a channel-first op: ∂C/∂Y summed over the batch and every spatial position. */
+export function channelBiasGradient(ctx: BackwardContext): string {
+  const rank = shapeOf(ctx, ctx.node.output[0]!).length;
+  return reduceSum(ctx, gY(ctx), [0, ...range(2, rank)], 0);
+}
+
+/**
+ * Inference BatchNormalization y = γ·(x − μ)/√(σ² + ε) + β with μ, σ² frozen constants:
+ * ∂X = ∂Y·γ/√(σ²+ε) (γ from the graph when it is trained), ∂γ = Σ ∂Y·x̂, ∂β = Σ ∂Y.
+ */
+const batchNorm: BackwardRule = (ctx) => {
+  const [x, scale, , mean, variance] = ctx.node.input as [string, string, string, string, string];
+  if (ctx.needs[3] || ctx.needs[4]) unsupported(ctx, `the running mean/variance ("${mean}", "${variance}") are frozen statistics; they cannot be trained`);
+  if (attrInt(ctx.node, 'training_mode', 0)) unsupported(ctx, 'training_mode BatchNormalization is not supported (export the model in eval mode)');
+  const meanT = constantTensor(ctx.ir, mean);
+  const varT = constantTensor(ctx.ir, variance);
+  if (!varT || (ctx.needs[1] && !meanT)) unsupported(ctx, 'the running mean and variance must be constants (inference-mode BatchNormalization)');
+  // A trained (or computed) γ is read from the graph; a constant one is folded into the factor as before.
+  const scaleT = constantTensor(ctx.ir, scale);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const varF = tensorToFloat32(varT);
+  const rank = shapeOf(ctx, x).length;
+  const channels = varF.length;
+  const b = ctx.b;
+  const out: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
+  if (ctx.needs[0]) {
+    let factor: string;
+    if (scaleT) {
+      const s = tensorToFloat32(scaleT);
+      const values = Float32Array.from(s, (v, i) => v / Math.sqrt(varF[i]! + eps));
+      factor = b.floats('bn_factor', [tensorDims(scaleT)[0] ?? values.length, ...new Array<number>(Math.max(0, rank - 2)).fill(1)], values);
+    } else {
+      const dims = [channels, ...new Array<number>(Math.max(0, rank - 2)).fill(1)];
+      const invStd = b.floats('bn_invstd', dims, Float32Array.from(varF, (v) => 1 / Math.sqrt(v + eps)));
+      factor = b.op('Mul', [b.op('Reshape', [scale, b.ints('shape', [dims.length], dims)]), invStd], {}, 'bn_factor');
+    }
+    out[0] = b.op('Mul', [gY(ctx), factor]);
+  }
+  const axes = [0, ...range(2, rank)];
+  if (ctx.needs[1]) {
+    const dims = [channels, ...new Array<number>(Math.max(0, rank - 2)).fill(1)];
+    const meanF = tensorToFloat32(meanT!);
+    const centered = b.op('Sub', [x, b.floats('bn_mean', dims, meanF)]);
+    const xhat = b.op('Mul', [centered, b.floats('bn_invstd', dims, Float32Array.from(varF, (v) => 1 / Math.sqrt(v + eps)))], {}, 'bn_xhat');
+    out[1] = reduceSum(ctx, b.op('Mul', [gY(ctx), xhat]), axes, 0);
+  }
+  if (ctx.needs[2]) out[2] = reduceSum(ctx, gY(ctx), axes, 0);
+  return out;
+};
+
+/** PRelu y = x (x > 0) else slope·x, slope broadcast to x: ∂X = ∂Y or ∂Y·slope, ∂slope = Σ ∂Y·x where x ≤ 0. */
+const prelu: BackwardRule = (ctx) => {
+  const [x, slope] = ctx.node.input as [string, string];
+  const b = ctx.b;
+  const positive = b.op('Greater', [x, b.scalar(0)]);
+  return [
+    ctx.needs[0] ? b.op('Where', [positive, gY(ctx), b.op('Mul', [gY(ctx), slope])]) : undefined,
+    ctx.needs[1] ? unbroadcast(ctx, b.op('Where', [positive, b.scalar(0), b.op('Mul', [gY(ctx), x])]), slope, ctx.node.output[0]!) : undefined,
+  ];
+};
+
+/** Rules whose parameters are trained, by rule id, merged into BACKWARD_RULES. */
+export const WEIGHT_RULES = { batchNorm, prelu } satisfies Partial<Record<BackwardRuleId, BackwardRule>>;
