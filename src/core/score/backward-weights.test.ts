@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ModelProto } from '../onnx/proto.js';
-import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { trainableParameters } from '../train/parameters.js';
 import { buildBackwardModel, KD_WEIGHT_SUFFIX, LABEL_SUFFIX, LOSS_SCALE_SUFFIX } from './backward.js';
 import type { TaskKind } from './loss-task.js';
@@ -94,6 +94,33 @@ describe('parameter gradients on every demo model', () => {
       expect(nonZero).toBe(names.length);
     });
   }
+});
+
+describe('trained parameters are read from the feeds, never folded in', () => {
+  it('fresh weights fed to one session give the gradients of a model built with those weights', async () => {
+    const model = loadRepoModel('public/models/fmnist-resnet8-bn.onnx');
+    const names = trainableParameters(model);
+    const random = seededRandom(5);
+    const fresh = parameterFeeds(model, names);
+    for (const t of Object.values(fresh)) t.data = t.data.map((v) => v * (0.8 + 0.4 * random()) + 0.05 * (random() - 0.5));
+    // The same weights written into the initializers of a copy.
+    const copy = loadRepoModel('public/models/fmnist-resnet8-bn.onnx');
+    for (const t of copy.graph!.initializer) if (fresh[t.name]) Object.assign(t, makeTensor(t.name, fresh[t.name]!.dims, 1, fresh[t.name]!.data));
+    const act = model.graph!.node.find((n) => n.opType === 'Relu')!.output[0]!;
+    const input: Float32Tensor = { dims: [2, 1, 28, 28], data: Float32Array.from({ length: 2 * 784 }, () => random()) };
+    const target: Float32Tensor = { dims: [2, 10], data: new Float32Array(20).fill(0.1) };
+    const run = async (m: ModelProto, params: Feeds) => {
+      const bw = buildBackwardModel(m, { activations: [act], trainable: names });
+      const result = await withModel(nodeRunner, bw.model, (s) => s.run({ input, [bw.targetOf.get('logits')!]: target, ...params }));
+      return { act: result[bw.gradientOf.get(act)!]!.data, params: names.map((n) => result[bw.parameterGradientOf.get(n)!]!.data) };
+    };
+    const fed = await run(model, fresh);
+    const built = await run(copy, parameterFeeds(copy, names));
+    const stale = await run(model, parameterFeeds(model, names));
+    expect(relativeError(fed.act, built.act)).toBeLessThan(1e-5);
+    names.forEach((n, i) => expect(relativeError(fed.params[i]!, built.params[i]!), n).toBeLessThan(1e-5));
+    expect(relativeError(stale.act, built.act), 'the perturbation matters').toBeGreaterThan(1e-2);
+  });
 });
 
 /** Per image/pixel softmax over axis 1 of [N, C, …] at temperature t. */

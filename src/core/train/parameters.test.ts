@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { buildGraph } from '../graph/ir.js';
+import { loadRepoModel, loadScoreFixture } from '../score/test-utils/ort-runner.js';
+import { trainableParameters } from './parameters.js';
+
+describe('trainableParameters', () => {
+  it('resnet8 with BN: Conv weights, BN γ and β (a β tied through Identity once), the Gemm; never running statistics', () => {
+    const model = loadRepoModel('public/models/fmnist-resnet8-bn.onnx');
+    const names = trainableParameters(model);
+    const ir = buildGraph(model);
+    const roleOf = (name: string) => [...(ir.consumers.get(name) ?? [])].map((u) => `${u.node.opType}:${u.inputIndex}`);
+    expect(names.filter((n) => roleOf(n).includes('Conv:1'))).toHaveLength(9);
+    expect(names.filter((n) => roleOf(n).includes('BatchNormalization:1'))).toHaveLength(9);
+    expect(names.filter((n) => roleOf(n).includes('BatchNormalization:2'))).toHaveLength(7);
+    expect(names.filter((n) => roleOf(n).some((r) => r.startsWith('Gemm')))).toHaveLength(2);
+    expect(names).toHaveLength(27);
+    expect(names.some((n) => /running/.test(n))).toBe(false);
+    expect(new Set(names).size).toBe(names.length);
+  });
+  it('MatMul with a constant 2-D right operand and Gemm weights/biases; not the int64 Reshape shape, not a bias on Add', () => {
+    expect(trainableParameters(loadScoreFixture('linear-params.onnx'))).toEqual(['mm.w', 'g1.w', 'g1.b', 'g2.w', 'g2.b']);
+  });
+  it('BN-folded demo models: every Conv weight and bias and the classifier', () => {
+    for (const [file, count] of [['fmnist-resnet8.onnx', 20], ['fmnist-squeezenet.onnx', 40], ['fmnist-vgg.onnx', 12]] as const) {
+      expect(trainableParameters(loadRepoModel(`public/models/${file}`)), file).toHaveLength(count);
+    }
+  });
+});
