@@ -121,7 +121,7 @@ describe('planForTarget with sensitivity curves (fmnist-resnet8, onnxruntime-nod
     const r = await planForTarget(model, analysis, { target: { kind: 'macs', keep: 0.5 }, method: 'sensitivity', scores, criterion: 'l2', sensitivity });
     expect(r.met).toBe(true);
     expect(measured(model, analysis, r.plan, 'macs')).toBe(r.cost);
-    expect(r.reached).toBeGreaterThan(0.48); // the greedy's last 25 % step alone would overshoot by more
+    expect(r.reached).toBeGreaterThan(0.49); // one channel at a time: the greedy's 25 % levels alone overshoot it
     expect(r.predictedDrop).toBeGreaterThanOrEqual(0);
   });
 

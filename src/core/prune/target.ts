@@ -5,13 +5,14 @@
 // - global: every group's channels ranked together by (per-group normalised) score, the lowest
 //   removed until the target is met (the studio's global ranking, searched on the cost);
 // - sensitivity: the greedy on measured sensitivity curves (allocateGreedy) picks the shape of the
-//   allocation; its ratios are then scaled together until the target is just met, since the
-//   curves' ratio levels (10 %, 20 %, …) would otherwise overshoot by a whole level of one group.
+//   allocation; its ratios are then scaled together, one channel at a time, until the target is
+//   just met, since the curves' ratio levels (10 %, 20 %, …) would otherwise overshoot by a whole
+//   level of one group.
 //
-// Each way is a one-parameter family of plans whose cost does not grow with the parameter (more
-// channels removed), and the parameter's values where some group's keep count changes are listed
-// exactly, so a bisection over them finds the plan meeting the target with the fewest channels
-// removed: one step less would miss it. Plans are built by planPrune (so --max-ratio, --round-to,
+// Each way is a sequence of plans, each removing no fewer channels than the one before (uniform:
+// the next ratio at which some group keeps one channel fewer; global and sensitivity: one channel
+// of one group), so the cost does not grow along it and a bisection finds the first plan meeting
+// the target: the step before it misses. Plans are built by planPrune (so --max-ratio, --round-to,
 // grouped-convolution blocks and Split pieces are honoured as for a uniform --ratio) and costed
 // from the kept channels (plan-costing.ts).
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
@@ -90,9 +91,8 @@ export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis
     planPrune(model, analysis, { groupRatios: ratios, maxRatio: options.maxRatio, roundTo: options.roundTo, scores: new Map(options.scores), criterionName: options.criterion, allowNonFinite: options.allowNonFinite });
 
   let family: Family;
-  let weights: Record<string, number> | undefined;
   if (method === 'uniform') {
-    const steps = ratioSteps(groups.map((g) => ({ channels: g.channels, weight: 1 })), cap);
+    const steps = uniformSteps(groups.map((g) => g.channels), cap);
     family = { size: steps.length, ratiosAt: (i) => Object.fromEntries(groups.map((g) => [g.id, steps[i]!])) };
   } else if (method === 'global') {
     const ranked = groups.map((g) => ({ id: g.id, scores: normaliseScores(Float64Array.from(options.scores.get(g.id)!), 'mean') }));
@@ -100,10 +100,8 @@ export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis
     family = { size: total + 1, ratiosAt: (k) => globalRanking(ranked, k, cap) };
   } else {
     if (!options.sensitivity) throw new Error('sensitivity allocation needs the sensitivity curves of the model (analyseSensitivity on images)');
-    weights = await sensitivityShape(model, analysis, options, cap);
-    const shaped = groups.filter((g) => (weights![g.id] ?? 0) > 0);
-    const steps = ratioSteps(shaped.map((g) => ({ channels: g.channels, weight: weights![g.id]! })), cap);
-    family = { size: steps.length, ratiosAt: (i) => Object.fromEntries(shaped.map((g) => [g.id, Math.min(cap, weights![g.id]! * steps[i]!)])) };
+    const shape = await sensitivityShape(model, analysis, options, cap);
+    family = channelSteps(scaledSteps(groups, shape, cap, options.sensitivity));
   }
 
   const goal = baseCost * target.keep;
@@ -142,18 +140,50 @@ export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis
   };
 }
 
-/**
- * The scale factors s at which some group's keep count changes when group g is asked for ratio
- * min(cap, weight_g · s): s = (j / channels_g) / weight_g, plus the scale at which every group
- * reaches the cap. Starts with 0 (nothing removed), ascending. With weight 1 the factors are ratios.
- */
-function ratioSteps(groups: { channels: number; weight: number }[], cap: number): number[] {
+/** The ratios at which some group's keep count changes (j / channels), from 0, at most `cap`, ascending. */
+function uniformSteps(channels: number[], cap: number): number[] {
   const steps = new Set<number>([0]);
-  for (const g of groups) {
-    for (let j = 1; j < g.channels && j / g.channels <= cap; j++) steps.add(j / g.channels / g.weight);
-    steps.add(cap / g.weight);
+  for (const c of channels) {
+    for (let j = 1; j < c && j / c <= cap; j++) steps.add(j / c);
+    steps.add(cap);
   }
   return [...steps].sort((a, b) => a - b);
+}
+
+/** One group's ratio raised by one channel. */
+interface ChannelStep {
+  id: string;
+  ratio: number;
+}
+
+/** Candidate i applies the first i steps. */
+function channelSteps(steps: ChannelStep[]): Family {
+  return {
+    size: steps.length + 1,
+    ratiosAt(i) {
+      const ratios: Record<string, number> = {};
+      for (let k = 0; k < i; k++) ratios[steps[k]!.id] = Math.max(ratios[steps[k]!.id] ?? 0, steps[k]!.ratio);
+      return ratios;
+    },
+  };
+}
+
+/**
+ * The greedy's ratios scaled together, one channel at a time: group g takes ratio j / channels_g
+ * at scale s = (j / channels_g) / shape_g, so every group reaches its shape's ratio at s = 1 and
+ * goes on (up to `cap`) beyond it. Steps at the same scale go least predicted drop first.
+ */
+function scaledSteps(groups: { id: string; channels: number }[], shape: Record<string, number>, cap: number, sens: SensitivityResult): ChannelStep[] {
+  const steps: (ChannelStep & { scale: number; drop: number })[] = [];
+  for (const g of groups) {
+    const w = shape[g.id] ?? 0;
+    if (w <= 0) continue;
+    for (let j = 1; j < g.channels && j / g.channels <= cap + 1e-12; j++) {
+      const ratio = j / g.channels;
+      steps.push({ id: g.id, ratio, scale: ratio / w, drop: curveDrop(sens, g.id, ratio) - curveDrop(sens, g.id, (j - 1) / g.channels) });
+    }
+  }
+  return steps.sort((a, b) => a.scale - b.scale || a.drop - b.drop || a.id.localeCompare(b.id) || a.ratio - b.ratio);
 }
 
 /** allocateGreedy's ratios on the curves, their levels above `cap` left out. */
@@ -169,18 +199,19 @@ async function sensitivityShape(model: ModelProto, analysis: ChannelAnalysis, op
   return allocation.ratios;
 }
 
-/** Sum over groups of the curve's drop at the group's ratio (linear between measured ratios, 0 at 0). */
+/** Sum over groups of the curve's drop at the group's ratio. */
 function predictedDrop(sens: SensitivityResult, ratios: Record<string, number>): number {
-  let total = 0;
-  for (const [id, r] of Object.entries(ratios)) {
-    const curve = sens.curves[id];
-    if (!curve || r <= 0) continue;
-    const xs = [0, ...sens.ratios];
-    const ys = [0, ...curve.drop.map((d) => Math.max(0, d))];
-    let i = 1;
-    while (i < xs.length - 1 && xs[i]! < r) i++;
-    const t = Math.min(1, (r - xs[i - 1]!) / (xs[i]! - xs[i - 1]!));
-    total += ys[i - 1]! + t * (ys[i]! - ys[i - 1]!);
-  }
-  return total;
+  return Object.entries(ratios).reduce((total, [id, r]) => total + curveDrop(sens, id, r), 0);
+}
+
+/** A group's drop at `ratio` on its curve: linear between the measured ratios, 0 at 0 (negative drops count as 0). */
+function curveDrop(sens: SensitivityResult, id: string, ratio: number): number {
+  const curve = sens.curves[id];
+  if (!curve || ratio <= 0) return 0;
+  const xs = [0, ...sens.ratios];
+  const ys = [0, ...curve.drop.map((d) => Math.max(0, d))];
+  let i = 1;
+  while (i < xs.length - 1 && xs[i]! < ratio) i++;
+  const t = Math.min(1, (ratio - xs[i - 1]!) / (xs[i]! - xs[i - 1]!));
+  return ys[i - 1]! + t * (ys[i]! - ys[i - 1]!);
 }
