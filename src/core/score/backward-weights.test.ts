@@ -54,10 +54,10 @@ async function checkAgainstReference(ref: ParamCase): Promise<void> {
 }
 
 describe('parameter gradients match float64 finite differences', () => {
-  it('Conv strided + asymmetric pads, grouped dilated SAME_UPPER 3×2 Conv, PRelu slope, depthwise strided Conv, grouped ConvTranspose with output_padding, BN γ/β, Gemm transB (weights and biases)', async () => {
+  it('Conv strided + dilated + asymmetric pads, grouped SAME_UPPER 3×2 Conv, PRelu slope [C, 1, 1], depthwise strided SAME_LOWER Conv, grouped ConvTranspose with output_padding, BN γ/β, Gemm transB (weights and biases)', async () => {
     await checkAgainstReference(reference('conv-params.onnx'));
   });
-  it('MatMul with a 3-D left operand, a trainable bias on Add, Gemm transA with α, β and a [1, N] C, Gemm transB (opset 11)', async () => {
+  it('MatMul with a 3-D left operand, a trainable bias on Add, Gemm transA with α, β and a [1, N] C, BN γ/β and PRelu slope on [N, C], Gemm transB (opset 11)', async () => {
     await checkAgainstReference(reference('linear-params.onnx'));
   });
   it('1-D Conv (strided, padded, dilated) and 1-D ConvTranspose with output_padding; L2 loss on a dense output', async () => {

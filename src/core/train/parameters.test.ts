@@ -18,7 +18,7 @@ describe('trainableParameters', () => {
     expect(new Set(names).size).toBe(names.length);
   });
   it('MatMul with a constant 2-D right operand and Gemm weights/biases; not the int64 Reshape shape, not a bias on Add', () => {
-    expect(trainableParameters(loadScoreFixture('linear-params.onnx'))).toEqual(['mm.w', 'g1.w', 'g1.b', 'g2.w', 'g2.b']);
+    expect(trainableParameters(loadScoreFixture('linear-params.onnx'))).toEqual(['mm.w', 'g1.w', 'g1.b', 'bn.scale', 'bn.bias', 'p.slope', 'g2.w', 'g2.b']);
   });
   it('BN-folded demo models: every Conv weight and bias and the classifier', () => {
     for (const [file, count] of [['fmnist-resnet8.onnx', 20], ['fmnist-squeezenet.onnx', 40], ['fmnist-vgg.onnx', 12]] as const) {

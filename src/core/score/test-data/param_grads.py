@@ -225,7 +225,8 @@ def conv_model(rng):
 
 def linear_model(rng):
     """Input [3, 4, 6] (tokens) → MatMul [6, 5] → Add bias → Relu → Reshape [-1, 20] → Transpose →
-    Gemm transA α 0.7 β 1.3 C [1, 7] → Relu → Gemm transB C [4] (opset 11: ReduceSum with an axes attribute)."""
+    Gemm transA α 0.7 β 1.3 C [1, 7] → BatchNormalization on [N, 7] → PRelu slope [7] → Gemm transB C [4]
+    (opset 11: ReduceSum with an axes attribute)."""
     n = h.make_node
     nodes = [
         n("MatMul", ["input", "mm.w"], ["mm"]),
@@ -234,11 +235,14 @@ def linear_model(rng):
         n("Reshape", ["r1", "shape"], ["flat"]),
         n("Transpose", ["flat"], ["flatT"], perm=[1, 0]),
         n("Gemm", ["flatT", "g1.w", "g1.b"], ["g1"], transA=1, alpha=0.7, beta=1.3),
-        n("Relu", ["g1"], ["r2"]),
+        n("BatchNormalization", ["g1", "bn.scale", "bn.bias", "bn.mean", "bn.var"], ["bn"]),
+        n("PRelu", ["bn", "p.slope"], ["r2"]),
         n("Gemm", ["r2", "g2.w", "g2.b"], ["logits"], transB=1),
     ]
     inits = [init(rng, "mm.w", [6, 5]), init(rng, "mm.b", [5], 0.2), numpy_helper.from_array(np.array([-1, 20], np.int64), "shape"),
-             init(rng, "g1.w", [20, 7], 0.3), init(rng, "g1.b", [1, 7], 0.2), init(rng, "g2.w", [4, 7], 0.5), init(rng, "g2.b", [4], 0.2)]
+             init(rng, "g1.w", [20, 7], 0.3), init(rng, "g1.b", [1, 7], 0.2), init(rng, "g2.w", [4, 7], 0.5), init(rng, "g2.b", [4], 0.2),
+             init(rng, "bn.scale", [7], 1.0, 0.5), init(rng, "bn.bias", [7], 0.4, -0.2), init(rng, "bn.mean", [7], 0.4, -0.2), init(rng, "bn.var", [7], 1.5, 0.5),
+             init(rng, "p.slope", [7], 0.3, 0.05)]
     graph = h.make_graph(nodes, "linear_params", [h.make_tensor_value_info("input", T.FLOAT, [3, 4, 6])],
                          [h.make_tensor_value_info("logits", T.FLOAT, [3, 4])], inits)
     return h.make_model(graph, opset_imports=[h.make_opsetid("", 11)])
