@@ -70,7 +70,7 @@ describe('prune-studio prune', () => {
 
   it('rejects bad command lines and bad plans with a reason', async () => {
     const out = join(dir, 'x.onnx');
-    expect((await run(['prune', MODEL, '-o', out])).err).toMatch(/exactly one of --ratio, --plan or --lossless/);
+    expect((await run(['prune', MODEL, '-o', out])).err).toMatch(/exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless/);
     expect((await run(['prune', MODEL, '-o', out, '--ratio', '1.5'])).err).toMatch(/--ratio must be a number in \[0, 1\)/);
     expect((await run(['prune', MODEL, '--ratio', '0.5'])).err).toMatch(/needs -o OUT/);
     const bad = join(dir, 'bad.json');
