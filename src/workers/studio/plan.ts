@@ -8,6 +8,7 @@ import { encodeModel } from '../../core/onnx/codec';
 import type { ModelProto } from '../../core/onnx/proto';
 import { applyPlan } from '../../core/prune/apply';
 import { planFromRatios } from '../../core/prune/allocate-plan';
+import { globalRanking as rankGlobally } from '../../core/prune/global-ranking';
 import type { PrunePlan } from '../../core/prune/plan';
 import { criterionInfo } from '../../core/score/criteria';
 import type { GlobalPlanRequest, ModelCost, PlanCost, PlanInput } from '../protocol';
@@ -152,16 +153,10 @@ export async function globalPlan(request: GlobalPlanRequest & { jobId: number })
 
 /**
  * Global ranking: all free channels ranked together by their (per-group normalised) score; the
- * lowest `target` share is removed, so each group's ratio is its share of channels below the threshold.
+ * lowest `target` share is removed, so each group's ratio is its share of channels below the cut
+ * (core/prune/global-ranking, which `prune --keep-macs --allocate global` searches on the cost).
  */
 export function globalRanking(groups: { id: string; scores: ArrayLike<number> }[], target: number): Record<string, number> {
-  const all = groups.flatMap((g) => Array.from(g.scores));
-  if (all.length === 0) return {};
-  const sorted = Float64Array.from(all).sort();
-  const cut = Math.floor(sorted.length * target);
-  const threshold = cut > 0 ? sorted[cut - 1]! : -Infinity;
-  return Object.fromEntries(groups.map((g) => {
-    const below = Array.from(g.scores).filter((v) => v <= threshold).length;
-    return [g.id, Math.min(MAX_RATIO, below / Math.max(1, g.scores.length))];
-  }));
+  const total = groups.reduce((s, g) => s + g.scores.length, 0);
+  return rankGlobally(groups, Math.floor(total * target), MAX_RATIO);
 }
