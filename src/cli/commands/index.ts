@@ -4,6 +4,7 @@ import type { CliCommand } from './types.js';
 import { inspectCommand } from './inspect.js';
 import { evalCommand } from './eval.js';
 import { groupsCommand } from './groups.js';
+import { lowrankCommand } from './lowrank.js';
 import { pruneCommand } from './prune.js';
 import { scoreCommand } from './score.js';
 import { sensitivityCommand } from './sensitivity.js';
@@ -14,6 +15,7 @@ export const commands: Record<string, CliCommand> = {
   inspect: inspectCommand,
   eval: evalCommand,
   groups: groupsCommand,
+  lowrank: lowrankCommand,
   prune: pruneCommand,
   score: scoreCommand,
   sensitivity: sensitivityCommand,

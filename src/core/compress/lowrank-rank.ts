@@ -1,14 +1,15 @@
 // Rank per layer for a target. Singular components are compared across layers by their normalised
 // energy σᵢ² / Σⱼσⱼ² (the share of the layer's — or, data-aware, its output's — energy they carry;
 // Deep Singular Pruning's "importance after reorganising into singular components"), so one global
-// ranking removes the least important components of the whole model first.
+// ranking removes the least important components of the whole model first; for a MACs target a
+// component's importance is that energy per MAC it costs (see globalRanks).
 
 export type RankTarget =
   /** rank = ⌈R · min(out, in)⌉ in every layer. */
   | { kind: 'rank-ratio'; ratio: number }
   /** smallest rank keeping this fraction of each layer's energy. */
   | { kind: 'energy'; energy: number }
-  /** global ranking: drop the least important components until the model's MACs ≤ fraction × before. */
+  /** global ranking: drop the least important components (energy per MAC) until the model's MACs ≤ fraction × before. */
   | { kind: 'keep-macs'; fraction: number };
 
 export interface RankLayer {
@@ -61,12 +62,15 @@ function globalRanks(layers: readonly RankLayer[], fraction: number, modelMacs: 
   const rank = layers.map((l) => l.sigma.length);
   const cost = (i: number) => (rank[i]! <= layers[i]!.breakEven ? rank[i]! * layers[i]!.macsPerRank : layers[i]!.macs);
   let total = modelMacs;
-  // Every component but each layer's first, least important first (normalised energy, ties: cheaper layers later).
+  // Every component but each layer's first, least important first. Importance is its normalised
+  // energy per share of the model's MACs it costs: the greedy knapsack order, so the MACs target is
+  // met losing the least energy (on fmnist-vgg at 0.5 MACs: 94.0 % vs 84.3 % accuracy for
+  // normalised energy alone, which strips cheap Gemm components that save almost no MACs).
   const components: { layer: number; score: number }[] = [];
   layers.forEach((l, li) => {
     let e = 0;
     for (const s of l.sigma) e += s * s;
-    for (let i = 1; i < l.sigma.length; i++) components.push({ layer: li, score: e === 0 ? 0 : (l.sigma[i]! * l.sigma[i]!) / e });
+    for (let i = 1; i < l.sigma.length; i++) components.push({ layer: li, score: e === 0 ? 0 : (l.sigma[i]! * l.sigma[i]!) / e / (l.macsPerRank / modelMacs) });
   });
   components.sort((a, b) => a.score - b.score);
   for (const c of components) {

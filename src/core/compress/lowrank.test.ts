@@ -19,7 +19,7 @@ const DEMO = new URL('../../../public/models/', import.meta.url);
 const load = (dir: URL, file: string) => decodeModel(readFileSync(new URL(file, dir)), file);
 
 function feedsFor(model: ModelProto, seed: number) {
-  const inputs = buildGraph(model).inputs.map((i) => ({ name: i.name, shape: declaredInfo(i)!.shape.map((d) => (typeof d === 'number' ? d : 'batch')) }));
+  const inputs = buildGraph(model).inputs.map((i) => ({ name: i.name, shape: declaredInfo(i)!.shape!.map((d) => (typeof d === 'number' ? d : 'batch')) }));
   return randomInputs(inputs, seed, 2);
 }
 
