@@ -7,3 +7,5 @@ declare class TextDecoder {
 declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
+/** High-resolution clock (browsers, workers and Node ≥ 16 have it as a global). */
+declare const performance: { now(): number };

@@ -16,8 +16,9 @@ import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
 import type { CliCommand } from './types.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, CRITERION_IDS } from '../../core/score/criteria.js';
-import { RECOVERY_METHODS } from '../../core/recover/recover.js';
-import { recoverForPrune, scoresForCriterion, scoringOptions, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import type { RecoveryReport } from '../../core/recover/recover.js';
+import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
+import { scoresForCriterion, scoringOptions, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { magnitudeScores } from '../../core/score/magnitude.js';
 
@@ -34,6 +35,8 @@ export interface PruneReport {
   after: { params: number; macs: number; macsLowerBound: boolean; bytes: number };
   fileBytes: { before: number; after: number };
   /** With --fp16: what the conversion did (the after metrics and file bytes are of the fp16 model). */
+  /** With --recover: each method in order (training methods add epochs, seconds, loss and held-out agreement per epoch). */
+  recovery?: ReturnType<typeof recoverySummary>[];
   fp16?: Pick<Float16Report, 'convertedConstants' | 'keptFp32Constants' | 'keptFp32Nodes' | 'keptFp32Ops' | 'castsAdded' | 'clamped' | 'alreadyFloat16'>;
   /** With --keep-macs / --keep-params: the target and the fraction the written model keeps. */
   target?: TargetReport;
@@ -47,6 +50,9 @@ function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): numb
   if (n < 0 || n >= 1) throw new UsageError(`--${name} must be a number in [0, 1), got "${stringOption(args, name)}"`);
   return n;
 }
+
+/** A recovery report without the per-layer list (that stays in the studio): method, images, KL before/after, training. */
+const recoverySummary = (r: RecoveryReport) => ({ method: r.method, images: r.images, lossBefore: r.lossBefore, lossAfter: r.lossAfter, layersUpdated: r.layers.filter((l) => l.action === 'updated').length, ...(r.training ? { training: r.training } : {}) });
 
 const summary = (m: ModelMetrics) => ({ params: m.params, macs: m.macs, macsLowerBound: m.macsLowerBound, bytes: m.bytes });
 const macsText = (m: { macs: number; macsLowerBound: boolean }) => `${m.macsLowerBound ? '≥ ' : ''}${m.macs.toLocaleString('en')}`;
@@ -76,7 +82,7 @@ export const pruneCommand: CliCommand = {
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
     TASK_OPTION_USAGE,
     '  --images DIR         images for data criteria and calibration images for --recover',
-    `  --recover M          training-free recovery: ${RECOVERY_METHODS.join(', ')} (default none; ≤ 512 images of --images)`,
+    RECOVER_USAGE,
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied',
@@ -87,7 +93,7 @@ export const pruneCommand: CliCommand = {
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'recover', 'task', INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', ...RECOVER_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -100,7 +106,8 @@ export const pruneCommand: CliCommand = {
     const images = stringOption(args, 'images');
     const target = targetOption(args, images);
     if ([ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
-    const { criterion, recover: recoverMethod } = scoringOptions(args, images);
+    const { criterion } = scoringOptions(args, images);
+    const recoverRequest = recoverOptions(args, images);
     const tasks = taskOption(args);
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
@@ -114,6 +121,7 @@ export const pruneCommand: CliCommand = {
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;
     let pruned;
+    let recovery: RecoveryReport[] = [];
     let targeted: Awaited<ReturnType<typeof planToTarget>> | undefined;
     if (lossless) {
       ({ model: pruned, plan } = removeConstantChannels(model));
@@ -144,13 +152,9 @@ export const pruneCommand: CliCommand = {
       }
       // Without recovery the original is read only for its dims (metrics) from here on: surgery may
       // slice its weights in place instead of holding old and new weights side by side.
-      const recover = recoverMethod !== 'none' && !!images;
+      const recover = recoverRequest.methods.length > 0 && !!images;
       pruned = applyPlan(model, plan, analysis, { consumeInput: !recover });
-      if (recover) {
-        const recovered = await recoverForPrune(model, pruned, plan, recoverMethod, images, io.cwd, analysis);
-        pruned = recovered.model;
-        io.stderr(`recovery (${recoverMethod}, ${recovered.report.images} images): calibration KL ${recovered.report.lossBefore.toFixed(4)} → ${recovered.report.lossAfter.toFixed(4)}\n`);
-      }
+      if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan, recoverRequest, images, io, analysis, tasks));
     }
     let fp16: Float16Report | undefined;
     if (flag(args, 'fp16')) ({ model: pruned, report: fp16 } = half(pruned, io));
@@ -173,6 +177,7 @@ export const pruneCommand: CliCommand = {
       fileBytes: { before: loaded.bytes, after: written.bytes },
       ...(fp16 ? { fp16 } : {}),
       ...(aimed ?? {}),
+      ...(recovery.length ? { recovery: recovery.map(recoverySummary) } : {}),
     };
     const aimedText = aimed && targetText(aimed.target, aimed.allocation, maxRatio);
     if (aimedText?.warning) io.stderr(aimedText.warning);

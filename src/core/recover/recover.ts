@@ -11,6 +11,7 @@ import { referenceOutputs } from '../score/metric.js';
 import type { AbortSignalLike, ModelRunner } from '../score/runner.js';
 import { calibrationLoss, privateCopy, type LayerOutcome, type RecoveryContext } from './common.js';
 import type { LsqOptions } from './lsq.js';
+import type { DistillRecoveryOptions, TrainingSummary } from './distill.js';
 import type { Recovery } from './recovery.js';
 import { recoveryInfo, type RecoveryMethod } from './registry.js';
 
@@ -26,6 +27,8 @@ export interface RecoveryOptions {
   /** Output the calibration loss is read from (default: the first graph output). */
   output?: string;
   lsq?: LsqOptions;
+  /** Options of the distill method. */
+  distill?: DistillRecoveryOptions;
   signal?: AbortSignalLike;
   onProgress?: (done: number, total: number) => void;
 }
@@ -37,6 +40,8 @@ export interface RecoveryReport<Id extends string = RecoveryMethod> {
   lossBefore: number;
   lossAfter: number;
   layers: LayerOutcome[];
+  /** Training methods (distill): epochs, seconds, loss and held-out agreement per epoch. */
+  training?: TrainingSummary;
 }
 
 /** Keeps whole batches (and a prefix of the last one) up to `max` images. */
@@ -79,11 +84,13 @@ export async function runRecovery<Id extends string>(recovery: Recovery<Id>, ori
   const lossBefore = await calibrationLoss(model, ctx);
   const layers: LayerOutcome[] = [];
   let loss = lossBefore;
-  for await (const step of recovery.run({ original, analysis, plan, model, ctx, lsq: options.lsq, onProgress: options.onProgress })) {
+  let training: TrainingSummary | undefined;
+  for await (const step of recovery.run({ original, analysis, plan, model, ctx, lsq: options.lsq, distill: options.distill, onProgress: options.onProgress })) {
     if ('skipped' in step) {
       layers.push({ node: step.node, action: 'skipped', reason: step.skipped });
       continue;
     }
+    training ??= step.training;
     const undo = step.apply();
     const after = await calibrationLoss(model, ctx);
     if (after <= loss) {
@@ -94,5 +101,5 @@ export async function runRecovery<Id extends string>(recovery: Recovery<Id>, ori
       layers.push({ node: step.node, action: 'kept-original', reason: step.worse, lossBefore: loss, lossAfter: after });
     }
   }
-  return { model, report: { method: recovery.id, images, lossBefore, lossAfter: loss, layers } };
+  return { model, report: { method: recovery.id, images, lossBefore, lossAfter: loss, layers, ...(training ? { training } : {}) } };
 }

@@ -7,6 +7,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import type { PrunePlan } from '../prune/plan.js';
 import type { RecoveryContext } from './common.js';
 import type { LsqOptions } from './lsq.js';
+import type { DistillRecoveryOptions, TrainingSummary } from './distill.js';
 
 /** Everything a method may read; `model` is the private copy it edits. */
 export interface RecoveryJob {
@@ -16,6 +17,7 @@ export interface RecoveryJob {
   model: ModelProto;
   ctx: RecoveryContext;
   lsq?: LsqOptions;
+  distill?: DistillRecoveryOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -26,7 +28,7 @@ export interface RecoveryJob {
  */
 export type RecoveryStep =
   | { node: string; skipped: string }
-  | { node: string; apply: () => () => void; /** Said when the change is undone. */ worse: string };
+  | { node: string; apply: () => () => void; /** Said when the change is undone. */ worse: string; /** A training method's run. */ training?: TrainingSummary };
 
 export interface Recovery<Id extends string = string> {
   readonly id: Id;

@@ -19,7 +19,7 @@ const pruned = applyPlan(model, plan, analysis);
 
 describe('recovery registry', () => {
   it('lists every method once, and unknown names are errors naming the valid ones', async () => {
-    expect(RECOVERY_METHODS).toEqual(['none', 'bn', 'bias', 'lsq']);
+    expect(RECOVERY_METHODS).toEqual(['none', 'bn', 'bias', 'lsq', 'distill']);
     expect(() => recoveryInfo('magic')).toThrow('unknown recovery method "magic"; choose one of: none, bn, bias, lsq');
     await expect(recoverPruned(model, pruned, plan, 'magic' as RecoveryMethod, { runner: nodeRunner, batches }, analysis)).rejects.toThrow(/choose one of/);
   });

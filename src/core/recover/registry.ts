@@ -3,11 +3,12 @@
 // and the studio's recovery picker all read this list.
 import { biasRecovery } from './bias-correct.js';
 import { bnRecovery } from './bn-recalibrate.js';
+import { distillRecovery } from './distill.js';
 import { lsqRecovery } from './lsq.js';
 import { noRecovery } from './none.js';
 import type { Recovery } from './recovery.js';
 
-export const RECOVERIES = [noRecovery, bnRecovery, biasRecovery, lsqRecovery] as const satisfies readonly Recovery[];
+export const RECOVERIES = [noRecovery, bnRecovery, biasRecovery, lsqRecovery, distillRecovery] as const satisfies readonly Recovery[];
 
 export type RecoveryMethod = (typeof RECOVERIES)[number]['id'];
 

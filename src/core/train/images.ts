@@ -42,7 +42,7 @@ export function trainingImages(batches: readonly ImageBatch[]): TrainingImages {
     const t = b.feeds[input]!;
     if (t.dims.slice(1).join() !== dims.join()) throw new Error(`training images must all have dims [${dims.join(', ')}]; a batch has [${t.dims.slice(1).join(', ')}]`);
     for (let i = 0; i < t.dims[0]!; i++) images.push(t.data.slice(i * size, (i + 1) * size));
-    if (b.labels?.length === t.dims[0]) labels.push(...b.labels);
+    if (b.labels && b.labels.length === t.dims[0]) labels.push(...b.labels);
     else labelled = false;
   }
   return { input, dims, images, labels: labelled ? labels : undefined };

@@ -1,0 +1,116 @@
+// --recover M[,M…] for prune: recovery methods applied in order (e.g. lsq,distill), and the training
+// options of distill. Training-free methods read at most 512 calibration images; distill trains on up
+// to --train-images of --images (class folders add labels, which mix in cross-entropy).
+import { numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
+import type { ModelProto } from '../../core/onnx/proto.js';
+import type { PrunePlan } from '../../core/prune/plan.js';
+import { isRecoveryMethod, recoverPruned, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
+import { DEFAULT_DISTILL_SETTINGS, type DistillSettings } from '../../core/train/distill.js';
+import { OPTIMIZER_IDS, type OptimizerId } from '../../core/train/optimizer.js';
+import { SCHEDULE_IDS, type ScheduleId } from '../../core/train/schedule.js';
+import type { TaskKind } from '../../core/score/loss-task.js';
+import type { CliIO } from '../io.js';
+import { loadImageBatches, nodeModelRunner } from './score-images.js';
+
+export const RECOVER_VALUE_OPTIONS = ['recover', 'epochs', 'lr', 'batch', 'temperature', 'optimizer', 'schedule', 'augment', 'held-out', 'train-images', 'distill-weight'] as const;
+
+const AUGMENTS = { none: { flip: false, shift: 0 }, flip: { flip: true, shift: 0 }, 'flip+shift': { flip: true, shift: 2 } } as const;
+type AugmentId = keyof typeof AUGMENTS;
+const DEFAULT_TRAIN_IMAGES = 4096;
+
+export const RECOVER_USAGE = [
+  `  --recover M[,M…]     recovery after pruning, in order: ${RECOVERY_METHODS.join(', ')} (default none; e.g. lsq,distill)`,
+  '                       training-free methods use ≤ 512 images of --images; distill trains on them (docs/training.md)',
+  `  --epochs N           distill: passes over the images (default ${DEFAULT_DISTILL_SETTINGS.epochs})`,
+  `  --lr X               distill: peak learning rate (default ${DEFAULT_DISTILL_SETTINGS.lr})`,
+  `  --batch B            distill: images per step (default ${DEFAULT_DISTILL_SETTINGS.batchSize}; halved automatically when memory runs out)`,
+  `  --temperature T      distill: softmax temperature of the KL (default ${DEFAULT_DISTILL_SETTINGS.temperature})`,
+  `  --optimizer NAME     distill: ${OPTIMIZER_IDS.join('|')} (default ${DEFAULT_DISTILL_SETTINGS.optimizer})`,
+  `  --schedule NAME      distill: ${SCHEDULE_IDS.join('|')} (default ${DEFAULT_DISTILL_SETTINGS.schedule})`,
+  `  --augment A          distill: ${Object.keys(AUGMENTS).join('|')} (default flip)`,
+  `  --held-out F         distill: share of images kept out to pick the best epoch (default ${DEFAULT_DISTILL_SETTINGS.heldOutFraction})`,
+  `  --train-images N     distill: at most N images of --images (default ${DEFAULT_TRAIN_IMAGES}; more unlabelled images help more than more epochs)`,
+  `  --distill-weight W   distill with labelled images: weight of the KL, 1 − W goes to cross-entropy (default ${DEFAULT_DISTILL_SETTINGS.distillWeight})`,
+].join('\n');
+
+export interface RecoverRequest {
+  methods: RecoveryMethod[];
+  distill: DistillSettings;
+  trainImages: number;
+}
+
+function positive(args: ParsedArgs, name: string, integer: boolean): number | undefined {
+  const n = numberOption(args, name);
+  if (n === undefined) return undefined;
+  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'whole number' : 'number'}, got "${stringOption(args, name)}"`);
+  return n;
+}
+
+function choice<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
+  const v = stringOption(args, name);
+  if (v !== undefined && !(choices as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${v}"`);
+  return v as T | undefined;
+}
+
+/** Reads --recover and the distill options; training options without distill are refused (they would do nothing). */
+export function recoverOptions(args: ParsedArgs, images: string | undefined): RecoverRequest {
+  const raw = stringOption(args, 'recover') ?? 'none';
+  const methods = raw.split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of methods) if (!isRecoveryMethod(m)) throw new UsageError(`--recover: unknown method "${m}"; choose from ${RECOVERY_METHODS.join(', ')} (several: lsq,distill)`);
+  if (new Set(methods).size !== methods.length) throw new UsageError(`--recover lists a method twice: ${raw}`);
+  const chosen = (methods as RecoveryMethod[]).filter((m) => m !== 'none');
+  if (chosen.length && !images) throw new UsageError(`--recover ${raw} needs images: --images DIR`);
+  const trainingOptions = RECOVER_VALUE_OPTIONS.filter((o) => o !== 'recover' && args.options.has(o));
+  if (trainingOptions.length && !chosen.includes('distill')) throw new UsageError(`--${trainingOptions[0]} only applies to --recover distill`);
+  const heldOut = numberOption(args, 'held-out');
+  if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1)) throw new UsageError(`--held-out must be a fraction in (0, 1), got "${stringOption(args, 'held-out')}"`);
+  const weight = numberOption(args, 'distill-weight');
+  if (weight !== undefined && !(weight >= 0 && weight <= 1)) throw new UsageError(`--distill-weight must be in [0, 1], got "${stringOption(args, 'distill-weight')}"`);
+  const augment = choice(args, 'augment', Object.keys(AUGMENTS) as AugmentId[]);
+  const d = DEFAULT_DISTILL_SETTINGS;
+  return {
+    methods: chosen,
+    trainImages: positive(args, 'train-images', true) ?? DEFAULT_TRAIN_IMAGES,
+    distill: {
+      ...d,
+      epochs: positive(args, 'epochs', true) ?? d.epochs,
+      lr: positive(args, 'lr', false) ?? d.lr,
+      batchSize: positive(args, 'batch', true) ?? d.batchSize,
+      temperature: positive(args, 'temperature', false) ?? d.temperature,
+      optimizer: choice<OptimizerId>(args, 'optimizer', OPTIMIZER_IDS) ?? d.optimizer,
+      schedule: choice<ScheduleId>(args, 'schedule', SCHEDULE_IDS) ?? d.schedule,
+      augmentation: augment ? { ...AUGMENTS[augment] } : d.augmentation,
+      heldOutFraction: heldOut ?? d.heldOutFraction,
+      distillWeight: weight ?? d.distillWeight,
+    },
+  };
+}
+
+/** Runs the requested methods one after the other on the pruned model; progress on stderr. */
+export async function recoverChain(original: ModelProto, pruned: ModelProto, plan: PrunePlan, request: RecoverRequest, images: string, io: CliIO, analysis: ChannelAnalysis, tasks?: Record<string, TaskKind>): Promise<{ model: ModelProto; reports: RecoveryReport[] }> {
+  const reports: RecoveryReport[] = [];
+  let model = pruned;
+  const calibration = loadImageBatches(original, images, io.cwd, { limit: 512 });
+  const training = request.methods.includes('distill') ? loadImageBatches(original, images, io.cwd, { limit: request.trainImages, batchSize: request.distill.batchSize }) : undefined;
+  for (const method of request.methods) {
+    const { model: next, report } = await recoverPruned(original, model, plan, method, {
+      runner: nodeModelRunner,
+      batches: calibration.batches,
+      maxImages: 512,
+      distill: method === 'distill' ? {
+        batches: training!.batches,
+        settings: request.distill,
+        tasks,
+        onEpoch: (e) => io.stderr(e.epoch === 0
+          ? `distill: ${training!.images} images${training!.labelled ? ' (labelled)' : ''}, held-out KL ${e.heldOutLoss.toFixed(4)}${e.heldOutAgreement !== undefined ? `, agreement ${(e.heldOutAgreement * 100).toFixed(1)}%` : ''}\n`
+          : `distill: epoch ${e.epoch}/${request.distill.epochs}  loss ${e.trainLoss!.toFixed(4)}  held-out KL ${e.heldOutLoss.toFixed(4)}${e.heldOutAgreement !== undefined ? `  agreement ${(e.heldOutAgreement * 100).toFixed(1)}%` : ''}  ${e.seconds.toFixed(1)} s${e.best ? '  (best)' : ''}\n`),
+      } : undefined,
+    }, analysis);
+    model = next;
+    reports.push(report);
+    const t = report.training;
+    io.stderr(`recovery (${method}, ${report.images} calibration images): calibration KL ${report.lossBefore.toFixed(4)} → ${report.lossAfter.toFixed(4)}${t?.note ? `; ${t.note}` : ''}\n`);
+  }
+  return { model, reports };
+}

@@ -1,0 +1,247 @@
+// Knowledge distillation of a pruned model (the student) from the unpruned one (the teacher), the
+// "distill" step of Comb-Prune-Distill: the student learns the teacher's outputs on the user's
+// (unlabelled) images. Class and segmentation outputs: T²·KL(softmax(t/T) ‖ softmax(s/T)); dense
+// outputs: ½‖s − t‖²; with labels, cross-entropy is mixed in. Several outputs: each loss is divided
+// by its value at the start, so every task counts alike. The teacher runs once per image and view
+// (its outputs are cached), the student trains with the shared loop (trainer.ts).
+import { buildBackwardModel, type BackwardModel } from '../score/backward.js';
+import type { TaskKind } from '../score/loss-task.js';
+import type { ModelProto } from '../onnx/proto.js';
+import type { AbortSignalLike, Feeds, Float32Tensor, ModelRunner } from '../score/runner.js';
+import { withModel } from '../score/runner.js';
+import { splitHeldOut, viewBatch, type TrainingImages } from './images.js';
+import { parametersAsInputs, readParameters, withParameters } from './parameter-inputs.js';
+import { train, type EpochReport, type TrainObjective, type TrainResult, type TrainSettings } from './trainer.js';
+import { trainableParameters } from './parameters.js';
+
+export interface DistillSettings extends TrainSettings {
+  temperature: number;
+  /** Weight of the distillation term when images are labelled; 1 − this goes to cross-entropy with the labels. */
+  distillWeight: number;
+  /** Share of the images kept out of training to choose the best epoch. */
+  heldOutFraction: number;
+}
+
+/** The recipe measured in docs/training.md against PyTorch (SGD-Nesterov, one-cycle, lr 1e-3, T = 4, flips). */
+export const DEFAULT_DISTILL_SETTINGS: Readonly<DistillSettings> = {
+  epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'sgd', schedule: 'one-cycle', augmentation: { flip: true, shift: 0 }, seed: 0,
+  temperature: 4, distillWeight: 0.5, heldOutFraction: 0.1,
+};
+
+export interface DistillJob {
+  runner: ModelRunner;
+  teacher: ModelProto;
+  student: ModelProto;
+  images: TrainingImages;
+  settings: DistillSettings;
+  /** Parameters to train (default: every trainable weight and bias of the student). */
+  parameters?: readonly string[];
+  /** Outputs whose loss is distilled (default: every graph output) and their tasks (default: detected). */
+  outputs?: readonly string[];
+  tasks?: Readonly<Record<string, TaskKind>>;
+  signal?: AbortSignalLike;
+  gate?: () => Promise<void>;
+  onEpoch?: (report: EpochReport) => void;
+  onStep?: (step: number, total: number, loss: number) => void;
+}
+
+export interface DistillResult extends TrainResult {
+  /** The student with the best parameters written in (a new model; the inputs are not modified). */
+  model: ModelProto;
+  parameters: string[];
+  images: { train: number; heldOut: number; labelled: boolean };
+}
+
+interface OutputHead {
+  out: string;
+  task: TaskKind;
+  /** The teacher/student output holds probabilities (a final Softmax): logits are their logs. */
+  probs: boolean;
+  target: string;
+}
+
+/** log-softmax(x/T) over axis 1 of an [N, K, ...] tensor, image `i` only, into `out` (same layout). */
+function logSoftmaxT(x: Float32Array, dims: readonly number[], i: number, temperature: number, fromProbs: boolean, out: Float64Array): void {
+  const k = dims[1]!;
+  const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+  const base = i * k * inner;
+  for (let s = 0; s < inner; s++) {
+    let max = -Infinity;
+    const z = (c: number) => (fromProbs ? Math.log(Math.max(x[base + c * inner + s]!, 1e-30)) : x[base + c * inner + s]!) / temperature;
+    for (let c = 0; c < k; c++) max = Math.max(max, z(c));
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(z(c) - max);
+    const lse = max + Math.log(sum);
+    for (let c = 0; c < k; c++) out[c * inner + s] = z(c) - lse;
+  }
+}
+
+/** Distils `student` from `teacher` on `images`; see the file comment. */
+export async function distill(job: DistillJob): Promise<DistillResult> {
+  const s = job.settings;
+  if (!(s.temperature > 0)) throw new Error(`temperature must be positive, got ${s.temperature}`);
+  const names = [...(job.parameters ?? trainableParameters(job.student))];
+  if (!names.length) throw new Error('the student has no float32 weights to train');
+  const labelled = !!job.images.labels && s.distillWeight < 1;
+  const outputs = job.outputs ? [...job.outputs] : job.student.graph!.output.map((o) => o.name);
+  const bw: BackwardModel = buildBackwardModel(job.student, {
+    activations: [], lossOutputs: outputs, tasks: job.tasks, trainable: names, temperature: s.temperature, labels: labelled, lossScaleInputs: true,
+  });
+  const heads: OutputHead[] = outputs.map((out) => ({ out, task: bw.taskOf.get(out)!, probs: bw.logitsOf.get(out) !== out, target: bw.targetOf.get(out)! }));
+  const { train: trainIdx, heldOut } = splitHeldOut(job.images.images.length, s.heldOutFraction, s.seed);
+  const start = readParameters(job.student, names);
+
+  return withModel(job.runner, job.teacher, async (teacher) => {
+    // Teacher targets per (image, view): softmax(t/T) for class outputs, t itself for dense ones.
+    const cache = new Map<string, Float32Array[]>();
+    const outDims = new Map<string, number[]>();
+    const key = (img: number, view: number) => `${img}:${view}`;
+    const teach = async (indices: readonly number[], views: readonly number[]) => {
+      const missing = indices.map((img, k) => ({ img, view: views[k]! })).filter((x) => !cache.has(key(x.img, x.view)));
+      for (let at = 0; at < missing.length; at += s.batchSize) {
+        const part = missing.slice(at, at + s.batchSize);
+        const res = await teacher.run({ [job.images.input]: viewBatch(job.images, part.map((p) => p.img), part.map((p) => p.view), s.augmentation) }, { signal: job.signal });
+        part.forEach((p, n) => {
+          cache.set(key(p.img, p.view), heads.map((h) => {
+            const t = res[h.out]!;
+            outDims.set(h.out, t.dims.slice(1));
+            const size = t.data.length / t.dims[0]!;
+            if (h.task === 'dense') return t.data.slice(n * size, (n + 1) * size);
+            const logp = new Float64Array(size);
+            logSoftmaxT(t.data, t.dims, n, s.temperature, h.probs, logp);
+            return Float32Array.from(logp, Math.exp);
+          }));
+        });
+      }
+    };
+    const stack = (indices: readonly number[], views: readonly number[], h: number): Float32Tensor => {
+      const rows = indices.map((img, k) => cache.get(key(img, views[k]!))![h]!);
+      const data = new Float32Array(rows.length * rows[0]!.length);
+      rows.forEach((r, k) => data.set(r, k * r.length));
+      return { dims: [rows.length, ...outDims.get(heads[h]!.out)!], data };
+    };
+
+    // Per-output loss of image n: distillation (and cross-entropy with its label when `withLabels`).
+    const lossOf = (h: OutputHead, got: Float32Tensor, target: Float32Tensor, n: number, label: number | undefined): number => {
+      const size = got.data.length / got.dims[0]!;
+      if (h.task === 'dense') {
+        let sq = 0;
+        for (let i = 0; i < size; i++) sq += (got.data[n * size + i]! - target.data[n * size + i]!) ** 2;
+        return sq / 2;
+      }
+      const logq = new Float64Array(size);
+      logSoftmaxT(got.data, got.dims, n, s.temperature, h.probs, logq);
+      let kl = 0;
+      for (let i = 0; i < size; i++) {
+        const p = target.data[n * size + i]!;
+        if (p > 0) kl += p * (Math.log(p) - logq[i]!);
+      }
+      kl *= s.temperature * s.temperature;
+      if (label === undefined) return kl;
+      const k = got.dims[1]!;
+      const inner = size / k;
+      const logp1 = new Float64Array(size);
+      logSoftmaxT(got.data, got.dims, n, 1, h.probs, logp1);
+      let ce = 0;
+      for (let p = 0; p < inner; p++) ce -= logp1[label * inner + p]!;
+      return s.distillWeight * kl + (1 - s.distillWeight) * ce;
+    };
+
+    const scales = heads.map(() => 1);
+    const scaleFeeds = (): Feeds => Object.fromEntries(heads.map((h, i) => [`${h.out}__lossscale`, { dims: [1], data: Float32Array.of(scales[i]!) }]));
+    const labelFeeds = (indices: readonly number[]): Feeds => {
+      if (!labelled) return {};
+      const feeds: Feeds = {};
+      heads.forEach((h) => {
+        if (h.task === 'dense') return;
+        const dims = [indices.length, ...outDims.get(h.out)!];
+        const size = dims.slice(1).reduce((a, b) => a * b, 1);
+        const k = dims[1]!;
+        const inner = size / k;
+        const data = new Float32Array(indices.length * size);
+        indices.forEach((img, n) => {
+          const label = job.images.labels![img]!;
+          for (let p = 0; p < inner; p++) data[n * size + label * inner + p] = 1;
+        });
+        feeds[`${h.out}__label`] = { dims, data };
+        feeds[`${h.out}__kdweight`] = { dims: [1], data: Float32Array.of(s.distillWeight) };
+      });
+      return feeds;
+    };
+
+    let firstHeldOut = true;
+    const objective: TrainObjective = {
+      async targets(indices, views) {
+        await teach(indices, views);
+        return { ...Object.fromEntries(heads.map((h, i) => [h.target, stack(indices, views, i)])), ...labelFeeds(indices), ...scaleFeeds() };
+      },
+      loss(outs, feeds, indices) {
+        let total = 0;
+        heads.forEach((h, i) => {
+          const got = outs[h.out]!;
+          const target = feeds[h.target]!;
+          for (let n = 0; n < indices.length; n++) {
+            const label = labelled && h.task !== 'dense' ? job.images.labels![indices[n]!] : undefined;
+            total += scales[i]! * lossOf(h, got, target, n, label);
+          }
+        });
+        return total;
+      },
+      async heldOut(run) {
+        const perHead = heads.map(() => 0);
+        let agree = 0;
+        let positions = 0;
+        for (let at = 0; at < heldOut.length; at += s.batchSize) {
+          const idx = heldOut.slice(at, at + s.batchSize);
+          const views = idx.map(() => 0);
+          await teach(idx, views);
+          const outs = await run(viewBatch(job.images, idx, views, s.augmentation));
+          heads.forEach((h, i) => {
+            const target = stack(idx, views, i);
+            for (let n = 0; n < idx.length; n++) perHead[i] = perHead[i]! + lossOf(h, outs[h.out]!, target, n, undefined);
+            if (i === heads.findIndex((x) => x.task !== 'dense')) {
+              const got = outs[h.out]!;
+              const k = got.dims[1]!;
+              const inner = got.data.length / (got.dims[0]! * k);
+              for (let n = 0; n < idx.length; n++) for (let p = 0; p < inner; p++) {
+                const at2 = (c: number, arr: Float32Array) => arr[(n * k + c) * inner + p]!;
+                let a = 0;
+                let b = 0;
+                for (let c = 1; c < k; c++) {
+                  if (at2(c, got.data) > at2(a, got.data)) a = c;
+                  if (at2(c, target.data) > at2(b, target.data)) b = c;
+                }
+                agree += a === b ? 1 : 0;
+                positions++;
+              }
+            }
+          });
+        }
+        const count = Math.max(1, heldOut.length);
+        // The first check (the start) fixes each output's scale: its loss counts 1 there.
+        if (firstHeldOut && heads.length > 1) perHead.forEach((l, i) => (scales[i] = l > 0 ? count / l : 1));
+        firstHeldOut = false;
+        const loss = perHead.reduce((a, l, i) => a + scales[i]! * l, 0) / count;
+        return { loss, agreement: positions ? agree / positions : undefined };
+      },
+    };
+
+    const result = await train({
+      runner: job.runner,
+      trainingModel: bw.model,
+      forwardModel: parametersAsInputs(job.student, names),
+      gradientOf: bw.parameterGradientOf,
+      params: start,
+      images: job.images,
+      train: trainIdx.length ? trainIdx : heldOut,
+      objective,
+      settings: s,
+      signal: job.signal,
+      gate: job.gate,
+      onEpoch: job.onEpoch,
+      onStep: job.onStep,
+    });
+    const model = withParameters(job.student, result.params, start);
+    return { ...result, model, parameters: names, images: { train: trainIdx.length, heldOut: heldOut.length, labelled } };
+  });
+}
