@@ -67,7 +67,20 @@ export function architectureChart(data: ArchitectureData, o: ArchitectureChartOp
   const layers = data.layers;
   const small = fs * 0.85;
   const titleH = o.title ? fs * 1.8 : 0;
-  const legendH = fs * 1.9;
+  // Legend items flow into as many rows as the width needs.
+  const legendItems: [string, string, string?][] = [
+    ['kept channels', p.kept], ['removed by the plan', `url(#${o.idPrefix}-hatch)`, p.kept], ['barrier (not prunable)', p.barrier],
+    ['MACs after', p.macsAfter], ['MACs before', p.macsBefore],
+  ];
+  const legendPlaces: { x: number; row: number }[] = [];
+  for (let i = 0, x0 = 0, row = 0; i < legendItems.length; i++) {
+    const w = fs * 2.3 + textWidth(legendItems[i]![0], small);
+    if (x0 > 0 && x0 + w > o.width - fs) { x0 = 0; row++; }
+    legendPlaces.push({ x: x0, row });
+    x0 += w;
+  }
+  const legendRows = (legendPlaces.at(-1)?.row ?? 0) + 1;
+  const legendH = fs * 1.5 * legendRows + fs * 0.4;
   const macsMax = d3.max(layers, (l) => Math.max(l.macsBefore ?? 0, l.macsAfter ?? 0)) ?? 0;
   const channelsMax = d3.max(layers, (l) => l.channelsBefore ?? 0) ?? 0;
   const yTicksText = [compact(macsMax), String(channelsMax)];
@@ -101,6 +114,8 @@ export function architectureChart(data: ArchitectureData, o: ArchitectureChartOp
       el('line', { x1: 0, x2: innerW, y1: h, y2: h, stroke: p.muted, 'stroke-width': 1 }));
 
   const selected = (l: ArchitectureLayer) => !!o.selectedGroup && l.group === o.selectedGroup;
+  // Layer names/numbers sit outside the layers' buttons: rotated, they would reach under the neighbours.
+  const ticks: (SvgNode | false)[] = [];
   const columns = layers.map((l, i) => {
     const x0 = left + x(l.index)!;
     const on = selected(l);
@@ -123,6 +138,7 @@ export function architectureChart(data: ArchitectureData, o: ArchitectureChartOp
       ? el('text', { transform: `translate(${x0 + band / 2},${tickY - small * 0.3}) rotate(-40)`, 'text-anchor': 'end', 'font-size': small, fill: on ? p.select : p.muted, 'font-weight': on ? 700 : 400 }, labels[i]!)
       : (l.index === 1 || l.index % Math.max(1, Math.ceil((small * 2.4) / band)) === 0) &&
         el('text', { x: x0 + band / 2, y: tickY, 'text-anchor': 'middle', 'font-size': small, fill: on ? p.select : p.muted }, String(l.index));
+    ticks.push(tick);
     const description = layerDescription(l);
     const interactive = o.interactive
       ? { role: 'button', tabindex: i === (o.focusIndex ?? 0) ? 0 : -1, 'aria-label': description, 'aria-pressed': on ? 'true' : 'false', 'data-layer': l.index, 'data-group': l.group, class: 'arch-layer' }
@@ -130,23 +146,14 @@ export function architectureChart(data: ArchitectureData, o: ArchitectureChartOp
     return el('g', interactive,
       !o.interactive && el('title', {}, description),
       el('rect', { x: x0 - (x.step() - band) / 2, y: chTop - fs * 0.2, width: x.step(), height: macTop + macH - chTop + fs * 0.4, fill: on ? p.select : 'transparent', 'fill-opacity': on ? 0.14 : 0 }),
-      ...chBars, ...macBars, valueLabel, tick,
+      ...chBars, ...macBars, valueLabel,
       on && el('rect', { x: x0 - 1.5, y: chTop + yCh(l.channelsBefore ?? 0) - 1.5, width: band + 3, height: chH - yCh(l.channelsBefore ?? 0) + 3, fill: 'none', stroke: p.select, 'stroke-width': 2.5 }));
   });
 
-  const legendItems: [string, string, string?][] = [
-    ['kept channels', p.kept], ['removed by the plan', `url(#${hatch})`, p.kept], ['barrier (not prunable)', p.barrier],
-    ['MACs after', p.macsAfter], ['MACs before', p.macsBefore],
-  ];
-  let lx = 0;
-  const legend = el('g', { transform: `translate(${left},${titleH + fs * 0.3})`, 'aria-hidden': 'true' },
-    ...legendItems.map(([label, fill, stroke]) => {
-      const g = el('g', { transform: `translate(${lx},0)` },
-        el('rect', { width: fs, height: fs, rx: 2, fill, stroke: stroke ?? 'none', 'stroke-width': 1 }),
-        el('text', { x: fs * 1.35, y: fs * 0.5, dy: '0.35em', 'font-size': small, fill: p.text }, label));
-      lx += fs * 2.3 + textWidth(label, small);
-      return g;
-    }));
+  const legend = el('g', { transform: `translate(${fs * 0.4},${titleH + fs * 0.3})`, 'aria-hidden': 'true' },
+    ...legendItems.map(([label, fill, stroke], i) => el('g', { transform: `translate(${legendPlaces[i]!.x},${legendPlaces[i]!.row * fs * 1.5})` },
+      el('rect', { width: fs, height: fs, rx: 2, fill, stroke: stroke ?? 'none', 'stroke-width': 1 }),
+      el('text', { x: fs * 1.35, y: fs * 0.5, dy: '0.35em', 'font-size': small, fill: p.text }, label))));
 
   const summary = `Pruned architecture: ${layers.length} layers; output channels ${data.totals.channelsBefore} → ${data.totals.channelsAfter}; MACs ${compact(data.totals.macsBefore)} → ${compact(data.totals.macsAfter)}`;
   return el('svg', {
@@ -163,6 +170,7 @@ export function architectureChart(data: ArchitectureData, o: ArchitectureChartOp
   axis(yCh, chTop, chH, (v) => d3.format('~s')(v), 'Output channels per layer'),
   axis(yMac, macTop, macH, (v) => compact(v), 'MACs per layer'),
   ...columns,
+  el('g', { 'aria-hidden': 'true' }, ...ticks),
   el('text', { x: left + innerW / 2, y: o.height - fs * 0.5, 'text-anchor': 'middle', 'font-size': small, fill: p.muted },
     named ? 'layers in graph order' : 'layer number in graph order (hover a bar for its name)'));
 }

@@ -1,5 +1,6 @@
 // The pruning panels as side-panel tabs (registered in ui/shell/SidePanel.tsx).
 import type { ComponentType } from 'react';
+import { ArchitecturePanel } from './architecture-panel';
 import { ExportPanel } from './export-panel';
 import { HeatmapPanel } from './heatmap-panel';
 import { RatiosPanel } from './ratios-panel';
@@ -12,4 +13,5 @@ export const PRUNING_PANELS: { id: string; title: string; component: ComponentTy
   { id: 'sensitivity', title: 'Sensitivity', component: SensitivityPanel, sticky: true },
   { id: 'validate', title: 'Validate', component: ValidationPanel, sticky: true },
   { id: 'export', title: 'Export', component: ExportPanel, sticky: true },
+  { id: 'architecture', title: 'Architecture', component: ArchitecturePanel, sticky: true },
 ];
