@@ -84,6 +84,11 @@ export async function refitSecondFactors(original: ModelProto, factorised: Model
     const withBias = l.op !== 'MatMul';
     const oldBias = withBias && second.input[2] ? tensorToFloat32(constantTensor(ir, second.input[2])!) : undefined;
     const r = l.rank;
+    const kernel = tensorDims(constantTensor(ir, l.firstWeight)!).slice(2);
+    if (l.op === 'Conv' && kernel.length !== 2) {
+      refits.push({ node: l.node, errorBefore: NaN, errorAfter: NaN, applied: false });
+      continue;
+    }
     const yName = second.output[0]!;
     const inputs = (await captureTensors(model, [first.input[0]!], ctx)).map((t) => t[first.input[0]!]!);
     const ys = targets.map((t) => t[yName]!);
@@ -103,7 +108,7 @@ export async function refitSecondFactors(original: ModelProto, factorised: Model
         eq.add(h, y);
       },
     };
-    if (l.op === 'Conv') addConvRows(project, first, inputs, ys, tensorDims(constantTensor(ir, l.firstWeight)!).slice(2), ctx.maxPositions ?? 4096, random);
+    if (l.op === 'Conv') addConvRows(project, first, inputs, ys, kernel, ctx.maxPositions ?? 4096, random);
     else inputs.forEach((x, bi) => {
       const y = ys[bi]!;
       let row = 0;

@@ -12,6 +12,8 @@ import type { ModelProto } from '../onnx/proto.js';
 import { applyPlan } from '../prune/apply.js';
 import { planPrune } from '../prune/planner.js';
 import { randomInputs, runModel, worstMismatch } from '../prune/test-utils/ort.js';
+import { nodeRunner } from '../score/test-utils/ort-runner.js';
+import { inputCovariances, refitSecondFactors } from './lowrank-data.js';
 import { factoriseModel, LOWRANK_METADATA_KEY } from './lowrank.js';
 
 const FIXTURES = new URL('../../../tools/fixtures/models/', import.meta.url);
@@ -89,5 +91,30 @@ describe('fmnist-vgg at --keep-macs 0.5', () => {
     expect(modelMetrics(pruned).macs).toBeLessThan(modelMetrics(result.model).macs);
     const out = await runModel(pruned, feedsFor(pruned, 2));
     expect(out.logits!.dims).toEqual([2, 10]);
+  });
+});
+
+describe('data-aware factorisation of vgg-flatten (random calibration batches)', () => {
+  const model = load(FIXTURES, 'vgg-flatten.onnx');
+  const batches = [0, 1].map((s) => ({ feeds: Object.fromEntries(Object.entries(feedsFor(model, 10 + s)).map(([k, t]) => [k, { dims: [...t.dims], data: t.data as Float32Array }])) }));
+
+  it('whitens every layer, still equals the original at full rank, and the refit keeps it there', async () => {
+    const { covariances, skipped } = await inputCovariances(model, { runner: nodeRunner, batches });
+    expect(skipped).toEqual([]);
+    const result = factoriseModel(model, { target: { kind: 'rank-ratio', ratio: 1 }, covariances, onlyCheaper: false });
+    expect(result.layers.every((l) => l.dataAware)).toBe(true);
+    await expectSameOutputs(model, result.model, 1e-4);
+    const refit = await refitSecondFactors(model, result.model, result.layers, { runner: nodeRunner, batches });
+    expect(refit.refits.every((r) => r.errorAfter <= r.errorBefore && r.errorBefore < 1e-4)).toBe(true);
+    await expectSameOutputs(model, refit.model, 1e-3);
+  });
+
+  it('at a MACs target, the refit lowers every layer’s output error it is applied to', async () => {
+    const { covariances } = await inputCovariances(model, { runner: nodeRunner, batches });
+    const result = factoriseModel(model, { target: { kind: 'keep-macs', fraction: 0.6 }, covariances });
+    expect(modelMetrics(result.model).macs).toBeLessThanOrEqual(0.6 * modelMetrics(model).macs);
+    const refit = await refitSecondFactors(model, result.model, result.layers, { runner: nodeRunner, batches });
+    expect(refit.refits.some((r) => r.applied)).toBe(true);
+    for (const r of refit.refits) if (r.applied) expect(r.errorAfter).toBeLessThan(r.errorBefore);
   });
 });
