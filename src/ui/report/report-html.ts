@@ -20,7 +20,7 @@ th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #cfd6df; text-align: 
 th:first-child, td:first-child { text-align: left; } thead th { background: #eef1f5; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1.2rem; margin: 0; } dt { color: #566373; } dd { margin: 0; overflow-wrap: anywhere; }
 .name { font-family: ui-monospace, Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.88em; overflow-wrap: anywhere; }
-.change { color: #1d5fd6; font-weight: 600; } .barrier { color: #566373; }
+td.name, th.name { text-align: left; } .change { color: #1d5fd6; font-weight: 600; } .barrier { color: #566373; }
 figure { margin: 0.6rem 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #cfd6df; border-radius: 6px; }
 .legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; font-size: 0.85em; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 2px; margin-right: 0.3em; vertical-align: -0.1em; }
