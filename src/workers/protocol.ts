@@ -292,6 +292,8 @@ export interface ValidateRequest {
   plan: PlanInput;
   /** Recovery applied to the pruned model before it is validated (as on export); default 'none'. */
   recovery?: RecoveryMethod;
+  /** Settings of the distill recovery (defaults: core/train/distill.ts). */
+  training?: TrainingRequest;
   /** Calibration images for recovery (required unless recovery is 'none'). */
   calibration?: ImageInput[];
 }
@@ -339,10 +341,17 @@ export interface PreviewImage {
 /** The ids of core/recover/registry.ts (one file per method). */
 export type { RecoveryMethod };
 
+/** What the studio lets a user set for distillation; the rest is the recipe of docs/training.md. */
+export interface TrainingRequest {
+  epochs: number;
+  lr: number;
+}
+
 export interface ExportRequest {
   jobId: number;
   plan: PlanInput;
   recovery: RecoveryMethod;
+  training?: TrainingRequest;
   /** Calibration images for recovery (required unless recovery is 'none'). */
   calibration?: ImageInput[];
   preprocess?: PreprocessSpec;

@@ -36,14 +36,14 @@ export function headlinePercent(): number {
 export async function runExport(): Promise<void> {
   const job = jobs.start('export');
   const show = job.whileLive((patch: { progress?: Progress; message?: ExportMessage }) => s().setExport(patch));
-  const { recovery, preprocess, summary, exportFp16: fp16 } = s();
+  const { recovery, training, preprocess, summary, exportFp16: fp16 } = s();
   const outName = prunedFileName(summary?.fileName ?? 'model.onnx', headlinePercent(), fp16);
   show({ progress: { stage: 'start', fraction: 0, message: 'Preparing' } });
   try {
     const plan = currentPlan();
     const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
     const result = await studioClient().call(
-      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, calibration, preprocess, fp16 }), proxyProgress((p) => show({ progress: p }))),
+      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, training, calibration, preprocess, fp16 }), proxyProgress((p) => show({ progress: p }))),
       job.signal,
     );
     if (!job.isLive()) return;

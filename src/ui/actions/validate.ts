@@ -16,7 +16,7 @@ export async function runValidation(): Promise<void> {
   // Late progress (posted before the worker saw a cancel) and reports for a replaced model are dropped.
   const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setValidation']>[0]) => s().setValidation(patch));
   try {
-    const { preprocess, backend, validationImages, recovery } = s();
+    const { preprocess, backend, validationImages, recovery, training } = s();
     if (!preprocess) return show({ error: 'Choose a preprocessing preset first.' });
     if (validationImages.length === 0) return show({ error: 'Choose images first: use the bundled samples or upload some.' });
     show({ progress: { stage: 'start', fraction: 0, message: 'Reading images' } });
@@ -25,7 +25,7 @@ export async function runValidation(): Promise<void> {
     // Validate what export would write: the same recovery, on the same bundled calibration images.
     const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
     const report = await studioClient().call(
-      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, calibration }), proxyProgress((p) => show({ progress: p }))),
+      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, training, calibration }), proxyProgress((p) => show({ progress: p }))),
       job.signal,
     );
     show({ report });

@@ -10,6 +10,8 @@ export const RECOVERY_NAMES = Object.fromEntries(RECOVERIES.map((r) => [r.id, r.
 /** Radio group bound to the store's `recovery` (applies to validation and export alike). */
 export function RecoveryChoice({ disabled }: { disabled?: boolean }) {
   const recovery = useStudio((s) => s.recovery);
+  const training = useStudio((s) => s.training);
+  const setTraining = useStudio((s) => s.setTraining);
   return (
     <fieldset disabled={disabled}>
       <legend>Recovery (applied before validation and on export)</legend>
@@ -18,6 +20,21 @@ export function RecoveryChoice({ disabled }: { disabled?: boolean }) {
           <input type="radio" name="recovery" checked={recovery === r.id} onChange={() => useStudio.getState().setRecovery(r.id)} /> {r.description}
         </label>
       ))}
+      {recovery === 'distill' && (
+        <div className="distill-settings" style={{ display: 'flex', gap: '1em', marginTop: '0.4em', flexWrap: 'wrap' }}>
+          <label>
+            Epochs{' '}
+            <input type="number" min={1} max={100} step={1} value={training.epochs} style={{ width: '4em' }}
+              onChange={(e) => { const v = Math.round(Number(e.target.value)); if (v >= 1) setTraining({ epochs: v }); }} />
+          </label>
+          <label>
+            Learning rate{' '}
+            <input type="number" min={1e-5} max={1} step={1e-4} value={training.lr} style={{ width: '6em' }}
+              onChange={(e) => { const v = Number(e.target.value); if (v > 0) setTraining({ lr: v }); }} />
+          </label>
+          <span className="hint">Trains on the bundled calibration images in this page (WASM); progress shows each epoch’s held-out agreement. Cancel stops the job.</span>
+        </div>
+      )}
     </fieldset>
   );
 }

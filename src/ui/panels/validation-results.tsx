@@ -35,6 +35,11 @@ export function ResultsTable({ report }: { report: ValidationReport }) {
           <td title={report.recoveryNote}>{RECOVERY_NAMES[report.recovery ?? 'none']}</td>
         </tr>
       </tbody>
+      {report.recoveryNote && (
+        <caption style={{ captionSide: 'bottom', textAlign: 'left', fontSize: '0.85em', paddingTop: '0.3em' }} data-testid="recovery-note">
+          Recovery: {report.recoveryNote}
+        </caption>
+      )}
     </table>
   );
 }

@@ -3,7 +3,7 @@
 // entries are just the previous objects. Persisted per model hash by plan-storage.ts.
 // The model's dependency groups (from the studio worker) live here too: ratios and locks are keyed by their ids.
 import type { StateCreator } from 'zustand';
-import type { GlobalMode, GroupSummary, RecoveryMethod } from '../../workers/protocol';
+import type { GlobalMode, GroupSummary, RecoveryMethod, TrainingRequest } from '../../workers/protocol';
 import type { StudioState } from './types';
 
 export type Ratios = Record<string, number>;
@@ -27,6 +27,8 @@ export interface PlanSlice {
   globalTarget: number;
   /** Recovery applied to the pruned model by both Validate and Export (not part of undo history). */
   recovery: RecoveryMethod;
+  /** Epochs and learning rate of the distill recovery. */
+  training: TrainingRequest;
   /** Undo stack (oldest first) and redo stack (next redo last). */
   past: Ratios[];
   future: Ratios[];
@@ -50,6 +52,7 @@ export interface PlanSlice {
   setRoundTo(roundTo: number): void;
   setGlobal(mode: GlobalMode, target: number): void;
   setRecovery(recovery: RecoveryMethod): void;
+  setTraining(training: Partial<TrainingRequest>): void;
   setGroups(groups: GroupSummary[] | undefined, error?: string): void;
   /** Selects a group (the graph highlights its members) and centres the graph on it. */
   selectGroup(groupId: string | undefined): void;
@@ -75,6 +78,8 @@ export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (se
   globalMode: 'uniform',
   globalTarget: 0.5,
   recovery: 'none',
+  // The CLI's defaults (core/train/distill.ts) but fewer epochs: the page trains on the bundled 512 images on WASM.
+  training: { epochs: 5, lr: 1e-3 },
   past: [],
   future: [],
 
@@ -116,6 +121,7 @@ export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (se
   setRoundTo: (roundTo) => set({ roundTo: Math.max(1, Math.floor(roundTo) || 1) }),
   setGlobal: (globalMode, globalTarget) => set({ globalMode, globalTarget: clamp01(globalTarget) }),
   setRecovery: (recovery) => set({ recovery }),
+  setTraining: (training) => set((s) => ({ training: { ...s.training, ...training } })),
   setGroups: (groups, groupsError) => set({ groups, groupsError, selectedGroupId: undefined, locked: {} }),
   // Centres the graph on the group without selecting a node: node selection switches the side
   // panel to the Node tab, which would hide the heatmap the user just clicked in.
