@@ -18,7 +18,8 @@ export async function readModelFile(file: string, cwd: string): Promise<ModelPro
 export interface GroupsReport {
   schemaVersion: 1;
   file: string;
-  groups: { id: string; channels: number; prunable: boolean; barriers: string[]; channelStatistics: boolean; blocks: number; members: { node: string; role: string }[] }[];
+  /** `unit`: channels removed together (head_dim for attention heads, else 1); `heads` only for head groups. */
+  groups: { id: string; channels: number; prunable: boolean; barriers: string[]; channelStatistics: boolean; blocks: number; unit: number; heads?: number; members: { node: string; role: string }[] }[];
 }
 
 /** The groups report of an analysis. */
@@ -26,7 +27,7 @@ export function groupsReport(analysis: ChannelAnalysis, file: string): GroupsRep
   return {
     schemaVersion: 1,
     file,
-    groups: analysis.groups.map((g) => ({ id: g.id, channels: g.channels, prunable: g.prunable, barriers: g.barriers, channelStatistics: g.channelStatistics, blocks: g.blocks, members: g.members })),
+    groups: analysis.groups.map((g) => ({ id: g.id, channels: g.channels, prunable: g.prunable, barriers: g.barriers, channelStatistics: g.channelStatistics, blocks: g.blocks, unit: g.unit, ...(g.unit > 1 ? { heads: g.channels / g.unit } : {}), members: g.members })),
   };
 }
 
@@ -35,7 +36,7 @@ export function renderGroups(report: GroupsReport): string {
   const prunable = report.groups.filter((g) => g.prunable);
   const lines = [`${report.file}: ${report.groups.length} channel groups, ${prunable.length} prunable (${prunable.reduce((s, g) => s + g.channels, 0)} channels)`, ''];
   for (const g of report.groups) {
-    const notes = [g.channelStatistics ? 'normalised across channels' : '', g.blocks > 1 ? `evenly in ${g.blocks} blocks` : ''].filter(Boolean).join(', ');
+    const notes = [g.channelStatistics ? 'normalised across channels' : '', g.blocks > 1 ? `evenly in ${g.blocks} blocks` : '', g.heads ? `${g.heads} heads of ${g.unit}` : ''].filter(Boolean).join(', ');
     const state = g.prunable ? (notes ? `prunable (${notes})` : 'prunable') : 'BARRIER';
     lines.push(`${g.id}  ${g.channels} ch  ${state}`);
     for (const b of g.barriers) lines.push(`    barrier: ${b}`);
@@ -61,7 +62,7 @@ export const groupsCommand: CliCommand = {
   usage: [
     'groups MODEL [--json] [--grouped-convs] [--input-shape S]',
     '',
-    '  --json            print { schemaVersion, file, groups: [{ id, channels, prunable, barriers, channelStatistics, blocks, members }] }',
+    '  --json            print { schemaVersion, file, groups: [{ id, channels, prunable, barriers, channelStatistics, blocks, unit, heads?, members }] }',
     '  --grouped-convs   grouped convolutions become prunable in equal blocks instead of barriers',
     INPUT_SHAPE_USAGE,
   ].join('\n'),

@@ -12,6 +12,7 @@
 import { constantThroughIdentity, defaultOpset } from '../graph/ir.js';
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import { keptCount, keptPositions, segmentsLength, type KeepBySpace } from '../graph/channels/segments.js';
+import { memberSegments } from '../graph/channels/analyse.js';
 import type { ChannelLayout, Member, Segment } from '../graph/channels/types.js';
 import type { Dim, ShapeResult, TensorInfo } from '../graph/shapes.js';
 import type { NodeProto, TensorProto } from '../onnx/proto.js';
@@ -84,6 +85,8 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
   const rewrites = new Map<string, RewrittenInput>();
   const addedSplitSizes: PlanCostModel['addedSplitSizes'] = [];
   const opset = defaultOpset(ir.model);
+  // Attention heads (layouts whose positions are heads, computed reshape entries) are not mirrored: apply and measure.
+  if (analysis.groups.some((g) => g.prunable && g.unit > 1)) return undefined;
   const addOp = (node: NodeProto, inputIndex: number, op: InputOp): boolean => {
     const k = inputKey(nodeIndex.get(node)!, inputIndex);
     let r = rewrites.get(k);
@@ -97,7 +100,9 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
     r.ops.push(op);
     return true;
   };
-  for (const m of analysis.members) if (!listMember(m, opset, addOp, addedSplitSizes)) return undefined;
+  // Members of groups no plan can prune never change anything.
+  const live = (m: Member) => memberSegments(m).some((seg) => analysis.groups[analysis.groupOfSpace[seg.space]!]!.prunable);
+  for (const m of analysis.members) if (live(m) && !listMember(m, opset, addOp, addedSplitSizes)) return undefined;
   for (const r of rewrites.values()) {
     // Two slices of one axis, or a slice of the grouped axis, compose in ways not mirrored here.
     const axes = r.ops.flatMap((op) => (op.kind === 'slice' ? [op.axis] : op.kind === 'grouped' ? [1] : []));
@@ -146,6 +151,8 @@ function listMember(m: Member, opset: number, addOp: (node: NodeProto, input: nu
       return addOp(m.node, m.inputIndex, { kind: 'entry', position: m.position, value: (keep) => keptCount(m.segments, keep) * m.block, touches: m.segments });
     case 'group-attr':
       return true; // an attribute: no constant changes
+    case 'computed-entry':
+      return false; // a Concat input replaced by a new constant: not mirrored
     case 'slice-range': {
       if (opset < 10) return true; // starts/ends are attributes
       const touches = [...m.before, ...m.inside];

@@ -146,7 +146,15 @@ function planMember(m: Member, s: Surgery): void {
       return;
     }
     case 'shape-entry': {
-      if (keptPositions(m.segments, keep)) addInputOp(s, m.node, m.inputIndex, { kind: 'entry', position: m.position, value: keptCount(m.segments, keep) * m.block });
+      if (keptPositions(m.segments, keep)) addInputOp(s, m.node, m.inputIndex, { kind: 'entry', position: m.position, value: (keptCount(m.segments, keep) * m.block) / (m.unit ?? 1) });
+      return;
+    }
+    case 'computed-entry': {
+      if (!keptPositions(m.segments, keep)) return;
+      // The Concat piece becomes a constant: the kept count, or -1 for Reshape to infer.
+      const name = fresh(s, `${m.node.output[0]}_entry${m.inputIndex}`);
+      s.newInitializers.push(makeInt64Tensor(name, [1], [m.inferred ? -1 : (keptCount(m.segments, keep) * m.block) / m.unit]));
+      editNode(s, m.node, (n) => (n.input[m.inputIndex] = name));
       return;
     }
     case 'slice-range': {

@@ -82,6 +82,14 @@ export function keepBySpace(plan: PrunePlan, analysis: ChannelAnalysis): Map<num
         throw new Error(`plan group "${id}" feeds grouped convolutions: keep the same number (≥ 1) of channels in each of its ${g.blocks} blocks of ${size} (got ${counts.join(', ')})`);
       }
     }
+    if (g.unit > 1) {
+      const kept = new Set(sorted);
+      for (let h = 0; h * g.unit < g.channels; h++) {
+        let n = 0;
+        for (let j = 0; j < g.unit; j++) if (kept.has(h * g.unit + j)) n++;
+        if (n !== 0 && n !== g.unit) throw new Error(`plan group "${id}" is pruned in whole attention heads of ${g.unit} channels: keep all or none of channels ${h * g.unit}..${(h + 1) * g.unit - 1} (got ${n})`);
+      }
+    }
     for (const s of g.spaces) keep.set(s, sorted);
   }
   for (const piece of channelPieces(analysis)) {

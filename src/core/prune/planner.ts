@@ -43,9 +43,22 @@ export function keepCount(channels: number, ratio: number, options: Pick<PlanOpt
 /**
  * The channels a group keeps when it keeps about `count`: the highest-scored (ties: lower index),
  * and for groups read by grouped convolutions the same number from each block (count rounded to a
- * multiple of the block count, at least one per block). Sorted ascending.
+ * multiple of the block count, at least one per block). Attention-head groups (unit > 1) keep whole
+ * heads: a head scores the sum of its channels' scores, and the count is rounded to whole heads
+ * (at least one). Sorted ascending.
  */
-export function selectKeep(group: Pick<ChannelGroup, 'channels' | 'blocks'>, count: number, scores?: ArrayLike<number>): number[] {
+export function selectKeep(group: Pick<ChannelGroup, 'channels' | 'blocks'> & { unit?: number }, count: number, scores?: ArrayLike<number>): number[] {
+  const unit = group.unit ?? 1;
+  if (unit > 1) {
+    const heads = group.channels / unit;
+    const headScores = scores && Array.from({ length: heads }, (_, h) => {
+      let sum = 0;
+      for (let j = 0; j < unit; j++) sum += scores[h * unit + j]!;
+      return sum;
+    });
+    const kept = selectKeep({ channels: heads, blocks: 1 }, Math.max(1, Math.round(count / unit)), headScores);
+    return kept.flatMap((h) => Array.from({ length: unit }, (_, j) => h * unit + j));
+  }
   const blocks = group.blocks || 1;
   const size = group.channels / blocks;
   const perBlock = Math.min(size, Math.max(1, Math.round(count / blocks)));

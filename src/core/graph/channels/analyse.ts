@@ -17,7 +17,8 @@ import { concat, expand, flatten, pad, reshape, resize, slice, split, squeeze, t
 import { elementwise, layerNorm, passThrough, perChannelNorm, pool, reduce, sink, softmax, type ChannelRule } from './rules-pointwise.js';
 import type { ChannelGroup, ChannelLayout, ChannelSpace, Member, Segment } from './types.js';
 import { assertNever } from '../../assert.js';
-import { isDefaultDomain, rulesByOp, type ChannelRuleId } from '../op-traits.js';
+import { isDefaultDomain, opTraits, rulesByOp, type ChannelRuleId } from '../op-traits.js';
+import { hasHeads } from './rules-attention.js';
 
 /** Statistics are taken over groups of channels: removing one changes the others' values. */
 const groupNorm: ChannelRule = (node, ctx) => ctx.barrierNode(node, 'group normalization (GroupNormalization) normalises channels in groups');
@@ -34,6 +35,13 @@ const CHANNEL_RULES: Record<ChannelRuleId, ChannelRule> = {
 };
 
 const RULES = rulesByOp('channel', CHANNEL_RULES);
+
+/**
+ * The rules that understand layouts carrying attention heads (positions of head_dim channels, a
+ * batch factor on the axis). Any other rule reached by heads is a barrier: it would read a head
+ * position as one channel.
+ */
+const HEAD_AWARE = new Set<ChannelRuleId>(['passThrough', 'softmax', 'reduce', 'sink', 'transpose', 'squeeze', 'unsqueeze', 'reshape', 'elementwise', 'matmul', 'concat', 'split', 'slice', 'tile', 'pad']);
 
 /** Result of analyseChannels. */
 export interface ChannelAnalysis {
@@ -61,7 +69,7 @@ export function memberSegments(m: Member): Segment[] {
   switch (m.kind) {
     case 'split': return m.outputs.flat();
     case 'slice-range': return [...m.before, ...m.inside];
-    case 'slice': case 'grouped-in': case 'group-attr': case 'shape-entry': return m.segments;
+    case 'slice': case 'grouped-in': case 'group-attr': case 'shape-entry': case 'computed-entry': return m.segments;
     default: return assertNever(m, 'member kind');
   }
 }
@@ -97,12 +105,19 @@ function subgraphReads(nodes: readonly NodeProto[], into = new Set<string>(), ne
 function visit(node: NodeProto, ctx: ChannelContext): void {
   const tracked = node.input.some((n) => n && ctx.layouts.has(n));
   const rule = isDefaultDomain(node.domain) ? RULES[node.opType] : undefined;
+  const id = rule ? opTraits(node.opType)?.channel : undefined;
+  if (id && !HEAD_AWARE.has(id) && node.input.some((n) => hasHeads(ctx.layout(n)))) {
+    return ctx.barrierNode(node, `${node.opType} does not follow attention heads`);
+  }
   // Producers run even without tracked inputs (they create spaces); other rules only matter when channels reach them.
   if (rule) ctx.followed(node, rule);
   else if (tracked) ctx.barrierNode(node, `unsupported op ${node.domain ? `${node.domain}.` : ''}${node.opType} (unknown op)`);
 }
 
 function buildGroups(ctx: ChannelContext): ChannelAnalysis {
+  for (const { spaces, reason } of ctx.mustTie) {
+    if (spaces.some((s) => ctx.find(s) !== ctx.find(spaces[0]!))) ctx.barrier(spaces.map((space) => ({ space, start: 0, length: ctx.spaces[space]!.length })), reason);
+  }
   const groups: ChannelGroup[] = [];
   const groupOfSpace: number[] = [];
   const byRoot = new Map<number, ChannelGroup>();
@@ -111,7 +126,7 @@ function buildGroups(ctx: ChannelContext): ChannelAnalysis {
     let g = byRoot.get(root);
     if (!g) {
       const r = ctx.spaces[root]!;
-      g = { id: r.name, channels: r.length, spaces: [], members: [], prunable: true, barriers: [], channelStatistics: false, blocks: 1 };
+      g = { id: r.name, channels: r.length, spaces: [], members: [], prunable: true, barriers: [], channelStatistics: false, blocks: 1, unit: 1 };
       byRoot.set(root, g);
       groups.push(g);
     }
@@ -119,10 +134,14 @@ function buildGroups(ctx: ChannelContext): ChannelAnalysis {
     for (const b of space.barriers) if (!g.barriers.includes(b)) g.barriers.push(b);
     g.channelStatistics ||= !!space.channelStatistics;
     for (const b of space.blocks ?? []) g.blocks = lcm(g.blocks, b);
+    for (const u of space.units ?? []) g.unit = lcm(g.unit, u);
     groupOfSpace[space.index] = groups.indexOf(g);
   }
   for (const g of groups) {
     if (g.channels % g.blocks !== 0) g.barriers.push(`grouped convolutions with incompatible group counts (${g.blocks} blocks of ${g.channels} channels)`);
+    if (g.channels % g.unit !== 0) g.barriers.push(`attention heads of incompatible sizes (units of ${g.unit} in ${g.channels} channels)`);
+    // Heads inside grouped-convolution blocks are not combined (no exporter writes them).
+    if (g.unit > 1 && g.blocks > 1) g.barriers.push(`attention heads (units of ${g.unit}) feeding grouped convolutions`);
     g.prunable = g.barriers.length === 0;
   }
   for (const m of ctx.members) {

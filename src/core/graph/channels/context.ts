@@ -28,6 +28,8 @@ export class ChannelContext {
   private readonly sharedWeights = new Map<string, { inSegs?: Segment[]; outSegs: Segment[] }>();
   /** Set while a rule runs: whether it accounted for the node's tracked channels (see followed). */
   private accounted = false;
+  /** Spaces that must end in one group (else: barrier with the reason), checked when groups are built. */
+  readonly mustTie: { spaces: number[]; reason: string }[] = [];
 
   constructor(readonly ir: GraphIR, readonly shapes: ShapeResult, readonly options: AnalysisOptions = {}) {
     this.opset = defaultOpset(ir.model);
@@ -77,6 +79,67 @@ export class ChannelContext {
       if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
     }
     return true;
+  }
+
+  /** Records that a space's channels are removed in contiguous units of `unit` (heads of head_dim channels). */
+  requireUnit(space: number, unit: number): void {
+    const sp = this.spaces[space]!;
+    if (!(sp.units ??= []).includes(unit)) sp.units.push(unit);
+  }
+
+  /**
+   * Cuts a space into consecutive pieces at `cuts` (channel offsets), so that pieces can be tied to
+   * each other (a packed QKV projection whose Q, K and V parts meet again in attention). Every
+   * segment recorded so far is rewritten. Only a space tied to no other can be cut; false otherwise.
+   */
+  splitSpace(space: number, cuts: readonly number[]): boolean {
+    if (this.parent.some((_, i) => this.find(i) === this.find(space) && i !== space)) return false;
+    const sp = this.spaces[space]!;
+    const bounds = [0, ...cuts, sp.length];
+    if (bounds.some((b, i) => i > 0 && b <= bounds[i - 1]!)) return false;
+    const pieces = bounds.slice(0, -1).map((start, i) => ({ start, end: bounds[i + 1]!, space: i === 0 ? space : this.newSpace(bounds[i + 1]! - start, `${sp.name}#${i}`, sp.producer) }));
+    for (const p of pieces.slice(1)) {
+      const piece = this.spaces[p.space]!;
+      piece.barriers.push(...sp.barriers);
+      if (sp.blocks) piece.blocks = [...sp.blocks];
+      if (sp.units) piece.units = [...sp.units];
+      piece.channelStatistics = sp.channelStatistics;
+    }
+    sp.length = bounds[1]!;
+    const rewrite = (segs: Segment[]): Segment[] => segs.flatMap((s) => {
+      if (s.space !== space) return [s];
+      const out: Segment[] = [];
+      for (const p of pieces) {
+        const a = Math.max(s.start, p.start);
+        const b = Math.min(s.start + s.length, p.end);
+        if (a < b) out.push({ space: p.space, start: a - p.start, length: b - a });
+      }
+      return out;
+    });
+    const seen = new Set<object>();
+    const fix = <T extends object>(holder: T, key: keyof T) => {
+      if (seen.has(holder)) return;
+      seen.add(holder);
+      holder[key] = rewrite(holder[key] as Segment[]) as T[keyof T];
+    };
+    for (const l of this.layouts.values()) fix(l, 'segments');
+    for (const m of this.members) {
+      if (m.kind === 'split') m.outputs = m.outputs.map(rewrite);
+      else if (m.kind === 'slice-range') {
+        m.before = rewrite(m.before);
+        m.inside = rewrite(m.inside);
+      } else fix(m, 'segments');
+    }
+    for (const w of this.sharedWeights.values()) {
+      w.outSegs = rewrite(w.outSegs);
+      if (w.inSegs) w.inSegs = rewrite(w.inSegs);
+    }
+    return true;
+  }
+
+  /** Records that the spaces must end in one group; if not, they become barriers with `reason`. */
+  requireTied(spaces: number[], reason: string): void {
+    this.mustTie.push({ spaces, reason });
   }
 
   /** Records that a space's channels must be pruned evenly in `blocks` contiguous blocks. */

@@ -8,6 +8,7 @@ import { segmentsLength, subSegments } from './segments.js';
 import type { ChannelLayout, Segment } from './types.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import { entryFollowsChannels } from './shape-provenance.js';
+import { chunkSlice, hasHeads, headReshape, sameHeads } from './rules-attention.js';
 
 // Reshape target entries that size themselves: -1 is inferred, 0 copies the input's dim (allowzero=0).
 const RESHAPE_SELF_SIZING = [-1, 0];
@@ -81,8 +82,9 @@ export const reshape: ChannelRule = (node, ctx) => {
   const inShape = ctx.shape(node.input[0]);
   const outShape = ctx.shape(node.output[0]);
   if (!inShape || !outShape) return ctx.barrierNode(node, 'Reshape with unknown shapes');
-  const moved = reshapedAxis(x, inShape, outShape);
-  if (!moved) return ctx.barrierNode(node, mixReason(node, ctx, x, outShape));
+  const moved = hasHeads(x) ? undefined : reshapedAxis(x, inShape, outShape);
+  if (!moved && headReshape(node, ctx, x, inShape, outShape)) return;
+  if (!moved) return ctx.barrierNode(node, hasHeads(x) ? 'Reshape mixes channels (channel shuffle): channels split into (heads, head_dim) do not come back in order' : mixReason(node, ctx, x, outShape));
   const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block };
   if (!shapeEntryMember(node, ctx, 1, moved.axis, out, RESHAPE_SELF_SIZING)) return ctx.barrierNode(node, 'Reshape target shape counts channels but is neither a constant nor the channels’ own size');
   ctx.setLayout(node.output[0], out);
@@ -128,11 +130,12 @@ export const concat: ChannelRule = (node, ctx) => {
   if (axis !== ref.axis) {
     for (let i = 0; i < layouts.length; i++) {
       const l = layouts[i];
-      if (!l || l.axis !== ref.axis || l.block !== ref.block) return ctx.barrierNode(node, 'Concat of inputs with different channel axes');
+      if (!l || l.axis !== ref.axis || !sameHeads(l, ref)) return ctx.barrierNode(node, 'Concat of inputs with different channel axes');
       if (!ctx.unite(ref.segments, l.segments)) return ctx.barrierNode(node, 'Concat combines differently concatenated channels');
     }
     return ctx.setLayout(node.output[0], ref);
   }
+  if (hasHeads(ref)) return ctx.barrierNode(node, 'Concat along the attention-head axis');
   const segments: Segment[] = [];
   for (let i = 0; i < node.input.length; i++) {
     const l = layouts[i];
@@ -159,6 +162,7 @@ export const split: ChannelRule = (node, ctx) => {
     for (const out of node.output) ctx.setLayout(out, x);
     return;
   }
+  if (hasHeads(x)) return ctx.barrierNode(node, 'Split along the attention-head axis');
   const sizesArg = ctx.intsArg(node, 1, 'split', 13);
   if (sizesArg === 'dynamic') return ctx.barrierNode(node, 'Split sizes are not constant');
   const positions = segmentsLength(x.segments) * x.block;
@@ -188,8 +192,11 @@ export const slice: ChannelRule = (node, ctx) => {
   const axes = (axesArg.length ? axesArg : starts.map((_, i) => i)).map((a) => normAxis(a, x.rank));
   const k = axes.indexOf(x.axis);
   if (k < 0) return ctx.setLayout(node.output[0], x);
+  if (hasHeads(x)) return ctx.barrierNode(node, 'Slice along the attention-head axis');
   const direct = legacy || (ctx.constant(node.input[1]) && ctx.constant(node.input[2]));
-  if ((steps[k] ?? 1) !== 1 || !direct || x.block !== 1) return ctx.barrierNode(node, 'Slice on the channel axis with a step or non-constant bounds');
+  // Bounds computed from the input's own width (torch's chunk of a packed QKV projection).
+  if (!direct && (steps[k] ?? 1) === 1 && chunkSlice(node, ctx, x, k, starts[k]!, ends[k]!)) return;
+  if ((steps[k] ?? 1) !== 1 || !direct || x.block !== 1) return ctx.barrierNode(node, 'Slice on the channel axis with a step or bounds that are neither constant nor a chunk of its own width');
   const dim = segmentsLength(x.segments);
   const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
   const s = clamp(starts[k]!);

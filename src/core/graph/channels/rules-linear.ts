@@ -11,6 +11,7 @@ import { segmentsLength } from './segments.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import type { Segment } from './types.js';
 import { constantSources, sliceConstantInput } from './constant-sources.js';
+import { hasHeads, matmulActivations } from './rules-attention.js';
 
 /** Where a layer kind reads its inputs, and which per-output-channel parameters it carries. */
 interface LayerInputs {
@@ -160,6 +161,7 @@ function matmulLike(io: LayerInputs): ChannelRule {
     const w = weightDims(node, ctx, wi);
     const x = ctx.layout(node.input[0]);
     if (!w || w.length !== 2 || ctx.layout(node.input[wi])) return ctx.barrierNode(node, `${op} without a constant 2-D weight`);
+    if (hasHeads(x)) return ctx.barrierNode(node, `${op} reads attention heads as features`);
     const rank = x?.rank ?? ctx.shape(node.input[0])?.length;
     if (!rank || rank < 2) return ctx.barrierNode(node, `${op} input of unknown or 1-D shape`);
     if (x && x.axis !== x.rank - 1) ctx.barrier(x.segments, `${op} input features are not on the last axis at ${id}`);
@@ -173,6 +175,13 @@ function matmulLike(io: LayerInputs): ChannelRule {
   };
 }
 
-export const matmul = matmulLike(PLAIN);
+const linearMatmul = matmulLike(PLAIN);
+
+/** MatMul: a Linear layer when B is a constant 2-D weight, otherwise a product of two activations (attention). */
+export const matmul: ChannelRule = (node, ctx) => {
+  const w = weightDims(node, ctx, 1);
+  const linear = w?.length === 2 && !ctx.layout(node.input[1]);
+  (linear ? linearMatmul : matmulActivations)(node, ctx);
+};
 export const matmulInteger = matmulLike(INTEGER);
 export const qlinearMatmul = matmulLike(QLINEAR);

@@ -45,7 +45,7 @@ export const elementwise: ChannelRule = (node, ctx) => {
   const fromRight = ref.rank - ref.axis;
   for (const l of tracked) {
     if (!l || l === ref) continue;
-    if (l.rank - l.axis !== fromRight || l.block !== ref.block) return ctx.barrierNode(node, `${node.opType} combines channel axes at different positions`);
+    if (l.rank - l.axis !== fromRight || l.block !== ref.block || (l.unit ?? 1) !== (ref.unit ?? 1) || l.outer !== ref.outer) return ctx.barrierNode(node, `${node.opType} combines channel axes at different positions`);
     if (!ctx.unite(ref.segments, l.segments)) return ctx.barrierNode(node, `${node.opType} combines differently concatenated channels`);
   }
   const positions = segmentsLength(ref.segments) * ref.block;
@@ -62,6 +62,7 @@ export const elementwise: ChannelRule = (node, ctx) => {
     outRank = Math.max(outRank, shape.length);
     const pos = shape.length - fromRight;
     if (pos < 0 || shape[pos] === 1) continue;
+    if ((ref.unit ?? 1) > 1 || ref.outer !== undefined) return ctx.barrierNode(node, `${node.opType} input "${name}" is not broadcast along the attention heads`);
     // A per-channel constant, possibly reshaped or dequantized on the way (sliced at its source).
     if (shape[pos] !== positions || !sliceConstantInput(ctx, node, i, pos, ref, false, `${node.opType}.input${i} (per-channel constant)`)) {
       return ctx.barrierNode(node, `${node.opType} input "${name}" is not per-channel along the channel axis`);

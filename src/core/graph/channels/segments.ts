@@ -25,8 +25,12 @@ export function subSegments(segments: readonly Segment[], from: number, length: 
 /** Which channels of each space are kept: space index → sorted kept channels (absent: all kept). */
 export type KeepBySpace = ReadonlyMap<number, readonly number[]>;
 
-/** Kept positions (after block expansion) of a segment list, or undefined when all are kept. */
-export function keptPositions(segments: readonly Segment[], keep: KeepBySpace, block = 1): number[] | undefined {
+/**
+ * Kept positions (after block expansion) of a segment list, or undefined when all are kept. With
+ * `unit` > 1 a position stands for `unit` consecutive channels (a head), kept when its channels are
+ * (plans keep whole units).
+ */
+export function keptPositions(segments: readonly Segment[], keep: KeepBySpace, block = 1, unit = 1): number[] | undefined {
   let pruned = false;
   const channels: number[] = [];
   let offset = 0;
@@ -41,6 +45,7 @@ export function keptPositions(segments: readonly Segment[], keep: KeepBySpace, b
     offset += s.length;
   }
   if (!pruned) return undefined;
+  if (unit > 1) return channels.filter((c) => c % unit === 0).map((c) => c / unit);
   if (block === 1) return channels;
   const out: number[] = [];
   for (const c of channels) for (let j = 0; j < block; j++) out.push(c * block + j);
@@ -56,4 +61,9 @@ export function keptCount(segments: readonly Segment[], keep: KeepBySpace): numb
     else for (const k of kept) if (k >= s.start && k < s.start + s.length) n++;
   }
   return n;
+}
+
+/** Number of positions along a layout's channel axis (outer factor not included). */
+export function layoutPositions(layout: { segments: readonly Segment[]; block: number; unit?: number }): number {
+  return (segmentsLength(layout.segments) / (layout.unit ?? 1)) * layout.block;
 }

@@ -19,6 +19,16 @@ export interface ChannelLayout {
   segments: Segment[];
   /** Contiguous entries per channel along the axis (H·W after Flatten; 1 otherwise). */
   block: number;
+  /**
+   * Channels per position (attention heads: a position along the head axis of [B, T, h, d] stands
+   * for head_dim consecutive channels). Absent: 1. Never combined with block > 1.
+   */
+  unit?: number;
+  /**
+   * The axis holds `outer × positions` entries, outer-major (MultiheadAttention's [T, B·h, d]: the
+   * head axis merged with the batch axis, entry b·h + head). Absent: positions only.
+   */
+  outer?: number | string;
 }
 
 /** A channel space: a set of channels created by one producer. */
@@ -34,6 +44,8 @@ export interface ChannelSpace {
   blocks?: number[];
   /** True when an op computes statistics across these channels (LayerNorm over channels): pruning changes the other channels' values. */
   channelStatistics?: boolean;
+  /** Channels are removed in contiguous units of these sizes (attention heads of head_dim channels). */
+  units?: number[];
 }
 
 interface MemberBase {
@@ -93,9 +105,26 @@ export interface ShapeEntryMember extends MemberBase {
   position: number;
   segments: Segment[];
   block: number;
+  /** The entry counts units of this many channels (heads); absent: 1. */
+  unit?: number;
 }
 
-export type Member = SliceMember | GroupedInMember | GroupAttrMember | SplitMember | SliceRangeMember | ShapeEntryMember;
+/**
+ * One entry of a shape vector the graph computes (Concat of Shape/Gather pieces) that would be
+ * wrong after pruning: the Concat input holding it is replaced by a constant, the kept count
+ * (kept channels · block / unit), or -1 (`inferred`) where the Reshape can size it itself.
+ */
+export interface ComputedEntryMember extends MemberBase {
+  kind: 'computed-entry';
+  /** The Concat that builds the shape vector, and which of its inputs is the entry. */
+  inputIndex: number;
+  segments: Segment[];
+  block: number;
+  unit: number;
+  inferred: boolean;
+}
+
+export type Member = SliceMember | GroupedInMember | GroupAttrMember | SplitMember | SliceRangeMember | ShapeEntryMember | ComputedEntryMember;
 
 /** A member as listed for people (CLI, UI). */
 export interface MemberSummary {
@@ -116,4 +145,6 @@ export interface ChannelGroup {
   channelStatistics: boolean;
   /** Grouped convolutions need the same number of channels kept in each of `blocks` contiguous blocks (1: no constraint). */
   blocks: number;
+  /** Channels are removed in contiguous units of this many (attention heads: head_dim; 1: any channel). */
+  unit: number;
 }

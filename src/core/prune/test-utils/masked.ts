@@ -4,7 +4,7 @@ import type { ModelProto, NodeProto } from '../../onnx/proto.js';
 import { TensorDataType } from '../../onnx/proto.js';
 import { makeTensor } from '../../onnx/tensor.js';
 import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
-import { keptPositions, segmentsLength } from '../../graph/channels/segments.js';
+import { keptPositions, layoutPositions } from '../../graph/channels/segments.js';
 import { cloneMessage } from '../../onnx/clone.js';
 import { keepBySpace, repairPieces, type PrunePlan } from '../plan.js';
 import { seededRandom } from '../../random.js';
@@ -25,12 +25,13 @@ export function maskedReference(model: ModelProto, plan: PrunePlan, analysis: Ch
     const masks: NodeProto[] = [];
     const outputs = node.output.map((out) => {
       const layout = analysis.layouts.get(out);
-      const kept = layout ? keptPositions(layout.segments, keep, layout.block) : undefined;
+      // Heads merged with the batch axis ([T, B·h, d]) have no static mask; the tensors around them are masked.
+      const kept = layout && layout.outer === undefined ? keptPositions(layout.segments, keep, layout.block, layout.unit) : undefined;
       // Zeroing is defined on real values: quantized (integer) tensors are masked where they are
       // float again, after DequantizeLinear (a zeroed float quantizes to the zero point).
       const dataType = analysis.shapes.tensors.get(out)?.dataType ?? TensorDataType.FLOAT;
       if (!layout || !kept || !FLOAT_TYPES.has(dataType)) return out;
-      const n = segmentsLength(layout.segments) * layout.block;
+      const n = layoutPositions(layout);
       const values = new Float32Array(n);
       for (const k of kept) values[k] = 1;
       const dims = Array.from({ length: layout.rank }, (_, i) => (i === layout.axis ? n : 1));
@@ -51,6 +52,19 @@ export function randomPlan(analysis: ChannelAnalysis, seed: number, maxRatio = 0
   const groups: PrunePlan['groups'] = {};
   for (const g of analysis.groups) {
     if (!g.prunable || g.channelStatistics || rand() < 0.25) continue;
+    // Attention heads: whole heads (units) are dropped, planned as one channel per head.
+    if (g.unit > 1) {
+      const heads = Array.from({ length: g.channels / g.unit }, (_, h) => h);
+      const drop = Math.min(heads.length - 1, Math.floor(heads.length * maxRatio * rand()) + 1);
+      if (drop <= 0) continue;
+      for (let i = heads.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [heads[i], heads[j]] = [heads[j]!, heads[i]!];
+      }
+      const keep = heads.slice(drop).sort((a, b) => a - b).flatMap((h) => Array.from({ length: g.unit }, (_, j) => h * g.unit + j));
+      groups[g.id] = { channels: g.channels, keep };
+      continue;
+    }
     // Grouped convolutions: the same number dropped from each block.
     const size = g.channels / g.blocks;
     const drop = Math.min(size - 1, Math.floor(size * maxRatio * rand()) + 1);
@@ -77,7 +91,8 @@ export function halfPlan(analysis: ChannelAnalysis): PrunePlan {
   for (const g of analysis.groups) {
     const size = g.channels / g.blocks;
     if (!g.prunable || g.channelStatistics || size < 2) continue;
-    const from = Math.floor(size / 2);
+    // Heads: the lower half of the heads.
+    const from = g.unit > 1 ? Math.floor(g.channels / g.unit / 2) * g.unit : Math.floor(size / 2);
     const keep = Array.from({ length: g.blocks }, (_, blk) => Array.from({ length: size - from }, (_, i) => blk * size + from + i)).flat();
     plan.groups[g.id] = { channels: g.channels, keep };
   }

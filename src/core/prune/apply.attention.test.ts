@@ -1,0 +1,93 @@
+// Pruning attention heads and MLP width: on torch exports (torchvision ViT, nn.TransformerEncoder,
+// both through nn.MultiheadAttention) and on hand-written attention, the pruned model must equal the
+// original with the removed heads' Q/K/V rows masked, pass the post-surgery check (applyPlan runs
+// it), and lose exactly the MACs the removed heads carried.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { buildGraph } from '../graph/ir.js';
+import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
+import { attentionGraph } from '../graph/channels/test-utils/attention-graphs.js';
+import { modelMetrics } from '../metrics/model-metrics.js';
+import { applyPlan } from './apply.js';
+import { planPrune } from './planner.js';
+import type { PrunePlan } from './plan.js';
+import { halfPlan, maskedReference, randomPlan } from './test-utils/masked.js';
+import { randomInputs, runModel, worstMismatch } from './test-utils/ort.js';
+
+const fixture = (name: string) => decodeModel(readFileSync(`tools/fixtures/models/${name}.onnx`), name);
+
+async function expectPrunedEqualsMasked(model: ModelProto, analysis: ChannelAnalysis, plan: PrunePlan, inputs: { name: string; shape: (number | string)[] }[]) {
+  const feeds = randomInputs(inputs, 3);
+  const pruned = encodeModel(applyPlan(model, plan, analysis));
+  const [original, want, got] = await Promise.all([runModel(model, feeds), runModel(maskedReference(model, plan, analysis), feeds), runModel(pruned, feeds)]);
+  for (const k of Object.keys(want)) {
+    expect(got[k]!.dims).toEqual(want[k]!.dims);
+    expect(worstMismatch(want[k]!.data, got[k]!.data, 1e-4)).toBeLessThanOrEqual(1);
+    // Not vacuous: the removed heads changed the output.
+    expect(worstMismatch(original[k]!.data, want[k]!.data, 1e-4)).toBeGreaterThan(1);
+  }
+  return decodeModel(pruned, 'pruned.onnx');
+}
+
+const headsOnly = (analysis: ChannelAnalysis, plan: PrunePlan): PrunePlan => ({
+  ...plan,
+  groups: Object.fromEntries(Object.entries(plan.groups).filter(([id]) => analysis.groups.find((g) => g.id === id)!.unit > 1)),
+});
+
+describe.each([
+  { name: 'vit-tiny', tokens: 17, inputs: [{ name: 'input', shape: ['batch', 3, 32, 32] }] },
+  { name: 'transformer-encoder', tokens: 16, inputs: [{ name: 'input', shape: ['batch', 3, 16, 16] }] },
+])('$name', ({ name, tokens, inputs }) => {
+  const model = fixture(name);
+  const analysis = analyseChannels(buildGraph(model));
+  const plan = planPrune(model, analysis, { ratio: 0.5 });
+
+  it('prunes half the heads (whole heads, by summed L2) and half the MLP: pruned == masked', async () => {
+    const heads = analysis.groups.filter((g) => g.unit > 1);
+    for (const g of heads) {
+      const keep = plan.groups[g.id]!.keep;
+      expect(keep).toHaveLength(16); // 2 of 4 heads of 8
+      expect(keep.every((c, i) => i % 8 !== 0 || c % 8 === 0)).toBe(true);
+    }
+    expect(Object.keys(plan.groups).length).toBeGreaterThan(heads.length); // the MLPs too
+    await expectPrunedEqualsMasked(model, analysis, plan, inputs);
+    for (const seed of [1, 2]) await expectPrunedEqualsMasked(model, analysis, randomPlan(analysis, seed), inputs);
+  });
+
+  it('loses exactly the MACs of the removed heads (in_proj Q/K/V rows, Q·Kᵀ, attn·V, out_proj columns)', () => {
+    const only = headsOnly(analysis, plan);
+    const removed = Object.values(only.groups).reduce((n, g) => n + (g.channels - g.keep.length) / 8, 0);
+    const before = modelMetrics(model).macs;
+    const after = modelMetrics(applyPlan(model, only, analysis)).macs;
+    const e = 32;
+    const d = 8;
+    const perHead = 3 * tokens * e * d + 2 * tokens * tokens * d + tokens * d * e;
+    expect(before - after).toBe(removed * perHead);
+  });
+
+  it('refuses a plan that keeps part of a head', () => {
+    const g = analysis.groups.find((x) => x.unit > 1)!;
+    const partial: PrunePlan = { ...plan, groups: { [g.id]: { channels: 32, keep: Array.from({ length: 20 }, (_, i) => i) } } };
+    expect(() => applyPlan(model, partial, analysis)).toThrow(/whole attention heads of 8 channels/);
+  });
+});
+
+describe.each([
+  ['separate Q, K, V', {}],
+  ['packed QKV cut by chunk Slices', { packed: true }],
+])('hand-written attention, %s', (_, options) => {
+  const model = attentionGraph(options).build();
+  const analysis = analyseChannels(buildGraph(model));
+
+  it('pruned == masked for half and random head plans', async () => {
+    const inputs = [{ name: 'x', shape: [1, 6, 12] }];
+    for (const plan of [halfPlan(analysis), randomPlan(analysis, 1), randomPlan(analysis, 4)]) await expectPrunedEqualsMasked(model, analysis, plan, inputs);
+  });
+});
+
+it('plan costing falls back to apply-and-measure on models with prunable heads', async () => {
+  const { planCostModel } = await import('../metrics/plan-cost.js');
+  expect(planCostModel(analyseChannels(buildGraph(fixture('vit-tiny'))))).toBeUndefined();
+});
