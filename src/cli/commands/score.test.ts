@@ -43,7 +43,7 @@ describe('prune-studio score / sensitivity', () => {
     expect(criterion.err).toMatch(/--criterion must be one of l1, l2, .*, got "fisher"/);
     const recover = await run(['prune', MODEL, '-o', out, '--ratio', '0.5', '--images', IMAGES, '--recover', 'magic']);
     expect(recover.code).toBe(2);
-    expect(recover.err).toMatch(/--recover must be one of none, bn, bias, lsq, got "magic"/);
+    expect(recover.err).toMatch(/--recover: unknown method "magic"; choose from none, bn, bias, lsq, distill/);
   });
 
   it('sensitivity --json gives one drop per ratio for each group', async () => {
