@@ -206,7 +206,7 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
  * Turns the trainable initializers into graph inputs of the same name, dims and type, so the caller
  * feeds the current weights each step (an initializer also listed as an input, IR < 4, is listed once).
  */
-function initializersToInputs(model: ModelProto, trainable: readonly string[]): void {
+export function initializersToInputs(model: ModelProto, trainable: readonly string[]): void {
   const graph = model.graph!;
   for (const name of trainable) {
     const at = graph.initializer.findIndex((t) => t.name === name);

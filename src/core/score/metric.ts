@@ -18,7 +18,7 @@ export interface Quality {
 }
 
 /** Arg-max along axis 1, per image and position. */
-function argmax(t: Float32Tensor): Int32Array {
+export function argmax(t: Float32Tensor): Int32Array {
   const [n, k] = t.dims as [number, number];
   const inner = t.data.length / (n * k);
   const out = new Int32Array(n * inner);

@@ -9,6 +9,7 @@ import type { TaskKind } from '../score/loss-task.js';
 import type { ModelProto } from '../onnx/proto.js';
 import type { AbortSignalLike, Feeds, Float32Tensor, ModelRunner } from '../score/runner.js';
 import { withModel } from '../score/runner.js';
+import { argmax } from '../score/metric.js';
 import { splitHeldOut, viewBatch, type TrainingImages } from './images.js';
 import { parametersAsInputs, readParameters, withParameters } from './parameter-inputs.js';
 import { train, type EpochReport, type TrainObjective, type TrainResult, type TrainSettings } from './trainer.js';
@@ -170,6 +171,7 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
     };
 
     let firstHeldOut = true;
+    const agreementHead = heads.findIndex((x) => x.task !== 'dense');
     const objective: TrainObjective = {
       async targets(indices, views) {
         await teach(indices, views);
@@ -199,21 +201,12 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
           heads.forEach((h, i) => {
             const target = stack(idx, views, i);
             for (let n = 0; n < idx.length; n++) perHead[i] = perHead[i]! + lossOf(h, outs[h.out]!, target, n, undefined);
-            if (i === heads.findIndex((x) => x.task !== 'dense')) {
-              const got = outs[h.out]!;
-              const k = got.dims[1]!;
-              const inner = got.data.length / (got.dims[0]! * k);
-              for (let n = 0; n < idx.length; n++) for (let p = 0; p < inner; p++) {
-                const at2 = (c: number, arr: Float32Array) => arr[(n * k + c) * inner + p]!;
-                let a = 0;
-                let b = 0;
-                for (let c = 1; c < k; c++) {
-                  if (at2(c, got.data) > at2(a, got.data)) a = c;
-                  if (at2(c, target.data) > at2(b, target.data)) b = c;
-                }
-                agree += a === b ? 1 : 0;
-                positions++;
-              }
+            if (i === agreementHead) {
+              // softmax(t/T) keeps the teacher's arg-max, so the targets give its classes.
+              const got = argmax(outs[h.out]!);
+              const want = argmax(target);
+              got.forEach((c, at) => (agree += c === want[at] ? 1 : 0));
+              positions += got.length;
             }
           });
         }

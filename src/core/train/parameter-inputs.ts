@@ -4,7 +4,7 @@ import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { TensorDataType } from '../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
-import { makeValueInfo } from '../score/graph-builder.js';
+import { initializersToInputs } from '../score/backward.js';
 import type { Float32Tensor } from '../score/runner.js';
 
 /** The float32 values of the named initializers (throws naming the first missing or non-float32 one). */
@@ -18,17 +18,10 @@ export function readParameters(model: ModelProto, names: readonly string[]): Map
   }));
 }
 
-/** A copy of `model` in which the named initializers are float32 graph inputs of the same dims. */
+/** A copy of `model` in which the named initializers are float32 graph inputs (as the training graph has them). */
 export function parametersAsInputs(model: ModelProto, names: readonly string[]): ModelProto {
   const copy = decodeModel(encodeModel(model), 'training copy');
-  const graph = copy.graph!;
-  const wanted = new Set(names);
-  const moved = graph.initializer.filter((t) => wanted.has(t.name));
-  if (moved.length !== wanted.size) throw new Error(`not initializers of the model: ${[...wanted].filter((n) => !moved.some((t) => t.name === n)).join(', ')}`);
-  graph.initializer = graph.initializer.filter((t) => !wanted.has(t.name));
-  // A pre-IR-4 model lists initializers among the inputs too: keep one entry per name.
-  graph.input = graph.input.filter((i) => !wanted.has(i.name));
-  for (const t of moved) graph.input.push(makeValueInfo(t.name, tensorDims(t)));
+  initializersToInputs(copy, names);
   return copy;
 }
 
