@@ -1,5 +1,6 @@
 import { OnnxFormatError } from './errors.js';
-import { Long, onnx, protobuf, type ModelProto } from './proto.js';
+import { restoreTopologicalOrder } from './node-order.js';
+import { Long, onnx, protobuf, type GraphProto, type ModelProto } from './proto.js';
 
 const PNG = [0x89, 0x50, 0x4e, 0x47];
 const JPEG = [0xff, 0xd8, 0xff];
@@ -25,7 +26,8 @@ function sniffWrongFormat(bytes: Uint8Array): string | undefined {
 
 /**
  * Decodes an ONNX ModelProto. Tensor raw_data fields are zero-copy views into `bytes`, so the caller
- * must not reuse the buffer while the model is alive. Throws OnnxFormatError naming `source`.
+ * must not reuse the buffer while the model is alive. Nodes out of topological order (as fp16
+ * converters write them) are put in order. Throws OnnxFormatError naming `source`.
  */
 export function decodeModel(bytes: Uint8Array, source = 'model.onnx'): ModelProto {
   const wrong = sniffWrongFormat(bytes);
@@ -37,6 +39,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model.onnx'): ModelProt
     throw describeDecodeFailure(err, source);
   }
   validateModel(model, source);
+  restoreTopologicalOrder(model.graph as GraphProto);
   return model;
 }
 
