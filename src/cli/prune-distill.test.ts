@@ -1,9 +1,13 @@
 // `prune --recover lsq,distill` end to end through main(): the chain runs in order, the report
 // carries the training history, and the training options are checked before any work.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toFloat16 } from '../core/convert/fp16.js';
+import { toFloat32 } from '../core/convert/fp32.js';
+import { decodeModel, encodeModel } from '../core/onnx/codec.js';
+import { TensorDataType } from '../core/onnx/proto.js';
 import type { PruneReport } from './commands/prune.js';
 import { runCli } from './test-utils/run-cli.js';
 
@@ -26,6 +30,25 @@ describe('prune --recover lsq,distill', () => {
     expect(t.images.train + t.images.heldOut).toBe(128);
     expect(t.settings).toMatchObject({ epochs: 2, batchSize: 32, temperature: 4 });
     expect(r.err).toMatch(/distill: epoch 2\/2 {2}loss \d/);
+  }, 180_000);
+
+  it('an fp16 model trains in float32 and is written back in fp16, exactly as its float32 copy trains', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'distill16-'));
+    const half = toFloat16(decodeModel(readFileSync(MODEL), MODEL)).model;
+    writeFileSync(join(dir, 'half.onnx'), encodeModel(half));
+    writeFileSync(join(dir, 'wide.onnx'), encodeModel(toFloat32(half)));
+    const run = async (name: string) => {
+      const r = await runCli(['prune', join(dir, `${name}.onnx`), '-o', join(dir, `${name}-out.onnx`), '--ratio', '0.4', '--images', IMAGES, '--recover', 'distill', '--epochs', '2', '--train-images', '128', '--batch', '32', '--json']);
+      expect(r.code, r.err).toBe(0);
+      return { report: JSON.parse(r.out) as PruneReport, model: decodeModel(readFileSync(join(dir, `${name}-out.onnx`))) };
+    };
+    const [h, w] = [await run('half'), await run('wide')];
+    const [dh, dw] = [h.report.recovery![0]!, w.report.recovery![0]!];
+    expect(dh.lossAfter).toBeLessThan(dh.lossBefore);
+    h.report.recovery![0]!.training!.history.forEach((e, i) => expect(e.heldOutLoss).toBeCloseTo(dw.training!.history[i]!.heldOutLoss, 4));
+    const types = (m: ReturnType<typeof decodeModel>) => new Set(m.graph!.initializer.filter((t) => t.dims.length > 1).map((t) => t.dataType));
+    expect(types(h.model)).toEqual(new Set([TensorDataType.FLOAT16]));
+    expect(types(w.model)).toEqual(new Set([TensorDataType.FLOAT]));
   }, 180_000);
 
   it('refuses training options without distill, unknown methods and bad values', async () => {

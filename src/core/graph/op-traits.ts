@@ -34,7 +34,7 @@ export type BackwardRuleId =
   | 'conv' | 'gemm' | 'matmul' | 'batchNorm' | 'relu' | 'leakyRelu' | 'clip' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSwish'
   | 'passThrough' | 'add' | 'sub' | 'mul' | 'div'
   | 'concat' | 'split' | 'reshape' | 'transpose' | 'maxPool' | 'averagePool' | 'globalAveragePool' | 'globalMaxPool' | 'reduceMean'
-  | 'convTranspose' | 'resize' | 'pad' | 'slice' | 'prelu';
+  | 'convTranspose' | 'resize' | 'pad' | 'slice' | 'prelu' | 'cast';
 
 export interface OpTraits {
   family: OpFamily;
@@ -149,7 +149,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   Size: { family: 'reshape', channel: 'sink', shape: 'size' },
   Identity: { family: 'reshape', perChannel: true, channel: 'passThrough', shape: 'identity', backward: 'passThrough' },
   Dropout: { family: 'reshape', perChannel: true, channel: 'passThrough', shape: 'sameAsInput', backward: 'passThrough' },
-  Cast: { family: 'reshape', channel: 'passThrough', shape: 'cast' },
+  Cast: { family: 'reshape', channel: 'passThrough', shape: 'cast', backward: 'cast' },
   // Barrier on purpose: input 1 only donates its type, and a tracked input 1 would not be followed.
   CastLike: { family: 'reshape', shape: 'castLike' },
   // Barriers on purpose: channels are rearranged into spatial positions (and back).

@@ -9,6 +9,7 @@ import type { ImageBatch } from '../score/images.js';
 import type { TaskKind } from '../score/loss-task.js';
 import type { AbortSignalLike } from '../score/runner.js';
 import { tensorDims } from '../onnx/tensor.js';
+import { hasFloat16, toFloat32 } from '../convert/fp32.js';
 import { editInitializers } from './common.js';
 import type { Recovery } from './recovery.js';
 
@@ -38,10 +39,12 @@ export const distillRecovery: Recovery<'distill'> = {
   async *run(job) {
     const opts = job.distill ?? {};
     const settings: DistillSettings = { ...DEFAULT_DISTILL_SETTINGS, ...opts.settings };
+    // fp16 models train on float32 copies; the trained values go back into the fp16 model as fp16.
+    const half = hasFloat16(job.model);
     const result = await distill({
       runner: job.ctx.runner,
-      teacher: job.original,
-      student: job.model,
+      teacher: hasFloat16(job.original) ? toFloat32(job.original) : job.original,
+      student: half ? toFloat32(job.model) : job.model,
       images: trainingImages(opts.batches ?? job.ctx.batches),
       settings,
       tasks: opts.tasks,
@@ -59,7 +62,7 @@ export const distillRecovery: Recovery<'distill'> = {
     const dims = new Map(job.model.graph!.initializer.map((t) => [t.name, tensorDims(t)]));
     const trained = [...result.params].map(([name, data]) => ({ name, dims: dims.get(name)!, data }));
     yield {
-      node: `${result.parameters.length} parameters (best epoch ${result.bestEpoch} of ${result.history.length - 1})`,
+      node: `${result.parameters.length} parameters (best epoch ${result.bestEpoch} of ${result.history.length - 1}${half ? '; trained in float32, written as float16' : ''})`,
       apply: () => editInitializers(job.model, trained),
       worse: 'distillation raised the calibration KL; the model before distillation is kept',
       training,

@@ -7,6 +7,7 @@ import { DENSE_RULES } from './backward-dense.js';
 import { LAYOUT_RULES } from './backward-layout.js';
 import { channelBiasGradient, weightGradient, WEIGHT_RULES } from './backward-weights.js';
 import { rulesByOp, type BackwardRuleId } from '../graph/op-traits.js';
+import { TensorDataType } from '../onnx/proto.js';
 
 const input = (ctx: BackwardContext, i: number): string => ctx.node.input[i]!;
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
@@ -155,6 +156,19 @@ const hardSwish: BackwardRule = (ctx) => {
 
 const passThrough: BackwardRule = (ctx) => [gY(ctx)];
 
+const FLOAT_TYPES = new Set<number>([TensorDataType.FLOAT, TensorDataType.FLOAT16, TensorDataType.DOUBLE, TensorDataType.BFLOAT16]);
+
+/**
+ * Cast between float types (the fp32 islands of fp16 models): the gradient is cast back to the
+ * input's type. A cast from or to an integer type has no gradient.
+ */
+const cast: BackwardRule = (ctx) => {
+  const from = ctx.shapes.tensors.get(input(ctx, 0))?.dataType;
+  const to = attrInt(ctx.node, 'to', 0);
+  if (from === undefined || !FLOAT_TYPES.has(from) || !FLOAT_TYPES.has(to)) unsupported(ctx, 'only a Cast between float types has a gradient');
+  return [from === to ? gY(ctx) : ctx.b.op('Cast', [gY(ctx)], { to: from })];
+};
+
 const add: BackwardRule = (ctx) => ctx.node.input.map((name, i) => (ctx.needs[i] ? unbroadcast(ctx, gY(ctx), name, ctx.node.output[0]!) : undefined));
 
 const sub: BackwardRule = (ctx) => {
@@ -187,7 +201,7 @@ const div: BackwardRule = (ctx) => {
 
 /** The implementation of every backward rule id; which op uses which is in op-traits. */
 const IMPLEMENTATIONS: Record<BackwardRuleId, BackwardRule> = {
-  conv, gemm, matmul, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, add, sub, mul, div,
+  conv, gemm, matmul, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, cast, add, sub, mul, div,
   ...LAYOUT_RULES, ...DENSE_RULES, ...WEIGHT_RULES,
 };
 

@@ -12,6 +12,7 @@
 // target = the teacher's softmax at T, so ∂C/∂logits = T·(softmax(logits/T) − target); optionally mixed
 // with cross-entropy to labels by a fed weight w, and each output's gradient scaled by a fed factor.
 // Trained initializers become graph inputs, and ∂C/∂parameter is output for each (backward-weights.ts).
+import { hasFloat16, toFloat32 } from '../convert/fp32.js';
 import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { TensorDataType } from '../onnx/proto.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
@@ -98,7 +99,8 @@ function ancestors(nodes: NodeProto[], ends: Iterable<string>): Set<string> {
  * operator on the path that has no backward rule. The input model is not modified.
  */
 export function buildBackwardModel(source: ModelProto, options: BackwardOptions): BackwardModel {
-  const model = decodeModel(encodeModel(source), 'backward copy');
+  // fp16 models are differentiated on their float32 copy (exact widening; gradients need fp32).
+  const model = decodeModel(encodeModel(hasFloat16(source) ? toFloat32(source) : source), 'backward copy');
   const opset = defaultOpset(model);
   if (opset < MIN_OPSET) throw new BackwardUnsupportedError(`the model uses opset ${opset}; gradients need opset ${MIN_OPSET} or newer (re-export with a newer opset_version)`);
   const trainable = [...new Set(options.trainable ?? [])];

@@ -211,8 +211,13 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
           });
         }
         const count = Math.max(1, heldOut.length);
-        // The first check (the start) fixes each output's scale: its loss counts 1 there.
-        if (firstHeldOut && heads.length > 1) perHead.forEach((l, i) => (scales[i] = l > 0 ? count / l : 1));
+        // The first check (the start) fixes each output's scale: every output then counts the mean
+        // of their losses, so tasks weigh alike and the sum keeps its size (dividing by each start loss
+        // instead blows the step up a millionfold when an output starts near its target).
+        if (firstHeldOut && heads.length > 1) {
+          const mean = perHead.reduce((a, l) => a + l, 0) / heads.length;
+          perHead.forEach((l, i) => (scales[i] = l > 0 ? mean / l : 1));
+        }
         firstHeldOut = false;
         const loss = perHead.reduce((a, l, i) => a + scales[i]! * l, 0) / count;
         return { loss, agreement: positions ? agree / positions : undefined };
