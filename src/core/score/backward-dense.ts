@@ -8,7 +8,8 @@ import { tensorToNumbers } from '../onnx/tensor.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
 import { shapeOf, staticDims, unsupported } from './backward-context.js';
 import type { BackwardRuleId } from '../graph/op-traits.js';
-import { channelBiasGradient, weightGradient } from './backward-weights.js';
+import { weightGradient } from './backward-conv.js';
+import { channelBiasGradient } from './backward-weights.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
 

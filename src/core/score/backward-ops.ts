@@ -2,10 +2,11 @@
 // ONNX ops that compute ∂C/∂input from ∂C/∂output (vector-Jacobian products).
 import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
-import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
+import { maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
 import { DENSE_RULES } from './backward-dense.js';
 import { LAYOUT_RULES } from './backward-layout.js';
-import { channelBiasGradient, weightGradient, WEIGHT_RULES } from './backward-weights.js';
+import { convDataGradient, weightGradient } from './backward-conv.js';
+import { channelBiasGradient, WEIGHT_RULES } from './backward-weights.js';
 import { rulesByOp, type BackwardRuleId } from '../graph/op-traits.js';
 import { TensorDataType } from '../onnx/proto.js';
 
@@ -19,7 +20,7 @@ function onlyInputs(ctx: BackwardContext, allowed: number[]): void {
   });
 }
 
-/** Conv: ∂X → ConvTranspose with the same weight, strides, pads, dilations and group; ∂W, ∂b for training (backward-weights.ts). */
+/** Conv: ∂X the adjoint convolution, ∂W from the image's patches (both backward-conv.ts); ∂b for training (backward-weights.ts). */
 const conv: BackwardRule = (ctx) => {
   const x = input(ctx, 0);
   const w = input(ctx, 1);
@@ -34,12 +35,7 @@ const conv: BackwardRule = (ctx) => {
   const group = attrInt(ctx.node, 'group', 1);
   const pads = resolvePads(attrString(ctx.node, 'auto_pad', 'NOTSET'), attrInts(ctx.node, 'pads'), spatialIn, kernel, strides, dilations);
   const out: (string | undefined)[] = [undefined, undefined, undefined];
-  if (ctx.needs[0]) {
-    const adj = adjointConvAttrs(spatialIn, spatialOut, kernel, strides, dilations, pads);
-    out[0] = ctx.b.op('ConvTranspose', [gY(ctx), w], {
-      kernel_shape: kernel, strides, dilations, group, pads: adj.pads, output_padding: adj.output_padding,
-    });
-  }
+  if (ctx.needs[0]) out[0] = convDataGradient(ctx, gY(ctx), w, wShape[0]!, { group, kernel, strides, dilations, pads, spatialIn, spatialOut });
   if (ctx.needs[1]) out[1] = weightGradient(ctx, { image: x, grad: gY(ctx), imageDims: xDims, gradDims: staticDims(ctx, ctx.node.output[0]!), group, kernel, strides, dilations, padsBegin: pads.begin, padsEnd: pads.end });
   if (ctx.needs[2]) out[2] = channelBiasGradient(ctx);
   return out;

@@ -1,6 +1,6 @@
-// Parameter gradients for training: ∂C/∂weight and ∂C/∂bias of Conv/ConvTranspose (one Conv with the
-// batch moved into the channel axis), BatchNormalization's γ and β (running statistics frozen), and
-// PRelu (also its data gradient). Like every rule, they are sums over the batch.
+// Parameter gradients for training: ∂C/∂bias of Conv/ConvTranspose (their ∂W is in backward-conv.ts),
+// BatchNormalization's γ and β (running statistics frozen), and PRelu (also its data gradient). Like
+// every rule, they are sums over the batch.
 import { attrFloat, attrInt } from '../graph/attributes.js';
 import { constantTensor } from '../graph/ir.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
@@ -10,58 +10,6 @@ import type { BackwardRuleId } from '../graph/op-traits.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
-
-export interface WeightGradientGeometry {
-  /** The tensor the kernel slides over: the forward input of a Conv, ∂C/∂output of a ConvTranspose. */
-  image: string;
-  /** The tensor whose channels index the kernel's first axis: ∂C/∂output of a Conv, the input of a ConvTranspose. */
-  grad: string;
-  /** Static dims of `image` and `grad` (the batch may be -1), read from the forward tensors they are shaped like. */
-  imageDims: number[];
-  gradDims: number[];
-  group: number;
-  kernel: number[];
-  strides: number[];
-  dilations: number[];
-  padsBegin: number[];
-  padsEnd: number[];
-}
-
-/**
- * dW[o, i, k] = Σ_n Σ_y grad[n, o, y] · image[n, g(o)·m + i, y·s + k·d − p] (m = image channels per
- * group), the weight gradient of a Conv — and, with image = ∂C/∂Y and grad = X, of a ConvTranspose.
- * It is itself one grouped Conv: image [N, g·m, …] becomes m "images" of g·N channels ordered
- * (group, n), grad [N, C_o, …] becomes the kernel [C_o, N, …], so output channel o of group g(o)
- * sums over exactly the N channels of its group. Strides and dilations swap roles (the kernel offset
- * k steps by d, the summed position y by s), the forward pads pad the image, and the result
- * [m, C_o, ≥k…] is cropped to the kernel and transposed to [C_o, m, k…].
- */
-export function weightGradient(ctx: BackwardContext, geo: WeightGradientGeometry): string {
-  const b = ctx.b;
-  const { imageDims, gradDims } = geo;
-  const n = geo.kernel.length;
-  if (imageDims.length !== n + 2 || gradDims.length !== n + 2) unsupported(ctx, 'the weight gradient needs [N, C, spatial…] tensors');
-  const { group } = geo;
-  const m = imageDims[1]! / group;
-  const co = gradDims[1]!;
-  if (!Number.isInteger(m) || co % group !== 0) unsupported(ctx, `channels (${imageDims[1]}, ${co}) are not divisible by group ${group}`);
-  const spatial = imageDims.slice(2);
-  const gradSpatial = gradDims.slice(2);
-  const tail = range(3, n + 3);
-  const shape = (dims: number[]) => b.ints('shape', [dims.length], dims);
-  const images = b.op('Reshape', [
-    b.op('Transpose', [b.op('Reshape', [geo.image, shape([-1, group, m, ...spatial])])], { perm: [2, 1, 0, ...tail] }),
-    shape([m, -1, ...spatial]),
-  ], {}, 'wgrad_images');
-  const kernel = b.op('Reshape', [
-    b.op('Transpose', [b.op('Reshape', [geo.grad, shape([-1, group, co / group, ...gradSpatial])])], { perm: [1, 2, 0, ...tail] }),
-    shape([co, -1, ...gradSpatial]),
-  ], {}, 'wgrad_kernel');
-  const full = b.op('Conv', [images, kernel], { group, strides: geo.dilations, dilations: geo.strides, pads: [...geo.padsBegin, ...geo.padsEnd] }, 'wgrad_full');
-  const axes = range(2, n + 2);
-  const cropped = b.op('Slice', [full, b.ints('starts', [n], new Array<number>(n).fill(0)), b.ints('ends', [n], geo.kernel), b.ints('axes', [n], axes)]);
-  return b.op('Transpose', [cropped], { perm: [1, 0, ...axes] }, 'wgrad');
-}
 
 /** ∂C/∂bias of a channel-first op: ∂C/∂Y summed over the batch and every spatial position. */
 export function channelBiasGradient(ctx: BackwardContext): string {
