@@ -12,7 +12,7 @@ import { withModel } from '../score/runner.js';
 import { argmax } from '../score/metric.js';
 import { splitHeldOut, viewBatch, type TrainingImages } from './images.js';
 import { parametersAsInputs, readParameters, withParameters } from './parameter-inputs.js';
-import { train, type EpochReport, type TrainObjective, type TrainResult, type TrainSettings } from './trainer.js';
+import { train, type EpochReport, type TrainObjective, type TrainResult, type TrainSettings, type TrainTerm } from './trainer.js';
 import { trainableParameters } from './parameters.js';
 
 export interface DistillSettings extends TrainSettings {
@@ -40,6 +40,9 @@ export interface DistillJob {
   /** Outputs whose loss is distilled (default: every graph output) and their tasks (default: detected). */
   outputs?: readonly string[];
   tasks?: Readonly<Record<string, TaskKind>>;
+  /** Extra inputs of the student fed every run, and a term on its parameters (GDP's gates: gates.ts). */
+  extraFeeds?: () => Feeds;
+  term?: TrainTerm;
   signal?: AbortSignalLike;
   gate?: () => Promise<void>;
   onEpoch?: (report: EpochReport) => void;
@@ -234,6 +237,8 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
       train: trainIdx.length ? trainIdx : heldOut,
       objective,
       settings: s,
+      extraFeeds: job.extraFeeds,
+      term: job.term,
       signal: job.signal,
       gate: job.gate,
       onEpoch: job.onEpoch,

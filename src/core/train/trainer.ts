@@ -33,6 +33,19 @@ export interface TrainObjective {
   heldOut(run: (images: Float32Tensor) => Promise<Record<string, Float32Tensor>>): Promise<{ loss: number; agreement?: number }>;
 }
 
+/**
+ * A term a trainer adds in JS on the parameters themselves (GDP's polarisation regulariser on its
+ * gates): its gradient joins the batch-averaged gradients before each step, `afterStep` may project
+ * the parameters after it (a gate held at exactly 0), and `admissible` says whether parameters may
+ * be kept as the best (GDP: only once the cost budget is met), the start included.
+ */
+export interface TrainTerm {
+  /** Adds the term's gradient into `grads` (by parameter name, already averaged over the batch); returns its value. */
+  gradient(values: ReadonlyMap<string, Float32Array>, grads: ReadonlyMap<string, Float32Array>, step: number, total: number): number;
+  afterStep?(values: ReadonlyMap<string, Float32Array>, step: number, total: number): void;
+  admissible?(values: ReadonlyMap<string, Float32Array>): boolean;
+}
+
 export interface EpochReport {
   epoch: number;
   /** Mean training loss per image over the epoch (the epoch-0 entry has none: it is the start). */
@@ -76,6 +89,10 @@ export interface TrainJob {
   objective: TrainObjective;
   settings: TrainSettings;
   signal?: AbortSignalLike;
+  /** Feeds both models take besides images, targets and parameters, read before every run (GDP: the gate smoothing ε). */
+  extraFeeds?: () => Feeds;
+  /** A term computed in JS on the parameters (regulariser, projection, admissible checkpoints). */
+  term?: TrainTerm;
   /** Awaited between steps: a paused studio keeps it pending. */
   gate?: () => Promise<void>;
   onEpoch?: (report: EpochReport) => void;
@@ -112,7 +129,9 @@ export async function train(job: TrainJob): Promise<TrainResult> {
   const random = seededRandom(s.seed);
   const views = viewCount(s.augmentation);
   const input = job.images.input;
-  const paramFeeds = (): Feeds => Object.fromEntries(params.map((p) => [p.name, { dims: dims.get(p.name)!, data: p.value }]));
+  const paramFeeds = (): Feeds => ({ ...job.extraFeeds?.(), ...Object.fromEntries(params.map((p) => [p.name, { dims: dims.get(p.name)!, data: p.value }])) });
+  const values: ReadonlyMap<string, Float32Array> = new Map(params.map((p) => [p.name, p.value]));
+  const admissible = () => job.term?.admissible?.(values) ?? true;
 
   const trainer = await job.runner(job.trainingModel);
   const forward = await job.runner(job.forwardModel);
@@ -124,8 +143,9 @@ export async function train(job: TrainJob): Promise<TrainResult> {
   try {
     const heldOut = () => job.objective.heldOut(async (images) => forward.run({ [input]: images, ...paramFeeds() }, { signal: job.signal }));
     const start = await heldOut();
-    let best = { loss: start.loss, params: copyParams(params), epoch: 0 };
-    history.push({ epoch: 0, heldOutLoss: start.loss, heldOutAgreement: start.agreement, lr: 0, seconds: (now() - started) / 1000, batchSize, best: true });
+    // Without an admissible epoch yet, the "best" is the latest parameters (loss +∞ so the first admissible one wins).
+    let best = { loss: admissible() ? start.loss : Infinity, params: copyParams(params), epoch: 0 };
+    history.push({ epoch: 0, heldOutLoss: start.loss, heldOutAgreement: start.agreement, lr: 0, seconds: (now() - started) / 1000, batchSize, best: best.loss < Infinity });
     job.onEpoch?.(history[0]!);
     const stepsPerEpoch = () => Math.ceil(job.train.length / batchSize);
     let total = stepsPerEpoch() * s.epochs;
@@ -135,12 +155,13 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       let lossSum = 0;
       let seen = 0;
       for (let at = 0; at < order.length; ) {
+        // The gate first: a stop pressed while paused ends the run without another step.
+        await job.gate?.();
         if (job.signal?.aborted) {
           stoppedBy = 'cancelled';
           note = `cancelled in epoch ${epoch}; kept the best parameters so far (epoch ${best.epoch})`;
           break epochs;
         }
-        await job.gate?.();
         const indices = order.slice(at, at + batchSize);
         const viewIds = indices.map(() => Math.floor(random() * views));
         const feeds: Feeds = { [input]: viewBatch(job.images, indices, viewIds, s.augmentation), ...(await job.objective.targets(indices, viewIds)), ...paramFeeds() };
@@ -165,18 +186,22 @@ export async function train(job: TrainJob): Promise<TrainResult> {
         }
         const scale = 1 / indices.length;
         for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * scale;
+        if (job.term) job.term.gradient(values, new Map(params.map((p, k) => [p.name, grads[k]!])), steps, total);
         optimizer.step(grads, schedule.rate(steps, total, s.lr));
         steps++;
+        job.term?.afterStep?.(values, steps, total);
         lossSum += loss;
         seen += indices.length;
         at += indices.length;
         job.onStep?.(steps, total, loss / indices.length);
       }
       const check = await heldOut();
-      const improved = check.loss < best.loss;
+      const eligible = admissible();
+      const improved = eligible && check.loss < best.loss;
       if (improved) best = { loss: check.loss, params: copyParams(params), epoch };
       history.push({ epoch, trainLoss: lossSum / Math.max(1, seen), heldOutLoss: check.loss, heldOutAgreement: check.agreement, lr: schedule.rate(Math.max(0, steps - 1), total, s.lr), seconds: (now() - started) / 1000, batchSize, best: improved });
       job.onEpoch?.(history[history.length - 1]!);
+      if (!eligible && best.loss === Infinity) best = { loss: Infinity, params: copyParams(params), epoch };
     }
     return { params: best.params, history, bestEpoch: best.epoch, stoppedBy, note, seconds: (now() - started) / 1000, steps };
   } finally {

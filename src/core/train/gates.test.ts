@@ -1,0 +1,102 @@
+// GDP's gates on a real export (the demo ResNet-8) and the bundled calibration images, on
+// onnxruntime-node: the gated model starts equal to the model, the removal and folding are exact,
+// the regulariser's gradient is its derivative, and a short run meets the MACs target.
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { analyseChannels } from '../graph/channels/analyse.js';
+import { buildGraph } from '../graph/ir.js';
+import { planCosting } from '../prune/plan-costing.js';
+import { loadRepoModel, nodeRunner, REPO_ROOT } from '../score/test-utils/ort-runner.js';
+import { withModel, type Float32Tensor } from '../score/runner.js';
+import { loadImageBatches } from '../../cli/data/score-images.js';
+import { buildGatedModel, EPSILON_INPUT, foldGates, gateValue } from './gates-graph.js';
+import { planRemoving, polarizationTerm } from './gates-polarize.js';
+import { DEFAULT_GATES_SETTINGS, gateHistogram, learnGates } from './gates.js';
+import { trainingImages } from './images.js';
+import { applyPlan } from '../prune/apply.js';
+import { makeTensor } from '../onnx/tensor.js';
+import { TensorDataType } from '../onnx/proto.js';
+
+const model = loadRepoModel('public/models/fmnist-resnet8.onnx');
+const analysis = analyseChannels(buildGraph(model));
+const batches = loadImageBatches(model, join(REPO_ROOT, 'public/samples/calibration'), REPO_ROOT, { limit: 96, batchSize: 32 }).batches;
+const images = trainingImages(batches.map((b) => ({ feeds: b.feeds })));
+const input = images.input;
+const batch = batches[0]!.feeds[input]!;
+
+const run = (m: Parameters<typeof withModel>[1], feeds: Record<string, Float32Tensor>) => withModel(nodeRunner, m, (s) => s.run(feeds));
+const maxDiff = (a: Record<string, Float32Tensor>, b: Record<string, Float32Tensor>) => Math.max(...Object.keys(b).map((k) => Math.max(...b[k]!.data.map((v, i) => Math.abs(v - a[k]!.data[i]!)))));
+const eps = (e: number) => ({ [EPSILON_INPUT]: { dims: [1], data: Float32Array.of(e) } });
+
+describe('gates', () => {
+  it('gates every prunable group of the ResNet-8, and the gated model starts equal to the model', async () => {
+    const gated = buildGatedModel(model, analysis, { theta0: 0.3, epsilon0: 1e-2 });
+    expect(gated.groups.length).toBe(analysis.groups.filter((g) => g.prunable).length);
+    expect(gated.skipped).toEqual([]);
+    const want = await run(model, { [input]: batch });
+    expect(maxDiff(await run(gated.model, { [input]: batch, ...eps(1e-2) }), want)).toBeLessThan(1e-4);
+  });
+
+  it('with arbitrary gates, some exactly 0, the pruned and folded model equals the gated one (1e-4)', async () => {
+    const gated = buildGatedModel(model, analysis, { theta0: 0.3, epsilon0: 1e-2 });
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const thetas = new Map(gated.groups.map((g) => [g.theta, Float32Array.from({ length: g.channels }, (_, c) => (c % 3 === 1 ? 0 : (random() - 0.5) * 0.6))]));
+    const trained = structuredClone(gated.model);
+    trained.graph!.initializer = gated.model.graph!.initializer.map((t) => (thetas.has(t.name) ? makeTensor(t.name, [thetas.get(t.name)!.length], TensorDataType.FLOAT, thetas.get(t.name)!) : t));
+    const epsilon = 3e-3;
+    const gates = new Map(gated.groups.map((g) => [g.id, Float32Array.from(thetas.get(g.theta)!, (t) => gateValue(t, epsilon))]));
+    const zeros = new Map(gated.groups.map((g) => [g.id, new Set([...gates.get(g.id)!].flatMap((v, c) => (v === 0 ? [c] : [])))]));
+    const plan = planRemoving(model, analysis, zeros);
+    expect(Object.keys(plan.groups).length).toBe(gated.groups.length);
+    const folded = foldGates(trained, gated, gates);
+    const pruned = applyPlan(folded, plan, analyseChannels(buildGraph(folded)));
+    const a = await run(trained, { [input]: batch, ...eps(epsilon) });
+    const b = await run(pruned, { [input]: batch });
+    expect(maxDiff(a, b)).toBeLessThan(1e-4);
+    // Not a vacuous equality: the gates changed the outputs.
+    expect(maxDiff(a, await run(model, { [input]: batch }))).toBeGreaterThan(1e-2);
+  });
+
+  it('the polarisation gradient equals finite differences of the regulariser', () => {
+    const theta = Float32Array.of(0.3, -0.05, 0.01, 0, 1.2, -0.4);
+    const weights = [1, 2, 0.5, 1, 3, 0.7];
+    const grad = new Float32Array(theta.length);
+    polarizationTerm(theta, weights, 0.7, 4e-3, grad);
+    const h = 1e-4;
+    theta.forEach((t, c) => {
+      const up = Float32Array.from(theta);
+      const down = Float32Array.from(theta);
+      up[c] = t + h;
+      down[c] = t - h;
+      const fd = (polarizationTerm(up, weights, 0.7, 4e-3) - polarizationTerm(down, weights, 0.7, 4e-3)) / (2 * h);
+      expect(grad[c]!).toBeCloseTo(fd, 2);
+    });
+    expect(grad[3]).toBe(0); // a gate at exactly 0 feels no pull: it stays there
+  });
+
+  it('a short run meets the MACs target within one channel, ends with the gates at 0 or near 1, and prunes exactly', { timeout: 120_000 }, async () => {
+    const keep = 0.5;
+    const result = await learnGates({ runner: nodeRunner, model, images, analysis, settings: { ...DEFAULT_GATES_SETTINGS, keep, epochs: 2, batchSize: 32, heldOutFraction: 0.25 } });
+    const costing = planCosting(model, analysis);
+    expect(result.macs.met).toBe(true);
+    expect(result.macs.kept).toBeLessThanOrEqual(keep * costing.base.macs);
+    expect(costing.of(result.plan).macs).toBe(result.macs.kept);
+    // Within one channel step: the target is missed by less than what putting back one removed channel costs.
+    const steps = Object.entries(result.plan.groups).map(([id, g]) => {
+      const back = [...g.keep, [...Array(g.channels).keys()].find((c) => !g.keep.includes(c))!].sort((a, b) => a - b);
+      return costing.of({ ...result.plan, groups: { ...result.plan.groups, [id]: { channels: g.channels, keep: back } } }).macs - result.macs.kept;
+    });
+    expect(keep * costing.base.macs - result.macs.kept).toBeLessThan(Math.max(...steps));
+    // Bimodal: every gate started at 0.9 (undecided); at the end they are 0 or ≥ 0.95.
+    expect(gateHistogram(new Map(result.gates).set('start', new Float32Array(3).fill(0.9))).undecided).toBeGreaterThan(0);
+    expect(result.histogram.undecided).toBeLessThan(0.05);
+    expect(result.histogram.zero).toBeGreaterThan(0);
+    expect(result.histogram.counts[0]! + result.histogram.counts[19]!).toBeGreaterThan(0.95 * result.histogram.total);
+    // Exact: the gated model at its final gates and the written model agree.
+    const a = await run(result.gated.model, { [input]: batch, ...eps(result.gated.epsilon) });
+    const b = await run(result.model, { [input]: batch });
+    expect(maxDiff(a, b)).toBeLessThan(1e-4);
+    expect(result.model.graph!.input.some((i) => i.name === EPSILON_INPUT)).toBe(false);
+  });
+});

@@ -1,0 +1,194 @@
+// GDP (Guo et al., "GDP: Stabilized Neural Network Pruning via Gates with Differentiable
+// Polarization", ICCV 2021): learn which channels go. Gates are inserted in a training copy of the
+// model only (gates-graph.ts), trained with the weights by distillation from the unpruned model on
+// unlabelled images (distill.ts, the shared loop of trainer.ts) plus the polarisation regulariser
+// with its MACs-driven strength (gates-polarize.ts). At the end, the channels whose gates are exactly
+// 0 are removed with the ordinary surgery (a plan with criterion "gates") and the other gates are
+// folded into the layers that read them, so the pruned model computes what the gated one did; a
+// check on a few images confirms it before anything is returned.
+import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
+import { buildGraph } from '../graph/ir.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { tensorDims } from '../onnx/tensor.js';
+import { applyPlan } from '../prune/apply.js';
+import { planCosting } from '../prune/plan-costing.js';
+import type { PrunePlan } from '../prune/plan.js';
+import type { TaskKind } from '../score/loss-task.js';
+import { withModel, type AbortSignalLike, type Float32Tensor, type ModelRunner } from '../score/runner.js';
+import { DEFAULT_DISTILL_SETTINGS, distill, type DistillResult, type DistillSettings } from './distill.js';
+import { buildGatedModel, EPSILON_INPUT, foldGates, type GatedModel } from './gates-graph.js';
+import { createPolarizer, DEFAULT_POLARIZE_SETTINGS, planRemoving, selectForBudget, type PolarizeSettings, type Removed } from './gates-polarize.js';
+import { viewBatch, NO_AUGMENTATION, type TrainingImages } from './images.js';
+import { withParameters } from './parameter-inputs.js';
+import { trainableParameters } from './parameters.js';
+import type { EpochReport } from './trainer.js';
+import { scheduleInfo } from './schedule.js';
+
+export type GatesSettings = DistillSettings & PolarizeSettings;
+
+export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, ...DEFAULT_POLARIZE_SETTINGS };
+
+export interface GatesJob {
+  runner: ModelRunner;
+  model: ModelProto;
+  images: TrainingImages;
+  settings: GatesSettings;
+  /** The model's channel analysis (default: analysed here, without grouped convolutions). */
+  analysis?: ChannelAnalysis;
+  tasks?: Readonly<Record<string, TaskKind>>;
+  signal?: AbortSignalLike;
+  gate?: () => Promise<void>;
+  onEpoch?: (report: EpochReport & { zeroGates: number; lambda: number; epsilon: number }) => void;
+  onStep?: (step: number, total: number, loss: number) => void;
+}
+
+export interface GateHistogram {
+  /** Bin edges are i/bins … (i+1)/bins over [0, 1]; the last bin includes 1. */
+  bins: number;
+  counts: number[];
+  /** Gates exactly 0. */
+  zero: number;
+  /** Share of the gates in (0.05, 0.95): undecided (GDP drives this towards 0). */
+  undecided: number;
+  total: number;
+}
+
+export interface GatesResult {
+  /** The pruned model with the remaining gates folded in. */
+  model: ModelProto;
+  plan: PrunePlan;
+  /** The trained gated model with its gates at their final values (θ = 0 for the removed channels), and the ε it runs at. */
+  gated: { model: ModelProto; epsilon: number; info: GatedModel };
+  /** Final gate values by group id (0 exactly for the removed channels). */
+  gates: Map<string, Float32Array>;
+  histogram: GateHistogram;
+  /** The gates just before the budget was forced (the learnt polarisation; absent when the run ended before). */
+  histogramBeforeForcing?: GateHistogram;
+  macs: { base: number; target: number; kept: number; met: boolean };
+  /** Largest |gated − pruned| over the outputs of a few images (the removal and folding are exact up to float rounding). */
+  check: { images: number; maxDifference: number };
+  training: Pick<DistillResult, 'history' | 'bestEpoch' | 'stoppedBy' | 'note' | 'seconds' | 'steps' | 'images'>;
+  skipped: GatedModel['skipped'];
+  /** Set when the trained gates did not meet the budget themselves and the lowest were set to 0 at the end. */
+  note?: string;
+}
+
+/** A histogram of gate values over [0, 1]. */
+export function gateHistogram(gates: ReadonlyMap<string, Float32Array>, bins = 20): GateHistogram {
+  const counts = new Array<number>(bins).fill(0);
+  let zero = 0;
+  let undecided = 0;
+  let total = 0;
+  for (const values of gates.values()) {
+    for (const v of values) {
+      counts[Math.min(bins - 1, Math.max(0, Math.floor(v * bins)))]!++;
+      if (v === 0) zero++;
+      if (v > 0.05 && v < 0.95) undecided++;
+      total++;
+    }
+  }
+  return { bins, counts, zero, undecided: total ? undecided / total : 0, total };
+}
+
+/** Trains gates and weights, then prunes and folds; see the file comment. */
+export async function learnGates(job: GatesJob): Promise<GatesResult> {
+  const s = job.settings;
+  if (!(s.keep > 0 && s.keep < 1)) throw new Error(`gates: the MACs target must keep a fraction in (0, 1), got ${s.keep}`);
+  if (!(s.epsilonEnd > 0 && s.epsilonStart >= s.epsilonEnd)) throw new Error(`gates: ε must anneal from a larger to a smaller positive value (got ${s.epsilonStart} → ${s.epsilonEnd})`);
+  const model = job.model;
+  const analysis = job.analysis ?? analyseChannels(buildGraph(model));
+  if (!(s.gate0 > 0 && s.gate0 < 1)) throw new Error(`gates: the starting gate value must be in (0, 1), got ${s.gate0}`);
+  const gated = buildGatedModel(model, analysis, { theta0: Math.sqrt((s.epsilonStart * s.gate0) / (1 - s.gate0)), epsilon0: s.epsilonStart });
+  if (!gated.groups.length) {
+    const why = gated.skipped.map((x) => `${x.group}: ${x.reason}`).join('; ');
+    throw new Error(`gates: no channel group of this model can carry gates${why ? ` (${why})` : ' (no prunable groups)'}; use a one-shot criterion instead`);
+  }
+  const costing = planCosting(model, analysis);
+  const base = costing.base.macs;
+  if (!(base > 0)) throw new Error("gates: the model's MACs are unknown or 0, so no fraction of them can be targeted");
+  const goal = base * s.keep;
+  const weightDims = new Map(gated.model.graph!.initializer.map((t) => [t.name, tensorDims(t)]));
+  const polarizer = createPolarizer({ model, analysis, costing, groups: gated.groups, settings: s, lr: s.lr, rate: (t, n) => scheduleInfo(s.schedule).rate(t, n, s.lr), sites: gated.sites, weightDims });
+  const thetas = gated.groups.map((g) => g.theta);
+  const epsilonAt: number[] = [polarizer.epsilon];
+  const result = await distill({
+    runner: job.runner,
+    teacher: model,
+    student: gated.model,
+    images: job.images,
+    settings: s,
+    parameters: [...trainableParameters(gated.model), ...thetas],
+    tasks: job.tasks,
+    extraFeeds: () => ({ [EPSILON_INPUT]: { dims: [1], data: Float32Array.of(polarizer.epsilon) } }),
+    term: polarizer,
+    signal: job.signal,
+    gate: job.gate,
+    onStep: job.onStep,
+    onEpoch: (e) => {
+      epsilonAt[e.epoch] = polarizer.epsilon;
+      const zeroGates = [...polarizer.dead.values()].reduce((n, d) => n + d.size, 0);
+      job.onEpoch?.({ ...e, zeroGates, lambda: polarizer.lambda, epsilon: polarizer.epsilon });
+    },
+  });
+
+  // The kept parameters' gates, at the ε they were checked with; θ = 0 is a gate of exactly 0.
+  const epsilon = epsilonAt[result.bestEpoch] ?? polarizer.epsilon;
+  const values = new Map(result.params);
+  const zeros: Removed = new Map(gated.groups.map((g) => [g.id, new Set([...values.get(g.theta)!].flatMap((t, c) => (t === 0 ? [c] : [])))]));
+  let note: string | undefined;
+  let macs = costing.of(planRemoving(model, analysis, zeros)).macs;
+  if (macs > goal) {
+    // Ended before the budget was met (stopped early, or too few steps): the lowest gates go to 0 now.
+    const gatesNow = gateMap(gated, values, epsilon);
+    const chosen = selectForBudget(model, analysis, costing, gated.groups, gatesNow, zeros, goal);
+    let added = 0;
+    for (const [id, set] of chosen.removed) for (const c of set) if (!zeros.get(id)!.has(c)) { zeros.get(id)!.add(c); added++; }
+    macs = chosen.macs;
+    note = `the trained gates met the MACs target (${((macs / base) * 100).toFixed(1)} % kept) only after ${added} more of the lowest gates were set to 0 at the end; train longer for gates that reach 0 themselves`;
+  }
+  for (const g of gated.groups) for (const c of zeros.get(g.id)!) values.get(g.theta)![c] = 0;
+  const gates = gateMap(gated, values, epsilon);
+  const trainedGated = withParameters(gated.model, values, new Map(gated.groups.map((g) => [g.theta, { dims: [g.channels], data: values.get(g.theta)! }])));
+  const plan = planRemoving(model, analysis, zeros);
+  const folded = foldGates(trainedGated, gated, gates);
+  const pruned = applyPlan(folded, plan, analyseChannels(buildGraph(folded)));
+  const check = await checkEqual(job.runner, trainedGated, pruned, job.images, epsilon);
+  return {
+    model: pruned,
+    plan,
+    gated: { model: trainedGated, epsilon, info: gated },
+    gates,
+    histogram: gateHistogram(gates),
+    ...(polarizer.beforeForcing ? { histogramBeforeForcing: gateHistogram(polarizer.beforeForcing) } : {}),
+    macs: { base, target: goal, kept: macs, met: macs <= goal },
+    check,
+    training: { history: result.history, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy, note: result.note, seconds: result.seconds, steps: result.steps, images: result.images },
+    skipped: gated.skipped,
+    ...(note ? { note } : {}),
+  };
+}
+
+function gateMap(gated: GatedModel, values: ReadonlyMap<string, Float32Array>, epsilon: number): Map<string, Float32Array> {
+  return new Map(gated.groups.map((g) => [g.id, Float32Array.from(values.get(g.theta)!, (t) => (t * t) / (t * t + epsilon))]));
+}
+
+/** Runs the gated model (at `epsilon`) and the pruned one on up to 8 images; throws when they disagree beyond float rounding. */
+async function checkEqual(runner: ModelRunner, gatedModel: ModelProto, pruned: ModelProto, images: TrainingImages, epsilon: number): Promise<GatesResult['check']> {
+  const n = Math.min(8, images.images.length);
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const batch = viewBatch(images, idx, idx.map(() => 0), NO_AUGMENTATION);
+  const run = (m: ModelProto, extra: Record<string, Float32Tensor>) => withModel(runner, m, (s) => s.run({ [images.input]: batch, ...extra }));
+  const a = await run(gatedModel, { [EPSILON_INPUT]: { dims: [1], data: Float32Array.of(epsilon) } });
+  const b = await run(pruned, {});
+  let maxDifference = 0;
+  let scale = 0;
+  for (const [name, t] of Object.entries(b)) {
+    const u = a[name]!;
+    for (let i = 0; i < t.data.length; i++) {
+      maxDifference = Math.max(maxDifference, Math.abs(t.data[i]! - u.data[i]!));
+      scale = Math.max(scale, Math.abs(u.data[i]!));
+    }
+  }
+  if (!(maxDifference <= 1e-3 * Math.max(1, scale))) throw new Error(`gates: the pruned model differs from the gated one by ${maxDifference} on ${n} images (largest output ${scale}); this is a bug, please report it with the model`);
+  return { images: n, maxDifference };
+}
