@@ -171,6 +171,8 @@ export interface StudioWorkerApi {
   previewPreprocess(request: PreviewRequest & { jobId: number }): Promise<WorkerResult<PreviewImage>>;
   validate(request: ValidateRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ValidationReport>>;
   exportPruned(request: ExportRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ExportResult>>;
+  /** One point of the Trade-offs sweep: plan a MACs target, cost it, validate it (./studio/tradeoffs.ts). */
+  sweepPoint(request: SweepPointRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SweepPointResult>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,6 +370,29 @@ export interface ExportResult {
   recoveryNote?: string;
   /** What the fp16 conversion did ("8 Resize kept in fp32; 2 tensors clamped to ±65504: …"), when asked. */
   fp16Note?: string;
+}
+
+/** One point of the Trade-offs sweep: validated like the Validate tab, on a plan made for a MACs target. */
+export interface SweepPointRequest extends Omit<ValidateRequest, 'plan'> {
+  /** Fraction of the unpruned model's MACs to keep, in (0, 1). */
+  keepMacs: number;
+  allocation: GlobalMode;
+  /** Ranks channels (a data criterion not scored yet: L2 stands in; sensitivity: the curves' criterion). */
+  criterion: string;
+  roundTo: number;
+}
+
+export interface SweepPointResult {
+  /** The studio plan of the point (what a click on it loads); `criterion` is the one that ranked. */
+  plan: PlanInput;
+  /** MACs after / MACs before of that plan. */
+  macsKept: number;
+  /** False when even the most pruned plan of the allocation stays above the target. */
+  met: boolean;
+  params: number;
+  report: Omit<ValidationReport, 'perImage'>;
+  /** Worker time of the point (planning, pruning, recovery, validation). */
+  seconds: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { ExportPanel } from './export-panel';
 import { HeatmapPanel } from './heatmap-panel';
 import { RatiosPanel } from './ratios-panel';
 import { SensitivityPanel } from './sensitivity-panel';
+import { TradeoffsPanel } from './tradeoffs-panel';
 import { ValidationPanel } from './validation-panel';
 
 export const PRUNING_PANELS: { id: string; title: string; component: ComponentType; sticky?: boolean }[] = [
@@ -14,4 +15,5 @@ export const PRUNING_PANELS: { id: string; title: string; component: ComponentTy
   { id: 'validate', title: 'Validate', component: ValidationPanel, sticky: true },
   { id: 'export', title: 'Export', component: ExportPanel, sticky: true },
   { id: 'architecture', title: 'Architecture', component: ArchitecturePanel, sticky: true },
+  { id: 'tradeoffs', title: 'Trade-offs', component: TradeoffsPanel, sticky: true },
 ];

@@ -5,6 +5,8 @@
 import { architectureChart, PALETTES } from '../charts/architecture-svg';
 import { curveColour, sensitivityChart } from '../charts/sensitivity-svg';
 import { escapeXml as esc, toSvgString } from '../charts/svg-tree';
+import { metricOf, paretoFront, sweepMetric } from '../charts/tradeoffs-data';
+import { tradeoffsChart } from '../charts/tradeoffs-svg';
 import { formatBytes, formatCount } from '../format';
 import { bytes, change, compact, percent } from '../panels/panel-format';
 import type { ReportInput } from './report-input';
@@ -113,6 +115,22 @@ function sensitivitySection(r: ReportInput): string {
 <figure>${svg}</figure><ul class="legend">${legend}</ul></section>`;
 }
 
+function tradeoffsSection(r: ReportInput): string {
+  const t = r.tradeoffs;
+  if (!t) return '';
+  const metric = sweepMetric(t.points);
+  const front = new Set(paretoFront(t.points.map((p) => ({ x: p.macsKept, y: metricOf(p, metric) }))));
+  const svg = toSvgString(tradeoffsChart(t, { width: 1100, height: 640, fontSize: 16, palette: PALETTES.light }));
+  const label = (id: string) => t.series.find((s) => s.id === id)?.label ?? id;
+  const rows = t.points.map((p, i) => `<tr><td>${esc(label(p.series))}</td><td>${Math.round(p.target * 100)} %</td><td>${esc(percent(p.macsKept))}</td>` +
+    `<td>${esc(percent(metricOf(p, metric)))}</td><td>${p.latencyMs.toFixed(2)} ms</td><td>${front.has(i) ? 'yes' : ''}</td></tr>`).join('');
+  const status = t.state === 'done' ? '' : ` The sweep was ${t.state === 'cancelled' ? 'cancelled' : 'stopped by an error'} after ${t.points.length} of ${t.total} points.`;
+  return `<section id="tradeoffs"><h2>Trade-offs</h2>
+<p class="note">${esc(`Each point: the model pruned to keep a share of its MACs, validated on ${t.images} images (backend ${t.backend ?? 'wasm'}, recovery ${t.recovery}); ${metric} and median latency per image.${status}`)}</p>
+<figure>${svg}</figure>
+<table data-testid="report-tradeoffs"><thead><tr><th>series</th><th>target</th><th>MACs kept</th><th>${esc(metric)}</th><th>latency / image</th><th>Pareto front</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 /** The whole report page. */
 export function reportHtml(r: ReportInput): string {
   const title = `Pruning report — ${r.model.fileName}`;
@@ -131,6 +149,7 @@ ${costSection(r)}
 ${architectureSection(r)}
 ${validationSection(r)}
 ${sensitivitySection(r)}
+${tradeoffsSection(r)}
 </main></body></html>
 `;
 }

@@ -4,6 +4,7 @@
 import type { GroupSummary } from '../../workers/protocol';
 import { architectureData, type ArchitectureData } from '../charts/architecture-data';
 import type { CurveSeries } from '../charts/sensitivity-svg';
+import type { SweepResult } from '../charts/tradeoffs-data';
 import { formatShape } from '../format';
 import { RECOVERY_NAMES } from '../panels/recovery-choice';
 import type { StudioState } from '../store/store';
@@ -40,6 +41,8 @@ export interface ReportInput {
   architecture: ArchitectureData;
   validation?: { report: NonNullable<StudioState['validationReport']>; images?: string; imageCount: number };
   sensitivity?: { metric: string; ratios: number[]; series: CurveSeries[] };
+  /** The Trade-offs tab's sweep, when it has points (a cancelled one: those done). */
+  tradeoffs?: SweepResult;
 }
 
 const MODE_NAMES = { uniform: 'uniform', global: 'global ranking', sensitivity: 'sensitivity → MACs target' } as const;
@@ -96,5 +99,6 @@ export function reportInput(s: StudioState, now = new Date()): ReportInput | { m
         })),
       },
     } : {}),
+    ...(s.sweep?.points.length ? { tradeoffs: s.sweep } : {}),
   };
 }

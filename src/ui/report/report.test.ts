@@ -90,6 +90,27 @@ describe('the HTML report', () => {
     expect(html.match(/<path d="M[^"]+" fill="none" stroke="#[0-9a-f]{6}" stroke-width="2">/g)).toHaveLength(2);
   });
 
+  it('draws a sweep’s chart and points when the Trade-offs tab has one (a cancelled one: the points done)', () => {
+    const st = store();
+    expect(reportHtml(reportInput(st.getState()) as ReportInput)).not.toContain('id="tradeoffs"');
+    const point = (target: number, macsKept: number, accuracy: number, latencyMs: number) => ({
+      series: 'uniform:l1', target, macsKept, accuracy, agreement: accuracy, latencyMs, params: 1, plan: { ratios: {}, roundTo: 1, criterion: 'l1' }, met: true, seconds: 1,
+    });
+    st.getState().setSweep({
+      series: [{ id: 'uniform:l1', allocation: 'uniform', criterion: 'l1', label: `L1 · uniform ${EVIL}` }], targets: [90, 50, 30],
+      points: [point(0.9, 0.89, 0.91, 0.5), point(0.5, 0.495, 0.93, 0.3)], total: 3, baseline: { accuracy: 0.92, latencyMs: 0.6 },
+      recovery: 'none', images: 300, backend: 'wasm', state: 'cancelled',
+    });
+    const html = reportHtml(reportInput(st.getState()) as ReportInput);
+    expect(html).toContain('id="tradeoffs"');
+    expect(html).toContain('cancelled after 2 of 3 points');
+    expect(html).toMatch(/<svg [^>]*aria-label="Trade-offs: accuracy against MACs kept, 2 points in 1 series, 1 on the Pareto front; latency per image below"/);
+    // The cheaper point is also the more accurate: it alone is on the front.
+    expect(html).toContain('<td>50 %</td><td>49.5 %</td><td>93.0 %</td><td>0.30 ms</td><td>yes</td>');
+    expect(html).toContain('<td>90 %</td><td>89.0 %</td><td>91.0 %</td><td>0.50 ms</td><td></td>');
+    expect(html).not.toContain(EVIL);
+  });
+
   it('is not made before the plan has its cost', () => {
     const st = store();
     st.getState().setCostPending(true);

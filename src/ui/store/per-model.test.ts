@@ -18,6 +18,9 @@ describe('opening another model', () => {
     s().setGlobal('sensitivity', 0.3);
     s().setBackend('webgpu');
     s().setCriterion('l2');
+    s().setSweep({ series: [], targets: [50], points: [{ series: 'uniform:l1' } as never], total: 1, recovery: 'none', images: 3, state: 'done' });
+    s().selectSweepPoint(0);
+    s().setSweepSettings({ sweepTargets: [70, 40], sweepAllocations: ['uniform', 'sensitivity'] });
 
     const seen: { summary?: ModelSummary; curves: boolean }[] = [];
     store.subscribe((st) => seen.push({ summary: st.summary, curves: !!st.sensitivityResult }));
@@ -27,6 +30,7 @@ describe('opening another model', () => {
     expect(s()).toMatchObject({
       groups: undefined, scores: undefined, cost: undefined, sensitivityResult: undefined, validationReport: undefined,
       validationError: undefined, exportMessage: undefined, globalMode: 'uniform', backend: 'webgpu', criterion: 'l2',
+      sweep: undefined, sweepSelected: undefined, sweepTargets: [70, 40], sweepAllocations: ['uniform'],
     });
   });
 });

@@ -6,6 +6,7 @@ import { createAnalysisSlice } from './analysis-slice';
 import { createExportSlice } from './export-slice';
 import { createModelSlice } from './model-slice';
 import { createPlanSlice } from './plan-slice';
+import { createTradeoffsSlice } from './tradeoffs-slice';
 import type { StudioState } from './types';
 import { createValidationSlice } from './validation-slice';
 import { createViewSlice } from './view-slice';
@@ -19,6 +20,7 @@ export function createStudioStore() {
     ...createAnalysisSlice(...args),
     ...createValidationSlice(...args),
     ...createExportSlice(...args),
+    ...createTradeoffsSlice(...args),
   }));
 }
 
