@@ -89,6 +89,8 @@ def write_index():
             models.append({"name": name, "title": card["title"], "file": card["file"], "card": f"{name}.card.json",
                            "variants": [v["file"] for v in card["variants"]],
                            "testAccuracy": card["testAccuracy"], "params": card["params"], "macs": card["macs"]})
+    if not models:  # a folder of held-out variants only: no demo index to write
+        return
     with open(os.path.join(MODELS, "index.json"), "w") as f:
         json.dump({"default": models[0]["name"], "models": models}, f, indent=2, ensure_ascii=False)
         f.write("\n")

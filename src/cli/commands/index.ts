@@ -8,6 +8,7 @@ import { lowrankCommand } from './lowrank.js';
 import { pruneCommand } from './prune.js';
 import { scoreCommand } from './score.js';
 import { sensitivityCommand } from './sensitivity.js';
+import { sparsifyCommand } from './sparsify.js';
 
 export type { CliCommand } from './types.js';
 
@@ -19,4 +20,5 @@ export const commands: Record<string, CliCommand> = {
   prune: pruneCommand,
   score: scoreCommand,
   sensitivity: sensitivityCommand,
+  sparsify: sparsifyCommand,
 };

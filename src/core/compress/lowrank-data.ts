@@ -30,11 +30,12 @@ export interface CalibrationContext {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Candidate id → input second-moment matrix (in×in), for the candidates small enough to whiten. */
-export async function inputCovariances(model: ModelProto, ctx: CalibrationContext): Promise<{ covariances: Map<string, Float64Array>; skipped: { node: string; reason: string }[] }> {
+/** Candidate id → input second-moment matrix (in×in), for the candidates small enough to whiten, and the rows each is estimated from. */
+export async function inputCovariances(model: ModelProto, ctx: CalibrationContext): Promise<{ covariances: Map<string, Float64Array>; rows: Map<string, number>; skipped: { node: string; reason: string }[] }> {
   const ir = buildGraph(model);
   const { candidates } = lowRankCandidates(ir);
   const covariances = new Map<string, Float64Array>();
+  const rows = new Map<string, number>();
   const skipped: { node: string; reason: string }[] = [];
   const random = seededRandom(ctx.seed ?? 0);
   const limit = ctx.maxFeatures ?? 2304;
@@ -55,9 +56,10 @@ export async function inputCovariances(model: ModelProto, ctx: CalibrationContex
     if (c.op === 'Conv') addConvRows(eq, c.node, captured.map((t) => t[x]!), captured.map((t) => t[y]!), c.kernel, ctx.maxPositions ?? 4096, random);
     else for (const t of captured) forEachRow(t[x]!, c.in, (row) => eq.add(withOne(row), []));
     covariances.set(c.id, secondMoment(eq, c.in));
+    rows.set(c.id, eq.rows);
   }
   ctx.onProgress?.(candidates.length, candidates.length);
-  return { covariances, skipped };
+  return { covariances, rows, skipped };
 }
 
 export interface Refit {
