@@ -37,13 +37,16 @@ test('demo → Run sweep: 7 points validated without long tasks, a click loads a
 
   await resetLongTasks(page);
   const started = Date.now();
+  const pageStart = await page.evaluate(() => performance.now());
   await run.click();
   await expect(step).toContainText(/^Point \d of 7/);
   await expect(page.getByTestId('sweep-time-left')).toContainText(/left/);
   await expect(page.getByTestId('sweep-summary')).toContainText('7 points', { timeout: 240_000 });
   const sweepSeconds = (Date.now() - started) / 1000;
   const long = await readLongTasks(page);
-  expect(long.filter((t) => t.duration > 100), `long tasks during the sweep: ${JSON.stringify(long.slice(0, 5))}`).toEqual([]);
+  console.log(`sweep from ${pageStart.toFixed(0)} ms to ${(await page.evaluate(() => performance.now())).toFixed(0)} ms (page clock); long tasks ${JSON.stringify(long)}`);
+  // Soft: the rest of the flow is still checked (and reported) when a long task fails the test.
+  expect.soft(long.filter((t) => t.duration > 100), `long tasks during the sweep: ${JSON.stringify(long.slice(0, 5))}`).toEqual([]);
   testInfo.annotations.push({ type: 'sweep', description: `7 points on the demo in ${sweepSeconds.toFixed(1)} s (wall, page)` });
   console.log(`sweep of 7 points on the demo: ${sweepSeconds.toFixed(1)} s; ${await page.getByTestId('sweep-summary').innerText()}`);
 

@@ -77,7 +77,8 @@ export async function runSweep(): Promise<void> {
         ...result, points: [...result.points, toPoint(line.id, target, r)], backend: r.report.backend,
         baseline: result.baseline ?? { accuracy: r.report.original.accuracy, latencyMs: r.report.original.latencyMs },
       };
-      show(result, { done: k + 1, total: order.length, fraction: (k + 1) / order.length, message: head, timeLeftMs: timeLeftMs(done, order.length - k - 1) });
+      // The last point goes to the store with the end of the sweep, in one update.
+      if (k + 1 < order.length) show(result, { done: k + 1, total: order.length, fraction: (k + 1) / order.length, message: head, timeLeftMs: timeLeftMs(done, order.length - k - 1) });
     }
     end({ state: 'done' });
   } catch (err) {

@@ -2,7 +2,7 @@
 // validate every point in the worker as the Validate tab does (with the shared recovery), and plot
 // accuracy (or agreement) and latency against MACs kept, the Pareto front marked. A click on a
 // point loads its plan into the studio. Progress, time left and Cancel; the points done are kept.
-import { useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
 import type { GlobalMode } from '../../workers/protocol';
 import { cancelJob } from '../actions/jobs';
 import { loadSweepPoint, runSweep } from '../actions/sweep';
@@ -121,7 +121,10 @@ function PointsTable({ sweep }: { sweep: SweepResult }) {
 /** The Trade-offs tab. */
 export function TradeoffsPanel() {
   useEffect(startPruningSync, []);
-  const sweep = useStudio((s) => s.sweep);
+  const current = useStudio((s) => s.sweep);
+  // Store updates render synchronously; the chart and table follow in an interruptible pass, so a
+  // point arriving (or the sweep ending) never holds the main thread for one long task.
+  const sweep = useDeferredValue(current);
   const running = useStudio((s) => !!s.sweepProgress);
   const groups = useStudio((s) => s.groups);
   const imageCount = useStudio((s) => s.validationImages.length);
@@ -152,7 +155,7 @@ export function TradeoffsPanel() {
           <input type="checkbox" checked={largeText} onChange={(e) => setLargeText(e.target.checked)} /> Large text
         </label>
       </div>
-      <SweepStatus sweep={sweep} />
+      <SweepStatus sweep={current} />
       {sweep && sweep.points.length > 0 && (
         <>
           <TradeoffsChart result={sweep} height={largeText ? 620 : 500} fontSize={largeText ? 20 : 15} onLoad={loadSweepPoint} />

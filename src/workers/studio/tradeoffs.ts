@@ -58,6 +58,19 @@ export async function sweepPlan(loaded: LoadedModel, request: Pick<SweepPointReq
   return { plan: studioPlanOf(target, criterion, roundTo), target };
 }
 
+/** Progress at most every PROGRESS_EVERY_MS: a sweep runs for minutes, and each message is a task on the page. */
+const PROGRESS_EVERY_MS = 400;
+
+function throttled(onProgress: ProgressCallback): ProgressCallback {
+  let last = -Infinity;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    onProgress(p);
+  };
+}
+
 /** Plans, costs and validates one point of the sweep. */
 export async function sweepPoint(request: SweepPointRequest, onProgress?: ProgressCallback): Promise<SweepPointResult> {
   const loaded = requireLoadedModel();
@@ -65,7 +78,7 @@ export async function sweepPoint(request: SweepPointRequest, onProgress?: Progre
   onProgress?.({ stage: 'plan', fraction: 0, message: `Planning ${Math.round(request.keepMacs * 100)} % of the MACs (${request.allocation})` });
   const { plan, target } = await sweepPlan(loaded, request);
   const cost = await planCost({ ...plan, jobId: request.jobId });
-  const { perImage: _perImage, ...report } = await validate({ ...request, plan }, onProgress);
+  const { perImage: _perImage, ...report } = await validate({ ...request, plan }, onProgress && throttled(onProgress));
   const macsKept = cost.before.macs && cost.after.macs !== undefined ? cost.after.macs / cost.before.macs : target.reached;
   return { plan, macsKept, met: target.met, params: cost.after.params, report, seconds: (performance.now() - started) / 1000 };
 }
