@@ -21,6 +21,7 @@ import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } fr
 import { scoresForCriterion, scoringOptions, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { magnitudeScores } from '../../core/score/magnitude.js';
+import { gatesOptions, gatesReport, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 
 /** The `--json` report of a prune run (schemaVersion 1). */
 export interface PruneReport {
@@ -42,6 +43,8 @@ export interface PruneReport {
   target?: TargetReport;
   /** With --keep-*: how the ratios were chosen (--allocate) and each group's ratio. */
   allocation?: AllocationReport;
+  /** With --criterion gates: the gate histogram before removal, the gates at 0, the MACs met, the training. */
+  gates?: ReturnType<typeof gatesReport>;
 }
 
 function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
@@ -80,6 +83,8 @@ export const pruneCommand: CliCommand = {
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
     `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
+    ...TRAINING_CRITERIA.map((c) => `  --criterion ${c.id}     ${c.description};`),
+    '                       with --keep-macs F --images DIR [--epochs N --lr X --batch B --train-images N]',
     TASK_OPTION_USAGE,
     '  --images DIR         images for data criteria and calibration images for --recover',
     RECOVER_USAGE,
@@ -104,10 +109,12 @@ export const pruneCommand: CliCommand = {
     const planFile = stringOption(args, 'plan');
     const lossless = flag(args, 'lossless');
     const images = stringOption(args, 'images');
-    const target = targetOption(args, images);
-    if ([ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
-    const { criterion } = scoringOptions(args, images);
-    const recoverRequest = recoverOptions(args, images);
+    // A training criterion (gates) trains and plans in one go; its options are read on their own.
+    const gatesRequest = isTrainingCriterion(stringOption(args, 'criterion')) ? gatesOptions(args) : undefined;
+    const target = gatesRequest ? undefined : targetOption(args, images);
+    if (!gatesRequest && [ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
+    const { criterion } = gatesRequest ? { criterion: 'l2' as const } : scoringOptions(args, images);
+    const recoverRequest = gatesRequest ? undefined : recoverOptions(args, images);
     const tasks = taskOption(args);
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
@@ -123,7 +130,12 @@ export const pruneCommand: CliCommand = {
     let pruned;
     let recovery: RecoveryReport[] = [];
     let targeted: Awaited<ReturnType<typeof planToTarget>> | undefined;
-    if (lossless) {
+    let gates: ReturnType<typeof gatesReport> | undefined;
+    if (gatesRequest) {
+      const learnt = await pruneWithGates(model, analyseChannels(buildGraph(model)), gatesRequest, io, tasks);
+      ({ model: pruned, plan } = learnt);
+      gates = gatesReport(learnt);
+    } else if (lossless) {
       ({ model: pruned, plan } = removeConstantChannels(model));
     } else {
       // A plan file may prune grouped convolutions (validated per block), so plans always see them.
@@ -152,9 +164,9 @@ export const pruneCommand: CliCommand = {
       }
       // Without recovery the original is read only for its dims (metrics) from here on: surgery may
       // slice its weights in place instead of holding old and new weights side by side.
-      const recover = recoverRequest.methods.length > 0 && !!images;
+      const recover = !!recoverRequest?.methods.length && !!images;
       pruned = applyPlan(model, plan, analysis, { consumeInput: !recover });
-      if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan, recoverRequest, images, io, analysis, tasks));
+      if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan, recoverRequest!, images, io, analysis, tasks));
     }
     let fp16: Float16Report | undefined;
     if (flag(args, 'fp16')) ({ model: pruned, report: fp16 } = half(pruned, io));
@@ -178,6 +190,7 @@ export const pruneCommand: CliCommand = {
       ...(fp16 ? { fp16 } : {}),
       ...(aimed ?? {}),
       ...(recovery.length ? { recovery: recovery.map(recoverySummary) } : {}),
+      ...(gates ? { gates } : {}),
     };
     const aimedText = aimed && targetText(aimed.target, aimed.allocation, maxRatio);
     if (aimedText?.warning) io.stderr(aimedText.warning);
@@ -192,6 +205,7 @@ export const pruneCommand: CliCommand = {
           `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
           ...(fp16 ? [`  file    ${report.fileBytes.before.toLocaleString('en')} → ${report.fileBytes.after.toLocaleString('en')} bytes`] : []),
           ...(aimedText ? [aimedText.line] : []),
+          ...(gates ? [`  gates   ${gates.zeroGates} of ${gates.totalGates} at 0, ${(gates.undecidedShare * 100).toFixed(1)} % in (0.05, 0.95); ${(gates.macs.keptFraction * 100).toFixed(1)} % of the MACs kept (target ${((gates.macs.target / gates.macs.base) * 100).toFixed(1)} %)`] : []),
           '',
         ].join('\n'),
       );
