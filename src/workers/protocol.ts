@@ -31,6 +31,27 @@ export interface Progress {
   fraction: number;
   /** Human text for the progress bar ("Decoding resnet50.onnx"). */
   message: string;
+  /** A training job's numbers for the live curve (distillation), beside the text. */
+  training?: TrainingEvent;
+}
+
+/**
+ * What a training job reports as it goes: small numbers only. `start` once (what trains, where),
+ * `step` after every optimizer step (mean loss per image of that batch), `epoch` after every
+ * held-out check (epoch 0 is the start), `paused`/`resumed` when the gate closes or opens.
+ */
+export type TrainingEvent =
+  | { kind: 'start'; epochs: number; images: number; backend: string }
+  | { kind: 'step'; step: number; total: number; loss: number }
+  | { kind: 'epoch'; epoch: number; trainLoss?: number; heldOutLoss: number; heldOutAgreement?: number; best: boolean; seconds: number }
+  | { kind: 'paused' | 'resumed'; step: number };
+
+/** Pause, resume or stop (keeping the best model so far) the training inside job `target`. */
+export interface TrainingControlRequest {
+  jobId: number;
+  /** The job that trains (a validation or an export). */
+  target: number;
+  action: 'pause' | 'resume' | 'stop';
 }
 
 /** Receives progress; wrap in Comlink.proxy when passing to a worker. */
@@ -173,6 +194,8 @@ export interface StudioWorkerApi {
   exportPruned(request: ExportRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ExportResult>>;
   /** One point of the Trade-offs sweep: plan a MACs target, cost it, validate it (./studio/tradeoffs.ts). */
   sweepPoint(request: SweepPointRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SweepPointResult>>;
+  /** Pauses, resumes or stops a job's training; false when that job is not training (any more). */
+  controlTraining(request: TrainingControlRequest): Promise<WorkerResult<boolean>>;
 }
 
 // ---------------------------------------------------------------------------------------------

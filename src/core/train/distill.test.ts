@@ -69,6 +69,25 @@ describe('distill', () => {
     expect(result.note).toMatch(/cancelled in epoch 2; kept the best parameters so far/);
   }, 120_000);
 
+  it('a gate holds the loop (no step runs while it is pending), and a stop while held ends it without another step', async () => {
+    const stop = { aborted: false };
+    let steps = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const gate = () => (steps === 2 ? held : Promise.resolve());
+    const run = distill({ runner: nodeRunner, teacher, student, images, settings, signal: stop, gate, onStep: () => steps++ });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    while (steps < 2) await sleep(50);
+    await sleep(1500); // held: no step may run meanwhile
+    expect(steps).toBe(2);
+    stop.aborted = true;
+    release();
+    const result = await run;
+    expect(steps).toBe(2);
+    expect(result.stoppedBy).toBe('cancelled');
+    expect(result.note).toMatch(/cancelled in epoch 1; kept the best parameters so far \(epoch 0\)/);
+  }, 120_000);
+
   it('halves the batch when the runtime runs out of memory, and goes on', async () => {
     // Fault injection on the real runtime: runs of more than 8 images fail the way onnxruntime does.
     const tight: ModelRunner = async (model) => {

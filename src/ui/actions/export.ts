@@ -10,8 +10,8 @@ import { downloadBytes } from './download';
 import { errorText } from './errors';
 import { jobs } from './jobs';
 import { currentPlan } from './plan';
-import { calibrationImages } from './samples';
-import { proxyProgress, toImageInputs, transferImages } from './transfer';
+import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
+import { proxyProgress, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
 
@@ -39,13 +39,15 @@ export async function runExport(): Promise<void> {
   const { recovery, training, preprocess, summary, exportFp16: fp16 } = s();
   const outName = prunedFileName(summary?.fileName ?? 'model.onnx', headlinePercent(), fp16);
   show({ progress: { stage: 'start', fraction: 0, message: 'Preparing' } });
+  let trainingJob: number | undefined;
   try {
     const plan = currentPlan();
-    const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
-    const result = await studioClient().call(
-      (api, jobId) => api.exportPruned(transferImages({ jobId, plan, recovery, training, calibration, preprocess, fp16 }), proxyProgress((p) => show({ progress: p }))),
-      job.signal,
-    );
+    const calibration = await recoveryImages(recovery);
+    const result = await studioClient().call((api, jobId) => {
+      trainingJob = jobId;
+      const progress = trainingProgress(job, 'export', jobId, recovery, (p) => show({ progress: p }));
+      return api.exportPruned(transferImages({ jobId, plan, recovery, training, calibration, preprocess, fp16 }), proxyProgress(progress));
+    }, job.signal);
     if (!job.isLive()) return;
     downloadBytes(result.bytes, outName, 'application/octet-stream');
     s().setExport({ message: { text: savedText(outName, result) } });
@@ -53,6 +55,7 @@ export async function runExport(): Promise<void> {
     if (!job.isCurrent()) return;
     s().setExport({ message: isAborted(err) || job.signal.aborted ? { text: 'Cancelled.' } : { text: errorText(err), error: true } });
   } finally {
+    trainingJobEnded(trainingJob);
     jobs.finish(job);
   }
 }

@@ -60,3 +60,8 @@ export function calibrationImages(): Promise<ValidationImage[]> {
 export async function sampleClassNames(): Promise<string[]> {
   return sampleIndex().then((index) => index.classNames, () => []);
 }
+
+/** How many bundled calibration images there are (0 when the samples are missing); reads only the index. */
+export async function bundledCalibrationCount(): Promise<number> {
+  return sampleIndex().then((index) => index.calibration.length, () => 0);
+}

@@ -5,7 +5,7 @@ import { useStudio } from '../store/store';
 import { errorText } from './errors';
 import { jobs } from './jobs';
 import { currentPlan } from './plan';
-import { calibrationImages } from './samples';
+import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
 import { proxyProgress, toImageInputs, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
@@ -15,6 +15,7 @@ export async function runValidation(): Promise<void> {
   const job = jobs.start('validate');
   // Late progress (posted before the worker saw a cancel) and reports for a replaced model are dropped.
   const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setValidation']>[0]) => s().setValidation(patch));
+  let trainingJob: number | undefined;
   try {
     const { preprocess, backend, validationImages, recovery, training } = s();
     if (!preprocess) return show({ error: 'Choose a preprocessing preset first.' });
@@ -22,16 +23,18 @@ export async function runValidation(): Promise<void> {
     show({ progress: { stage: 'start', fraction: 0, message: 'Reading images' } });
     const images = await toImageInputs(validationImages);
     const plan = currentPlan();
-    // Validate what export would write: the same recovery, on the same bundled calibration images.
-    const calibration = recovery === 'none' ? undefined : await toImageInputs(await calibrationImages());
-    const report = await studioClient().call(
-      (api, jobId) => api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, training, calibration }), proxyProgress((p) => show({ progress: p }))),
-      job.signal,
-    );
+    // Validate what export would write: the same recovery, on the same images (training.ts).
+    const calibration = await recoveryImages(recovery);
+    const report = await studioClient().call((api, jobId) => {
+      trainingJob = jobId;
+      const progress = trainingProgress(job, 'validate', jobId, recovery, (p) => show({ progress: p }));
+      return api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, training, calibration }), proxyProgress(progress));
+    }, job.signal);
     show({ report });
   } catch (err) {
     if (job.isCurrent()) s().setValidation({ error: isAborted(err) || job.signal.aborted ? 'Cancelled.' : errorText(err) });
   } finally {
+    trainingJobEnded(trainingJob);
     jobs.finish(job);
   }
 }

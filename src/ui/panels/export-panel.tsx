@@ -9,6 +9,7 @@ import { useStudio } from '../store/store';
 import { change, compact } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
+import { TrainingPanel } from './training-panel';
 import './panels.css';
 
 /** The Export tab. */
@@ -35,6 +36,7 @@ export function ExportPanel() {
         </p>
       )}
       <RecoveryChoice disabled={!!progress} />
+      <TrainingPanel />
       <label className="row" title="Validation measures the fp32 model; the fp16 one differs from it by fp16 rounding (under 1% of the output scale on the test models)">
         <input type="checkbox" checked={fp16} disabled={!!progress} onChange={(e) => useStudio.getState().setExportFp16(e.target.checked)} />
         {' '}fp16 weights (about half the size; inputs and outputs stay fp32, Resize and similar ops stay fp32)

@@ -32,7 +32,7 @@ export function RecoveryChoice({ disabled }: { disabled?: boolean }) {
             <input type="number" min={1e-5} max={1} step={1e-4} value={training.lr} style={{ width: '6em' }}
               onChange={(e) => { const v = Number(e.target.value); if (v > 0) setTraining({ lr: v }); }} />
           </label>
-          <span className="hint">Trains on the bundled calibration images in this page (WASM); progress shows each epoch’s held-out agreement. Cancel stops the job.</span>
+          <span className="hint">Trains in this page; the training panel below shows the images, the live curve and Pause / Cancel.</span>
         </div>
       )}
     </fieldset>

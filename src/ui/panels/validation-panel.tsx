@@ -12,6 +12,7 @@ import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
+import { TrainingPanel } from './training-panel';
 import { ConfusionMatrix, Predictions, ResultsTable } from './validation-results';
 import './panels.css';
 
@@ -152,6 +153,7 @@ export function ValidationPanel() {
       <PreprocessControl />
       <BackendSwitch />
       <RecoveryChoice disabled={running} />
+      <TrainingPanel />
       <div className="row">
         <button type="button" disabled={running || images.length === 0} onClick={() => void runValidation()}>Validate original vs pruned</button>
         {running && <button type="button" onClick={() => cancelJob('validate')}>Cancel</button>}

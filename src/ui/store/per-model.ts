@@ -16,6 +16,7 @@ export function modelResultsReset(s: StudioState): Partial<StudioState> {
     validationReport: undefined, validationProgress: undefined, validationError: undefined,
     preprocess: undefined, inferredPreprocess: undefined, presets: [],
     exportProgress: undefined, exportMessage: undefined,
+    trainingRun: undefined,
     sweep: undefined, sweepProgress: undefined, sweepSelected: undefined,
     ...(s.sweepAllocations.includes('sensitivity') ? { sweepAllocations: s.sweepAllocations.filter((m) => m !== 'sensitivity') } : {}),
   } satisfies Partial<StudioState>;

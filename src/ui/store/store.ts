@@ -1,5 +1,5 @@
 // The one studio store, composed here from flat typed slices (zustand slices pattern): model,
-// view, plan, analysis, validation, export. It holds ids, ratios and view state only: tensors stay in the
+// view, plan, analysis, validation, export, training. It holds ids, ratios and view state only: tensors stay in the
 // studio worker.
 import { create } from 'zustand';
 import { createAnalysisSlice } from './analysis-slice';
@@ -7,6 +7,7 @@ import { createExportSlice } from './export-slice';
 import { createModelSlice } from './model-slice';
 import { createPlanSlice } from './plan-slice';
 import { createTradeoffsSlice } from './tradeoffs-slice';
+import { createTrainingSlice } from './training-slice';
 import type { StudioState } from './types';
 import { createValidationSlice } from './validation-slice';
 import { createViewSlice } from './view-slice';
@@ -20,6 +21,7 @@ export function createStudioStore() {
     ...createAnalysisSlice(...args),
     ...createValidationSlice(...args),
     ...createExportSlice(...args),
+    ...createTrainingSlice(...args),
     ...createTradeoffsSlice(...args),
   }));
 }

@@ -4,8 +4,9 @@ import type { AnalysisSlice } from './analysis-slice';
 import type { ExportSlice } from './export-slice';
 import type { ModelSlice } from './model-slice';
 import type { PlanSlice } from './plan-slice';
+import type { TrainingSlice } from './training-slice';
 import type { TradeoffsSlice } from './tradeoffs-slice';
 import type { ValidationSlice } from './validation-slice';
 import type { ViewSlice } from './view-slice';
 
-export type StudioState = ModelSlice & ViewSlice & PlanSlice & AnalysisSlice & ValidationSlice & ExportSlice & TradeoffsSlice;
+export type StudioState = ModelSlice & ViewSlice & PlanSlice & AnalysisSlice & ValidationSlice & ExportSlice & TradeoffsSlice & TrainingSlice;

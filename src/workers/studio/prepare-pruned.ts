@@ -6,12 +6,16 @@ import type { PrunePlan } from '../../core/prune/plan';
 import { recoverPruned } from '../../core/recover/recover';
 import type { TrainingSummary } from '../../core/recover/distill';
 import { DEFAULT_DISTILL_SETTINGS } from '../../core/train/distill';
-import type { ExportRequest, Progress } from '../protocol';
+import type { ExportRequest, ImageInput, Progress, TrainingEvent } from '../protocol';
 import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 import { prunedModel } from './plan';
-import { analysisOf } from './pruning-cache';
+import { analysisOf, WORKER_WASM_THREADS } from './pruning-cache';
 import { imageBatches, jobRunner } from './scores';
+import { trainingControl } from './training-control';
+
+/** Where training runs: recovery opens its sessions with jobRunner, always on WASM. */
+const TRAINING_BACKEND = `WASM (onnxruntime-web, ${WORKER_WASM_THREADS} thread${WORKER_WASM_THREADS === 1 ? '' : 's'})`;
 
 /** Recovery uses at most this many calibration images (the core default is 512; the browser is slower). */
 export const RECOVERY_IMAGES = 256;
@@ -36,7 +40,8 @@ let lastRecovered: { key: string; prepared: PreparedModel } | undefined;
 export async function preparePruned(loaded: LoadedModel, request: PrepareRequest, onProgress?: (p: Progress) => void, from = 0, to = 0.8): Promise<PreparedModel> {
   const { jobId, recovery } = request;
   const at = (f: number): number => from + (to - from) * f;
-  const report = (stage: string, fraction: number, message: string) => onProgress?.({ stage, fraction: at(fraction), message });
+  const report = (stage: string, fraction: number, message: string, training?: TrainingEvent) =>
+    onProgress?.({ stage, fraction: at(fraction), message, ...(training ? { training } : {}) });
   report('prune', 0.05, 'Pruning');
   const pruned = await prunedModel(loaded, request.plan, jobId);
   if (recovery === 'none' || pruned.model === loaded.model) return { model: pruned.model, plan: pruned.plan };
@@ -48,9 +53,13 @@ export async function preparePruned(loaded: LoadedModel, request: PrepareRequest
   const images = training ? request.calibration : request.calibration.slice(0, RECOVERY_IMAGES);
   const key = JSON.stringify([pruned.key, recovery, training ? request.training ?? null : null, request.preprocess, images.map((i) => [i.name, i.bytes.byteLength])]);
   if (lastRecovered?.key === key) return lastRecovered.prepared;
-  const batches = await imageBatches(loaded, images, request.preprocess, jobId,
-    (done) => report('decode', 0.05 + 0.2 * (done / images.length), `Preprocessing ${done}/${images.length} calibration images`));
+  const batches = await trainingBatches(loaded, images, request, (done) => report('decode', 0.05 + 0.2 * (done / images.length), `Preprocessing ${done}/${images.length} ${training ? 'training' : 'calibration'} images`));
   const signal = jobAbortSignal(jobId);
+  const epochs = request.training?.epochs ?? DEFAULT_DISTILL_SETTINGS.epochs;
+  let step = 0;
+  let fraction = 0.25;
+  const control = training ? trainingControl(jobId, (paused) => report('train', fraction, paused ? `Distill paused at step ${step}` : `Distill resumed at step ${step}`, { kind: paused ? 'paused' : 'resumed', step })) : undefined;
+  if (training) report('train', 0.25, `Distill (WASM): ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: TRAINING_BACKEND });
   try {
     const recovered = await recoverPruned(loaded.model, pruned.model, pruned.plan, recovery, {
       runner: jobRunner(jobId), batches, signal,
@@ -61,12 +70,17 @@ export async function preparePruned(loaded: LoadedModel, request: PrepareRequest
       distill: training ? {
         batches,
         settings: { ...(request.training ? { epochs: request.training.epochs, lr: request.training.lr } : {}) },
+        gate: control?.gate, stop: control?.stop,
         onEpoch: (e) => {
-          const epochs = request.training?.epochs ?? DEFAULT_DISTILL_SETTINGS.epochs;
           const agreement = e.heldOutAgreement === undefined ? '' : `, held-out agreement ${(e.heldOutAgreement * 100).toFixed(1)} %`;
-          report('train', 0.25 + 0.75 * (e.epoch / epochs), e.epoch === 0 ? `Distill (WASM): start${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}` : `Distill (WASM): epoch ${e.epoch}/${epochs}, loss ${e.trainLoss!.toFixed(4)}${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}${e.best ? ' (best)' : ''}`);
+          const { epoch, trainLoss, heldOutLoss, heldOutAgreement, best, seconds } = e;
+          report('train', fraction = 0.25 + 0.75 * (e.epoch / epochs), e.epoch === 0 ? `Distill (WASM): start${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}` : `Distill (WASM): epoch ${e.epoch}/${epochs}, loss ${e.trainLoss!.toFixed(4)}${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}${e.best ? ' (best)' : ''}`,
+            { kind: 'epoch', epoch, heldOutLoss, best, seconds, ...(trainLoss !== undefined ? { trainLoss } : {}), ...(heldOutAgreement !== undefined ? { heldOutAgreement } : {}) });
         },
-        onStep: (step, total) => report('train', 0.25 + 0.75 * (step / Math.max(1, total)), `Distill (WASM): step ${step}/${total}`),
+        onStep: (done, total, loss) => {
+          step = done;
+          report('train', fraction = 0.25 + 0.75 * (done / Math.max(1, total)), `Distill (WASM): step ${done}/${total}`, { kind: 'step', step: done, total, loss });
+        },
       } : undefined,
     }, analysisOf(loaded));
     const r = recovered.report;
@@ -79,6 +93,19 @@ export async function preparePruned(loaded: LoadedModel, request: PrepareRequest
   } catch (err) {
     if (signal.aborted) throw abortedJobError();
     throw new JobError('internal', `Recovery (${recovery}) failed: ${(err as Error).message}.`, 'Choose "None" (no recovery), or try another method.');
+  } finally {
+    control?.dispose();
+  }
+}
+
+/** The images decoded and preprocessed; an image that cannot be read is named, with what to do. */
+async function trainingBatches(loaded: LoadedModel, images: ImageInput[], request: PrepareRequest, onImage: (done: number) => void) {
+  try {
+    return await imageBatches(loaded, images, request.preprocess!, request.jobId, onImage);
+  } catch (err) {
+    if (err instanceof JobError) throw err;
+    throw new JobError('internal', `Could not read a recovery image: ${(err as Error).message}.`,
+      'Remove that file from the training images (PNG or JPEG only), or train on the bundled images alone.');
   }
 }
 

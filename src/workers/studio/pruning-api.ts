@@ -8,6 +8,7 @@ import { globalPlan, planCost } from './plan';
 import { sensitivity } from './sensitivity';
 import { preprocessDefaults, previewPreprocess, validate } from './validate';
 import { exportPruned } from './export';
+import { controlTraining } from './training-control';
 import { sweepPoint } from './tradeoffs';
 
 type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel'>;
@@ -24,5 +25,7 @@ export const pruningApi: PruningApi = {
   previewPreprocess: (r) => runJob(r.jobId, () => previewPreprocess(r)),
   validate: (r, onProgress) => runJob(r.jobId, () => validate(r, onProgress)),
   exportPruned: (r, onProgress) => runJob(r.jobId, () => exportPruned(r, onProgress)),
+  // Its own job id: runJob forgets that one, never the training job's.
+  controlTraining: (r) => runJob(r.jobId, async () => controlTraining(r)),
   sweepPoint: (r, onProgress) => runJob(r.jobId, () => sweepPoint(r, onProgress), onProgress),
 };
