@@ -62,7 +62,7 @@ export const sparsifyCommand: CliCommand = {
     '  -o, --out FILE       where to write the sparsified model',
     '  --sparsity S         share of each eligible layer’s weights set to zero (0 < S < 1)',
     '  --pattern P          unstructured (default) or N:M along the input channels: 2:4, 4:8 … (implies S = 1 − N/M)',
-    '  --scope SC           unstructured: layer (default; S in every layer) or global (one cut over all layers)',
+    '  --scope SC           unstructured: global (default; one cut over all layers, like torch global_unstructured) or layer (S in every layer)',
     '  --criterion C        magnitude (default; |w|) or taylor (Σ (w·∂C/∂w)² on --images, per output)',
     '  --images DIR         calibration images (taylor, --recover lsq)',
     '  --recover M          none | lsq: SparseGPT-style refit of the kept weights (needs --images)',
@@ -89,8 +89,8 @@ export const sparsifyCommand: CliCommand = {
       throw new UsageError(`--${(err as Error).message}`);
     }
     const sparsity = sparsityOf(args, pattern);
-    const scope = choiceOption(args, 'scope', SCOPES, 'layer');
-    if (scope === 'global' && pattern.kind === 'n:m') throw new UsageError('--scope global applies to unstructured sparsity; N:M is per block');
+    const scope = choiceOption(args, 'scope', SCOPES, pattern.kind === 'n:m' ? 'layer' : 'global');
+    if (args.options.get('scope') === 'global' && pattern.kind === 'n:m') throw new UsageError('--scope global applies to unstructured sparsity; N:M is per block');
     const criterion = choiceOption(args, 'criterion', CRITERIA, 'magnitude');
     const recover = choiceOption(args, 'recover', RECOVER, 'none');
     const images = stringOption(args, 'images');
