@@ -58,7 +58,9 @@ test('demo → Run sweep: 7 points validated without long tasks, a click loads a
   const kept = names.map((n) => Number(n.match(/: (\d+\.\d) % of MACs/)![1]));
   for (const [i, target] of [90, 80, 70, 60, 50, 40, 30].entries()) expect(kept[i]).toBeLessThanOrEqual(target);
   await expect(chart.getByRole('group', { name: /^Trade-offs: accuracy against MACs kept, 7 points in 1 series/ })).toBeVisible();
+  await chart.scrollIntoViewIfNeeded();
   await studio.screenshot('tradeoffs-sweep');
+  await chart.screenshot({ path: testInfo.outputPath('tradeoffs-chart.png') });
 
   // Click the 50 % point: its plan is loaded; the graph and the Ratios tab show it.
   const half = points.nth(4);

@@ -116,9 +116,13 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
       el('circle', { cx, cy, r: r * 2, fill: 'transparent' }),
       front.has(i) && el('circle', { cx, cy, r: r * 1.55, fill: 'none', stroke: p.select, 'stroke-width': 2.5 }),
       on && el('circle', { cx, cy, r: r * 2, fill: 'none', stroke: p.text, 'stroke-width': 2.5 }),
-      el('path', { d: marker(si, (r * 2) ** 2 * 0.9), transform: `translate(${cx},${cy})`, fill: seriesColour(si), stroke: p.background, 'stroke-width': 1.5, 'fill-opacity': q.met ? 1 : 0.45 }),
-      el('path', { d: marker(si, (r * 1.5) ** 2 * 0.9), transform: `translate(${cx},${latTop + yLat(q.latencyMs)})`, fill: seriesColour(si), stroke: p.background, 'stroke-width': 1 }));
+      el('path', { d: marker(si, (r * 2) ** 2 * 0.9), transform: `translate(${cx},${cy})`, fill: seriesColour(si), stroke: p.background, 'stroke-width': 1.5, 'fill-opacity': q.met ? 1 : 0.45 }));
   });
+  // Latency markers sit outside the points' buttons, so a button is just its point (its centre is the point).
+  const latencyMarkers = el('g', { 'aria-hidden': 'true' }, ...points.map((q) => {
+    const si = seriesIndex.get(q.series) ?? 0;
+    return el('path', { d: marker(si, (r * 1.5) ** 2 * 0.9), transform: `translate(${X(q.macsKept)},${latTop + yLat(q.latencyMs)})`, fill: seriesColour(si), stroke: p.background, 'stroke-width': 1 });
+  }));
 
   const legend = el('g', { transform: `translate(${fs * 0.4},${titleH + fs * 0.3})`, 'aria-hidden': 'true' },
     ...legendItems.map((item, i) => el('g', { transform: `translate(${places[i]!.x},${places[i]!.row * fs * 1.6})` },
@@ -145,6 +149,7 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
   ...bySeries.map((list, si) => el('g', { 'aria-hidden': 'true' },
     el('path', { d: metricLine(list) ?? '', fill: 'none', stroke: seriesColour(si), 'stroke-width': 2.5 }),
     el('path', { d: latLine(list) ?? '', fill: 'none', stroke: seriesColour(si), 'stroke-width': 2 }))),
+  latencyMarkers,
   ...pointNodes,
   el('g', { 'aria-hidden': 'true' },
     ...x.ticks(6).map((t) => el('text', { x: X(t), y: latTop + latH + small * 1.3, 'text-anchor': 'middle', 'font-size': small, fill: p.muted }, pct(0)(t))),
