@@ -26,6 +26,30 @@ export interface WeightGradientGeometry {
   padsEnd: number[];
 }
 
+/** Floats per image the im2col patches of one weight gradient may take at once (4 MiB; 256 MiB at batch 64). */
+export const PATCH_BUDGET = 1 << 20;
+
+/** Channels [from, to) of an [N, C, …] tensor. */
+function channelRange(ctx: BackwardContext, t: string, from: number, to: number): string {
+  return ctx.b.op('Slice', [t, ctx.b.ints('starts', [1], [from]), ctx.b.ints('ends', [1], [to]), ctx.b.ints('axes', [1], [1])], {}, 'wgrad_channels');
+}
+
+/**
+ * patches[n, c·K + k, y] = image[n, c, y·s + k·d − p]: a depthwise Conv whose K filters per channel
+ * are the one-hot kernels, with the forward's strides, dilations and pads, so its output positions
+ * are exactly the gradient's. A 1×1 stride-1 unpadded kernel meets the image itself.
+ */
+function imagePatches(ctx: BackwardContext, image: string, channels: number, geo: WeightGradientGeometry): string {
+  const { kernel, strides, dilations } = geo;
+  const kernelSize = product(kernel);
+  const pads = [...geo.padsBegin, ...geo.padsEnd];
+  if (kernelSize === 1 && strides.every((s) => s === 1) && pads.every((p) => p === 0)) return image;
+  const oneHot = new Float32Array(channels * kernelSize * kernelSize);
+  for (let c = 0; c < channels; c++) for (let k = 0; k < kernelSize; k++) oneHot[(c * kernelSize + k) * kernelSize + k] = 1;
+  const weight = ctx.b.floats('wgrad_onehot', [channels * kernelSize, 1, ...kernel], oneHot);
+  return ctx.b.op('Conv', [image, weight], { group: channels, kernel_shape: kernel, strides, dilations, pads }, 'wgrad_patches');
+}
+
 /**
  * dW[o, i, k] = Σ_n Σ_y grad[n, o, y] · image[n, g(o)·m + i, y·s + k·d − p] (m = image channels per
  * group), the weight gradient of a Conv — and, with image = ∂C/∂Y and grad = X, of a ConvTranspose.
@@ -34,7 +58,7 @@ export interface WeightGradientGeometry {
  */
 export function weightGradient(ctx: BackwardContext, geo: WeightGradientGeometry): string {
   const b = ctx.b;
-  const { imageDims, gradDims, group, kernel, strides, dilations } = geo;
+  const { imageDims, gradDims, group, kernel } = geo;
   const n = kernel.length;
   if (imageDims.length !== n + 2 || gradDims.length !== n + 2) unsupported(ctx, 'the weight gradient needs [N, C, spatial…] tensors');
   const m = imageDims[1]! / group;
@@ -45,18 +69,25 @@ export function weightGradient(ctx: BackwardContext, geo: WeightGradientGeometry
   const kernelSize = product(kernel);
   const shape = (dims: number[]) => b.ints('shape', [dims.length], dims);
 
-  // patches[n, c·K + k, y] = image[n, c, y·s + k·d − p]: a depthwise Conv whose K filters per channel
-  // are the one-hot kernels, with the forward's strides, dilations and pads, so its output positions
-  // are exactly grad's. (A 1×1 stride-1 unpadded kernel meets the image itself.)
-  const identity = kernelSize === 1 && strides.every((s) => s === 1) && [...geo.padsBegin, ...geo.padsEnd].every((p) => p === 0);
-  const oneHot = new Float32Array(imageDims[1]! * kernelSize * kernelSize);
-  for (let c = 0; c < imageDims[1]!; c++) for (let k = 0; k < kernelSize; k++) oneHot[(c * kernelSize + k) * kernelSize + k] = 1;
-  const patches4 = identity ? geo.image : b.op('Conv', [geo.image, b.floats('wgrad_onehot', [imageDims[1]! * kernelSize, 1, ...kernel], oneHot)], {
-    group: imageDims[1]!, kernel_shape: kernel, strides, dilations, pads: [...geo.padsBegin, ...geo.padsEnd],
-  }, 'wgrad_patches');
-  const patches = b.op('Reshape', [patches4, shape([-1, group, m * kernelSize, positions])]);
-  const grads = b.op('Reshape', [geo.grad, shape([-1, group, co / group, positions])], {}, 'wgrad_grads');
-  const perImage = b.op('MatMul', [grads, b.op('Transpose', [patches], { perm: [0, 1, 3, 2] })], {}, 'wgrad_per_image');
+  // The patches are K times the image; past PATCH_BUDGET floats per image they are made and
+  // multiplied in chunks of channels (group 1) or of whole groups, whose products are concatenated.
+  const unitChannels = group === 1 ? 1 : m;
+  const units = group === 1 ? imageDims[1]! : group;
+  const perChunk = Math.max(1, Math.floor(PATCH_BUDGET / (unitChannels * kernelSize * positions)));
+  const products: string[] = [];
+  for (let at = 0; at < units; at += perChunk) {
+    const count = Math.min(perChunk, units - at);
+    const whole = count === units;
+    const image = whole ? geo.image : channelRange(ctx, geo.image, at * unitChannels, (at + count) * unitChannels);
+    const patches = imagePatches(ctx, image, count * unitChannels, geo);
+    const groups = group === 1 ? 1 : count;
+    const grad = whole || group === 1 ? geo.grad : channelRange(ctx, geo.grad, at * (co / group), (at + count) * (co / group));
+    const rows = b.op('Reshape', [patches, shape([-1, groups, (group === 1 ? count : m) * kernelSize, positions])]);
+    const grads = b.op('Reshape', [grad, shape([-1, groups, co / group, positions])], {}, 'wgrad_grads');
+    products.push(b.op('MatMul', [grads, b.op('Transpose', [rows], { perm: [0, 1, 3, 2] })], {}, 'wgrad_per_image'));
+  }
+  // Chunks of channels extend the rows (c, k) of one group; chunks of groups extend the group axis.
+  const perImage = products.length === 1 ? products[0]! : b.op('Concat', products, { axis: group === 1 ? 3 : 1 });
   const summed = reduceSum(ctx, perImage, [0], 0);
   return b.op('Reshape', [summed, shape([co, m, ...kernel])], {}, 'wgrad');
 }
