@@ -68,6 +68,7 @@ export function gatesReport(r: GatesResult) {
     macs: { ...r.macs, keptFraction: r.macs.kept / r.macs.base },
     exactness: r.check,
     training: r.training,
+    ...(r.fineTune ? { fineTune: r.fineTune } : {}),
     skipped: r.skipped,
     ...(r.note ? { note: r.note } : {}),
   };
@@ -81,7 +82,7 @@ export async function pruneWithGates(model: ModelProto, analysis: ChannelAnalysi
     runner: nodeModelRunner, model, analysis, images: trainingImages(loaded.batches), settings: s, tasks,
     onEpoch: (e) => io.stderr(e.epoch === 0
       ? `gates: ${loaded.images} images, target ${(s.keep * 100).toFixed(1)} % of the MACs\n`
-      : `gates: epoch ${e.epoch}/${s.epochs}  loss ${e.trainLoss!.toFixed(4)}  held-out KL ${e.heldOutLoss.toFixed(4)}${e.heldOutAgreement !== undefined ? `  agreement ${(e.heldOutAgreement * 100).toFixed(1)}%` : ''}  gates at 0: ${e.zeroGates}  λ ${e.lambda.toPrecision(3)}  ${e.seconds.toFixed(1)} s${e.best ? '  (best)' : ''}\n`),
+      : `gates: epoch ${e.epoch}/${s.epochs}${e.phase === 'fine-tune' ? ' (fine-tune)' : ''}  loss ${e.trainLoss!.toFixed(4)}  held-out KL ${e.heldOutLoss.toFixed(4)}${e.heldOutAgreement !== undefined ? `  agreement ${(e.heldOutAgreement * 100).toFixed(1)}%` : ''}  gates at 0: ${e.zeroGates}${e.phase === 'gates' ? `  λ ${e.lambda.toPrecision(3)}` : ''}  ${e.seconds.toFixed(1)} s${e.best ? '  (best)' : ''}\n`),
   });
   for (const x of result.skipped) io.stderr(`gates: group ${x.group} left whole: ${x.reason}\n`);
   if (result.note) io.stderr(`gates: ${result.note}\n`);

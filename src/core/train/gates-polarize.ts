@@ -1,9 +1,11 @@
 // GDP's polarisation, as a term of the training loop (trainer.ts's TrainTerm) on the gate
 // parameters θ (one per channel; the gate is g = θ²/(θ²+ε), gates-graph.ts):
 //
-// - The regulariser R = λ · Σ_c w_c · g_c, w_c = the MACs channel c carries (its marginal MACs in the
-//   current pruned state, counted by plan-costing) over the mean of those, so the budget is
-//   honoured where the MACs are. ∂R/∂θ_c = λ · w_c · 2θ_c·ε / (θ_c² + ε)²: the pull is strongest at
+// - The regulariser R = λ · Σ_c w_c · (g_c − p·|g_c − ḡ|) (GDP's polarisation, ḡ the group's mean
+//   gate), w_c = the MACs channel c carries (its marginal MACs in the current pruned state, counted
+//   by plan-costing) divided by the channel's importance (Taylor, mean 1 per group), over the mean
+//   of those, so the budget is honoured where the MACs are and the cheapest importance goes first.
+//   ∂R/∂θ_c = λ · ∂R/∂g_c · 2θ_c·ε / (θ_c² + ε)²: the pull is strongest at
 //   |θ| ≈ √ε and vanishes both at 0 and far from it, so gates split into those pulled to 0 and those
 //   that stay open — GDP's polarisation. ε anneals geometrically (GDP decays it) so the zero basin
 //   narrows and the open gates approach 1; since the model is trained from its pretrained state with
@@ -46,10 +48,25 @@ export interface PolarizeSettings {
   gateLr: number;
   /** Gates below this value are set to exactly 0 (before the budget is met). */
   snap: number;
+  /**
+   * GDP's polarisation strength p: R = λ·Σ_c w_c·(g_c − p·|g_c − ḡ|), ḡ the mean gate of the channel's
+   * group (GDP's t‖g‖₁ − ‖g − ḡ‖₁ with t = 1/p). 0 is a plain cost-weighted ℓ1; with p = 1 the gates
+   * above their group's mean feel (almost) no pull and those below it twice the pull, so a group
+   * splits instead of shrinking as a whole.
+   */
+  polarization: number;
+  /**
+   * Channel importance in the weights: w_c = (MACs of c / mean) / (importance_c + importanceFloor),
+   * importance the channel's Taylor score normalised to mean 1 in its group (computed on the images
+   * before training, gates.ts), so the pull is the cost per unit of importance: the unimportant,
+   * expensive channels close first even while the distillation gradient is still 0 (the student
+   * starts equal to the teacher). Infinity ignores importance (MACs only).
+   */
+  importanceFloor: number;
 }
 
 export const DEFAULT_POLARIZE_SETTINGS: Readonly<Omit<PolarizeSettings, 'keep'>> = {
-  epsilonStart: 1e-2, epsilonEnd: 1e-4, ramp: 0.6, gate0: 0.9, hardAt: 0.8, lambda0: 0.1, gateLr: 0.01, snap: 1e-3,
+  epsilonStart: 1e-2, epsilonEnd: 1e-4, ramp: 0.6, gate0: 0.9, hardAt: 0.8, lambda0: 0.1, gateLr: 0.01, snap: 1e-3, polarization: 0.5, importanceFloor: 0.05,
 };
 
 /** Per group: the removed channels. */
@@ -78,14 +95,28 @@ export function annealedEpsilon(s: Pick<PolarizeSettings, 'epsilonStart' | 'epsi
   return s.epsilonStart * (s.epsilonEnd / s.epsilonStart) ** t;
 }
 
-/** R = λ·Σ w_c·g_c over one group's θ and its gradient ∂R/∂θ added into `grad`; returns R. */
-export function polarizationTerm(theta: Float32Array, weights: ArrayLike<number>, lambda: number, epsilon: number, grad?: Float32Array): number {
+/**
+ * R = λ·Σ_c w_c·(g_c − p·|g_c − ḡ|) over one group's θ (ḡ its mean gate) and its gradient ∂R/∂θ added
+ * into `grad`; returns R. ∂R/∂g_c = w_c·(1 − p·s_c) + (p/n)·Σ_k w_k·s_k, s = sign(g − ḡ).
+ */
+export function polarizationTerm(theta: Float32Array, weights: ArrayLike<number>, lambda: number, epsilon: number, grad?: Float32Array, polarization = 0): number {
+  const n = theta.length;
+  const g = Float64Array.from(theta, (t) => gateValue(t, epsilon));
+  const mean = g.reduce((a, v) => a + v, 0) / Math.max(1, n);
   let r = 0;
-  for (let c = 0; c < theta.length; c++) {
-    const t = theta[c]!;
-    const d = t * t + epsilon;
-    r += weights[c]! * gateValue(t, epsilon);
-    if (grad) grad[c] = grad[c]! + (lambda * weights[c]! * 2 * t * epsilon) / (d * d);
+  let spread = 0;
+  for (let c = 0; c < n; c++) {
+    const d = g[c]! - mean;
+    r += weights[c]! * (g[c]! - polarization * Math.abs(d));
+    spread += weights[c]! * Math.sign(d);
+  }
+  if (grad) {
+    for (let c = 0; c < n; c++) {
+      const t = theta[c]!;
+      const d = t * t + epsilon;
+      const dR = weights[c]! * (1 - polarization * Math.sign(g[c]! - mean)) + (polarization / n) * spread;
+      grad[c] = grad[c]! + (lambda * dR * 2 * t * epsilon) / (d * d);
+    }
   }
   return lambda * r;
 }
@@ -150,6 +181,8 @@ export interface PolarizerJob {
   /** Where the gates are read (to absorb ε's annealing into the weights) and the dims of those weights. */
   sites: readonly GateSite[];
   weightDims: ReadonlyMap<string, readonly number[]>;
+  /** Per group id: each channel's importance, mean 1 in its group (absent: MACs only). */
+  importance?: ReadonlyMap<string, ArrayLike<number>>;
 }
 
 /** Multiplies the slices of a flat weight along `axis` by per-position factors. */
@@ -209,9 +242,14 @@ export function createPolarizer(job: PolarizerJob): Polarizer {
       more.set(g.id, new Set([...set, next]));
       return [g.id, Math.max(0, now - macsWithout(more))];
     }));
-    const all = groups.flatMap((g) => new Array<number>(g.channels).fill(costs.get(g.id)!));
+    const raw = new Map(groups.map((g) => {
+      const imp = job.importance?.get(g.id);
+      const floor = s.importanceFloor;
+      return [g.id, Float64Array.from({ length: g.channels }, (_, c) => costs.get(g.id)! / (imp && Number.isFinite(floor) ? Math.max(0, imp[c]!) + floor : 1))];
+    }));
+    const all = [...raw.values()].flatMap((w) => [...w]);
     const mean = all.reduce((a, v) => a + v, 0) / Math.max(1, all.length) || 1;
-    weights = new Map(groups.map((g) => [g.id, new Float64Array(g.channels).fill(costs.get(g.id)! / mean)]));
+    weights = new Map([...raw].map(([id, w]) => [id, w.map((v) => v / mean)]));
   };
   let aim = 1;
   const kill = (values: ReadonlyMap<string, Float32Array>, candidates: { id: string; c: number; g: number }[]) => {
@@ -259,7 +297,7 @@ export function createPolarizer(job: PolarizerJob): Polarizer {
       let r = 0;
       for (const g of groups) {
         const extra = new Float32Array(g.channels);
-        r += polarizationTerm(values.get(g.theta)!, weights.get(g.id)!, lambda, epsilon, extra);
+        r += polarizationTerm(values.get(g.theta)!, weights.get(g.id)!, lambda, epsilon, extra, s.polarization);
         const grad = grads.get(g.theta)!;
         for (let c = 0; c < grad.length; c++) grad[c] = grad[c]! + extra[c]! * scale;
       }

@@ -58,26 +58,39 @@ describe('gates', () => {
     expect(maxDiff(a, await run(model, { [input]: batch }))).toBeGreaterThan(1e-2);
   });
 
-  it('the polarisation gradient equals finite differences of the regulariser', () => {
+  it.each([0, 0.5, 1])('the polarisation gradient (p = %s) equals finite differences of the regulariser', (p) => {
     const theta = Float32Array.of(0.3, -0.05, 0.01, 0, 1.2, -0.4);
     const weights = [1, 2, 0.5, 1, 3, 0.7];
     const grad = new Float32Array(theta.length);
-    polarizationTerm(theta, weights, 0.7, 4e-3, grad);
+    polarizationTerm(theta, weights, 0.7, 4e-3, grad, p);
     const h = 1e-4;
     theta.forEach((t, c) => {
       const up = Float32Array.from(theta);
       const down = Float32Array.from(theta);
       up[c] = t + h;
       down[c] = t - h;
-      const fd = (polarizationTerm(up, weights, 0.7, 4e-3) - polarizationTerm(down, weights, 0.7, 4e-3)) / (2 * h);
+      const fd = (polarizationTerm(up, weights, 0.7, 4e-3, undefined, p) - polarizationTerm(down, weights, 0.7, 4e-3, undefined, p)) / (2 * h);
       expect(grad[c]!).toBeCloseTo(fd, 2);
     });
     expect(grad[3]).toBe(0); // a gate at exactly 0 feels no pull: it stays there
   });
 
-  it('a short run meets the MACs target within one channel, ends with the gates at 0 or near 1, and prunes exactly', { timeout: 120_000 }, async () => {
+  it('polarisation pulls the gates below their group mean harder than those above it', () => {
+    const theta = Float32Array.of(0.05, 0.06, 0.3, 0.31);
+    const grad = new Float32Array(4);
+    polarizationTerm(theta, [1, 1, 1, 1], 1, 1e-2, grad, 0.5);
+    const plain = new Float32Array(4);
+    polarizationTerm(theta, [1, 1, 1, 1], 1, 1e-2, plain, 0);
+    expect(grad[0]! / plain[0]!).toBeCloseTo(1.5, 5);
+    expect(grad[3]! / plain[3]!).toBeCloseTo(0.5, 5);
+  });
+
+  it('a short run meets the MACs target within one channel, ends with the gates at 0 or near 1, prunes exactly, then fine-tunes', { timeout: 180_000 }, async () => {
     const keep = 0.5;
-    const result = await learnGates({ runner: nodeRunner, model, images, analysis, settings: { ...DEFAULT_GATES_SETTINGS, keep, epochs: 2, batchSize: 32, heldOutFraction: 0.25 } });
+    const phases: string[] = [];
+    const result = await learnGates({ runner: nodeRunner, model, images, analysis, settings: { ...DEFAULT_GATES_SETTINGS, keep, epochs: 3, fineTune: 0.34, batchSize: 32, heldOutFraction: 0.25 }, onEpoch: (e) => e.epoch && phases.push(`${e.phase} ${e.epoch}`) });
+    expect(phases).toEqual(['gates 1', 'gates 2', 'fine-tune 3']);
+    expect(result.fineTune?.history.length).toBe(2);
     const costing = planCosting(model, analysis);
     expect(result.macs.met).toBe(true);
     expect(result.macs.kept).toBeLessThanOrEqual(keep * costing.base.macs);
@@ -93,10 +106,11 @@ describe('gates', () => {
     expect(result.histogram.undecided).toBeLessThan(0.05);
     expect(result.histogram.zero).toBeGreaterThan(0);
     expect(result.histogram.counts[0]! + result.histogram.counts[19]!).toBeGreaterThan(0.95 * result.histogram.total);
-    // Exact: the gated model at its final gates and the written model agree.
+    // Exact: the gated model at its final gates and the pruned, folded model agree; fine-tuning keeps the architecture.
     const a = await run(result.gated.model, { [input]: batch, ...eps(result.gated.epsilon) });
-    const b = await run(result.model, { [input]: batch });
+    const b = await run(result.removed, { [input]: batch });
     expect(maxDiff(a, b)).toBeLessThan(1e-4);
+    expect(costing.of(result.plan).macs).toBe(planCosting(result.model, analyseChannels(buildGraph(result.model))).base.macs);
     expect(result.model.graph!.input.some((i) => i.name === EPSILON_INPUT)).toBe(false);
   });
 });

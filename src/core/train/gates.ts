@@ -23,10 +23,22 @@ import { withParameters } from './parameter-inputs.js';
 import { trainableParameters } from './parameters.js';
 import type { EpochReport } from './trainer.js';
 import { scheduleInfo } from './schedule.js';
+import { scoreGroups } from '../score/criteria.js';
+import type { ImageBatch } from '../score/images.js';
 
-export type GatesSettings = DistillSettings & PolarizeSettings;
+export interface GatesPhases {
+  /**
+   * Share of the epochs (rounded down) spent distilling the pruned model after the removal, with
+   * the distill recovery's own schedule: the gates phase decides the channels, this one recovers.
+   */
+  fineTune: number;
+  /** Images the Taylor importance of the channels is computed on before training (0: MACs only). */
+  importanceImages: number;
+}
 
-export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, ...DEFAULT_POLARIZE_SETTINGS };
+export type GatesSettings = DistillSettings & PolarizeSettings & GatesPhases;
+
+export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, ...DEFAULT_POLARIZE_SETTINGS, fineTune: 0.3, importanceImages: 256 };
 
 export interface GatesJob {
   runner: ModelRunner;
@@ -38,7 +50,8 @@ export interface GatesJob {
   tasks?: Readonly<Record<string, TaskKind>>;
   signal?: AbortSignalLike;
   gate?: () => Promise<void>;
-  onEpoch?: (report: EpochReport & { zeroGates: number; lambda: number; epsilon: number }) => void;
+  /** Epochs are numbered across both phases (the fine-tuning continues the count). */
+  onEpoch?: (report: EpochReport & { zeroGates: number; lambda: number; epsilon: number; phase: 'gates' | 'fine-tune' }) => void;
   onStep?: (step: number, total: number, loss: number) => void;
 }
 
@@ -68,6 +81,10 @@ export interface GatesResult {
   /** Largest |gated − pruned| over the outputs of a few images (the removal and folding are exact up to float rounding). */
   check: { images: number; maxDifference: number };
   training: Pick<DistillResult, 'history' | 'bestEpoch' | 'stoppedBy' | 'note' | 'seconds' | 'steps' | 'images'>;
+  /** The distillation of the pruned model after the removal (absent when `fineTune` gives no epoch); `model` is its result. */
+  fineTune?: GatesResult['training'];
+  /** The pruned and folded model before fine-tuning (equal to `gated` at its final gates: `check`). */
+  removed: ModelProto;
   skipped: GatedModel['skipped'];
   /** Set when the trained gates did not meet the budget themselves and the lowest were set to 0 at the end. */
   note?: string;
@@ -108,7 +125,10 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   if (!(base > 0)) throw new Error("gates: the model's MACs are unknown or 0, so no fraction of them can be targeted");
   const goal = base * s.keep;
   const weightDims = new Map(gated.model.graph!.initializer.map((t) => [t.name, tensorDims(t)]));
-  const polarizer = createPolarizer({ model, analysis, costing, groups: gated.groups, settings: s, lr: s.lr, rate: (t, n) => scheduleInfo(s.schedule).rate(t, n, s.lr), sites: gated.sites, weightDims });
+  const fineTuneEpochs = s.epochs > 1 ? Math.min(s.epochs - 1, Math.floor(s.fineTune * s.epochs)) : 0;
+  const gateEpochs = s.epochs - fineTuneEpochs;
+  const importance = await channelImportance(job, model, analysis);
+  const polarizer = createPolarizer({ model, analysis, costing, groups: gated.groups, settings: s, lr: s.lr, rate: (t, n) => scheduleInfo(s.schedule).rate(t, n, s.lr), sites: gated.sites, weightDims, importance });
   const thetas = gated.groups.map((g) => g.theta);
   const epsilonAt: number[] = [polarizer.epsilon];
   const result = await distill({
@@ -116,7 +136,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     teacher: model,
     student: gated.model,
     images: job.images,
-    settings: s,
+    settings: { ...s, epochs: gateEpochs },
     parameters: [...trainableParameters(gated.model), ...thetas],
     tasks: job.tasks,
     extraFeeds: () => ({ [EPSILON_INPUT]: { dims: [1], data: Float32Array.of(polarizer.epsilon) } }),
@@ -127,7 +147,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     onEpoch: (e) => {
       epsilonAt[e.epoch] = polarizer.epsilon;
       const zeroGates = [...polarizer.dead.values()].reduce((n, d) => n + d.size, 0);
-      job.onEpoch?.({ ...e, zeroGates, lambda: polarizer.lambda, epsilon: polarizer.epsilon });
+      job.onEpoch?.({ ...e, zeroGates, lambda: polarizer.lambda, epsilon: polarizer.epsilon, phase: 'gates' });
     },
   });
 
@@ -153,8 +173,18 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   const folded = foldGates(trainedGated, gated, gates);
   const pruned = applyPlan(folded, plan, analyseChannels(buildGraph(folded)));
   const check = await checkEqual(job.runner, trainedGated, pruned, job.images, epsilon);
+  const zeroGates = [...zeros.values()].reduce((n, z) => n + z.size, 0);
+  const tuned = fineTuneEpochs && !job.signal?.aborted && result.stoppedBy === 'done'
+    ? await distill({
+      runner: job.runner, teacher: model, student: pruned, images: job.images, settings: { ...s, epochs: fineTuneEpochs }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
+      onEpoch: (e) => e.epoch && job.onEpoch?.({ ...e, epoch: gateEpochs + e.epoch, zeroGates, lambda: 0, epsilon, phase: 'fine-tune' }),
+    })
+    : undefined;
+  const summary = (r: DistillResult): GatesResult['training'] => ({ history: r.history, bestEpoch: r.bestEpoch, stoppedBy: r.stoppedBy, note: r.note, seconds: r.seconds, steps: r.steps, images: r.images });
   return {
-    model: pruned,
+    model: tuned?.model ?? pruned,
+    removed: pruned,
+    ...(tuned ? { fineTune: summary(tuned) } : {}),
     plan,
     gated: { model: trainedGated, epsilon, info: gated },
     gates,
@@ -162,10 +192,24 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     ...(polarizer.beforeForcing ? { histogramBeforeForcing: gateHistogram(polarizer.beforeForcing) } : {}),
     macs: { base, target: goal, kept: macs, met: macs <= goal },
     check,
-    training: { history: result.history, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy, note: result.note, seconds: result.seconds, steps: result.steps, images: result.images },
+    training: summary(result),
     skipped: gated.skipped,
     ...(note ? { note } : {}),
   };
+}
+
+/** Taylor importance of every prunable channel (mean 1 per group) on the first `importanceImages` images; undefined when 0. */
+async function channelImportance(job: GatesJob, model: ModelProto, analysis: ChannelAnalysis): Promise<Map<string, Float64Array> | undefined> {
+  const n = Math.min(job.settings.importanceImages, job.images.images.length);
+  if (!(n > 0) || !Number.isFinite(job.settings.importanceFloor)) return undefined;
+  const size = Math.min(job.settings.batchSize, 64);
+  const batches: ImageBatch[] = [];
+  for (let at = 0; at < n; at += size) {
+    const idx = Array.from({ length: Math.min(size, n - at) }, (_, i) => at + i);
+    batches.push({ feeds: { [job.images.input]: viewBatch(job.images, idx, idx.map(() => 0), NO_AUGMENTATION) } });
+  }
+  const scored = await scoreGroups(model, 'taylor', { runner: job.runner, batches, tasks: job.tasks, signal: job.signal, allowNonFinite: true }, analysis);
+  return scored.scores;
 }
 
 function gateMap(gated: GatedModel, values: ReadonlyMap<string, Float32Array>, epsilon: number): Map<string, Float32Array> {
