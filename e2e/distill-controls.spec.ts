@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
-import type { Page } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './helpers/test';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
@@ -26,6 +26,14 @@ function fashionMnistPngs(from: number, count: number): { name: string; mimeType
 }
 
 const chart = (page: Page) => page.getByTestId('training-chart');
+
+/** The curve (or `target`) as the side panel shows it (it scrolls: a page shot would miss it). */
+async function panelShot(page: Page, testInfo: TestInfo, name: string, target = chart(page)): Promise<void> {
+  const file = testInfo.outputPath(`panel-${name}.png`);
+  await target.scrollIntoViewIfNeeded();
+  await target.screenshot({ path: file });
+  await testInfo.attach(`panel-${name}`, { path: file, contentType: 'image/png' });
+}
 const steps = async (page: Page) => Number(await chart(page).getAttribute('data-steps'));
 
 async function pruneDemo(page: Page, studio: StudioPage, panels: PanelsPage): Promise<void> {
@@ -64,27 +72,32 @@ test('live curve, pause really stops, cancel keeps the best epoch for validation
   expect(await steps(page)).toBe(pausedAt);
   expect(await page.getByRole('status').filter({ has: page.getByLabel('Validation progress') }).innerText()).toBe(message);
   await studio.screenshot('training-paused');
+  await panelShot(page, testInfo, 'paused');
   await page.getByRole('button', { name: /Resume/ }).click();
   await expect.poll(() => steps(page), { timeout: 60_000 }).toBeGreaterThan(pausedAt);
 
   // Two epochs done, then cancel: the best epoch so far is kept.
-  await expect(page.getByTestId('held-out-point')).toHaveCount(3, { timeout: 180_000 });
-  await expect(page.getByTestId('agreement-point')).toHaveCount(3);
+  await expect(chart(page).getByTestId('held-out-point')).toHaveCount(3, { timeout: 180_000 });
+  await expect(chart(page).getByTestId('agreement-point')).toHaveCount(3);
   await page.getByRole('button', { name: /Cancel training/ }).click();
   await expect(panels.recoveryRow.getByRole('cell').nth(2)).toHaveText('distillation', { timeout: 120_000 });
   const note = await page.getByTestId('recovery-note').innerText();
   const kept = /kept the best parameters so far \(epoch (\d+)\)/.exec(note);
   expect(kept, note).not.toBeNull();
   expect(note).toMatch(/cancelled in epoch [3-8]/);
-  await expect(page.getByTestId('best-epoch')).toHaveAttribute('data-epoch', kept![1]!);
+  await expect(chart(page).getByTestId('best-epoch')).toHaveAttribute('data-epoch', kept![1]!);
   await expect(page.getByTestId('training-state')).toContainText(`use the best model it reached (epoch ${kept![1]})`);
-  const drawn = await page.getByTestId('held-out-point').count();
+  const drawn = await chart(page).getByTestId('held-out-point').count();
   expect(drawn).toBeGreaterThanOrEqual(3);
   expect(drawn).toBeLessThan(9);
   const klDistilled = parseFloat(await klCell.innerText());
-  testInfo.annotations.push({ type: 'kl', description: `pruned ${klPruned}, distilled then cancelled (kept epoch ${kept![1]}) ${klDistilled}; ${note}` });
+  const description = `pruned ${klPruned}, distilled then cancelled (kept epoch ${kept![1]}) ${klDistilled}; ${note}`;
+  testInfo.annotations.push({ type: 'kl', description });
+  console.log(`KL on the validation samples: ${description}`);
+  console.log(`Held-out points: ${(await chart(page).getByTestId('held-out-point').locator('title').allTextContents()).join('; ')}`);
   expect(klDistilled).toBeLessThan(klPruned);
   await studio.screenshot('training-cancelled');
+  await panelShot(page, testInfo, 'cancelled');
 
   // Export writes the same kept model (no new training run) and the curve is still there.
   await panels.openTab('Export');
@@ -94,6 +107,13 @@ test('live curve, pause really stops, cancel keeps the best epoch for validation
   await download;
   await expect(page.getByRole('status').filter({ hasText: /^Saved/ })).toContainText(`kept the best parameters so far (epoch ${kept![1]})`);
   await studio.screenshot('export-after-cancel');
+  await panelShot(page, testInfo, 'export');
+
+  // Enlarged for a projector.
+  await page.getByRole('button', { name: /Enlarge the curve/ }).click();
+  await expect(page.getByTestId('training-chart-large').getByTestId('held-out-point')).toHaveCount(drawn);
+  await studio.screenshot('curve-enlarged');
+  await page.getByRole('dialog', { name: /Training curve/ }).getByRole('button', { name: 'Close' }).click();
 
   // A plan change retires the curve.
   await panels.setGlobalUniform(40);
@@ -122,13 +142,15 @@ test('your own images: the count follows, and training uses them', async ({ page
   await page.getByLabel('also the bundled images').uncheck();
   await expect(count).toContainText('200 images will train (200 of yours; 20 of them held out');
   await studio.screenshot('own-images');
+  await panelShot(page, testInfo, 'own-images', page.getByTestId('training-panel'));
 
   // Train one epoch on them alone: the summary names 180 training images (200 minus the held-out 20).
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('1');
   await page.getByRole('button', { name: 'Validate original vs pruned' }).click();
   await expect(panels.recoveryRow.getByRole('cell').nth(2)).toHaveText('distillation', { timeout: 180_000 });
   await expect(page.getByTestId('recovery-note')).toContainText(/distilled 1 epochs on 180 images/);
-  await expect(page.getByTestId('held-out-point')).toHaveCount(2);
+  await expect(chart(page).getByTestId('held-out-point')).toHaveCount(2);
+  await panelShot(page, testInfo, 'own-images-trained');
 
   // A file named .png that is not one is named in the error, with what to do.
   await page.getByLabel('Add training images').setInputFiles([{ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('not a png') }]);

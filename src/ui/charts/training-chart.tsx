@@ -7,12 +7,13 @@ import { useEffect, useMemo, useRef } from 'react';
 import { curveSeries, type TrainingCurve } from './training-curve';
 import { useWidth } from './use-width';
 
-const MARGIN = { top: 28, right: 70, bottom: 52, left: 70 };
 const COLOURS = { train: '#1d5fd6', trainRaw: '#9dbcf0', heldOut: '#c2410c', agreement: '#15803d', best: '#7c3aed' };
-const FONT = 15;
+/** Margins follow the type size: tight in the side panel (about 300 px wide), roomy when enlarged. */
+const margins = (font: number) => ({ top: 2 * font, right: 4.2 * font, bottom: 3.4 * font, left: 3.6 * font });
 
 /** The chart of one training run; redraws as events arrive. */
-export function TrainingChart({ curve, height = 320 }: { curve: TrainingCurve; height?: number }) {
+export function TrainingChart({ curve, height = 320, testId = 'training-chart', fontSize: FONT = 15 }: { curve: TrainingCurve; height?: number; testId?: string; fontSize?: number }) {
+  const MARGIN = margins(FONT);
   const boxRef = useRef<HTMLDivElement>(null);
   const xAxisRef = useRef<SVGGElement>(null);
   const lossAxisRef = useRef<SVGGElement>(null);
@@ -38,21 +39,21 @@ export function TrainingChart({ curve, height = 320 }: { curve: TrainingCurve; h
   useEffect(() => {
     const style = (g: d3.Selection<SVGGElement, unknown, null, undefined>) => g.selectAll('text').attr('font-size', FONT - 1);
     if (xAxisRef.current) d3.select(xAxisRef.current).call(d3.axisBottom(x).ticks(Math.min(curve.epochs, Math.max(2, Math.floor(innerW / 60)))).tickFormat(d3.format('d'))).call(style);
-    if (lossAxisRef.current) d3.select(lossAxisRef.current).call(d3.axisLeft(loss).ticks(5)).call(style);
+    if (lossAxisRef.current) d3.select(lossAxisRef.current).call(d3.axisLeft(loss).ticks(5, '.2~f')).call(style);
     if (agreementAxisRef.current) d3.select(agreementAxisRef.current).call(d3.axisRight(agreement).ticks(5).tickFormat(d3.format('.0%'))).call(style);
-  }, [x, loss, agreement, innerW, curve.epochs]);
+  }, [x, loss, agreement, innerW, curve.epochs, FONT]);
 
   const line = (y: d3.ScaleLinear<number, number>) => d3.line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1]));
   const best = series.best;
   const bestLabel = best ? `kept: epoch ${best.epoch}${best.epoch === 0 ? ' (the start)' : ''}` : undefined;
   return (
-    <figure className="training-chart" ref={boxRef} data-testid="training-chart" data-steps={curve.steps.length}
+    <figure className="training-chart" ref={boxRef} data-testid={testId} data-steps={curve.steps.length}
       data-epochs={series.heldOutLoss.length} data-best={best?.epoch ?? ''} style={{ margin: 0, width: '100%' }}>
-      <figcaption className="training-legend" style={{ display: 'flex', flexWrap: 'wrap', gap: '0.4em 1.2em', fontSize: '1em' }}>
-        <span><Swatch colour={COLOURS.train} /> training loss (per step, smoothed)</span>
-        <span><Swatch colour={COLOURS.heldOut} dot /> held-out loss (per epoch)</span>
+      <figcaption className="training-legend" style={{ display: 'flex', flexWrap: 'wrap', gap: '0.4em 1.2em', fontSize: FONT + 1 }}>
+        <span><Swatch colour={COLOURS.train} /> training loss (smoothed)</span>
+        <span><Swatch colour={COLOURS.heldOut} dot /> held-out loss</span>
         <span><Swatch colour={COLOURS.agreement} dot dashed /> held-out agreement (right axis)</span>
-        {bestLabel && <span style={{ color: COLOURS.best, fontWeight: 600 }}>◆ {bestLabel}</span>}
+        <span style={{ color: COLOURS.best }}><Swatch colour={COLOURS.best} dashed /> kept epoch</span>
       </figcaption>
       <svg width={Math.max(width, 1)} height={height} role="img"
         aria-label={`Training curve: ${curve.steps.length} steps, ${series.heldOutLoss.length} held-out checks${bestLabel ? `, ${bestLabel}` : ''}`}>
@@ -60,23 +61,23 @@ export function TrainingChart({ curve, height = 320 }: { curve: TrainingCurve; h
           <g ref={xAxisRef} transform={`translate(0,${innerH})`} />
           <g ref={lossAxisRef} />
           <g ref={agreementAxisRef} transform={`translate(${innerW},0)`} />
-          <text x={innerW / 2} y={innerH + 42} textAnchor="middle" fontSize={FONT} fill="currentColor">epoch</text>
-          <text transform={`translate(-52,${innerH / 2}) rotate(-90)`} textAnchor="middle" fontSize={FONT} fill="currentColor">distillation loss</text>
-          <text transform={`translate(${innerW + 58},${innerH / 2}) rotate(90)`} textAnchor="middle" fontSize={FONT} fill={COLOURS.agreement}>agreement</text>
+          <text x={innerW / 2} y={innerH + MARGIN.bottom - FONT * 0.6} textAnchor="middle" fontSize={FONT} fill="currentColor">epoch</text>
+          <text transform={`translate(${-MARGIN.left + FONT},${innerH / 2}) rotate(-90)`} textAnchor="middle" fontSize={FONT} fill="currentColor">distillation loss</text>
+          <text transform={`translate(${innerW + MARGIN.right - FONT * 0.8},${innerH / 2}) rotate(90)`} textAnchor="middle" fontSize={FONT} fill={COLOURS.agreement}>agreement</text>
           {best && (
             <g data-testid="best-epoch" data-epoch={best.epoch}>
               <line x1={x(best.epoch)} x2={x(best.epoch)} y1={0} y2={innerH} stroke={COLOURS.best} strokeWidth={2} strokeDasharray="6 4" />
-              <text x={x(best.epoch)} y={-10} textAnchor={best.epoch > curve.epochs / 2 ? 'end' : 'start'} fontSize={FONT} fontWeight={600} fill={COLOURS.best}>{bestLabel}</text>
+              <text x={x(best.epoch)} y={-FONT * 0.6} textAnchor={best.epoch > curve.epochs / 2 ? 'end' : 'start'} fontSize={FONT} fontWeight={600} fill={COLOURS.best}>{bestLabel}</text>
             </g>
           )}
           <path d={line(loss)(raw) ?? ''} fill="none" stroke={COLOURS.trainRaw} strokeWidth={1.5} />
           <path data-testid="train-loss" d={line(loss)(series.trainLoss) ?? ''} fill="none" stroke={COLOURS.train} strokeWidth={3} />
           <path d={line(loss)(series.heldOutLoss) ?? ''} fill="none" stroke={COLOURS.heldOut} strokeWidth={3} />
           <path d={line(agreement)(series.agreement) ?? ''} fill="none" stroke={COLOURS.agreement} strokeWidth={3} strokeDasharray="8 5" />
-          {series.heldOutLoss.map(([e, v]) => (
+          {series.heldOutLoss.map(([e, v], i) => (
             <circle key={`l${e}`} data-testid="held-out-point" data-epoch={e} cx={x(e)} cy={loss(v)} r={e === best?.epoch ? 8 : 5.5}
               fill={e === best?.epoch ? COLOURS.best : COLOURS.heldOut} stroke="white" strokeWidth={1.5}>
-              <title>{`epoch ${e}: held-out loss ${v.toFixed(4)}`}</title>
+              <title>{`epoch ${e}: held-out loss ${v.toFixed(4)}, ${series.seconds[i]!.toFixed(1)} s into training`}</title>
             </circle>
           ))}
           {series.agreement.map(([e, v]) => (

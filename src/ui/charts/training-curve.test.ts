@@ -22,6 +22,7 @@ describe('training curve', () => {
     expect(s.trainLoss).toEqual([[0.5, 1.6], [1, 1.2], [1.5, 1.4], [2, 1]]);
     expect(s.heldOutLoss).toEqual([[0, 2], [1, 1.1], [2, 1.3]]);
     expect(s.agreement).toEqual([[0, 0.5], [1, 0.8], [2, 0.75]]);
+    expect(s.seconds).toEqual([0, 1, 2]);
     // Epoch 2 was worse: the run keeps epoch 1.
     expect(bestEpoch(curve)).toBe(1);
     expect(s.best?.epoch).toBe(1);

@@ -76,6 +76,8 @@ export interface CurveSeries {
   heldOutLoss: [number, number][];
   /** [epoch, held-out agreement 0..1]. */
   agreement: [number, number][];
+  /** Seconds into training at each held-out point (beside `heldOutLoss`). */
+  seconds: number[];
   best?: EpochPoint;
 }
 
@@ -88,6 +90,7 @@ export function curveSeries(curve: TrainingCurve, smoothing = 0.6): CurveSeries 
   return {
     trainLoss: smoothed.map((y, i) => [(i + 1) / perEpoch, y]),
     heldOutLoss: points.map((p) => [p.epoch, p.heldOutLoss]),
+    seconds: points.map((p) => p.seconds),
     agreement: points.flatMap((p) => (p.heldOutAgreement === undefined ? [] : [[p.epoch, p.heldOutAgreement] as [number, number]])),
     best: points.find((p) => p.epoch === best),
   };

@@ -5,7 +5,7 @@
 // disable its own controls.
 import { useEffect, useState } from 'react';
 import { TrainingChart } from '../charts/training-chart';
-import { bestEpoch } from '../charts/training-curve';
+import { bestEpoch, type TrainingCurve } from '../charts/training-curve';
 import { bundledCalibrationCount } from '../actions/samples';
 import { addPickedTrainingImages, pauseTraining, resumeTraining, stopTraining, trainingKey } from '../actions/training';
 import { useStudio } from '../store/store';
@@ -63,11 +63,31 @@ function TrainingImages({ disabled }: { disabled: boolean }) {
   );
 }
 
+/** The curve over most of the window, for a projector; Escape or the button closes it. */
+function LargeChart({ curve, onClose }: { curve: TrainingCurve; onClose: () => void }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div role="dialog" aria-label="Training curve, enlarged" style={{ position: 'fixed', inset: '4vh 4vw', zIndex: 1000, background: 'var(--surface)',
+      border: '1px solid var(--border)', borderRadius: 10, boxShadow: 'var(--shadow)', padding: '1rem 1.5rem', display: 'flex', flexDirection: 'column', gap: '0.5rem', fontSize: '1.25rem' }}>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
+        <strong>Training curve{curve.paused ? ' — paused' : ''}</strong>
+        <button type="button" onClick={onClose}>Close</button>
+      </div>
+      <TrainingChart curve={curve} height={Math.max(300, Math.round(window.innerHeight * 0.72))} testId="training-chart-large" fontSize={22} />
+    </div>
+  );
+}
+
 /** The training panel; renders nothing unless distillation is chosen or its curve is still current. */
 export function TrainingPanel() {
   const recovery = useStudio((s) => s.recovery);
   const run = useStudio((s) => s.trainingRun);
   const validationBackend = useStudio((s) => s.backend);
+  const [large, setLarge] = useState(false);
   // Re-read the key when what it is made of changes.
   useStudio((s) => s.ratios);
   useStudio((s) => s.training);
@@ -85,7 +105,6 @@ export function TrainingPanel() {
     <section className="training-panel" aria-label="Training" data-testid="training-panel"
       style={{ border: '1px solid var(--border)', borderRadius: 8, padding: '0.6rem 0.8rem', display: 'flex', flexDirection: 'column', gap: '0.5rem' }}>
       <h4 style={{ margin: 0, fontSize: '1.1em' }}>Training (distillation)</h4>
-      {recovery === 'distill' && <TrainingImages disabled={running} />}
       <p data-testid="training-backend" style={{ margin: 0 }}>
         Trains on: <strong>{curve?.backend ?? 'WASM (onnxruntime-web, in this page)'}</strong>
         {validationBackend === 'webgpu' && <span className="hint"> — training always runs on WASM; WebGPU is used for validation.</span>}
@@ -108,6 +127,9 @@ export function TrainingPanel() {
         </p>
       )}
       {curve && <TrainingChart curve={curve} />}
+      {curve && <button type="button" onClick={() => setLarge(true)}>⤢ Enlarge the curve</button>}
+      {curve && large && <LargeChart curve={curve} onClose={() => setLarge(false)} />}
+      {recovery === 'distill' && <TrainingImages disabled={running} />}
     </section>
   );
 }

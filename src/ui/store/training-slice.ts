@@ -17,7 +17,7 @@ export interface TrainingRun {
   curve?: TrainingCurve;
   /** The job is still running. */
   running: boolean;
-  /** The user asked to stop: the trainer ends after the current step and keeps the best epoch. */
+  /** The user stopped this run: the trainer ends after the current step and keeps the best epoch (a later job reusing the model keeps saying so). */
   stopRequested: boolean;
   /** Pause was asked for; the worker has not yet said it holds (the step in flight finishes first). */
   pauseRequested?: boolean;
@@ -57,10 +57,12 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
     setTrainOnBundled: (trainOnBundled) => set({ trainOnBundled }),
     // A job served from the worker's cache sends no `start`: the previous curve (same key) stays.
     trainingJobStarted: (kind, jobId, key) => set((s) => ({
-      trainingRun: s.trainingRun?.key === key && s.trainingRun.curve ? { ...s.trainingRun, kind, jobId, running: true, stopRequested: false } : { kind, jobId, key, running: true, stopRequested: false },
+      trainingRun: s.trainingRun?.key === key && s.trainingRun.curve ? { ...s.trainingRun, kind, jobId, running: true } : { kind, jobId, key, running: true, stopRequested: false },
     })),
     trainingEvent: (jobId, event) => patchRun(jobId, (run) => ({
-      curve: applyTrainingEvent(run.curve, event), ...(event.kind === 'paused' || event.kind === 'resumed' ? { pauseRequested: false } : {}),
+      curve: applyTrainingEvent(run.curve, event),
+      ...(event.kind === 'paused' || event.kind === 'resumed' ? { pauseRequested: false } : {}),
+      ...(event.kind === 'start' ? { stopRequested: false } : {}),
     })),
     trainingPauseRequested: (jobId) => patchRun(jobId, () => ({ pauseRequested: true })),
     trainingStopRequested: (jobId) => patchRun(jobId, () => ({ stopRequested: true })),
