@@ -157,7 +157,9 @@ export function buildGatedModel(model: ModelProto, analysis: ChannelAnalysis, op
       if (s.start === 0 && s.length === analysis.groups[gi]!.channels) return gate;
       return b.op('Slice', [gate, b.ints('start', [1], [s.start]), b.ints('end', [1], [s.start + s.length]), b.ints('axis', [1], [0])]);
     });
-    let vector = pieces.length === 1 ? pieces[0]! : b.op('Concat', pieces, { axis: 0 });
+    // Concatenated as rows [1, len] along axis 1: the training graph's Concat rule treats axis 0 as the batch.
+    const rows = () => pieces.map((p, i) => b.op('Reshape', [p, b.ints('shape', [2], [1, layout.segments[i]!.length])]));
+    let vector = pieces.length === 1 ? pieces[0]! : b.op('Concat', rows(), { axis: 1 });
     const n = positions.length / layout.block;
     if (layout.block > 1) {
       const column = b.op('Reshape', [vector, b.ints('shape', [2], [n, 1])]);

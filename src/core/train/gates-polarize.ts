@@ -63,10 +63,16 @@ export interface PolarizeSettings {
    * starts equal to the teacher). Infinity ignores importance (MACs only).
    */
   importanceFloor: number;
+  /**
+   * The MACs enter the weights as cost^costPower: 1 weighs a channel by all it carries (the budget is
+   * met where the MACs are), 0 by importance alone (the one-shot global ranking's choice), between
+   * them a channel read by many layers (a residual stream) is not closed just for being expensive.
+   */
+  costPower: number;
 }
 
 export const DEFAULT_POLARIZE_SETTINGS: Readonly<Omit<PolarizeSettings, 'keep'>> = {
-  epsilonStart: 1e-2, epsilonEnd: 1e-4, ramp: 0.6, gate0: 0.9, hardAt: 0.8, lambda0: 0.1, gateLr: 0.01, snap: 1e-3, polarization: 0.5, importanceFloor: 0.05,
+  epsilonStart: 1e-2, epsilonEnd: 1e-4, ramp: 0.6, gate0: 0.9, hardAt: 0.8, lambda0: 0.1, gateLr: 0.01, snap: 1e-3, polarization: 0.5, importanceFloor: 0.05, costPower: 1,
 };
 
 /** Per group: the removed channels. */
@@ -245,7 +251,7 @@ export function createPolarizer(job: PolarizerJob): Polarizer {
     const raw = new Map(groups.map((g) => {
       const imp = job.importance?.get(g.id);
       const floor = s.importanceFloor;
-      return [g.id, Float64Array.from({ length: g.channels }, (_, c) => costs.get(g.id)! / (imp && Number.isFinite(floor) ? Math.max(0, imp[c]!) + floor : 1))];
+      return [g.id, Float64Array.from({ length: g.channels }, (_, c) => costs.get(g.id)! ** s.costPower / (imp && Number.isFinite(floor) ? Math.max(0, imp[c]!) + floor : 1))];
     }));
     const all = [...raw.values()].flatMap((w) => [...w]);
     const mean = all.reduce((a, v) => a + v, 0) / Math.max(1, all.length) || 1;

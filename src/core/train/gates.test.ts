@@ -14,6 +14,7 @@ import { planRemoving, polarizationTerm } from './gates-polarize.js';
 import { DEFAULT_GATES_SETTINGS, gateHistogram, learnGates } from './gates.js';
 import { trainingImages } from './images.js';
 import { applyPlan } from '../prune/apply.js';
+import { buildBackwardModel } from '../score/backward.js';
 import { makeTensor } from '../onnx/tensor.js';
 import { TensorDataType } from '../onnx/proto.js';
 
@@ -35,6 +36,16 @@ describe('gates', () => {
     expect(gated.skipped).toEqual([]);
     const want = await run(model, { [input]: batch });
     expect(maxDiff(await run(gated.model, { [input]: batch, ...eps(1e-2) }), want)).toBeLessThan(1e-4);
+  });
+
+  it('SqueezeNet (gates read through Concat): the gated model starts equal and its training graph differentiates every θ', async () => {
+    const squeeze = loadRepoModel('public/models/fmnist-squeezenet.onnx');
+    const gated = buildGatedModel(squeeze, analyseChannels(buildGraph(squeeze)), { theta0: 0.3, epsilon0: 1e-2 });
+    expect(gated.skipped).toEqual([]);
+    expect(maxDiff(await run(gated.model, { [input]: batch, ...eps(1e-2) }), await run(squeeze, { [input]: batch }))).toBeLessThan(1e-4);
+    const thetas = gated.groups.map((g) => g.theta);
+    const bw = buildBackwardModel(gated.model, { activations: [], lossOutputs: gated.model.graph!.output.map((o) => o.name), trainable: thetas, temperature: 4, labels: false, lossScaleInputs: true });
+    expect(thetas.every((t) => bw.parameterGradientOf.has(t))).toBe(true);
   });
 
   it('with arbitrary gates, some exactly 0, the pruned and folded model equals the gated one (1e-4)', async () => {
