@@ -74,6 +74,7 @@ async function taylorDistill(ctx: BenchContext, file: string, model: ModelProto,
   ctx.log(`${basename(file)}: taylor + lsq, distilling ${EPOCHS} epochs`);
   const started = performance.now();
   const node = await distill({ runner: nodeModelRunner, teacher: model, student: lsq, images: trainingImages(images), settings: { ...DEFAULT_DISTILL_SETTINGS, epochs: EPOCHS } });
+  writeFileSync(join(dir, `${basename(file, '.onnx')}.taylor-plan.json`), JSON.stringify(target.plan));
   const result = { key, accuracy: await accuracy(node.model, test), macsKept: macsOf(lsq) / macsOf(model), seconds: (performance.now() - started) / 1000 };
   writeFileSync(cacheFile, JSON.stringify(result));
   return result;
@@ -101,6 +102,7 @@ export default async function gatesBench(ctx: BenchContext): Promise<BenchRow[]>
       runner: nodeModelRunner, model, images: trainingImages(images), settings,
       onEpoch: (e) => e.epoch && ctx.log(`  ${e.phase} epoch ${e.epoch}: held-out KL ${e.heldOutLoss.toFixed(4)}, agreement ${((e.heldOutAgreement ?? 0) * 100).toFixed(1)} %, gates at 0 ${e.zeroGates}, λ ${e.lambda.toPrecision(3)} (${e.seconds.toFixed(0)} s)`),
     });
+    writeFileSync(join(ctx.cacheDir, 'gates', `${basename(file, '.onnx')}.gates-plan.json`), JSON.stringify(learnt.plan));
     const gatesAcc = await accuracy(learnt.model, test);
     const macsKept = macsOf(learnt.model) / macsOf(model);
     const before = learnt.histogramBeforeForcing;

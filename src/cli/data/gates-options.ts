@@ -50,7 +50,9 @@ export function gatesOptions(args: ParsedArgs): GatesRequest {
       ...d,
       keep,
       epochs: positive(args, 'epochs', true) ?? d.epochs,
+      // --lr sets both phases' peak rate (gates, then the fine-tuning after the removal).
       lr: positive(args, 'lr', false) ?? d.lr,
+      fineTuneLr: positive(args, 'lr', false) ?? d.fineTuneLr,
       batchSize: positive(args, 'batch', true) ?? d.batchSize,
       temperature: positive(args, 'temperature', false) ?? d.temperature,
     },

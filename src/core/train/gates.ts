@@ -24,6 +24,7 @@ import { trainableParameters } from './parameters.js';
 import type { EpochReport } from './trainer.js';
 import { scheduleInfo } from './schedule.js';
 import { scoreGroups } from '../score/criteria.js';
+import { recoverPruned } from '../recover/recover.js';
 import type { ImageBatch } from '../score/images.js';
 
 export interface GatesPhases {
@@ -32,13 +33,22 @@ export interface GatesPhases {
    * the distill recovery's own schedule: the gates phase decides the channels, this one recovers.
    */
   fineTune: number;
+  /** Peak learning rate of that distillation (the gates phase uses `lr`). */
+  fineTuneLr: number;
   /** Images the Taylor importance of the channels is computed on before training (0: MACs only). */
   importanceImages: number;
+  /**
+   * Images for a least-squares refit of the layers reading the removed channels, right after the
+   * removal (the one-shot path's `lsq` recovery, never worse on them): the channels that closed in the
+   * last steps leave a gap the few remaining steps could not train away. 0: none.
+   */
+  refitImages: number;
 }
 
 export type GatesSettings = DistillSettings & PolarizeSettings & GatesPhases;
 
-export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, ...DEFAULT_POLARIZE_SETTINGS, fineTune: 0.3, importanceImages: 256 };
+/** lr 3e-3 (the distill recovery's 1e-3 for one phase alone): the weights must absorb the channels as they close (measured in docs/training.md). */
+export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, lr: 3e-3, ...DEFAULT_POLARIZE_SETTINGS, fineTune: 0.3, fineTuneLr: 3e-3, importanceImages: 256, refitImages: 512 };
 
 export interface GatesJob {
   runner: ModelRunner;
@@ -83,7 +93,7 @@ export interface GatesResult {
   training: Pick<DistillResult, 'history' | 'bestEpoch' | 'stoppedBy' | 'note' | 'seconds' | 'steps' | 'images'>;
   /** The distillation of the pruned model after the removal (absent when `fineTune` gives no epoch); `model` is its result. */
   fineTune?: GatesResult['training'];
-  /** The pruned and folded model before fine-tuning (equal to `gated` at its final gates: `check`). */
+  /** The pruned and folded model before the refit and fine-tuning (equal to `gated` at its final gates: `check`). */
   removed: ModelProto;
   skipped: GatedModel['skipped'];
   /** Set when the trained gates did not meet the budget themselves and the lowest were set to 0 at the end. */
@@ -174,15 +184,19 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   const pruned = applyPlan(folded, plan, analyseChannels(buildGraph(folded)));
   const check = await checkEqual(job.runner, trainedGated, pruned, job.images, epsilon);
   const zeroGates = [...zeros.values()].reduce((n, z) => n + z.size, 0);
-  const tuned = fineTuneEpochs && !job.signal?.aborted && result.stoppedBy === 'done'
+  const proceed = !job.signal?.aborted && result.stoppedBy === 'done';
+  const refit = proceed && s.refitImages > 0 && Object.keys(plan.groups).length
+    ? (await recoverPruned(model, pruned, plan, 'lsq', { runner: job.runner, batches: firstImages(job, s.refitImages), signal: job.signal }, analysis)).model
+    : pruned;
+  const tuned = fineTuneEpochs && proceed
     ? await distill({
-      runner: job.runner, teacher: model, student: pruned, images: job.images, settings: { ...s, epochs: fineTuneEpochs }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
+      runner: job.runner, teacher: model, student: refit, images: job.images, settings: { ...s, epochs: fineTuneEpochs, lr: s.fineTuneLr }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
       onEpoch: (e) => e.epoch && job.onEpoch?.({ ...e, epoch: gateEpochs + e.epoch, zeroGates, lambda: 0, epsilon, phase: 'fine-tune' }),
     })
     : undefined;
   const summary = (r: DistillResult): GatesResult['training'] => ({ history: r.history, bestEpoch: r.bestEpoch, stoppedBy: r.stoppedBy, note: r.note, seconds: r.seconds, steps: r.steps, images: r.images });
   return {
-    model: tuned?.model ?? pruned,
+    model: tuned?.model ?? refit,
     removed: pruned,
     ...(tuned ? { fineTune: summary(tuned) } : {}),
     plan,
@@ -202,14 +216,20 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
 async function channelImportance(job: GatesJob, model: ModelProto, analysis: ChannelAnalysis): Promise<Map<string, Float64Array> | undefined> {
   const n = Math.min(job.settings.importanceImages, job.images.images.length);
   if (!(n > 0) || !Number.isFinite(job.settings.importanceFloor)) return undefined;
-  const size = Math.min(job.settings.batchSize, 64);
-  const batches: ImageBatch[] = [];
-  for (let at = 0; at < n; at += size) {
-    const idx = Array.from({ length: Math.min(size, n - at) }, (_, i) => at + i);
-    batches.push({ feeds: { [job.images.input]: viewBatch(job.images, idx, idx.map(() => 0), NO_AUGMENTATION) } });
-  }
+  const batches = firstImages(job, n);
   const scored = await scoreGroups(model, 'taylor', { runner: job.runner, batches, tasks: job.tasks, signal: job.signal, allowNonFinite: true }, analysis);
   return scored.scores;
+}
+
+/** The first `n` images (unaugmented) as batches of at most 64. */
+function firstImages(job: GatesJob, n: number): ImageBatch[] {
+  const size = Math.min(job.settings.batchSize, 64);
+  const batches: ImageBatch[] = [];
+  for (let at = 0; at < Math.min(n, job.images.images.length); at += size) {
+    const idx = Array.from({ length: Math.min(size, n - at, job.images.images.length - at) }, (_, i) => at + i);
+    batches.push({ feeds: { [job.images.input]: viewBatch(job.images, idx, idx.map(() => 0), NO_AUGMENTATION) } });
+  }
+  return batches;
 }
 
 function gateMap(gated: GatedModel, values: ReadonlyMap<string, Float32Array>, epsilon: number): Map<string, Float32Array> {
