@@ -4,8 +4,10 @@
 // unlabelled images (distill.ts, the shared loop of trainer.ts) plus the polarisation regulariser
 // with its MACs-driven strength (gates-polarize.ts). At the end, the channels whose gates are exactly
 // 0 are removed with the ordinary surgery (a plan with criterion "gates") and the other gates are
-// folded into the layers that read them, so the pruned model computes what the gated one did; a
-// check on a few images confirms it before anything is returned.
+// folded into the layers that read them, so the pruned model computes what the gated one did (a
+// check on a few images confirms it). Then, as the one-shot path does, the layers reading the removed
+// channels are refit by least squares and the pruned model is distilled for the last `fineTune`
+// share of the epochs.
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { buildGraph } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
