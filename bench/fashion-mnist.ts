@@ -37,3 +37,10 @@ export function fashionMnistBatches(split: 'train' | 't10k', from: number, count
 
 /** The same batches without labels (what a user's unlabelled folder gives). */
 export const unlabelled = (batches: readonly ImageBatch[]): ImageBatch[] => batches.map((b) => ({ feeds: b.feeds }));
+
+/** The full 10,000-image test set, or undefined (logged: the bench skips) when the IDX files are missing. */
+export function fullTestSet(log: (msg: string) => void): ImageBatch[] | undefined {
+  if (hasFashionMnist()) return fashionMnistBatches('t10k', 0, 10000, 500);
+  log('Fashion-MNIST IDX files missing (apt-get install dataset-fashion-mnist): skipped');
+  return undefined;
+}

@@ -8,49 +8,28 @@
 // BENCH_GATES_MODELS=a.onnx,b.onnx restricts the models; BENCH_GATES_EPOCHS=N shortens the runs;
 // BENCH_GATES_SETTINGS='{"hardAt":0.5}' overrides gate settings (exploration only); the Taylor +
 // distillation baseline is cached in bench/cache/gates per model and epochs (BENCH_GATES_FRESH=1 reruns it).
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { analyseChannels } from '../src/core/graph/channels/analyse.js';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { buildGraph } from '../src/core/graph/ir.js';
 import { computeMetrics } from '../src/core/metrics/model-metrics.js';
 import { decodeModel } from '../src/core/onnx/codec.js';
 import type { ModelProto } from '../src/core/onnx/proto.js';
-import { applyPlan } from '../src/core/prune/apply.js';
-import { planForTarget } from '../src/core/prune/target.js';
-import { recoverPruned } from '../src/core/recover/recover.js';
-import { scoreGroups } from '../src/core/score/criteria.js';
 import type { ImageBatch } from '../src/core/score/images.js';
-import { compareOutputs, referenceOutputs } from '../src/core/score/metric.js';
 import { DEFAULT_DISTILL_SETTINGS, distill } from '../src/core/train/distill.js';
 import { DEFAULT_GATES_SETTINGS, learnGates, type GatesSettings } from '../src/core/train/gates.js';
 import { trainingImages } from '../src/core/train/images.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
-import { fashionMnistBatches, hasFashionMnist, unlabelled } from './fashion-mnist.js';
+import { fashionMnistBatches, fullTestSet, unlabelled } from './fashion-mnist.js';
+import { demoAndHeldOutModels, taylorLsq, testAccuracy } from './demo-models.js';
 import type { BenchContext, BenchRow } from './harness.js';
 
 const SUITE = 'gates';
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TRAIN_IMAGES = 4096;
 const KEEP = 0.5;
 const EPOCHS = Number(process.env.BENCH_GATES_EPOCHS ?? 10);
 const OVERRIDES = JSON.parse(process.env.BENCH_GATES_SETTINGS ?? '{}') as Partial<GatesSettings>;
 
-async function accuracy(model: ModelProto, test: readonly ImageBatch[]): Promise<number> {
-  const outs = await referenceOutputs(model, nodeModelRunner, test);
-  return compareOutputs(outs, outs, test, model.graph!.output[0]!.name).accuracy!;
-}
-
 const macsOf = (m: ModelProto) => computeMetrics(buildGraph(m)).macs;
-
-function modelFiles(ctx: BenchContext): { file: string; heldOut: boolean }[] {
-  const demo = ['fmnist-resnet8.onnx', 'fmnist-squeezenet.onnx', 'fmnist-vgg.onnx'].map((f) => ({ file: join(ROOT, 'public/models', f), heldOut: false }));
-  const dir = process.env.BENCH_HELDOUT_DIR ?? join(ctx.cacheDir, 'heldout');
-  const held = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => ({ file: join(dir, f), heldOut: true })) : [];
-  if (!held.length) ctx.log(`no held-out variants in ${dir}: train them with tools/train-demo/chain.sh heldout-resnet8|heldout-squeezenet|heldout-vgg`);
-  const only = process.env.BENCH_GATES_MODELS?.split(',');
-  return [...demo, ...held].filter((m) => !only || only.includes(basename(m.file)));
-}
 
 /** Taylor (global) to the target + least squares on 512 images + distillation: the distill bench's recipe, cached. */
 async function taylorDistill(ctx: BenchContext, file: string, model: ModelProto, images: ImageBatch[], test: readonly ImageBatch[]): Promise<{ accuracy: number; macsKept: number; seconds: number }> {
@@ -65,35 +44,26 @@ async function taylorDistill(ctx: BenchContext, file: string, model: ModelProto,
       return cached;
     }
   }
-  const calibration = images.slice(0, 8);
-  const analysis = analyseChannels(buildGraph(model));
-  const scores = (await scoreGroups(model, 'taylor', { runner: nodeModelRunner, batches: calibration.slice(0, 4) }, analysis)).scores;
-  const target = await planForTarget(model, analysis, { target: { kind: 'macs', keep: KEEP }, method: 'global', scores, criterion: 'taylor' });
-  const pruned = applyPlan(model, target.plan, analysis);
-  const lsq = (await recoverPruned(model, pruned, target.plan, 'lsq', { runner: nodeModelRunner, batches: calibration }, analysis)).model;
+  const { model: lsq, plan } = await taylorLsq(model, images.slice(0, 8), KEEP);
   ctx.log(`${basename(file)}: taylor + lsq, distilling ${EPOCHS} epochs`);
   const started = performance.now();
   const node = await distill({ runner: nodeModelRunner, teacher: model, student: lsq, images: trainingImages(images), settings: { ...DEFAULT_DISTILL_SETTINGS, epochs: EPOCHS } });
-  writeFileSync(join(dir, `${basename(file, '.onnx')}.taylor-plan.json`), JSON.stringify(target.plan));
-  const result = { key, accuracy: await accuracy(node.model, test), macsKept: macsOf(lsq) / macsOf(model), seconds: (performance.now() - started) / 1000 };
+  writeFileSync(join(dir, `${basename(file, '.onnx')}.taylor-plan.json`), JSON.stringify(plan));
+  const result = { key, accuracy: await testAccuracy(node.model, test), macsKept: macsOf(lsq) / macsOf(model), seconds: (performance.now() - started) / 1000 };
   writeFileSync(cacheFile, JSON.stringify(result));
   return result;
 }
 
 export default async function gatesBench(ctx: BenchContext): Promise<BenchRow[]> {
-  if (!hasFashionMnist()) {
-    ctx.log('Fashion-MNIST IDX files missing (apt-get install dataset-fashion-mnist): skipped');
-    return [];
-  }
+  const test = fullTestSet(ctx.log);
+  if (!test) return [];
   const rows: BenchRow[] = [];
-  const test = fashionMnistBatches('t10k', 0, 10000, 500);
   const images = unlabelled(fashionMnistBatches('train', 0, TRAIN_IMAGES, 64));
   if (EPOCHS !== 10 || Object.keys(OVERRIDES).length) ctx.log(`exploration setting: ${EPOCHS} epochs, overrides ${JSON.stringify(OVERRIDES)}`);
-  for (const { file, heldOut } of modelFiles(ctx)) {
-    const name = `${basename(file, '.onnx')}${heldOut ? ' (held-out)' : ''}`;
+  for (const { file, name } of demoAndHeldOutModels(ctx, process.env.BENCH_GATES_MODELS?.split(','))) {
     const row = (metric: string, value: number, unit: string, target?: string, pass?: boolean) => rows.push({ suite: SUITE, case: name, metric, value, unit, target, pass });
     const model = decodeModel(readFileSync(file), file);
-    const base = await accuracy(model, test);
+    const base = await testAccuracy(model, test);
     const taylor = await taylorDistill(ctx, file, model, images, test);
 
     ctx.log(`${name}: gates to ${KEEP * 100} % MACs on ${TRAIN_IMAGES} unlabelled images, ${EPOCHS} epochs`);
@@ -103,7 +73,7 @@ export default async function gatesBench(ctx: BenchContext): Promise<BenchRow[]>
       onEpoch: (e) => e.epoch && ctx.log(`  ${e.phase} epoch ${e.epoch}: held-out KL ${e.heldOutLoss.toFixed(4)}, agreement ${((e.heldOutAgreement ?? 0) * 100).toFixed(1)} %, gates at 0 ${e.zeroGates}, λ ${e.lambda.toPrecision(3)} (${e.seconds.toFixed(0)} s)`),
     });
     writeFileSync(join(ctx.cacheDir, 'gates', `${basename(file, '.onnx')}.gates-plan.json`), JSON.stringify(learnt.plan));
-    const gatesAcc = await accuracy(learnt.model, test);
+    const gatesAcc = await testAccuracy(learnt.model, test);
     const macsKept = macsOf(learnt.model) / macsOf(model);
     const before = learnt.histogramBeforeForcing;
     ctx.log(`${name}: unpruned ${(base * 100).toFixed(2)} %, gates ${(gatesAcc * 100).toFixed(2)} %, taylor + distill ${(taylor.accuracy * 100).toFixed(2)} %${learnt.note ? ` (${learnt.note})` : ''}`);

@@ -1,0 +1,71 @@
+// What the accuracy-claiming benches share: the demo models plus their held-out variants (seed-1
+// models trained the same way, bench/cache/heldout, from tools/train-demo/chain.sh heldout-ARCH),
+// test-set accuracy, the one-shot "Taylor to a MACs target + least squares" starting point, and the
+// PyTorch anchors (tools/torch-anchor/*.py, run with Debian's python3-torch).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyseChannels } from '../src/core/graph/channels/analyse.js';
+import { buildGraph } from '../src/core/graph/ir.js';
+import type { ModelProto } from '../src/core/onnx/proto.js';
+import { applyPlan } from '../src/core/prune/apply.js';
+import type { PrunePlan } from '../src/core/prune/plan.js';
+import { planForTarget } from '../src/core/prune/target.js';
+import { recoverPruned } from '../src/core/recover/recover.js';
+import { scoreGroups } from '../src/core/score/criteria.js';
+import type { ImageBatch } from '../src/core/score/images.js';
+import { compareOutputs, referenceOutputs } from '../src/core/score/metric.js';
+import { nodeModelRunner } from '../src/cli/data/score-images.js';
+import type { BenchContext } from './harness.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DEMO = ['fmnist-resnet8.onnx', 'fmnist-squeezenet.onnx', 'fmnist-vgg.onnx'];
+
+export interface BenchModel {
+  file: string;
+  /** File name without .onnx, marked "(held-out)" for the variants never tuned on. */
+  name: string;
+  heldOut: boolean;
+}
+
+/** Demo models, then held-out variants; `only` (file names, e.g. from an env var) restricts them. */
+export function demoAndHeldOutModels(ctx: BenchContext, only?: readonly string[]): BenchModel[] {
+  const demo = DEMO.map((f) => ({ file: join(ROOT, 'public/models', f), heldOut: false }));
+  const dir = process.env.BENCH_HELDOUT_DIR ?? join(ctx.cacheDir, 'heldout');
+  const held = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => ({ file: join(dir, f), heldOut: true })) : [];
+  if (!held.length) ctx.log(`no held-out variants in ${dir}: train them with tools/train-demo/chain.sh heldout-resnet8|heldout-squeezenet|heldout-vgg`);
+  return [...demo, ...held]
+    .filter((m) => !only || only.includes(basename(m.file)))
+    .map((m) => ({ ...m, name: `${basename(m.file, '.onnx')}${m.heldOut ? ' (held-out)' : ''}` }));
+}
+
+/** Top-1 accuracy of the first output (or `output`) on labelled batches. */
+export async function testAccuracy(model: ModelProto, test: readonly ImageBatch[], output = model.graph!.output[0]!.name): Promise<number> {
+  const outs = await referenceOutputs(model, nodeModelRunner, test);
+  return compareOutputs(outs, outs, test, output).accuracy ?? NaN;
+}
+
+/**
+ * One-shot Taylor (scored on 256 images) to keep `keep` of the MACs with the global ranking, then
+ * least squares on `calibration`: the start the training benches compare against.
+ */
+export async function taylorLsq(model: ModelProto, calibration: readonly ImageBatch[], keep: number): Promise<{ model: ModelProto; plan: PrunePlan }> {
+  const analysis = analyseChannels(buildGraph(model));
+  const scores = (await scoreGroups(model, 'taylor', { runner: nodeModelRunner, batches: calibration.slice(0, 4) }, analysis)).scores;
+  const target = await planForTarget(model, analysis, { target: { kind: 'macs', keep }, method: 'global', scores, criterion: 'taylor' });
+  const pruned = applyPlan(model, target.plan, analysis);
+  return { model: (await recoverPruned(model, pruned, target.plan, 'lsq', { runner: nodeModelRunner, batches: calibration }, analysis)).model, plan: target.plan };
+}
+
+/** Runs tools/torch-anchor/SCRIPT with `args` and parses its last stdout line as JSON; undefined without torch or on failure (logged). */
+export function torchAnchor<T>(ctx: BenchContext, script: string, args: readonly string[]): T | undefined {
+  if (!ctx.python) return undefined;
+  try {
+    const out = execFileSync(ctx.python, [join(ROOT, 'tools/torch-anchor', script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    return JSON.parse(out.trim().split('\n').pop()!) as T;
+  } catch (err) {
+    ctx.log(`PyTorch anchor ${script} failed: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
