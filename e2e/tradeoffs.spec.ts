@@ -15,7 +15,7 @@ const CONV = '/stages/stages.1/conv1/conv1.0/Conv';
 
 test.use({ viewport: { width: 1920, height: 1080 } });
 
-test('demo → Run sweep: 7 points validated without long tasks, a click loads a plan, Cancel keeps the points done', async ({ page }, testInfo) => {
+test('demo → Run sweep: 7 points validated (long tasks reported), a click loads a plan, Cancel keeps the points done', async ({ page }, testInfo) => {
   expectCommitted(DEMO);
   test.setTimeout(300_000);
   const studio = new StudioPage(page, testInfo);
