@@ -9,6 +9,8 @@ import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { checkNM, parsePattern, patternSparsity, sparsifyModel, type SparsePattern, type SparsifiedLayer } from '../../core/compress/sparsify.js';
 import { weightTaylorImportance } from '../../core/compress/sparse-importance.js';
+import { sparseLayers } from '../../core/compress/sparse-layers.js';
+import { buildGraph } from '../../core/graph/ir.js';
 import { refitSparse, type SparseRefit } from '../../core/compress/sparse-refit.js';
 import { sizeLines, sizeSummary, zippedBytes, type SizeSummary } from '../compress/report.js';
 import type { CliCommand } from './types.js';
@@ -111,7 +113,7 @@ export const sparsifyCommand: CliCommand = {
     const outputs = model.graph!.output.map((o) => o.name);
     let importance: Map<string, Float32Array[]> | undefined;
     if (criterion === 'taylor') {
-      const weights = sparsifyModel(model, { sparsity: 0, pattern: { kind: 'unstructured' } }).layers.map((l) => l.weight);
+      const weights = sparseLayers(buildGraph(model)).layers.map((l) => l.weight);
       importance = await weightTaylorImportance(model, weights, ctx!, outputs, tasks);
       io.stderr(`sparsify: Taylor importance of ${weights.length} weights on ${data!.images} images, per output (${outputs.join(', ')})\n`);
     }

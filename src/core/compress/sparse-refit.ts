@@ -10,6 +10,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { buildGraph } from '../graph/ir.js';
 import { tensorToFloat32 } from '../onnx/tensor.js';
 import { privateCopy, setInitializer } from '../recover/common.js';
+import { choleskyLower } from '../recover/solve.js';
 import { inputCovariances, type CalibrationContext } from './lowrank-data.js';
 import { sparseLayers, type SparseLayer } from './sparse-layers.js';
 
@@ -32,22 +33,6 @@ function rowCol(l: SparseLayer): (i: number) => [number, number] {
   return rowMajor ? (i) => [Math.floor(i / per), i % per] : (i) => [i % l.inner, Math.floor(i / l.inner)];
 }
 
-/** Lower Cholesky factor of a symmetric positive definite n×n matrix (throws when it is not). */
-function cholesky(a: Float64Array, n: number): Float64Array {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      if (i === j) {
-        if (!(s > 0)) throw new Error('the input second moment is not positive definite');
-        l[i * n + i] = Math.sqrt(s);
-      } else l[i * n + j] = s / l[j * n + j]!;
-    }
-  }
-  return l;
-}
-
 /**
  * U upper triangular with UᵀU = H⁻¹, in two O(n³/3) passes: with J the reversal permutation and
  * JHJ = KKᵀ (Cholesky), H⁻¹ = J·K⁻ᵀ·K⁻¹·J, so U = J·K⁻¹·J (the inverse of a lower triangle is lower;
@@ -56,7 +41,7 @@ function cholesky(a: Float64Array, n: number): Float64Array {
 function inverseCholeskyUpper(h: Float64Array, n: number): Float64Array {
   const reversed = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = h[(n - 1 - i) * n + (n - 1 - j)]!;
-  const k = cholesky(reversed, n);
+  const k = choleskyLower(reversed, n, 0, 'the input second moment is not positive definite');
   const kt = new Float64Array(n * n); // Kᵀ, so that the inner loop below reads contiguously
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) kt[j * n + i] = k[i * n + j]!;
   // X = K⁻¹ row by row from X·K = I: X[i][j] = −Σ_{j<m≤i} X[i][m]·K[m][j] / K[j][j], j descending.

@@ -1,19 +1,28 @@
 // Small dense linear algebra for least-squares reconstruction: normal equations with ridge,
 // solved by Cholesky in float64.
 
-/** Solves (A + λI) X = B for symmetric positive semi-definite A (n×n, row-major) and B (n×m). */
-export function solveRidge(a: Float64Array, b: Float64Array, n: number, m: number, lambda: number): Float64Array {
+/**
+ * Lower Cholesky factor L of (A + λI) = LLᵀ for symmetric A (n×n, row-major); throws `notDefinite`
+ * when the matrix is not positive definite.
+ */
+export function choleskyLower(a: Float64Array, n: number, lambda = 0, notDefinite = 'matrix is not positive definite'): Float64Array {
   const l = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
       let s = a[i * n + j]! + (i === j ? lambda : 0);
       for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
       if (i === j) {
-        if (s <= 0) throw new Error('least-squares system is not positive definite; increase the ridge term');
+        if (s <= 0) throw new Error(notDefinite);
         l[i * n + i] = Math.sqrt(s);
       } else l[i * n + j] = s / l[j * n + j]!;
     }
   }
+  return l;
+}
+
+/** Solves (A + λI) X = B for symmetric positive semi-definite A (n×n, row-major) and B (n×m). */
+export function solveRidge(a: Float64Array, b: Float64Array, n: number, m: number, lambda: number): Float64Array {
+  const l = choleskyLower(a, n, lambda, 'least-squares system is not positive definite; increase the ridge term');
   const x = new Float64Array(n * m);
   for (let col = 0; col < m; col++) {
     const y = new Float64Array(n);
