@@ -98,6 +98,7 @@ export async function recoverChain(original: ModelProto, pruned: ModelProto, pla
       runner: nodeModelRunner,
       batches: calibration.batches,
       maxImages: 512,
+      tasks,
       distill: method === 'distill' ? {
         batches: training!.batches,
         settings: request.distill,
@@ -110,7 +111,10 @@ export async function recoverChain(original: ModelProto, pruned: ModelProto, pla
     model = next;
     reports.push(report);
     const t = report.training;
-    io.stderr(`recovery (${method}, ${report.images} calibration images): calibration KL ${report.lossBefore.toFixed(4)} → ${report.lossAfter.toFixed(4)}${t?.note ? `; ${t.note}` : ''}\n`);
+    const loss = report.outputs
+      ? report.outputs.map((o) => `${o.name} ${o.task === 'dense' ? 'MSE' : 'KL'} ${o.lossBefore.toPrecision(4)} → ${o.lossAfter.toPrecision(4)}`).join(', ')
+      : `calibration KL ${report.lossBefore.toFixed(4)} → ${report.lossAfter.toFixed(4)}`;
+    io.stderr(`recovery (${method}, ${report.images} calibration images): ${loss}${t?.note ? `; ${t.note}` : ''}\n`);
   }
   return { model, reports };
 }

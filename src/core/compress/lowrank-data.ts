@@ -11,7 +11,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { seededRandom } from '../random.js';
 import { captureTensors, editInitializers, nodeNamed, privateCopy } from '../recover/common.js';
-import { addConvRows } from '../recover/lsq.js';
+import { addConvRows } from '../recover/patch-rows.js';
 import { NormalEquations } from '../recover/solve.js';
 import type { ImageBatch } from '../score/images.js';
 import type { AbortSignalLike, Float32Tensor, ModelRunner } from '../score/runner.js';

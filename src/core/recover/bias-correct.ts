@@ -2,9 +2,10 @@
 // mean(a_c) × Σ_kernel W[m, c] to every output of consumer m. Adding exactly that to the consumer's
 // bias restores the mean of its outputs (away from padded borders). Means are measured on the
 // calibration images in the unpruned model.
-import { attrInt } from '../graph/attributes.js';
+import { attrInts } from '../graph/attributes.js';
 import { buildGraph } from '../graph/ir.js';
 import { captureTensors, channelMoments, constantInput, editInitializers, nodeNamed, NOT_REFITTABLE, refittableWeight } from './common.js';
+import { layerGeometry } from './layer-geometry.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 
@@ -26,18 +27,23 @@ async function* correctBiases({ original, analysis, plan, model: pruned, ctx, on
       continue;
     }
     const { mean } = channelMoments(captured.map((c) => c[layer.input]!));
-    // Gemm (transB = 0 stores W as [K, M]); Conv and Gemm transB = 1 as [M, K, ...].
-    const transB = layer.node.opType === 'Gemm' && attrInt(layer.node, 'transB', 0) === 0;
-    const m = transB ? w.dims[1]! : w.dims[0]!;
-    const k = transB ? w.dims[0]! : w.dims[1]!;
-    const kernel = w.data.length / (m * k);
-    const shift = new Float64Array(m);
+    const geo = layerGeometry(layer.node, w.dims);
+    if (!geo) {
+      yield { node: id, skipped: `${layer.node.opType} with this layout is not corrected` };
+      continue;
+    }
+    // A transposed conv spreads each input pixel's taps over stride² outputs: on average an
+    // output receives 1/stride² of them.
+    const spread = geo.op === 'ConvTranspose' ? attrInts(layer.node, 'strides', []).reduce((a, v) => a * v, 1) : 1;
+    const shift = new Float64Array(geo.outputs);
     for (const c of layer.removed) {
-      for (let o = 0; o < m; o++) {
+      for (let o = 0; o < geo.outputs; o++) {
         let s = 0;
-        if (transB) s = w.data[c * m + o]!;
-        else for (let q = 0; q < kernel; q++) s += w.data[(o * k + c) * kernel + q]!;
-        shift[o] = shift[o]! + mean[c]! * s;
+        for (let q = 0; q < geo.kernel; q++) {
+          const at = geo.index(o, c, q);
+          if (at >= 0) s += w.data[at]!;
+        }
+        shift[o] = shift[o]! + (mean[c]! * s) / spread;
       }
     }
     const prunedIr = buildGraph(pruned);

@@ -1,6 +1,12 @@
 // Shared pieces of training-free recovery: running a model with extra outputs on calibration
 // images, the calibration loss recovery must not make worse, and in-place (undoable) weight edits
 // on a private copy of the pruned model.
+//
+// The calibration loss covers every output the job names, each with its task's loss to the unpruned
+// output (class and segmentation: KL; dense: mean squared error). With several outputs each loss is
+// divided by its value before recovery and the mean is taken, so a change that helps one task at
+// another's expense is judged in the tasks' own proportions, and a layer that feeds only one head
+// cannot hide behind the other.
 import { exposeTensors } from '../graph/expose.js';
 import { constantTensor, type GraphIR } from '../graph/ir.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
@@ -8,16 +14,25 @@ import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { TensorDataType } from '../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import type { ImageBatch } from '../score/images.js';
+import type { TaskKind } from '../score/loss-task.js';
 import { compareOutputs, referenceOutputs } from '../score/metric.js';
 import type { AbortSignalLike, Float32Tensor, ModelRunner } from '../score/runner.js';
 import { checkAborted, withModel } from '../score/runner.js';
+
+/** One output the calibration loss reads, with the loss of its task. */
+export interface CalibrationOutput {
+  name: string;
+  task: TaskKind;
+  /** Divides the output's loss in the combined loss (its loss before recovery; 1 for one output). */
+  scale: number;
+}
 
 export interface RecoveryContext {
   runner: ModelRunner;
   batches: readonly ImageBatch[];
   /** The unpruned model's outputs on the batches. */
   reference: Record<string, Float32Tensor>[];
-  output: string;
+  outputs: CalibrationOutput[];
   signal?: AbortSignalLike;
 }
 
@@ -26,10 +41,36 @@ export function privateCopy(model: ModelProto): ModelProto {
   return decodeModel(encodeModel(model), 'recovery copy');
 }
 
-/** Mean KL(unpruned ‖ model) per calibration image: the loss recovery must not increase. */
-export async function calibrationLoss(model: ModelProto, ctx: RecoveryContext): Promise<number> {
+/** Each calibration output's own loss (KL per image, or mean squared error) of `model` against the unpruned model. */
+export async function outputLosses(model: ModelProto, ctx: Pick<RecoveryContext, 'runner' | 'batches' | 'reference' | 'outputs' | 'signal'>): Promise<number[]> {
   const outs = await referenceOutputs(model, ctx.runner, ctx.batches, ctx.signal);
-  return compareOutputs(outs, ctx.reference, ctx.batches, ctx.output).kl;
+  return ctx.outputs.map((o) => (o.task === 'dense' ? meanSquaredError(outs, ctx.reference, o.name) : compareOutputs(outs, ctx.reference, ctx.batches, o.name).kl));
+}
+
+/** The loss recovery must not increase: one output's loss, or the mean of several outputs' scaled losses. */
+export function combineLosses(losses: readonly number[], outputs: readonly CalibrationOutput[]): number {
+  if (losses.length === 1) return losses[0]!;
+  return losses.reduce((a, l, i) => a + l / outputs[i]!.scale, 0) / losses.length;
+}
+
+/**
+ * Scales that make every output's loss before recovery 1. An output the pruning barely touched is
+ * floored at a thousandth of the largest, so float noise on it cannot outweigh the others.
+ */
+export function lossScales(losses: readonly number[]): number[] {
+  const floor = Math.max(...losses) * 1e-3;
+  return losses.map((l) => Math.max(l, floor, 1e-12));
+}
+
+function meanSquaredError(outs: readonly Record<string, Float32Tensor>[], reference: readonly Record<string, Float32Tensor>[], name: string): number {
+  let sum = 0;
+  let count = 0;
+  outs.forEach((o, bi) => {
+    const [got, ref] = [o[name]!.data, reference[bi]![name]!.data];
+    for (let i = 0; i < got.length; i++) sum += (got[i]! - ref[i]!) ** 2;
+    count += got.length;
+  });
+  return count ? sum / count : 0;
 }
 
 /** Runs `model` on every batch and returns the named tensors of each batch. */

@@ -4,11 +4,12 @@
 // outputs on the calibration images: min ‖[X_kept 1]·[W'; b'] − Y‖² + λ‖W'‖², solved through the
 // normal equations. Convolutions use im2col rows at a bounded random sample of output positions.
 // Layers are refit in graph order, each seeing the already-refit layers before it.
-import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
+import { attrFloat, attrString } from '../graph/attributes.js';
 import { buildGraph } from '../graph/ir.js';
-import { resolvePads } from '../score/backward-context.js';
 import type { Float32Tensor } from '../score/runner.js';
 import { captureTensors, editInitializers, nodeNamed, NOT_REFITTABLE, refittableWeight } from './common.js';
+import { layerGeometry } from './layer-geometry.js';
+import { addPatchRows, sampleOutputPositions } from './patch-rows.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 import { NormalEquations } from './solve.js';
@@ -46,44 +47,63 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
       yield { node: id, skipped: NOT_REFITTABLE };
       continue;
     }
-    const isConv = node.opType === 'Conv';
-    if (!isConv && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1)) {
+    const geo = layerGeometry(node, w.dims);
+    if (!geo) {
+      yield { node: id, skipped: `${node.opType} with this layout is not refitted` };
+      continue;
+    }
+    if (geo.op === 'Gemm' && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1)) {
       yield { node: id, skipped: 'Gemm with alpha/beta ≠ 1' };
       continue;
     }
-    const transB = !isConv && attrInt(node, 'transB', 0) === 0;
-    const m = transB ? w.dims[1]! : w.dims[0]!;
-    const k = transB ? w.dims[0]! : w.dims[1]!;
-    const kernelDims = isConv ? w.dims.slice(2) : [];
-    const kernel = kernelDims.reduce((a, d) => a * d, 1);
-    const features = k * kernel + 1;
+    if (geo.op === 'ConvTranspose' && attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET') {
+      yield { node: id, skipped: 'ConvTranspose with auto_pad is not refitted (explicit pads are)' };
+      continue;
+    }
+    const kernelDims = geo.op === 'Gemm' ? [] : w.dims.slice(2);
+    if (geo.op !== 'Gemm' && kernelDims.length !== 2) {
+      yield { node: id, skipped: 'only 2-D convolutions are refitted' };
+      continue;
+    }
+    // One least-squares problem per group: a group's outputs read only its own input channels.
+    const features = geo.inputsPerGroup * geo.kernel + 1;
     if (features > (options.maxFeatures ?? 1200)) {
       yield { node: id, skipped: `${features} unknowns per output is above the limit` };
       continue;
     }
+    if (layer.keptOutputs.length !== geo.outputs) {
+      yield { node: id, skipped: `pruned layer has ${geo.outputs} outputs, expected ${layer.keptOutputs.length}` };
+      continue;
+    }
     const inputs = (await captureTensors(pruned, [node.input[0]!], ctx)).map((c) => c[node.input[0]!]!);
-    const eq = new NormalEquations(features, m);
-    if (layer.keptOutputs.length !== m) {
-      yield { node: id, skipped: `pruned layer has ${m} outputs, expected ${layer.keptOutputs.length}` };
-      continue;
-    }
     const ys = targets.map((t) => selectChannels(t[layer.node.output[0]!]!, layer.keptOutputs));
-    if (isConv) addConvRows(eq, node, inputs, ys, kernelDims, options.maxPositions ?? 4096, random);
-    else addDenseRows(eq, inputs, ys);
-    let solution: Float64Array;
-    try {
-      solution = eq.solve(options.ridge ?? 1e-3);
-    } catch (err) {
-      yield { node: id, skipped: (err as Error).message };
+    const positions = geo.op === 'Gemm' ? [] : sampleOutputPositions(ys, options.maxPositions ?? 4096, random);
+    const newW = new Float32Array(w.data.length);
+    const newBias = new Float32Array(geo.outputs);
+    let failed: string | undefined;
+    for (let g = 0; g < geo.group && !failed; g++) {
+      const window = { inStart: g * geo.inputsPerGroup, inCount: geo.inputsPerGroup, outStart: g * geo.outputsPerGroup, outCount: geo.outputsPerGroup };
+      const eq = new NormalEquations(features, geo.outputsPerGroup);
+      if (geo.op === 'Gemm') addDenseRows(eq, inputs, ys);
+      else addPatchRows(eq, node, inputs, ys, kernelDims, positions, window);
+      let solution: Float64Array;
+      try {
+        solution = eq.solve(options.ridge ?? 1e-3);
+      } catch (err) {
+        failed = (err as Error).message;
+        break;
+      }
+      const mg = geo.outputsPerGroup;
+      for (let o = 0; o < mg; o++) {
+        for (let c = 0; c < geo.inputsPerGroup; c++) for (let q = 0; q < geo.kernel; q++) newW[geo.index(window.outStart + o, window.inStart + c, q)] = solution[(c * geo.kernel + q) * mg + o]!;
+        newBias[window.outStart + o] = solution[(features - 1) * mg + o]!;
+      }
+    }
+    if (failed) {
+      yield { node: id, skipped: failed };
       continue;
     }
-    const newW = new Float32Array(w.data.length);
-    for (let o = 0; o < m; o++) for (let f = 0; f < k * kernel; f++) {
-      const v = solution[f * m + o]!;
-      if (transB) newW[f * m + o] = v; // [K, M]
-      else newW[o * k * kernel + f] = v; // [M, K, kh, kw] / [M, K]
-    }
-    const newBias = Float32Array.from({ length: m }, (_, o) => solution[(features - 1) * m + o]!);
+    const m = geo.outputs;
     const biasName = node.input[2] || `${node.name || node.output[0]}__bias`;
     yield {
       node: id,
@@ -131,40 +151,4 @@ function addDenseRows(eq: NormalEquations, inputs: Float32Tensor[], ys: Float32T
       eq.add(row, y.data.subarray(i * eq.m, (i + 1) * eq.m));
     }
   });
-}
-
-/** im2col rows of a 2-D convolution at sampled output positions (also compress/lowrank-data.ts's patch sampler). */
-export function addConvRows(eq: Pick<NormalEquations, 'n' | 'add'>, node: Parameters<typeof attrInt>[0], inputs: Float32Tensor[], ys: Float32Tensor[], kernelDims: number[], maxPositions: number, random: () => number): void {
-  const [kh, kw] = kernelDims as [number, number];
-  const [, c, h, wd] = inputs[0]!.dims as [number, number, number, number];
-  const [, m, oh, ow] = ys[0]!.dims as [number, number, number, number];
-  const strides = attrInts(node, 'strides', [1, 1]);
-  const dil = attrInts(node, 'dilations', [1, 1]);
-  const pads = resolvePads(attrString(node, 'auto_pad', 'NOTSET'), attrInts(node, 'pads'), [h, wd], [kh, kw], strides, dil);
-  const positions: [number, number, number, number][] = [];
-  inputs.forEach((x, bi) => {
-    for (let n = 0; n < x.dims[0]!; n++) for (let y = 0; y < oh; y++) for (let xx = 0; xx < ow; xx++) positions.push([bi, n, y, xx]);
-  });
-  // Partial Fisher–Yates: a uniform sample of at most maxPositions positions.
-  const count = Math.min(maxPositions, positions.length);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(random() * (positions.length - i));
-    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
-  }
-  const row = new Float64Array(eq.n);
-  const target = new Float64Array(m);
-  for (let s = 0; s < count; s++) {
-    const [bi, n, y, xx] = positions[s]!;
-    const x = inputs[bi]!;
-    const out = ys[bi]!;
-    let f = 0;
-    for (let ch = 0; ch < c; ch++) for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++, f++) {
-      const iy = y * strides[0]! - pads.begin[0]! + a * dil[0]!;
-      const ix = xx * strides[1]! - pads.begin[1]! + b * dil[1]!;
-      row[f] = iy >= 0 && iy < h && ix >= 0 && ix < wd ? x.data[((n * c + ch) * h + iy) * wd + ix]! : 0;
-    }
-    row[f] = 1;
-    for (let o = 0; o < m; o++) target[o] = out.data[((n * m + o) * oh + y) * ow + xx]!;
-    eq.add(row, target);
-  }
 }

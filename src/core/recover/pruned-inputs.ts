@@ -1,4 +1,4 @@
-// Which weighted layers (Conv, Gemm) lost input channels under a plan, and which input positions
+// Which weighted layers (Conv, ConvTranspose, Gemm) lost input channels under a plan, and which input positions
 // they kept: what bias correction and least-squares reconstruction work on.
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import { attrInt } from '../graph/attributes.js';
@@ -33,7 +33,7 @@ function keptPositions(layout: { segments: { space: number; start: number; lengt
 }
 
 /**
- * Conv (group 1) and Gemm layers whose data input lost channels, in graph order. With
+ * Conv and ConvTranspose (any group) and Gemm layers whose data input lost channels, in graph order. With
  * `downstream`, also every such layer whose input merely changed because something before it was
  * pruned (its input is not a graph input): least squares can compensate those too.
  */
@@ -41,7 +41,7 @@ export function prunedInputLayers(analysis: ChannelAnalysis, plan: PrunePlan, do
   const keep = keepBySpace(plan, analysis);
   const out: PrunedInputLayer[] = [];
   for (const node of analysis.ir.nodes) {
-    const isConv = node.opType === 'Conv' && attrInt(node, 'group', 1) === 1;
+    const isConv = node.opType === 'Conv' || node.opType === 'ConvTranspose';
     const isGemm = node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0;
     if (!isConv && !isGemm) continue;
     const input = node.input[0]!;

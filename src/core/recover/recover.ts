@@ -1,7 +1,8 @@
 // Training-free recovery of a pruned model from at most N unlabelled calibration images, with any
 // method of the registry (registry.ts: BN recalibration, bias correction, least squares). The
 // never-worse guard lives here, once for every method: each layer change a method proposes is
-// kept only when the calibration loss (KL to the unpruned model) did not go up.
+// kept only when the calibration loss (every output's loss to the unpruned model, common.ts) did
+// not go up.
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { buildGraph } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -9,7 +10,8 @@ import type { PrunePlan } from '../prune/plan.js';
 import type { ImageBatch } from '../score/images.js';
 import { referenceOutputs } from '../score/metric.js';
 import type { AbortSignalLike, ModelRunner } from '../score/runner.js';
-import { calibrationLoss, privateCopy, type LayerOutcome, type RecoveryContext } from './common.js';
+import { resolveTasks, type TaskKind } from '../score/loss-task.js';
+import { combineLosses, lossScales, outputLosses, privateCopy, type LayerOutcome, type RecoveryContext } from './common.js';
 import type { LsqOptions } from './lsq.js';
 import type { DistillRecoveryOptions, TrainingSummary } from './distill.js';
 import type { Recovery } from './recovery.js';
@@ -24,8 +26,10 @@ export interface RecoveryOptions {
   batches: readonly ImageBatch[];
   /** At most this many images are used (default 512). */
   maxImages?: number;
-  /** Output the calibration loss is read from (default: the first graph output). */
+  /** The only output the calibration loss reads (default: every graph output, each with its task's loss). */
   output?: string;
+  /** Task of outputs whose detected kind is overridden (output name → kind; see score/loss-task.ts). */
+  tasks?: Readonly<Record<string, TaskKind>>;
   lsq?: LsqOptions;
   /** Options of the distill method. */
   distill?: DistillRecoveryOptions;
@@ -36,9 +40,14 @@ export interface RecoveryOptions {
 export interface RecoveryReport<Id extends string = RecoveryMethod> {
   method: Id;
   images: number;
-  /** Mean KL(unpruned ‖ pruned) per calibration image, before and after. */
+  /**
+   * The calibration loss before and after: mean KL(unpruned ‖ pruned) per image for one class
+   * output; with several outputs the mean of their losses relative to before (so lossBefore is 1).
+   */
   lossBefore: number;
   lossAfter: number;
+  /** Each output's own loss (KL, or mean squared error for dense outputs), when the model has several. */
+  outputs?: { name: string; task: TaskKind; lossBefore: number; lossAfter: number }[];
   layers: LayerOutcome[];
   /** Training methods (distill): epochs, seconds, loss and held-out agreement per epoch. */
   training?: TrainingSummary;
@@ -73,17 +82,22 @@ export async function recoverPruned(original: ModelProto, pruned: ModelProto, pl
 export async function runRecovery<Id extends string>(recovery: Recovery<Id>, original: ModelProto, pruned: ModelProto, plan: PrunePlan, options: RecoveryOptions, analysis: ChannelAnalysis = analyseChannels(buildGraph(original))): Promise<{ model: ModelProto; report: RecoveryReport<Id> }> {
   const batches = limitImages(options.batches, options.maxImages ?? 512);
   const images = batches.reduce((a, b) => a + Object.values(b.feeds)[0]!.dims[0]!, 0);
+  const names = options.output ? [options.output] : original.graph!.output.map((o) => o.name);
+  const tasks = resolveTasks(analysis.ir, analysis.shapes, options.tasks);
   const ctx: RecoveryContext = {
     runner: options.runner,
     batches,
     reference: await referenceOutputs(original, options.runner, batches, options.signal),
-    output: options.output ?? original.graph!.output[0]!.name,
+    outputs: names.map((name) => ({ name, task: tasks.get(name) ?? 'class', scale: 1 })),
     signal: options.signal,
   };
   const model = privateCopy(pruned);
-  const lossBefore = await calibrationLoss(model, ctx);
+  const startLosses = await outputLosses(model, ctx);
+  if (names.length > 1) lossScales(startLosses).forEach((scale, i) => (ctx.outputs[i]!.scale = scale));
+  const lossBefore = combineLosses(startLosses, ctx.outputs);
   const layers: LayerOutcome[] = [];
   let loss = lossBefore;
+  let losses = startLosses;
   let training: TrainingSummary | undefined;
   for await (const step of recovery.run({ original, analysis, plan, model, ctx, lsq: options.lsq, distill: options.distill, onProgress: options.onProgress })) {
     if ('skipped' in step) {
@@ -92,14 +106,17 @@ export async function runRecovery<Id extends string>(recovery: Recovery<Id>, ori
     }
     training ??= step.training;
     const undo = step.apply();
-    const after = await calibrationLoss(model, ctx);
+    const afterLosses = await outputLosses(model, ctx);
+    const after = combineLosses(afterLosses, ctx.outputs);
     if (after <= loss) {
       layers.push({ node: step.node, action: 'updated', lossBefore: loss, lossAfter: after });
       loss = after;
+      losses = afterLosses;
     } else {
       undo();
       layers.push({ node: step.node, action: 'kept-original', reason: step.worse, lossBefore: loss, lossAfter: after });
     }
   }
-  return { model, report: { method: recovery.id, images, lossBefore, lossAfter: loss, layers, ...(training ? { training } : {}) } };
+  const outputs = names.length > 1 ? ctx.outputs.map((o, i) => ({ name: o.name, task: o.task, lossBefore: startLosses[i]!, lossAfter: losses[i]! })) : undefined;
+  return { model, report: { method: recovery.id, images, lossBefore, lossAfter: loss, ...(outputs ? { outputs } : {}), layers, ...(training ? { training } : {}) } };
 }

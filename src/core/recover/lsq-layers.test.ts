@@ -1,0 +1,105 @@
+// Least squares on grouped convolutions and transposed convolutions: where the removed channels are
+// exact linear combinations of kept ones, the refit must give back the unpruned outputs exactly.
+import { describe, expect, it } from 'vitest';
+import { analyseChannels } from '../graph/channels/analyse.js';
+import { buildGraph } from '../graph/ir.js';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
+import { Long, onnx, TensorDataType, type ModelProto } from '../onnx/proto.js';
+import { makeTensor } from '../onnx/tensor.js';
+import { applyPlan } from '../prune/apply.js';
+import { planFromRatios } from '../prune/allocate-plan.js';
+import { PLAN_FORMAT, PLAN_VERSION, planModelInfo, type PrunePlan } from '../prune/plan.js';
+import { makeNode, makeValueInfo } from '../score/graph-builder.js';
+import { referenceOutputs } from '../score/metric.js';
+import { scoreGroups } from '../score/criteria.js';
+import { loadRepoModel, nodeRunner, seededRandom } from '../score/test-utils/ort-runner.js';
+import { recoverPruned } from './recover.js';
+
+const rand = seededRandom(11);
+const values = (n: number) => Array.from({ length: n }, () => rand() * 2 - 1);
+
+/**
+ * x [N,2,8,8] → expand (1×1 conv to 6 channels: a, b, a + b | c, d, c − d, from fixed input mixes)
+ * → `layer` (grouped conv or transposed conv reading all 6) → y. No nonlinearity between, so
+ * channels 2 and 5 are exact combinations of the others in their group.
+ */
+function model(layer: 'grouped' | 'transposed'): ModelProto {
+  const mix = values(4 * 2); // rows a, b, c, d
+  const expand = [mix.slice(0, 2), mix.slice(2, 4), mix.slice(0, 2).map((v, i) => v + mix[2 + i]!), mix.slice(4, 6), mix.slice(6, 8), mix.slice(4, 6).map((v, i) => v - mix[6 + i]!)].flat();
+  const node = layer === 'grouped'
+    ? makeNode('Conv', ['e', 'w2', 'b2'], ['y'], 'layer', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 2 })
+    : makeNode('ConvTranspose', ['e', 'w2', 'b2'], ['y'], 'layer', { kernel_shape: [4, 4], strides: [2, 2], pads: [1, 1, 1, 1] });
+  // Grouped conv: [4 outputs, 3 inputs per group, 3, 3]; transposed: [6 inputs, 3 outputs, 4, 4].
+  const w2Dims = layer === 'grouped' ? [4, 3, 3, 3] : [6, 3, 4, 4];
+  const outputs = w2Dims[layer === 'grouped' ? 0 : 1]!;
+  const graph = onnx.GraphProto.create({
+    name: `lsq-${layer}`,
+    input: [makeValueInfo('x', ['N', 2, 8, 8])],
+    output: [makeValueInfo('y', layer === 'grouped' ? ['N', 4, 8, 8] : ['N', 3, 16, 16])],
+    initializer: [
+      makeTensor('w1', [6, 2, 1, 1], TensorDataType.FLOAT, expand),
+      makeTensor('w2', w2Dims, TensorDataType.FLOAT, values(w2Dims.reduce((a, d) => a * d, 1))),
+      makeTensor('b2', [outputs], TensorDataType.FLOAT, values(outputs)),
+    ] as never,
+    node: [makeNode('Conv', ['x', 'w1'], ['e'], 'expand', { kernel_shape: [1, 1] }), node] as never,
+  });
+  const proto = onnx.ModelProto.create({ irVersion: Long.fromNumber(8), opsetImport: [{ domain: '', version: Long.fromNumber(13) }], graph });
+  return decodeModel(encodeModel(proto as unknown as ModelProto), `lsq-${layer}.onnx`);
+}
+
+type Outputs = Awaited<ReturnType<typeof referenceOutputs>>;
+const batches = [0, 1].map(() => ({ feeds: { x: { dims: [4, 2, 8, 8], data: Float32Array.from(values(4 * 2 * 64)) } } }));
+
+describe('lsq refits grouped and transposed convolutions exactly', () => {
+  for (const layer of ['grouped', 'transposed'] as const) {
+    it(`${layer}: the removed combination channels are folded back into the kept weights`, async () => {
+      const original = model(layer);
+      const analysis = analyseChannels(buildGraph(original), undefined, { groupedConvolutions: true });
+      const group = analysis.groups.find((g) => g.prunable && g.channels === 6)!;
+      expect(group).toBeDefined();
+      const plan: PrunePlan = { format: PLAN_FORMAT, version: PLAN_VERSION, model: planModelInfo(original), criterion: 'manual', groups: { [group.id]: { channels: 6, keep: [0, 1, 3, 4] } } };
+      const pruned = applyPlan(original, plan, analysis);
+      const { model: recovered, report } = await recoverPruned(original, pruned, plan, 'lsq', { runner: nodeRunner, batches, output: 'y', tasks: { y: 'dense' }, lsq: { ridge: 1e-9 } }, analysis);
+      expect(report.layers).toMatchObject([{ node: 'layer', action: 'updated' }]);
+      const [want, before, after] = (await Promise.all([original, pruned, recovered].map((m) => referenceOutputs(m, nodeRunner, batches)))) as [Outputs, Outputs, Outputs];
+      const maxDiff = (got: Outputs) => Math.max(...got.flatMap((o, i) => Array.from(o.y!.data, (v, k) => Math.abs(v - want[i]!.y!.data[k]!))));
+      expect(maxDiff(before)).toBeGreaterThan(0.1); // pruning changed the output
+      expect(maxDiff(after)).toBeLessThan(2e-3);
+      expect(report.lossAfter).toBeLessThan(report.lossBefore * 1e-4);
+    });
+  }
+});
+
+describe('lsq on real exports', () => {
+  it('refits the ConvTranspose decoder of the two-task fixture and judges every output', async () => {
+    const original = loadRepoModel('tools/fixtures/models/multi-task.onnx');
+    const analysis = analyseChannels(buildGraph(original));
+    const images = [0, 1].map(() => ({ feeds: { input: { dims: [8, 1, 28, 28], data: Float32Array.from({ length: 8 * 784 }, () => rand()) } } }));
+    const { scores } = await scoreGroups(original, 'l1', {}, analysis);
+    const plan = planFromRatios(original, analysis, scores, Object.fromEntries([...scores.keys()].map((id) => [id, 0.5])), 'l1');
+    const { report } = await recoverPruned(original, applyPlan(original, plan, analysis), plan, 'lsq', { runner: nodeRunner, batches: images }, analysis);
+    const transposed = original.graph!.node.filter((n) => n.opType === 'ConvTranspose').map((n) => n.name);
+    const touched = report.layers.filter((l) => transposed.includes(l.node));
+    expect(touched.length).toBe(transposed.length);
+    expect(touched.every((l) => l.action !== 'skipped')).toBe(true);
+    expect(report.outputs?.map((o) => [o.name, o.task])).toEqual([['logits', 'class'], ['reconstruction', 'dense']]);
+    expect(report.lossBefore).toBeCloseTo(1, 6);
+    expect(report.lossAfter).toBeLessThan(report.lossBefore);
+    for (const o of report.outputs!) expect(o.lossAfter).toBeLessThan(o.lossBefore);
+  });
+
+  it('refits MobileNetV2’s depthwise convolutions group by group', async () => {
+    const original = loadRepoModel('tools/fixtures/models/mobilenet-v2.onnx');
+    const analysis = analyseChannels(buildGraph(original));
+    const input = original.graph!.input[0]!.name;
+    const images = [{ feeds: { [input]: { dims: [4, 3, 64, 64], data: Float32Array.from(values(4 * 3 * 64 * 64)) } } }];
+    const { scores } = await scoreGroups(original, 'l1', {}, analysis);
+    const plan = planFromRatios(original, analysis, scores, Object.fromEntries([...scores.keys()].map((id) => [id, 0.3])), 'l1');
+    const { report } = await recoverPruned(original, applyPlan(original, plan, analysis), plan, 'lsq', { runner: nodeRunner, batches: images, lsq: { maxPositions: 512 } }, analysis);
+    const depthwise = new Set(original.graph!.node.filter((n) => n.opType === 'Conv' && Number(n.attribute.find((a) => a.name === 'group')?.i ?? 1) > 1).map((n) => n.name));
+    const refit = report.layers.filter((l) => depthwise.has(l.node));
+    expect(refit.length).toBeGreaterThan(0);
+    expect(refit.some((l) => l.action === 'updated')).toBe(true);
+    expect(report.lossAfter).toBeLessThan(report.lossBefore);
+  }, 60_000);
+});
