@@ -29,12 +29,13 @@ export type ShapeRuleId =
   | 'likeData' | 'gatherElements' | 'quantize' | 'dequantize' | 'depthToSpace' | 'topK'
   | 'convInteger' | 'qlinearConv' | 'matMulInteger' | 'qlinearMatMul' | 'dynamicQuantize';
 
-/** Backward (vector-Jacobian) rules (src/core/score/backward-ops.ts, backward-layout.ts, backward-dense.ts), by id. */
+/** Backward (vector-Jacobian) rules (src/core/score/backward-ops.ts, backward-layout.ts, backward-dense.ts, backward-attention.ts), by id. */
 export type BackwardRuleId =
   | 'conv' | 'gemm' | 'matmul' | 'batchNorm' | 'relu' | 'leakyRelu' | 'clip' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSwish'
   | 'passThrough' | 'add' | 'sub' | 'mul' | 'div'
   | 'concat' | 'split' | 'reshape' | 'transpose' | 'maxPool' | 'averagePool' | 'globalAveragePool' | 'globalMaxPool' | 'reduceMean'
-  | 'convTranspose' | 'resize' | 'pad' | 'slice' | 'prelu' | 'cast';
+  | 'convTranspose' | 'resize' | 'pad' | 'slice' | 'prelu' | 'cast'
+  | 'pow' | 'sqrt' | 'gather' | 'expand' | 'where' | 'softmax' | 'logSoftmax' | 'layerNorm' | 'erf' | 'gelu';
 
 export interface OpTraits {
   family: OpFamily;
@@ -63,21 +64,21 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   // Per-channel activations.
   Relu: act('relu'), LeakyRelu: act('leakyRelu'), Clip: act('clip'), Sigmoid: act('sigmoid'), Tanh: act('tanh'),
   HardSigmoid: act('hardSigmoid'), HardSwish: act('hardSwish'),
-  Elu: act(), Selu: act(), Celu: act(), Gelu: act(), Mish: act(), Softplus: act(), Softsign: act(), ThresholdedRelu: act(), Shrink: act(),
+  Elu: act(), Selu: act(), Celu: act(), Gelu: act('gelu'), Mish: act(), Softplus: act(), Softsign: act(), ThresholdedRelu: act(), Shrink: act(),
   Swish: act(), // opset 24: x·sigmoid(αx), element-wise
   // The slope is a broadcast constant: the element-wise rule slices it per channel.
   PRelu: { family: 'activation', perChannel: true, channel: 'prelu', shape: 'unary', backward: 'prelu' },
-  Softmax: { family: 'activation', channel: 'softmax', shape: 'unary' },
-  LogSoftmax: { family: 'activation', channel: 'softmax', shape: 'unary' },
+  Softmax: { family: 'activation', channel: 'softmax', shape: 'unary', backward: 'softmax' },
+  LogSoftmax: { family: 'activation', channel: 'softmax', shape: 'unary', backward: 'logSoftmax' },
   Hardmax: { family: 'activation', channel: 'softmax', shape: 'unary' },
 
   // Element-wise math: channels stay, but these are not layers one scores after.
-  Erf: math(), Abs: math(), Neg: math(), Exp: math(), Log: math(), Sqrt: math(), Reciprocal: math(), Floor: math(), Ceil: math(),
+  Erf: { ...math(), backward: 'erf' }, Abs: math(), Neg: math(), Exp: math(), Log: math(), Sqrt: { ...math(), backward: 'sqrt' }, Reciprocal: math(), Floor: math(), Ceil: math(),
   Round: math(), Sign: math(), Not: math(), Sin: math(), Cos: math(), IsNaN: math(), IsInf: math(),
   Add: binary('add'), Sum: binary('add'), Sub: binary('sub'), Mul: binary('mul'), Div: binary('div'),
-  Pow: binary(), Max: binary(), Min: binary(), Mean: binary(), Mod: binary(), BitShift: binary(),
+  Pow: binary('pow'), Max: binary(), Min: binary(), Mean: binary(), Mod: binary(), BitShift: binary(),
   Equal: binary(), Less: binary(), Greater: binary(), LessOrEqual: binary(), GreaterOrEqual: binary(), And: binary(), Or: binary(), Xor: binary(),
-  Where: { family: 'elementwise', channel: 'elementwise', shape: 'where' },
+  Where: { family: 'elementwise', channel: 'elementwise', shape: 'where', backward: 'where' },
   // Barriers on purpose: a running sum along an axis mixes channels when that axis is the channel axis (no axis check yet).
   CumSum: { family: 'elementwise', shape: 'unary' },
   // Barrier on purpose: the mask depends on positions in the last two axes.
@@ -86,7 +87,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   // Normalisation.
   BatchNormalization: { family: 'norm', perChannel: true, channel: 'batchNorm', shape: 'batchNorm', backward: 'batchNorm' },
   InstanceNormalization: { family: 'norm', perChannel: true, channel: 'instanceNorm', shape: 'unary' },
-  LayerNormalization: { family: 'norm', channel: 'layerNorm', shape: 'layerNorm' },
+  LayerNormalization: { family: 'norm', channel: 'layerNorm', shape: 'layerNorm', backward: 'layerNorm' },
   // A barrier rule with its own reason: statistics are taken over groups of channels.
   GroupNormalization: { family: 'norm', channel: 'groupNorm', shape: 'unary' },
   // Barriers on purpose: LRN sums over neighbouring channels; LpNormalization and
@@ -129,7 +130,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   Split: { family: 'concat-split', channel: 'split', shape: 'split', backward: 'split' },
   Slice: { family: 'concat-split', channel: 'slice', shape: 'slice', backward: 'slice' },
   // Barriers on purpose: indices pick arbitrary positions, so which channels survive is data.
-  Gather: { family: 'concat-split', shape: 'gather' },
+  Gather: { family: 'concat-split', shape: 'gather', backward: 'gather' },
   GatherElements: { family: 'concat-split', shape: 'gatherElements' },
   ScatterND: { family: 'other', shape: 'likeData' },
   ScatterElements: { family: 'other', shape: 'likeData' },
@@ -142,7 +143,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   Squeeze: { family: 'reshape', channel: 'squeeze', shape: 'squeeze', backward: 'reshape' },
   Unsqueeze: { family: 'reshape', channel: 'unsqueeze', shape: 'unsqueeze', backward: 'reshape' },
   Transpose: { family: 'reshape', channel: 'transpose', shape: 'transpose', backward: 'transpose' },
-  Expand: { family: 'reshape', channel: 'expand', shape: 'expand' },
+  Expand: { family: 'reshape', channel: 'expand', shape: 'expand', backward: 'expand' },
   Tile: { family: 'reshape', channel: 'tile', shape: 'tile' },
   Pad: { family: 'reshape', channel: 'pad', shape: 'pad', backward: 'pad' },
   Shape: { family: 'reshape', channel: 'sink', shape: 'shape' },

@@ -65,13 +65,17 @@ export function maskGrad(ctx: BackwardContext, cond: string, g: string): string 
  * axes the input was broadcast along, then reshape to the input's shape.
  */
 export function unbroadcast(ctx: BackwardContext, g: string, input: string, output: string): string {
+  return sumToShape(ctx, g, shapeOf(ctx, output), input);
+}
+
+/** Sums `g`, whose shape is `gShape`, over the axes along which `input` was broadcast to it, and reshapes it to `input`'s shape. */
+export function sumToShape(ctx: BackwardContext, g: string, gShape: readonly Dim[], input: string): string {
   const inShape = shapeOf(ctx, input);
-  const outShape = shapeOf(ctx, output);
-  const offset = outShape.length - inShape.length;
-  const same = offset === 0 && inShape.every((d, i) => d === outShape[i]);
+  const offset = gShape.length - inShape.length;
+  const same = offset === 0 && inShape.every((d, i) => d === gShape[i]);
   if (same) return g;
   const axes: number[] = [];
-  outShape.forEach((d, i) => {
+  gShape.forEach((d, i) => {
     const src = i - offset;
     if (src < 0 || (inShape[src] === 1 && d !== 1)) axes.push(i);
     else if (inShape[src] !== d && typeof inShape[src] === 'number' && typeof d === 'number') unsupported(ctx, `cannot match "${input}" to the output shape`);

@@ -196,11 +196,12 @@ const pad: BackwardRule = (ctx) => {
   return [b.op('Slice', [g, b.ints('starts', [sliced.length], starts), b.ints('ends', [sliced.length], ends), b.ints('axes', [sliced.length], sliced)])];
 };
 
-/** Slice with unit steps: the gradient zero-padded back to the input's extent. */
+/** Slice with unit steps: the gradient zero-padded back to the input's extent (a Slice over the whole of an axis of any size is no cut). */
 const slice: BackwardRule = (ctx) => {
   onlyData(ctx, [1, 2, 3, 4]);
   const x = ctx.node.input[0]!;
-  const dims = staticDims(ctx, x);
+  // Only the sliced axes need fixed sizes (seq-first attention slices [T, batch, 3·D] on the last axis).
+  const dims = shapeOf(ctx, x).map((d) => (typeof d === 'number' ? d : -1));
   const rank = dims.length;
   const read = (i: number, attr: string): number[] | undefined => {
     if (ctx.opset < 10) return hasAttr(ctx.node, attr) ? attrInts(ctx.node, attr) : undefined;
@@ -221,7 +222,7 @@ const slice: BackwardRule = (ctx) => {
     const d = dims[a]!;
     if (d < 0) {
       if (starts[i] === 0 && ends[i]! >= 2 ** 31 - 1) return;
-      unsupported(ctx, 'the batch axis is sliced');
+      unsupported(ctx, `axis ${a}, sliced, has no fixed size`);
     }
     const clamp = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
     const s = clamp(starts[i]!);

@@ -1,11 +1,13 @@
 // Backward rules of the layout and pooling operators: Concat/Split, reshapes, Transpose, MaxPool,
-// AveragePool, global pools and ReduceMean.
+// AveragePool, global pools, ReduceMean, and the indexing ops Gather (constant indices), Expand, Where.
 import { attrInt, attrInts, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
-import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unsupported } from './backward-context.js';
+import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
+import { knownInts } from '../graph/shapes.js';
 import type { BackwardRuleId } from '../graph/op-traits.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 const axisOf = (ctx: BackwardContext, fallback: number, rank: number): number => {
   const a = attrInt(ctx.node, 'axis', fallback);
   return a < 0 ? a + rank : a;
@@ -159,26 +161,77 @@ const globalMaxPool: BackwardRule = (ctx) => {
   return [maskGrad(ctx, isMax, ctx.b.op('Expand', [gY(ctx), ctx.b.op('Shape', [x])]))];
 };
 
-/** ReduceMean over fixed-size axes (exporters' `x.mean([2, 3])`): broadcast back, divide by count. */
+/**
+ * ReduceMean over fixed-size axes (exporters' `x.mean([2, 3])`, LayerNorm's mean over the last axis, a
+ * token mean): broadcast back, divide by the count. Other axes may have any size (the batch).
+ */
 const reduceMean: BackwardRule = (ctx) => {
   const x = ctx.node.input[0]!;
-  const xShape = staticDims(ctx, x);
+  const xShape = shapeOf(ctx, x);
   const rank = xShape.length;
-  let axes = attrInts(ctx.node, 'axes');
-  if (ctx.node.input[1]) unsupported(ctx, 'axes given as an input are not supported');
+  const axesInput = ctx.opset >= 18 ? ctx.node.input[1] : undefined;
+  let axes = axesInput ? knownInts(ctx.shapes, axesInput) : attrInts(ctx.node, 'axes');
+  if (!axes) unsupported(ctx, `the axes ("${axesInput}") must be a constant`);
   if (!axes.length) axes = Array.from({ length: rank }, (_, i) => i);
   axes = axes.map((a) => (a < 0 ? a + rank : a));
-  if (axes.includes(0)) unsupported(ctx, 'reducing over the batch axis is not supported');
-  const count = axes.reduce((p, a) => p * xShape[a]!, 1);
+  const sizes = axes.map((a) => xShape[a]!);
+  if (sizes.some((d) => typeof d !== 'number')) unsupported(ctx, `reduced axes ${JSON.stringify(axes)} of "${x}" are ${JSON.stringify(sizes)}; the count needs fixed sizes`);
+  const count = (sizes as number[]).reduce((p, d) => p * d, 1);
   let g = gY(ctx);
-  if (attrInt(ctx.node, 'keepdims', 1) === 0) {
-    const kept = xShape.map((d, i) => (i === 0 ? 0 : axes.includes(i) ? 1 : d));
-    g = ctx.b.op('Reshape', [g, ctx.b.ints('shape', [rank], kept)]);
-  }
-  return [ctx.b.op('Div', [ctx.b.op('Expand', [g, ctx.b.op('Shape', [x])]), ctx.b.scalar(count)])];
+  if (attrInt(ctx.node, 'keepdims', 1) === 0) g = unsqueeze(ctx, g, axes);
+  return [ctx.b.op('Div', [ctx.b.op('Expand', [g, ctx.b.op('Shape', [x])]), ctx.b.scalar(count)]), undefined];
+};
+
+/** Unsqueeze at `axes` (attribute before opset 13, input from 13). */
+function unsqueeze(ctx: BackwardContext, t: string, axes: number[]): string {
+  if (ctx.opset >= 13) return ctx.b.op('Unsqueeze', [t, ctx.b.ints('axes', [axes.length], axes)]);
+  return ctx.b.op('Unsqueeze', [t], { axes });
+}
+
+/**
+ * Gather with constant indices (the class token `x[:, 0]`, a head picked from a packed tensor): the
+ * gathered axis is moved last and the gradient multiplied by the one-hot matrix of the indices, which
+ * scatters each row back and sums rows picked twice. Gathering along the batch axis is refused.
+ */
+const gather: BackwardRule = (ctx) => {
+  const [x, indices] = ctx.node.input as [string, string];
+  const xShape = shapeOf(ctx, x);
+  const rank = xShape.length;
+  const raw = attrInt(ctx.node, 'axis', 0);
+  const axis = raw < 0 ? raw + rank : raw;
+  const size = xShape[axis];
+  const picked = knownInts(ctx.shapes, indices);
+  if (!picked) unsupported(ctx, `the indices ("${indices}") must be a constant`);
+  if (axis === 0 || typeof size !== 'number') unsupported(ctx, `gathering along axis ${axis} of size ${JSON.stringify(size)}: the axis needs a fixed size, and not the batch axis`);
+  const oneHot = new Float32Array(picked.length * size);
+  picked.forEach((p, i) => (oneHot[i * size + (p < 0 ? p + size : p)] = 1));
+  const b = ctx.b;
+  // ∂Y has x's shape with the axis replaced by the indices' dims: flatten those to one axis first.
+  const after = staticDims(ctx, x, axis + 1).slice(axis + 1);
+  const flat = b.op('Reshape', [gY(ctx), b.ints('shape', [rank], [...new Array<number>(axis).fill(0), picked.length, ...after])]);
+  const perm = [...range(0, axis), ...range(axis + 1, rank), axis];
+  const inverse = new Array<number>(rank);
+  perm.forEach((p, i) => (inverse[p] = i));
+  const scattered = b.op('MatMul', [b.op('Transpose', [flat], { perm }), b.floats('onehot', [picked.length, size], oneHot)]);
+  return [b.op('Transpose', [scattered], { perm: inverse }), undefined];
+};
+
+/** Expand: the gradient summed over the axes the input was broadcast along (a class token repeated over the batch). */
+const expand: BackwardRule = (ctx) => [unbroadcast(ctx, gY(ctx), ctx.node.input[0]!, ctx.node.output[0]!), undefined];
+
+/** Where: the gradient goes to X where the condition holds and to Y elsewhere (the condition has none). */
+const where: BackwardRule = (ctx) => {
+  const [cond, x, y] = ctx.node.input as [string, string, string];
+  const out = ctx.node.output[0]!;
+  const zero = ctx.b.scalar(0);
+  return [
+    undefined,
+    ctx.needs[1] ? unbroadcast(ctx, ctx.b.op('Where', [cond, gY(ctx), zero]), x, out) : undefined,
+    ctx.needs[2] ? unbroadcast(ctx, ctx.b.op('Where', [cond, zero, gY(ctx)]), y, out) : undefined,
+  ];
 };
 
 /** Rules for layout and pooling ops by rule id (op-traits says which op uses which), merged into BACKWARD_RULES. */
 export const LAYOUT_RULES = {
-  concat, split, reshape: reshapeBack, transpose, maxPool, averagePool, globalAveragePool, globalMaxPool, reduceMean,
+  concat, split, reshape: reshapeBack, transpose, maxPool, averagePool, globalAveragePool, globalMaxPool, reduceMean, gather, expand, where,
 } satisfies Partial<Record<BackwardRuleId, BackwardRule>>;

@@ -2,13 +2,16 @@
 // ONNX ops that compute ∂C/∂input from ∂C/∂output (vector-Jacobian products).
 import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
-import { maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
+import { maskGrad, resolvePads, shapeOf, staticDims, sumToShape, unbroadcast, unsupported } from './backward-context.js';
+import { ATTENTION_RULES } from './backward-attention.js';
 import { DENSE_RULES } from './backward-dense.js';
 import { LAYOUT_RULES } from './backward-layout.js';
 import { convDataGradient, weightGradient } from './backward-conv.js';
 import { channelBiasGradient, WEIGHT_RULES } from './backward-weights.js';
 import { rulesByOp, type BackwardRuleId } from '../graph/op-traits.js';
 import { TensorDataType } from '../onnx/proto.js';
+import { constantTensor } from '../graph/ir.js';
+import { tensorToNumbers } from '../onnx/tensor.js';
 
 const input = (ctx: BackwardContext, i: number): string => ctx.node.input[i]!;
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
@@ -68,26 +71,39 @@ const gemm: BackwardRule = (ctx) => {
   return out;
 };
 
+/** Transposes the last two axes of `t` (rank ≥ 2): the matrix transpose of a batch of matrices. */
+function transposeLastTwo(ctx: BackwardContext, t: string, rank: number): string {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  return ctx.b.op('Transpose', [t], { perm });
+}
+
 /**
- * MatMul with a 2-D right operand: ∂A = ∂Y · Bᵀ; ∂B = Aᵀ · ∂Y, with an N-D left operand's leading
- * dims flattened into rows (a Linear layer over tokens): ∂B = A[-1, K]ᵀ · ∂Y[-1, M].
+ * MatMul Y = A·B over the last two axes, batch axes broadcast: ∂A = ∂Y·Bᵀ and ∂B = Aᵀ·∂Y, each summed
+ * over the batch axes its operand was broadcast along (attention's Q·Kᵀ and attn·V). For a 2-D right
+ * operand (a Linear layer over tokens), ∂B flattens the left operand's leading dims into rows:
+ * ∂B = A[-1, K]ᵀ · ∂Y[-1, M].
  */
 const matmul: BackwardRule = (ctx) => {
   const [a, bIn] = [input(ctx, 0), input(ctx, 1)];
   const out: (string | undefined)[] = [undefined, undefined];
+  const aShape = shapeOf(ctx, a);
   const bShape = shapeOf(ctx, bIn);
+  if (aShape.length < 2 || bShape.length < 2) unsupported(ctx, 'a 1-D operand (matrix-vector product) is not supported');
+  const batch = shapeOf(ctx, ctx.node.output[0]!).slice(0, -2);
   if (ctx.needs[0]) {
-    if (bShape.length !== 2) unsupported(ctx, 'only a 2-D right operand is supported');
-    out[0] = ctx.b.op('MatMul', [gY(ctx), ctx.b.op('Transpose', [bIn], { perm: [1, 0] })]);
+    const g = ctx.b.op('MatMul', [gY(ctx), transposeLastTwo(ctx, bIn, bShape.length)]);
+    out[0] = sumToShape(ctx, g, [...batch, ...aShape.slice(-2)], a);
   }
   if (ctx.needs[1]) {
-    const aRank = shapeOf(ctx, a).length;
-    if (bShape.length !== 2 || aRank < 2) unsupported(ctx, 'a gradient into the right operand needs it 2-D and the left operand at least 2-D');
-    if (aRank === 2) out[1] = ctx.b.op('MatMul', [ctx.b.op('Transpose', [a], { perm: [1, 0] }), gY(ctx)]);
-    else {
+    if (bShape.length === 2 && aShape.length === 2) out[1] = ctx.b.op('MatMul', [ctx.b.op('Transpose', [a], { perm: [1, 0] }), gY(ctx)]);
+    else if (bShape.length === 2) {
       const [k, m] = staticDims(ctx, bIn, 0) as [number, number];
       const rows = (t: string, cols: number) => ctx.b.op('Reshape', [t, ctx.b.ints('shape', [2], [-1, cols])]);
       out[1] = ctx.b.op('Gemm', [rows(a, k), rows(gY(ctx), m)], { transA: 1 });
+    } else {
+      const g = ctx.b.op('MatMul', [transposeLastTwo(ctx, a, aShape.length), gY(ctx)]);
+      out[1] = sumToShape(ctx, g, [...batch, ...bShape.slice(-2)], bIn);
     }
   }
   return out;
@@ -195,10 +211,33 @@ const div: BackwardRule = (ctx) => {
   ];
 };
 
+/**
+ * Pow with an exponent that does not depend on the activation (LayerNorm's decomposed variance):
+ * ∂X = ∂Y·p·x^(p−1); p = 2, what exporters write, is ∂Y·2x.
+ */
+const pow: BackwardRule = (ctx) => {
+  const [x, p] = [input(ctx, 0), input(ctx, 1)];
+  if (ctx.needs[1]) unsupported(ctx, `the exponent "${p}" depends on the activation; only a gradient into the base is supported`);
+  const exponent = constantTensor(ctx.ir, p);
+  const values = exponent ? tensorToNumbers(exponent) : undefined;
+  const b = ctx.b;
+  let slope: string;
+  if (values?.length === 1 && values[0] === 2) slope = b.op('Mul', [x, b.scalar(2)]);
+  else {
+    // An integer exponent (allowed from opset 12) is cast so the slope is computed in float.
+    const pf = ctx.shapes.tensors.get(p)?.dataType === TensorDataType.FLOAT ? p : b.op('Cast', [p], { to: TensorDataType.FLOAT });
+    slope = b.op('Mul', [pf, b.op('Pow', [x, b.op('Sub', [pf, b.scalar(1)])])]);
+  }
+  return [unbroadcast(ctx, b.op('Mul', [gY(ctx), slope]), x, ctx.node.output[0]!), undefined];
+};
+
+/** Sqrt: ∂X = ∂Y/(2y). */
+const sqrt: BackwardRule = (ctx) => [ctx.b.op('Div', [gY(ctx), ctx.b.op('Mul', [ctx.node.output[0]!, ctx.b.scalar(2)])])];
+
 /** The implementation of every backward rule id; which op uses which is in op-traits. */
 const IMPLEMENTATIONS: Record<BackwardRuleId, BackwardRule> = {
-  conv, gemm, matmul, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, cast, add, sub, mul, div,
-  ...LAYOUT_RULES, ...DENSE_RULES, ...WEIGHT_RULES,
+  conv, gemm, matmul, relu, leakyRelu, clip, sigmoid, tanh, hardSigmoid, hardSwish, passThrough, cast, add, sub, mul, div, pow, sqrt,
+  ...LAYOUT_RULES, ...DENSE_RULES, ...WEIGHT_RULES, ...ATTENTION_RULES,
 };
 
 /** Every operator the backward graph can pass through, by op type. */

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { TensorDataType, type ModelProto } from '../onnx/proto.js';
+import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import { buildBackwardModel } from './backward.js';
+import { makeNode, makeValueInfo } from './graph-builder.js';
+import type { Float32Tensor } from './runner.js';
+import { withModel } from './runner.js';
+import { expectParameterGradients, expectReferenceGradients, type ParameterReference } from './test-utils/finite-diff.js';
+import { loadRepoModel, loadScoreFixture, nodeRunner } from './test-utils/ort-runner.js';
+
+const TOLERANCE = 1e-4;
+
+/** Float64 autograd references from test-data/attention_grads.py. */
+interface ReferenceCase {
+  model: string;
+  input: Float32Tensor & { data: number[] };
+  targets: Record<string, { dims: number[]; data: number[]; isProbs: boolean }>;
+  activations: Record<string, { channelTaylor: number[]; directional: number }>;
+  params: Record<string, ParameterReference>;
+}
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REFERENCES = JSON.parse(readFileSync(join(HERE, 'test-data/reference-grads-attention.json'), 'utf8')) as ReferenceCase[];
+const reference = (model: string) => REFERENCES.find((r) => r.model === model)!;
+const GRAPH_DATA = 'src/core/graph/test-data';
+
+/**
+ * A transformer fixture as attention_grads.py evaluates it: all-zero float initializers (torchvision's
+ * ViT head and class token, which would make every gradient 0) hold 0.1·sin(1.3·i + 0.7), and
+ * tiny-encoder, exported with dynamic H and W, gets them fixed (gradients need them; batch stays free).
+ */
+function loadAttentionFixture(name: string): ModelProto {
+  const model = loadRepoModel(`${GRAPH_DATA}/${name}`);
+  const graph = model.graph!;
+  graph.initializer = graph.initializer.map((t) => {
+    if (t.dataType !== TensorDataType.FLOAT || tensorToFloat32(t).some((v) => v !== 0)) return t;
+    const values = tensorToFloat32(t).map((_, i) => 0.1 * Math.sin(1.3 * i + 0.7));
+    return makeTensor(t.name, tensorDims(t), TensorDataType.FLOAT, values);
+  });
+  if (name === 'tiny-encoder.onnx') graph.input[0] = makeValueInfo('input', ['batch', 3, 16, 16]);
+  return model;
+}
+
+async function checkAgainstReference(ref: ReferenceCase, model: ModelProto): Promise<void> {
+  const activations = Object.keys(ref.activations);
+  const trainable = Object.keys(ref.params);
+  const bw = buildBackwardModel(model, { activations, trainable });
+  const feeds: Record<string, Float32Tensor> = { input: { dims: ref.input.dims, data: Float32Array.from(ref.input.data) } };
+  for (const [output, t] of Object.entries(ref.targets)) feeds[bw.targetOf.get(output)!] = { dims: t.dims, data: Float32Array.from(t.data) };
+  const dims = new Map<string, number[]>();
+  for (const p of trainable) {
+    const init = model.graph!.initializer.find((t) => t.name === p)!;
+    dims.set(p, tensorDims(init));
+    feeds[p] = { dims: tensorDims(init), data: tensorToFloat32(init) };
+  }
+  const result = await withModel(nodeRunner, bw.model, (m) => m.run(feeds));
+  expectReferenceGradients(result, bw.gradientOf, ref.activations, TOLERANCE);
+  if (trainable.length) expectParameterGradients(result, bw.parameterGradientOf, ref.params, (p) => dims.get(p)!, TOLERANCE);
+}
+
+describe('attention backward rules match float64 torch autograd', () => {
+  it('decomposed LayerNorm (ReduceMean, Sub, Pow, Sqrt, Div), Q·Kᵀ and attn·V with broadcast batch axes, causal Where, Softmax, LogSoftmax, Expand, GELU through Erf, Gather of a class token and of repeated indices (opset 14)', async () => {
+    const ref = reference('attention-opset14.onnx');
+    for (const act of ['std', 'sq', 'attn', 'ctx', 'ctx2', 'masked', 'logp', 'tok_b', 'erf', 'toks']) expect(ref.activations[act], act).toBeDefined();
+    await checkAgainstReference(ref, loadScoreFixture(ref.model));
+  });
+  it('fused LayerNormalization over one and two axes with trainable scale/bias, a trainable class token through Expand and Concat, a trained 2-D MatMul weight (opset 17)', async () => {
+    const ref = reference('layernorm-opset17.onnx');
+    expect(Object.keys(ref.params).sort()).toEqual(['cls', 'ln.bias', 'ln.scale', 'ln2.bias', 'ln2.scale', 'w']);
+    await checkAgainstReference(ref, loadScoreFixture(ref.model));
+  });
+  it('fused Gelu, exact and tanh (opset 20)', async () => {
+    const ref = reference('gelu-opset20.onnx');
+    await checkAgainstReference(ref, loadScoreFixture(ref.model));
+  });
+  it('Softmax and LogSoftmax before opset 13 normalise over every axis from `axis` on (opset 12)', async () => {
+    const ref = reference('softmax-opset12.onnx');
+    await checkAgainstReference(ref, loadScoreFixture(ref.model));
+  });
+  it('torchvision ViT export: every Conv/MatMul/Softmax/Erf/LayerNorm-step activation, down to the patch Conv', async () => {
+    const ref = reference('tiny-vit.onnx');
+    expect(Object.keys(ref.activations).length).toBeGreaterThan(50);
+    await checkAgainstReference(ref, loadAttentionFixture(ref.model));
+  });
+  it('nn.TransformerEncoder export (seq-first MultiheadAttention, token mean over axis 0)', async () => {
+    const ref = reference('tiny-encoder.onnx');
+    await checkAgainstReference(ref, loadAttentionFixture(ref.model));
+  });
+});
+
+describe('attention backward rules refuse what they cannot differentiate', () => {
+  it('Pow: a gradient into the exponent', () => {
+    const model = loadScoreFixture('attention-opset14.onnx');
+    const graph = model.graph!;
+    // Make the exponent an activation: Pow(centred, centred).
+    const pow = graph.node.find((n) => n.opType === 'Pow')!;
+    pow.input = [pow.input[0]!, pow.input[0]!];
+    expect(() => buildBackwardModel(model, { activations: ['mu'] })).toThrow(/Pow node .*the exponent "centred" depends on the activation/);
+  });
+  it('Gather: indices computed from the activation', () => {
+    const model = loadScoreFixture('attention-opset14.onnx');
+    const graph = model.graph!;
+    const gather = graph.node.find((n) => n.opType === 'Gather')!;
+    // The index of the token with the largest feature: data, not a constant.
+    const argmax = makeNode('ArgMax', ['gelu'], ['argmax'], 'argmax', { axis: 2, keepdims: 0 });
+    graph.node.splice(graph.node.indexOf(gather), 0, argmax, makeNode('ReduceMin', ['argmax'], ['first'], 'first', { keepdims: 0 }));
+    gather.input = [gather.input[0]!, 'first'];
+    expect(() => buildBackwardModel(model, { activations: ['ln'] })).toThrow(/Gather node .*indices \("first"\) must be a constant/);
+  });
+});

@@ -1,0 +1,109 @@
+// Backward rules of the operators transformer exports are made of besides MatMul: Softmax and
+// LogSoftmax over an axis, the fused LayerNormalization (opset 17; its parameters train too), and
+// GELU, either fused (opset 20) or as torch exports it (x·½·(1 + erf(x/√2))), through Erf.
+import { attrFloat, attrInt, attrString } from '../graph/attributes.js';
+import type { BackwardContext, BackwardRule } from './backward-context.js';
+import { reduceSum, shapeOf, unbroadcast, unsupported } from './backward-context.js';
+import type { BackwardRuleId } from '../graph/op-traits.js';
+
+const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+/**
+ * The axes a Softmax/LogSoftmax normalises over: from opset 13 the one `axis` (default −1); before,
+ * the input is coerced to 2-D at `axis` (default 1), so every axis from `axis` on.
+ */
+function softmaxAxes(ctx: BackwardContext): number[] {
+  const rank = shapeOf(ctx, ctx.node.input[0]!).length;
+  const raw = attrInt(ctx.node, 'axis', ctx.opset >= 13 ? -1 : 1);
+  const axis = raw < 0 ? raw + rank : raw;
+  return ctx.opset >= 13 ? [axis] : range(axis, rank);
+}
+
+/** Softmax: ∂X = y·(∂Y − Σ_axes ∂Y·y). */
+const softmax: BackwardRule = (ctx) => {
+  const y = ctx.node.output[0]!;
+  const b = ctx.b;
+  const dot = reduceSum(ctx, b.op('Mul', [gY(ctx), y]), softmaxAxes(ctx));
+  return [b.op('Mul', [y, b.op('Sub', [gY(ctx), dot])])];
+};
+
+/** LogSoftmax: ∂X = ∂Y − exp(y)·Σ_axes ∂Y. */
+const logSoftmax: BackwardRule = (ctx) => {
+  const b = ctx.b;
+  const total = reduceSum(ctx, gY(ctx), softmaxAxes(ctx));
+  return [b.op('Sub', [gY(ctx), b.op('Mul', [b.op('Exp', [ctx.node.output[0]!]), total])])];
+};
+
+/** Mean over `axes` (keepdims) as ReduceSum / count, so one form serves every opset. */
+function meanOver(ctx: BackwardContext, x: string, axes: number[], count: number): string {
+  return ctx.b.op('Mul', [reduceSum(ctx, x, axes), ctx.b.scalar(1 / count)]);
+}
+
+/**
+ * LayerNormalization over the axes from `axis` on (N elements), x̂ = (x − μ)·σ⁻¹, y = x̂·scale + bias:
+ * ∂X = σ⁻¹·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = ∂Y·scale; ∂scale = Σ ∂Y·x̂ and ∂bias = Σ ∂Y over the
+ * leading axes (training). μ and σ⁻¹ are recomputed: the Mean/InvStdDev outputs are optional.
+ */
+const layerNorm: BackwardRule = (ctx) => {
+  if (ctx.gradOut.slice(1).some(Boolean)) unsupported(ctx, 'the Mean and InvStdDev outputs reach the loss; only Y has a gradient rule');
+  const [x, scale, bias] = ctx.node.input as [string, string, string | undefined];
+  const dims = shapeOf(ctx, x);
+  const raw = attrInt(ctx.node, 'axis', -1);
+  const axes = range(raw < 0 ? raw + dims.length : raw, dims.length);
+  const sizes = axes.map((a) => dims[a]!);
+  if (sizes.some((d) => typeof d !== 'number')) unsupported(ctx, `the normalised axes ${JSON.stringify(axes)} of "${x}" need fixed sizes`);
+  const count = (sizes as number[]).reduce((p, d) => p * d, 1);
+  const b = ctx.b;
+  const centred = b.op('Sub', [x, meanOver(ctx, x, axes, count)]);
+  const variance = meanOver(ctx, b.op('Mul', [centred, centred]), axes, count);
+  const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(attrFloat(ctx.node, 'epsilon', 1e-5))])])]);
+  const xhat = b.op('Mul', [centred, invStd], {}, 'ln_xhat');
+  const y = ctx.node.output[0]!;
+  const out: (string | undefined)[] = ctx.node.input.map(() => undefined);
+  if (ctx.needs[0]) {
+    const gh = b.op('Mul', [gY(ctx), scale]);
+    const inner = b.op('Sub', [b.op('Sub', [gh, meanOver(ctx, gh, axes, count)]), b.op('Mul', [xhat, meanOver(ctx, b.op('Mul', [gh, xhat]), axes, count)])]);
+    out[0] = b.op('Mul', [inner, invStd]);
+  }
+  if (ctx.needs[1]) out[1] = unbroadcast(ctx, b.op('Mul', [gY(ctx), xhat]), scale, y);
+  if (bias && ctx.needs[2]) out[2] = unbroadcast(ctx, gY(ctx), bias, y);
+  return out;
+};
+
+/** Erf: ∂X = ∂Y·2/√π·exp(−x²). */
+const erf: BackwardRule = (ctx) => {
+  const x = ctx.node.input[0]!;
+  const b = ctx.b;
+  const gauss = b.op('Exp', [b.op('Neg', [b.op('Mul', [x, x])])]);
+  return [b.op('Mul', [gY(ctx), b.op('Mul', [gauss, b.scalar(2 / Math.sqrt(Math.PI))])])];
+};
+
+/**
+ * Gelu (opset 20). approximate="none", y = x·Φ(x): y' = Φ(x) + x·φ(x). approximate="tanh",
+ * y = ½x(1 + tanh u) with u = √(2/π)(x + 0.044715x³): y' = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+ */
+const gelu: BackwardRule = (ctx) => {
+  const x = ctx.node.input[0]!;
+  const b = ctx.b;
+  const mode = attrString(ctx.node, 'approximate', 'none');
+  const x2 = b.op('Mul', [x, x]);
+  const half = (t: string) => b.op('Mul', [t, b.scalar(0.5)]);
+  let slope: string;
+  if (mode === 'none') {
+    const cdf = half(b.op('Add', [b.op('Erf', [b.op('Mul', [x, b.scalar(Math.SQRT1_2)])]), b.scalar(1)]));
+    const pdf = b.op('Mul', [b.op('Exp', [half(b.op('Neg', [x2]))]), b.scalar(1 / Math.sqrt(2 * Math.PI))]);
+    slope = b.op('Add', [cdf, b.op('Mul', [x, pdf])]);
+  } else if (mode === 'tanh') {
+    const k = Math.sqrt(2 / Math.PI);
+    const c = 0.044715;
+    const t = b.op('Tanh', [b.op('Mul', [b.op('Add', [x, b.op('Mul', [b.op('Mul', [x2, x]), b.scalar(c)])]), b.scalar(k)])]);
+    const du = b.op('Mul', [b.op('Add', [b.op('Mul', [x2, b.scalar(3 * c)]), b.scalar(1)]), b.scalar(k)]);
+    const sech2 = b.op('Sub', [b.scalar(1), b.op('Mul', [t, t])]);
+    slope = b.op('Add', [half(b.op('Add', [t, b.scalar(1)])), half(b.op('Mul', [b.op('Mul', [x, sech2]), du]))]);
+  } else unsupported(ctx, `approximate="${mode}" is not a GELU form (none, tanh)`);
+  return [b.op('Mul', [gY(ctx), slope])];
+};
+
+/** Rules of the attention-block ops by rule id (op-traits says which op uses which), merged into BACKWARD_RULES. */
+export const ATTENTION_RULES = { softmax, logSoftmax, layerNorm, erf, gelu } satisfies Partial<Record<BackwardRuleId, BackwardRule>>;
