@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TensorDataType, type ModelProto } from '../onnx/proto.js';
-import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { buildBackwardModel } from './backward.js';
-import { makeNode, makeValueInfo } from './graph-builder.js';
+import { makeNode } from './graph-builder.js';
 import type { Float32Tensor } from './runner.js';
 import { withModel } from './runner.js';
 import { expectParameterGradients, expectReferenceGradients, type ParameterReference } from './test-utils/finite-diff.js';
-import { loadRepoModel, loadScoreFixture, nodeRunner } from './test-utils/ort-runner.js';
+import { loadAttentionFixture } from './test-utils/attention-fixtures.js';
+import { loadScoreFixture, nodeRunner } from './test-utils/ort-runner.js';
 
 const TOLERANCE = 1e-4;
 
@@ -24,25 +25,6 @@ interface ReferenceCase {
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REFERENCES = JSON.parse(readFileSync(join(HERE, 'test-data/reference-grads-attention.json'), 'utf8')) as ReferenceCase[];
 const reference = (model: string) => REFERENCES.find((r) => r.model === model)!;
-const GRAPH_DATA = 'src/core/graph/test-data';
-
-/**
- * A transformer fixture as attention_grads.py evaluates it: all-zero float initializers (torchvision's
- * ViT head and class token, which would make every gradient 0) hold 0.1·sin(1.3·i + 0.7), and
- * tiny-encoder, exported with dynamic H and W, gets them fixed (gradients need them; batch stays free).
- */
-function loadAttentionFixture(name: string): ModelProto {
-  const model = loadRepoModel(`${GRAPH_DATA}/${name}`);
-  const graph = model.graph!;
-  graph.initializer = graph.initializer.map((t) => {
-    if (t.dataType !== TensorDataType.FLOAT || tensorToFloat32(t).some((v) => v !== 0)) return t;
-    const values = tensorToFloat32(t).map((_, i) => 0.1 * Math.sin(1.3 * i + 0.7));
-    return makeTensor(t.name, tensorDims(t), TensorDataType.FLOAT, values);
-  });
-  if (name === 'tiny-encoder.onnx') graph.input[0] = makeValueInfo('input', ['batch', 3, 16, 16]);
-  return model;
-}
-
 async function checkAgainstReference(ref: ReferenceCase, model: ModelProto): Promise<void> {
   const activations = Object.keys(ref.activations);
   const trainable = Object.keys(ref.params);

@@ -77,7 +77,7 @@ export async function taylorScores(model: ModelProto, tensors: readonly GroupTen
       for (const t of tensors) {
         const a = out[t.name]!;
         const g = out[bw.gradientOf.get(t.name)!]!;
-        const per = perImageChannelMeanProduct(a, g, t.channelAxis);
+        const per = perImageChannelMeanProduct(a, g, t.channelAxis, t.batchAxis ?? 0);
         let acc = sums.get(t.name);
         if (!acc) sums.set(t.name, (acc = new Float64Array(per.channels)));
         for (let i = 0; i < per.values.length; i++) acc[i % per.channels] = acc[i % per.channels]! + Math.abs(per.values[i]!);
@@ -91,19 +91,23 @@ export async function taylorScores(model: ModelProto, tensors: readonly GroupTen
 
 const a0 = (batch: ImageBatch): number => Object.values(batch.feeds)[0]!.dims[0]!;
 
-/** Per image and channel, the mean over positions of a·g: values[n·C + c]. */
-function perImageChannelMeanProduct(a: Float32Tensor, g: Float32Tensor, axis: number): { channels: number; values: Float64Array } {
+/**
+ * Per image and channel, the mean over positions of a·g: values[n·C + c]. Images lie along
+ * `batchAxis` (0, or 1 for sequence-first [T, batch, D] tensors), before the channel axis.
+ */
+function perImageChannelMeanProduct(a: Float32Tensor, g: Float32Tensor, axis: number, batchAxis: number): { channels: number; values: Float64Array } {
   const dims = a.dims;
-  const n = dims[0]!;
+  const product = (from: number, to: number) => dims.slice(from, to).reduce((p, d) => p * d, 1);
+  const n = dims[batchAxis]!;
   const c = dims[axis]!;
-  const inner = dims.slice(axis + 1).reduce((p, d) => p * d, 1);
-  const outer = dims.slice(1, axis).reduce((p, d) => p * d, 1);
+  const [before, between, inner] = [product(0, batchAxis), product(batchAxis + 1, axis), product(axis + 1, dims.length)];
+  const positions = before * between * inner;
   const values = new Float64Array(n * c);
-  for (let i = 0; i < n; i++) for (let o = 0; o < outer; o++) for (let ch = 0; ch < c; ch++) {
-    const base = ((i * outer + o) * c + ch) * inner;
+  for (let p = 0; p < before; p++) for (let i = 0; i < n; i++) for (let o = 0; o < between; o++) for (let ch = 0; ch < c; ch++) {
+    const base = (((p * n + i) * between + o) * c + ch) * inner;
     let s = 0;
     for (let k = 0; k < inner; k++) s += a.data[base + k]! * g.data[base + k]!;
-    values[i * c + ch] = values[i * c + ch]! + s / (inner * outer);
+    values[i * c + ch] = values[i * c + ch]! + s / positions;
   }
   return { channels: c, values };
 }

@@ -15,6 +15,8 @@ export interface GroupTensor {
   name: string;
   /** Axis holding the channels (1 for NCHW and [N, C]). */
   channelAxis: number;
+  /** Axis holding the images when it is not 0 (sequence-first tensors, [T, batch, D]). */
+  batchAxis?: number;
   /** The raw producer output (Conv/Gemm output) this tensor derives from. */
   producerOutput: string;
 }
@@ -34,13 +36,51 @@ export function groupTensors(analysis: ChannelAnalysis, group: ChannelGroup): Gr
       if (!isPerChannel(next) || uses[0]!.inputIndex !== 0 || !next.output[0]) break;
       name = next.output[0];
     }
+    name = unpacked(analysis, name, s) ?? name;
     const layout = analysis.layouts.get(name) ?? analysis.layouts.get(producerOutput);
     const seg = layout?.segments;
     // Only tensors whose channel axis is exactly this space, in order, are usable.
     if (!layout || seg?.length !== 1 || seg[0]!.space !== s || seg[0]!.start !== 0 || seg[0]!.length !== space.length || layout.block !== 1) continue;
-    out.push({ name: analysis.layouts.get(name) ? name : producerOutput, channelAxis: layout.axis, producerOutput });
+    const tensor = analysis.layouts.get(name) ? name : producerOutput;
+    const batchAxis = batchAxisOf(analysis, tensor, layout.axis);
+    out.push({ name: tensor, channelAxis: layout.axis, producerOutput, ...(batchAxis && { batchAxis }) });
   }
   return out;
+}
+
+/** The axis of `name` whose size is the model input's symbolic batch dim, when that lies between axis 0 and the channel axis (else undefined). */
+function batchAxisOf(analysis: ChannelAnalysis, name: string, channelAxis: number): number | undefined {
+  const input = analysis.ir.inputs[0];
+  const batch = input && analysis.shapes.tensors.get(input.name)?.shape?.[0];
+  if (typeof batch !== 'string') return undefined;
+  const at = analysis.shapes.tensors.get(name)?.shape?.indexOf(batch) ?? -1;
+  return at > 0 && at < channelAxis ? at : undefined;
+}
+
+/** Whether `name`'s channel axis holds exactly space `s`, whole and in order. */
+function showsExactly(analysis: ChannelAnalysis, name: string, s: number): boolean {
+  const layout = analysis.layouts.get(name);
+  const seg = layout?.segments;
+  return !!layout && seg?.length === 1 && seg[0]!.space === s && seg[0]!.start === 0 && seg[0]!.length === analysis.spaces[s]!.length && layout.block === 1;
+}
+
+/**
+ * A packed producer output (attention's in-projection: Q, K and V side by side, then its bias Add)
+ * shows several spaces; the first tensor downstream that shows space `s` alone (the Slice cutting it
+ * out), searched only through tensors still packed with it.
+ */
+function unpacked(analysis: ChannelAnalysis, name: string, s: number): string | undefined {
+  const packed = (t: string) => (analysis.layouts.get(t)?.segments.length ?? 0) > 1 && analysis.layouts.get(t)!.segments.some((g) => g.space === s);
+  const queue = packed(name) ? [name] : [];
+  for (const t of queue) {
+    for (const use of usesOf(analysis.ir, t)) {
+      const out = use.node.output[0];
+      if (!out || queue.includes(out)) continue;
+      if (showsExactly(analysis, out, s)) return out;
+      if (packed(out)) queue.push(out);
+    }
+  }
+  return undefined;
 }
 
 /** How per-tensor scores of one group are combined. */
