@@ -156,7 +156,7 @@ export const pruneCommand: CliCommand = {
         const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks });
         if (target) {
           const ranking = scores ?? magnitudeScores(analysis, magnitude);
-          targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io });
+          targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io, tasks });
           plan = targeted.found.plan;
         } else {
           plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });

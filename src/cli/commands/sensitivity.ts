@@ -12,13 +12,15 @@ import type { MetricName } from '../../core/score/metric.js';
 import { analyseSensitivity, DEFAULT_RATIOS, type SensitivityResult } from '../../core/score/sensitivity.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
+import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { taskBudgetOption } from '../data/prune-target.js';
 import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
 
 export const sensitivityCommand: CliCommand = {
   summary: 'prune each group alone at 10…90 % and measure the accuracy/agreement drop on images',
   usage: [
-    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--keep-macs F [--plan-out FILE]] [--json]',
+    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--task NAME=KIND,…] [--keep-macs F [--task-budget NAME=DROP,…] [--plan-out FILE]] [--json]',
     '',
     `  --criterion NAME   ranks the channels removed (default l2): ${CRITERIA.map((c) => c.id).join(', ')}`,
     '  --metric M         accuracy (default with labelled images), agreement or kl',
@@ -27,11 +29,14 @@ export const sensitivityCommand: CliCommand = {
     '  --keep-macs F      also allocate per-group ratios keeping fraction F of the MACs (greedy on the curves)',
     '  --keep-params F    … or keeping fraction F of the parameters',
     '  --plan-out FILE    write that allocation as a plan for `prune --plan FILE`',
+    '  --task-budget NAME=DROP[,…]  models with several outputs: keep each output\'s predicted drop within DROP',
+    '                     while allocating (PAGCP; measures: class accuracy/agreement, dense 1 − R², segmentation pixel agreement)',
+    TASK_OPTION_USAGE,
     '  --allow-non-finite skip groups whose scores are NaN/Inf (weights holding NaN/Inf) instead of refusing',
     '  --json             machine-readable report (the SensitivityResult of core/score/sensitivity.ts)',
     ...IMAGE_OPTION_USAGE,
   ].join('\n'),
-  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out', ...IMAGE_VALUE_OPTIONS],
+  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out', 'task', 'task-budget', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('sensitivity needs a MODEL path');
@@ -59,20 +64,28 @@ export const sensitivityCommand: CliCommand = {
     const planOut = stringOption(args, 'plan-out');
     const imagePolicy = imageReadPolicy(args, io);
     if (planOut && keep === undefined) throw new UsageError('--plan-out needs --keep-macs F or --keep-params F');
+    const tasks = taskOption(args);
+    const budgets = taskBudgetOption(args);
+    if (budgets && keep === undefined) throw new UsageError('--task-budget bounds each output\'s drop in the allocation: give --keep-macs F or --keep-params F with it');
     if (planOut) checkOutputPaths([{ option: '--plan-out', file: planOut }], io.cwd);
 
     const model = await readModelFile(file, io.cwd);
     const analysis = analyseChannels(buildGraph(model));
     const data = loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset'), images: imagePolicy });
-    const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches, allowNonFinite: flag(args, 'allow-non-finite') }, analysis);
+    const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches, allowNonFinite: flag(args, 'allow-non-finite'), tasks }, analysis);
     const result: SensitivityResult = await analyseSensitivity(model, {
-      runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric,
+      runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric, tasks,
       onProgress: (p) => io.stderr(`\rsensitivity: ${p.done}/${p.total} (${p.group} @ ${Math.round(p.ratio * 100)} %)`.padEnd(80)),
     }, analysis);
     io.stderr('\n');
     let allocation: Allocation | undefined;
     if (keep !== undefined) {
-      allocation = await allocateGreedy(model, analysis, { sensitivity: result, scores, target: { kind: keepMacs !== undefined ? 'macs' : 'params', keep } });
+      try {
+        allocation = await allocateGreedy(model, analysis, { sensitivity: result, scores, target: { kind: keepMacs !== undefined ? 'macs' : 'params', keep }, budgets });
+      } catch (err) {
+        if (budgets) throw new UsageError((err as Error).message);
+        throw err;
+      }
       if (planOut) writeFileAtomic(resolve(io.cwd, planOut), `${JSON.stringify(planFromRatios(model, analysis, scores, allocation.ratios, criterion), null, 2)}\n`);
     }
     if (flag(args, 'json')) {
@@ -84,8 +97,13 @@ export const sensitivityCommand: CliCommand = {
     const rows = Object.entries(result.curves).map(([id, c]) => `${id.padEnd(32)} ${c.drop.map((d) => (result.metric === 'kl' ? d.toFixed(3) : (d * 100).toFixed(1)).padStart(7)).join('')}`);
     const base = result.metric === 'accuracy' ? `accuracy ${(result.baseline.accuracy! * 100).toFixed(2)} %` : result.metric;
     const lines = [`${file}: ${result.metric} drop${unit} when pruning one group (${criterion}; ${data.images} images; unpruned ${base})`, header, ...rows];
+    for (const o of result.outputs ?? []) {
+      lines.push('', `output ${o.name} (${o.task}): ${o.measure} drop`, header);
+      for (const [id, c] of Object.entries(result.curves)) lines.push(`${id.padEnd(32)} ${c.perOutput![o.name]!.map((d) => d.toFixed(4).padStart(9)).join('')}`);
+    }
     if (allocation) {
       lines.push('', `allocation (${allocation.reached ? 'target met' : 'target NOT met'}): cost ${allocation.cost.toLocaleString('en')} of ${allocation.baseCost.toLocaleString('en')}, predicted drop ${(allocation.predictedDrop * 100).toFixed(1)} pts`);
+      for (const [name, drop] of Object.entries(allocation.taskDrops ?? {})) lines.push(`  budget ${name}: predicted drop ${drop.toFixed(4)} of ${budgets![name]}`);
       for (const [id, r] of Object.entries(allocation.ratios)) lines.push(`  ${id.padEnd(32)} ${Math.round(r * 100)} %`);
       if (planOut) lines.push(`plan written to ${planOut}`);
     }

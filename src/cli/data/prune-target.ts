@@ -8,11 +8,12 @@ import type { ShapeOptions } from '../../core/graph/shapes.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { planCosting } from '../../core/prune/plan-costing.js';
 import { ALLOCATION_METHODS, planForTarget, type AllocationMethod, type CostTarget, type TargetPlan } from '../../core/prune/target.js';
+import { parseTaskBudgets, type TaskKind } from '../../core/score/loss-task.js';
 import { analyseSensitivity } from '../../core/score/sensitivity.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
 /** Option names that take a value (prune's valueOptions). */
-export const TARGET_VALUE_OPTIONS = ['keep-macs', 'keep-params', 'allocate'];
+export const TARGET_VALUE_OPTIONS = ['keep-macs', 'keep-params', 'allocate', 'task-budget'];
 
 /** Usage lines of the target options. */
 export const TARGET_USAGE = [
@@ -21,11 +22,28 @@ export const TARGET_USAGE = [
   '  --allocate A         how --keep-* spreads the pruning: global (default; channels of all groups ranked',
   '                       together by normalised score), uniform (one ratio for every group) or',
   '                       sensitivity (greedy on per-group curves measured on --images)',
+  '  --task-budget NAME=DROP[,…]  multi-output models (PAGCP): the largest predicted drop of each output, in its',
+  '                       task\'s measure (class: accuracy/agreement, 0.01 = 1 point; dense: 1 − R² against the',
+  '                       unpruned output; segmentation: pixel agreement); implies --allocate sensitivity',
 ];
 
 /** What `--keep-*` and `--allocate` ask for. */
 export interface TargetRequest extends CostTarget {
   method: AllocationMethod;
+  /** --task-budget: output name → largest predicted drop. */
+  budgets?: Record<string, number>;
+}
+
+/** --task-budget NAME=DROP[,…] (undefined when absent). */
+export function taskBudgetOption(args: ParsedArgs): Record<string, number> | undefined {
+  const v = args.options.get('task-budget');
+  if (v === undefined) return undefined;
+  if (v === true) throw new UsageError('--task-budget needs NAME=DROP[,NAME=DROP…]');
+  try {
+    return parseTaskBudgets(v.split(',').filter(Boolean));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** Images the sensitivity curves are measured on (as `sensitivity` does by default). */
@@ -40,7 +58,9 @@ export function targetOption(args: ParsedArgs, images: string | undefined): Targ
   const macs = numberOption(args, 'keep-macs');
   const params = numberOption(args, 'keep-params');
   const method = choiceOption(args, 'allocate', ALLOCATION_METHODS);
+  const budgets = taskBudgetOption(args);
   if (macs === undefined && params === undefined) {
+    if (budgets) throw new UsageError('--task-budget bounds each output\'s drop while pruning towards a cost: give --keep-macs F or --keep-params F with it');
     if (method) throw new UsageError(`--allocate ${method} spreads a cost target over the groups: give --keep-macs F or --keep-params F with it (--ratio R removes the same fraction from every group)`);
     return undefined;
   }
@@ -51,9 +71,10 @@ export function targetOption(args: ParsedArgs, images: string | undefined): Targ
   if (args.options.has('ratio')) throw new UsageError(`--ratio and --${name} both choose how much to remove: give --ratio R for a fixed fraction of every group's channels, or --${name} F to reach a cost`);
   if (args.options.has('plan')) throw new UsageError(`--plan applies a plan as it is, so --${name} cannot change it: drop --${name}, or make a plan for the target with \`prune MODEL -o OUT --${name} ${keep} --plan-out PLAN.json\``);
   if (flag(args, 'lossless')) throw new UsageError(`--lossless removes only provably constant channels, whatever their cost: drop --${name} or --lossless`);
-  const chosen = method ?? 'global';
-  if (chosen === 'sensitivity' && !images) throw new UsageError('--allocate sensitivity measures per-group curves on images: give --images DIR (or --allocate global, which needs none)');
-  return { kind: macs !== undefined ? 'macs' : 'params', keep, method: chosen };
+  const chosen = method ?? (budgets ? 'sensitivity' : 'global');
+  if (budgets && chosen !== 'sensitivity') throw new UsageError(`--task-budget is honoured by --allocate sensitivity (curves per output), not by --allocate ${chosen}: drop one of them`);
+  if (chosen === 'sensitivity' && !images) throw new UsageError(`${budgets ? '--task-budget' : '--allocate sensitivity'} measures per-group curves on images: give --images DIR${budgets ? '' : ' (or --allocate global, which needs none)'}`);
+  return { kind: macs !== undefined ? 'macs' : 'params', keep, method: chosen, ...(budgets ? { budgets } : {}) };
 }
 
 export interface TargetContext {
@@ -67,10 +88,12 @@ export interface TargetContext {
   images?: string;
   cwd: string;
   io: Pick<CliIO, 'stderr'>;
+  /** --task overrides: the task each output's sensitivity is measured for. */
+  tasks?: Record<string, TaskKind>;
 }
 
 /** The target's plan, with the sensitivity curves measured first when the allocation needs them. */
-export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis, request: TargetRequest, ctx: TargetContext): Promise<{ found: TargetPlan; sensitivityImages?: number; metric?: string }> {
+export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis, request: TargetRequest, ctx: TargetContext): Promise<{ found: TargetPlan; sensitivityImages?: number; metric?: string; measures?: Record<string, string> }> {
   const costing = planCosting(model, analysis, ctx.shapeOptions, { groupedConvolutions: ctx.groupedConvolutions });
   if (!(costing.base[request.kind] > 0)) {
     throw new UsageError(`the model's ${request.kind === 'macs' ? 'MACs are unknown' : 'parameter count is 0'}, so --keep-${request.kind} has nothing to keep a fraction of${request.kind === 'macs' ? ': give --input-shape for a model with dynamic input dims, or use --ratio' : ''}`);
@@ -84,16 +107,17 @@ export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis,
     const data = loadImageBatches(model, ctx.images!, ctx.cwd, { limit: SENSITIVITY_IMAGES });
     images = data.images;
     sensitivity = await analyseSensitivity(model, {
-      runner: nodeModelRunner, batches: data.batches, scores: ctx.scores, criterion: ctx.criterion,
+      runner: nodeModelRunner, batches: data.batches, scores: ctx.scores, criterion: ctx.criterion, tasks: ctx.tasks,
       onProgress: (p) => ctx.io.stderr(`\rsensitivity: ${p.done}/${p.total} (${p.group} @ ${Math.round(p.ratio * 100)} %)`.padEnd(80)),
     }, analysis);
     ctx.io.stderr('\n');
   }
   const found = await planForTarget(model, analysis, {
     target: request, method: request.method, scores: ctx.scores, criterion: ctx.criterion,
-    maxRatio: ctx.maxRatio, roundTo: ctx.roundTo, allowNonFinite: ctx.allowNonFinite, sensitivity, costing,
+    maxRatio: ctx.maxRatio, roundTo: ctx.roundTo, allowNonFinite: ctx.allowNonFinite, sensitivity, costing, budgets: request.budgets,
   });
-  return { found, ...(images !== undefined ? { sensitivityImages: images, metric: sensitivity!.metric } : {}) };
+  const measures = sensitivity?.outputs && Object.fromEntries(sensitivity.outputs.map((o) => [o.name, o.measure]));
+  return { found, ...(images !== undefined ? { sensitivityImages: images, metric: sensitivity!.metric } : {}), ...(measures ? { measures } : {}) };
 }
 
 /** The report's `target`: how much of the unpruned cost the written model keeps (its real metrics). */
@@ -116,6 +140,10 @@ export interface AllocationReport {
   predictedDrop?: number;
   metric?: string;
   images?: number;
+  /** --task-budget: per output, its budget, the drop the curves predict and the measure both are in. */
+  tasks?: Record<string, { budget: number; predictedDrop: number; measure: string }>;
+  /** --task-budget: true when a budget, not the cost target, stopped the pruning. */
+  budgetLimited?: boolean;
 }
 
 export function targetReports(request: TargetRequest, result: Awaited<ReturnType<typeof planToTarget>>, before: { macs: number; params: number }, after: { macs: number; params: number }): { target: TargetReport; allocation: AllocationReport } {
@@ -128,6 +156,10 @@ export function targetReports(request: TargetRequest, result: Awaited<ReturnType
       ratios: found.ratios,
       ...(found.ratio !== undefined ? { ratio: found.ratio } : {}),
       ...(found.predictedDrop !== undefined ? { predictedDrop: found.predictedDrop, metric: result.metric, images: result.sensitivityImages } : {}),
+      ...(found.taskDrops ? {
+        tasks: Object.fromEntries(Object.entries(found.taskDrops).map(([name, drop]) => [name, { budget: request.budgets![name]!, predictedDrop: drop, measure: result.measures?.[name] ?? '' }])),
+        budgetLimited: !!found.budgetLimited,
+      } : {}),
     },
   };
 }
@@ -137,8 +169,12 @@ const percent = (f: number) => `${(f * 100).toFixed(1)} %`;
 /** The text line of the target, and the warning when it was not met. */
 export function targetText(target: TargetReport, allocation: AllocationReport, maxRatio: number | undefined): { line: string; warning?: string } {
   const what = target.kind === 'macs' ? 'MACs' : 'params';
-  const line = `  target  keep ${percent(target.keep)} of ${what} (${allocation.method}${allocation.ratio !== undefined ? ` ratio ${allocation.ratio.toFixed(3)}` : ''}): kept ${percent(target.reached)}${target.met ? '' : '  (NOT met)'}`;
+  const budgetLines = Object.entries(allocation.tasks ?? {}).map(([name, t]) => `\n  budget  ${name}: predicted drop ${t.predictedDrop.toFixed(4)} of ${t.budget} (${t.measure})`);
+  const line = `  target  keep ${percent(target.keep)} of ${what} (${allocation.method}${allocation.ratio !== undefined ? ` ratio ${allocation.ratio.toFixed(3)}` : ''}): kept ${percent(target.reached)}${target.met ? '' : '  (NOT met)'}${budgetLines.join('')}`;
   if (target.met) return { line };
+  if (allocation.budgetLimited) {
+    return { line, warning: `prune: warning: the task budgets stop the pruning before the target (keep ${percent(target.keep)} of ${what}): the model keeps ${percent(target.reached)}; the plan within every budget was written. To go further, raise --task-budget for the output that binds (its predicted drop equals its budget)\n` };
+  }
   const why = Object.keys(allocation.ratios).length === 0 ? 'the model has no prunable group'
     : allocation.method === 'sensitivity' ? 'the sensitivity allocation ran out of measured ratios'
     : maxRatio !== undefined ? `every group it could prune is at --max-ratio ${maxRatio}` : 'every group it could prune keeps a single channel';

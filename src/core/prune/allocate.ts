@@ -32,8 +32,10 @@ export interface Allocation {
   predictedDrop: number;
   cost: number;
   baseCost: number;
-  /** False when every step was taken and the target still not met. */
+  /** False when every step was taken (or every further step breaks a task budget) and the target still not met. */
   reached: boolean;
+  /** With task budgets: each budgeted output's predicted drop (sum of its curves' drops at the chosen ratios). */
+  taskDrops?: Record<string, number>;
 }
 
 export interface GreedyOptions {
@@ -45,6 +47,23 @@ export interface GreedyOptions {
   /** Groups whose ratio is fixed. */
   locked?: Record<string, number>;
   roundTo?: number;
+  /**
+   * PAGCP's per-task budgets: output name → the largest drop allowed on it (in its task's measure,
+   * task-drop.ts), predicted as the sum of the groups' drops on that output's curves. A step that
+   * would break any budget is not taken; steps are ranked by their drops relative to the budgets.
+   */
+  budgets?: Readonly<Record<string, number>>;
+}
+
+/** Each budgeted output's curves, checked: the sensitivity must have been measured per output. */
+function budgetCurves(sens: SensitivityResult, budgets: Readonly<Record<string, number>>): { name: string; budget: number }[] {
+  return Object.entries(budgets).map(([name, budget]) => {
+    if (!sens.outputs?.some((o) => o.name === name)) {
+      throw new Error(`task budget for "${name}": the sensitivity curves have no output of that name (${sens.outputs ? `outputs: ${sens.outputs.map((o) => o.name).join(', ')}` : 'they were measured on one output; budgets need a model with several'})`);
+    }
+    if (!(budget > 0)) throw new Error(`task budget for "${name}" must be a positive drop, got ${budget}`);
+    return { name, budget };
+  });
 }
 
 const costModels = new WeakMap<ChannelAnalysis, PlanCostModel | null>();
@@ -84,11 +103,15 @@ export async function allocateGreedy(model: ModelProto, analysis: ChannelAnalysi
   const level = new Map(ids.map((id) => [id, -1]));
   const ratios: Record<string, number> = { ...locked };
   const drop = (id: string, l: number) => (l < 0 ? 0 : Math.max(0, sens.curves[id]!.drop[l]!));
+  const budgets = opts.budgets ? budgetCurves(sens, opts.budgets) : [];
+  const taskDrop = (id: string, l: number, name: string) => (l < 0 ? 0 : Math.max(0, sens.curves[id]!.perOutput![name]![l]!));
+  const spent = new Map(budgets.map((b) => [b.name, 0]));
   // Saving estimated from MACs/params of the single-group pruned models; latency follows MACs.
   const base = target.kind === 'params' ? sens.baseParams : sens.baseMacs;
   const saving = (id: string, l: number) => (l < 0 ? 0 : base - (target.kind === 'params' ? sens.curves[id]!.params[l]! : sens.curves[id]!.macs[l]!));
   let cost = await costOf(model, analysis, opts.scores, ratios, target, sens.criterion, roundTo, opts.measure);
   let predictedDrop = 0;
+  const result = (reached: boolean): Allocation => ({ ratios, predictedDrop, cost, baseCost, reached, ...(budgets.length ? { taskDrops: Object.fromEntries(spent) } : {}) });
   while (cost > goal) {
     let best: { id: string; next: number; marginal: number } | undefined;
     for (const id of ids) {
@@ -97,18 +120,22 @@ export async function allocateGreedy(model: ModelProto, analysis: ChannelAnalysi
       for (let next = cur + 1; next < sens.ratios.length; next++) {
         const gained = saving(id, next) - saving(id, cur);
         if (gained <= 0) continue;
-        const marginal = (drop(id, next) - drop(id, cur)) / gained;
+        const deltas = budgets.map((b) => taskDrop(id, next, b.name) - taskDrop(id, cur, b.name));
+        if (budgets.some((b, i) => spent.get(b.name)! + deltas[i]! > b.budget)) break;
+        const worse = budgets.length ? deltas.reduce((a, d, i) => a + d / budgets[i]!.budget, 0) : drop(id, next) - drop(id, cur);
+        const marginal = worse / gained;
         if (!best || marginal < best.marginal) best = { id, next, marginal };
         break;
       }
     }
-    if (!best) return { ratios, predictedDrop, cost, baseCost, reached: false };
+    if (!best) return result(false);
     predictedDrop += drop(best.id, best.next) - drop(best.id, level.get(best.id)!);
+    for (const b of budgets) spent.set(b.name, spent.get(b.name)! + taskDrop(best.id, best.next, b.name) - taskDrop(best.id, level.get(best.id)!, b.name));
     level.set(best.id, best.next);
     ratios[best.id] = sens.ratios[best.next]!;
     cost = await costOf(model, analysis, opts.scores, ratios, target, sens.criterion, roundTo, opts.measure);
   }
-  return { ratios, predictedDrop, cost, baseCost, reached: true };
+  return result(true);
 }
 
 export interface BudgetedOptions {

@@ -50,6 +50,11 @@ export interface TargetPlanOptions {
   sensitivity?: SensitivityResult;
   /** How plans are costed (default: planCosting(model, analysis)). */
   costing?: PlanCosting;
+  /**
+   * 'sensitivity' only: PAGCP's per-task budgets (output name → largest predicted drop in its task's
+   * measure). No plan beyond the budgets is chosen, even when that leaves the target unmet.
+   */
+  budgets?: Readonly<Record<string, number>>;
 }
 
 export interface TargetPlan {
@@ -70,6 +75,10 @@ export interface TargetPlan {
   met: boolean;
   /** Plans costed by the search. */
   evaluated: number;
+  /** With budgets: each budgeted output's predicted drop for the plan. */
+  taskDrops?: Record<string, number>;
+  /** With budgets: true when the budgets, not the target, stopped the pruning. */
+  budgetLimited?: boolean;
 }
 
 /** A family of plans: candidate i removes no fewer channels than i − 1. */
@@ -90,7 +99,9 @@ export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis
   const planOf = (ratios: Record<string, number>) =>
     planPrune(model, analysis, { groupRatios: ratios, maxRatio: options.maxRatio, roundTo: options.roundTo, scores: new Map(options.scores), criterionName: options.criterion, allowNonFinite: options.allowNonFinite });
 
+  if (options.budgets && method !== 'sensitivity') throw new Error(`task budgets are honoured by the sensitivity allocation only (curves per output), not by ${method}`);
   let family: Family;
+  let withinBudgets: number | undefined;
   if (method === 'uniform') {
     const steps = uniformSteps(groups.map((g) => g.channels), cap);
     family = { size: steps.length, ratiosAt: (i) => Object.fromEntries(groups.map((g) => [g.id, steps[i]!])) };
@@ -101,7 +112,9 @@ export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis
   } else {
     if (!options.sensitivity) throw new Error('sensitivity allocation needs the sensitivity curves of the model (analyseSensitivity on images)');
     const shape = await sensitivityShape(model, analysis, options, cap);
-    family = channelSteps(scaledSteps(groups, shape, cap, options.sensitivity));
+    const steps = scaledSteps(groups, shape, cap, options.sensitivity);
+    family = channelSteps(steps);
+    if (options.budgets) withinBudgets = stepsWithinBudgets(steps, options.sensitivity, options.budgets);
   }
 
   const goal = baseCost * target.keep;
@@ -114,9 +127,10 @@ export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis
     }
     return c;
   };
+  const last = withinBudgets ?? family.size - 1;
   // Smallest candidate meeting the goal (costs do not grow with i); the last one when none does.
   let lo = 0;
-  let hi = family.size - 1;
+  let hi = last;
   if (at(hi).cost <= goal) {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
@@ -137,6 +151,10 @@ export async function planForTarget(model: ModelProto, analysis: ChannelAnalysis
     reached: found.cost / baseCost,
     met: found.cost <= goal,
     evaluated: costs.size,
+    ...(withinBudgets !== undefined ? {
+      taskDrops: Object.fromEntries(Object.keys(options.budgets!).map((name) => [name, predictedDrop(options.sensitivity!, ratios, name)])),
+      budgetLimited: found.cost > goal && last < family.size - 1,
+    } : {}),
   };
 }
 
@@ -186,6 +204,23 @@ function scaledSteps(groups: { id: string; channels: number }[], shape: Record<s
   return steps.sort((a, b) => a.scale - b.scale || a.drop - b.drop || a.id.localeCompare(b.id) || a.ratio - b.ratio);
 }
 
+/** How many of `steps` can be taken, in order, before some output's predicted drop passes its budget. */
+function stepsWithinBudgets(steps: readonly ChannelStep[], sens: SensitivityResult, budgets: Readonly<Record<string, number>>): number {
+  const ratios = new Map<string, number>();
+  const spent = new Map(Object.keys(budgets).map((name) => [name, 0]));
+  for (const [i, step] of steps.entries()) {
+    const from = ratios.get(step.id) ?? 0;
+    const to = Math.max(from, step.ratio);
+    for (const [name, budget] of Object.entries(budgets)) {
+      const next = spent.get(name)! + curveDrop(sens, step.id, to, name) - curveDrop(sens, step.id, from, name);
+      if (next > budget + 1e-12) return i;
+      spent.set(name, next);
+    }
+    ratios.set(step.id, to);
+  }
+  return steps.length;
+}
+
 /** allocateGreedy's ratios on the curves, their levels above `cap` left out. */
 async function sensitivityShape(model: ModelProto, analysis: ChannelAnalysis, options: TargetPlanOptions, cap: number): Promise<Record<string, number>> {
   const sens = options.sensitivity!;
@@ -193,23 +228,27 @@ async function sensitivityShape(model: ModelProto, analysis: ChannelAnalysis, op
   const capped: SensitivityResult = {
     ...sens,
     ratios: sens.ratios.slice(0, levels),
-    curves: Object.fromEntries(Object.entries(sens.curves).map(([id, c]) => [id, { drop: c.drop.slice(0, levels), macs: c.macs.slice(0, levels), params: c.params.slice(0, levels) }])),
+    curves: Object.fromEntries(Object.entries(sens.curves).map(([id, c]) => [id, {
+      drop: c.drop.slice(0, levels), macs: c.macs.slice(0, levels), params: c.params.slice(0, levels),
+      ...(c.perOutput ? { perOutput: Object.fromEntries(Object.entries(c.perOutput).map(([o, d]) => [o, d.slice(0, levels)])) } : {}),
+    }])),
   };
-  const allocation = await allocateGreedy(model, analysis, { sensitivity: capped, scores: options.scores, target: options.target, roundTo: options.roundTo });
+  const allocation = await allocateGreedy(model, analysis, { sensitivity: capped, scores: options.scores, target: options.target, roundTo: options.roundTo, budgets: options.budgets });
   return allocation.ratios;
 }
 
-/** Sum over groups of the curve's drop at the group's ratio. */
-function predictedDrop(sens: SensitivityResult, ratios: Record<string, number>): number {
-  return Object.entries(ratios).reduce((total, [id, r]) => total + curveDrop(sens, id, r), 0);
+/** Sum over groups of the curve's drop (or `output`'s, for multi-output curves) at the group's ratio. */
+function predictedDrop(sens: SensitivityResult, ratios: Record<string, number>, output?: string): number {
+  return Object.entries(ratios).reduce((total, [id, r]) => total + curveDrop(sens, id, r, output), 0);
 }
 
-/** A group's drop at `ratio` on its curve: linear between the measured ratios, 0 at 0 (negative drops count as 0). */
-function curveDrop(sens: SensitivityResult, id: string, ratio: number): number {
+/** A group's drop at `ratio` on its curve (or `output`'s): linear between the measured ratios, 0 at 0 (negative drops count as 0). */
+function curveDrop(sens: SensitivityResult, id: string, ratio: number, output?: string): number {
   const curve = sens.curves[id];
-  if (!curve || ratio <= 0) return 0;
+  const drops = output === undefined ? curve?.drop : curve?.perOutput?.[output];
+  if (!drops || ratio <= 0) return 0;
   const xs = [0, ...sens.ratios];
-  const ys = [0, ...curve.drop.map((d) => Math.max(0, d))];
+  const ys = [0, ...drops.map((d) => Math.max(0, d))];
   let i = 1;
   while (i < xs.length - 1 && xs[i]! < ratio) i++;
   const t = Math.min(1, (ratio - xs[i - 1]!) / (xs[i]! - xs[i - 1]!));

@@ -62,6 +62,18 @@ export function parseTaskOverrides(items: readonly string[]): Record<string, Tas
   return out;
 }
 
+/** Parses `NAME=DROP` items (the CLI's `--task-budget`): each output's largest allowed drop, a positive number. */
+export function parseTaskBudgets(items: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const at = item.lastIndexOf('=');
+    const drop = Number(item.slice(at + 1));
+    if (at <= 0 || item.slice(at + 1).trim() === '' || !(drop > 0) || !Number.isFinite(drop)) throw new Error(`--task-budget "${item}": expected NAME=DROP with DROP a positive number (0.01 = one point of accuracy, or 1 − R² of 0.01 for a dense output)`);
+    out[item.slice(0, at)] = drop;
+  }
+  return out;
+}
+
 /** ½ Σ over positions of (out − target)², per image: the dense loss. */
 export function halfSquaredErrorPerImage(out: Float32Tensor, target: Float32Tensor): Float64Array {
   const n = out.dims[0]!;

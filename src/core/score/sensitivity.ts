@@ -10,7 +10,9 @@ import { applyPlan } from '../prune/apply.js';
 import { planFromRatios } from '../prune/allocate-plan.js';
 import type { ImageBatch } from './images.js';
 import { compareOutputs, metricDrop, referenceOutputs, type MetricName, type Quality } from './metric.js';
+import { resolveTasks, type TaskKind } from './loss-task.js';
 import type { AbortSignalLike, ModelRunner } from './runner.js';
+import { taskDrop, taskDropMeasure } from './task-drop.js';
 import { checkAborted } from './runner.js';
 
 export const DEFAULT_RATIOS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -33,6 +35,8 @@ export interface SensitivityOptions {
   metric?: MetricName;
   /** Output the metric is read from (default: the first graph output). */
   output?: string;
+  /** Task of outputs whose detected kind is overridden (loss-task.ts); every output gets a curve when there are several. */
+  tasks?: Readonly<Record<string, TaskKind>>;
   /** Only these groups (default: every scored prunable group). */
   groups?: string[];
   signal?: AbortSignalLike;
@@ -46,6 +50,15 @@ export interface SensitivityCurve {
   /** MACs and params of the whole model with only this group pruned, at each ratio. */
   macs: number[];
   params: number[];
+  /** Models with several outputs: each output's drop at each ratio, in its task's measure (task-drop.ts). */
+  perOutput?: Record<string, number[]>;
+}
+
+/** An output of a model with several, the task its drop is measured for and the measure's name. */
+export interface SensitivityOutput {
+  name: string;
+  task: TaskKind;
+  measure: string;
 }
 
 export interface SensitivityResult {
@@ -57,6 +70,8 @@ export interface SensitivityResult {
   baseMacs: number;
   baseParams: number;
   curves: Record<string, SensitivityCurve>;
+  /** Models with several outputs: every output, in the order of the graph (curves' `perOutput` keys). */
+  outputs?: SensitivityOutput[];
 }
 
 /** Measures every group's sensitivity; one pruned model per (group, ratio). */
@@ -69,11 +84,14 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
   const base = computeMetrics(analysis.ir, analysis.shapes);
   const wanted = new Set(options.groups ?? analysis.groups.map((g) => g.id));
   const groups = analysis.groups.filter((g) => g.prunable && wanted.has(g.id) && options.scores.has(g.id));
+  const names = analysis.ir.graph.output.map((o) => o.name);
+  const taskOf = resolveTasks(analysis.ir, analysis.shapes, options.tasks);
+  const outputs = names.length > 1 ? names.map((name) => ({ name, task: taskOf.get(name)!, measure: taskDropMeasure(taskOf.get(name)!, metric) })) : undefined;
   const curves: SensitivityResult['curves'] = {};
   const total = groups.length * ratios.length;
   let done = 0;
   for (const g of groups) {
-    const curve: SensitivityCurve = { drop: [], macs: [], params: [] };
+    const curve: SensitivityCurve = { drop: [], macs: [], params: [], ...(outputs ? { perOutput: Object.fromEntries(outputs.map((o) => [o.name, []])) } : {}) };
     for (const ratio of ratios) {
       checkAborted(options.signal);
       const plan = planFromRatios(model, analysis, options.scores, { [g.id]: ratio }, options.criterion);
@@ -82,11 +100,12 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
       const cost = computeMetrics(prunedIr);
       const outs = await referenceOutputs(pruned, options.runner, options.batches, options.signal);
       curve.drop.push(metricDrop(metric, baseline, compareOutputs(outs, reference, options.batches, output)));
+      for (const o of outputs ?? []) curve.perOutput![o.name]!.push(taskDrop(o.task, metric, outs, reference, options.batches, o.name));
       curve.macs.push(cost.macs);
       curve.params.push(cost.params);
       options.onProgress?.({ done: ++done, total, group: g.id, ratio });
     }
     curves[g.id] = curve;
   }
-  return { ratios, metric, criterion: options.criterion, baseline, baseMacs: base.macs, baseParams: base.params, curves };
+  return { ratios, metric, criterion: options.criterion, baseline, baseMacs: base.macs, baseParams: base.params, curves, ...(outputs ? { outputs } : {}) };
 }
