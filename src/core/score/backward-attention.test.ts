@@ -70,6 +70,12 @@ describe('attention backward rules match float64 torch autograd', () => {
     const ref = reference('tiny-encoder.onnx');
     await checkAgainstReference(ref, loadAttentionFixture(ref.model));
   });
+  it('torchvision Swin export: shifted windows (Pad, roll as Slice + Concat, masked Softmax), q/k/v Gathered from a packed axis 0, patch merging by Slices with step 2', async () => {
+    const ref = reference('tiny-swin.onnx');
+    const model = loadAttentionFixture(ref.model);
+    expect(model.graph!.node.some((n) => n.opType === 'Slice' && Object.keys(ref.activations).includes(n.output[0]!))).toBe(true);
+    await checkAgainstReference(ref, model);
+  });
 });
 
 describe('attention backward rules refuse what they cannot differentiate', () => {

@@ -196,7 +196,38 @@ const pad: BackwardRule = (ctx) => {
   return [b.op('Slice', [g, b.ints('starts', [sliced.length], starts), b.ints('ends', [sliced.length], ends), b.ints('axes', [sliced.length], sliced)])];
 };
 
-/** Slice with unit steps: the gradient zero-padded back to the input's extent (a Slice over the whole of an axis of any size is no cut). */
+/** The input positions a Slice reads along an axis of size d, in output order (ONNX's clamping for either sign of step). */
+function slicePositions(d: number, start: number, end: number, step: number): number[] {
+  const wrap = (v: number) => (v < 0 ? v + d : v);
+  const s = step > 0 ? Math.min(d, Math.max(0, wrap(start))) : Math.min(d - 1, Math.max(-1, wrap(start)));
+  const e = step > 0 ? Math.min(d, Math.max(0, wrap(end))) : Math.min(d - 1, Math.max(-1, wrap(end)));
+  const out: number[] = [];
+  for (let p = s; step > 0 ? p < e : p > e; p += step) out.push(p);
+  return out;
+}
+
+/**
+ * Slice with steps (Swin's patch merging x[:, 0::2, 1::2]): per sliced axis, ∂Y along it times the
+ * 0/1 selection matrix [out, in] of the positions read, the axis swapped last for the MatMul and back.
+ */
+function stridedSliceGradient(ctx: BackwardContext, dims: number[], axes: number[], starts: number[], ends: number[], steps: number[]): string {
+  const rank = dims.length;
+  let g = gY(ctx);
+  axes.forEach((a, i) => {
+    const d = dims[a]!;
+    if (d < 0) unsupported(ctx, `axis ${a}, sliced with a step, has no fixed size`);
+    const picked = slicePositions(d, starts[i]!, ends[i]!, steps[i] ?? 1);
+    const select = new Float32Array(picked.length * d);
+    picked.forEach((p, j) => (select[j * d + p] = 1));
+    const swap = Array.from({ length: rank }, (_, k) => (k === a ? rank - 1 : k === rank - 1 ? a : k));
+    const moved = a === rank - 1 ? g : ctx.b.op('Transpose', [g], { perm: swap });
+    const spread = ctx.b.op('MatMul', [moved, ctx.b.floats('select', [picked.length, d], select)]);
+    g = a === rank - 1 ? spread : ctx.b.op('Transpose', [spread], { perm: swap });
+  });
+  return g;
+}
+
+/** Slice: with unit steps, the gradient zero-padded back to the input's extent (a Slice over the whole of an axis of any size is no cut); with other steps, scattered back by selection matrices. */
 const slice: BackwardRule = (ctx) => {
   onlyData(ctx, [1, 2, 3, 4]);
   const x = ctx.node.input[0]!;
@@ -216,7 +247,7 @@ const slice: BackwardRule = (ctx) => {
   if (!starts || !ends) unsupported(ctx, 'starts and ends must be constants');
   const axes = (read(3, 'axes') ?? starts.map((_, i) => i)).map((a) => (a < 0 ? a + rank : a));
   const steps = read(4, 'steps');
-  if (steps?.some((s) => s !== 1)) unsupported(ctx, `steps ${JSON.stringify(steps)}: only unit steps are supported`);
+  if (steps?.some((s) => s !== 1)) return [stridedSliceGradient(ctx, dims, axes, starts, ends, steps)];
   const pads = new Array<number>(2 * rank).fill(0);
   axes.forEach((a, i) => {
     const d = dims[a]!;

@@ -189,31 +189,31 @@ function unsqueeze(ctx: BackwardContext, t: string, axes: number[]): string {
 }
 
 /**
- * Gather with constant indices (the class token `x[:, 0]`, a head picked from a packed tensor): the
- * gathered axis is moved last and the gradient multiplied by the one-hot matrix of the indices, which
- * scatters each row back and sums rows picked twice. Gathering along the batch axis is refused.
+ * Gather with constant indices (the class token `x[:, 0]`, q/k/v picked from a packed tensor): the
+ * index axes of ∂Y are moved last and flattened, and multiplied by the one-hot matrix of the indices,
+ * which scatters each row back (summing rows picked twice); the result's last axis is moved back to
+ * `axis`. Only the gathered axis needs a fixed size.
  */
 const gather: BackwardRule = (ctx) => {
   const [x, indices] = ctx.node.input as [string, string];
-  const xShape = shapeOf(ctx, x);
-  const rank = xShape.length;
+  const rank = shapeOf(ctx, x).length;
   const raw = attrInt(ctx.node, 'axis', 0);
   const axis = raw < 0 ? raw + rank : raw;
-  const size = xShape[axis];
+  const size = shapeOf(ctx, x)[axis];
   const picked = knownInts(ctx.shapes, indices);
   if (!picked) unsupported(ctx, `the indices ("${indices}") must be a constant`);
-  if (axis === 0 || typeof size !== 'number') unsupported(ctx, `gathering along axis ${axis} of size ${JSON.stringify(size)}: the axis needs a fixed size, and not the batch axis`);
+  if (typeof size !== 'number') unsupported(ctx, `axis ${axis}, gathered along, has no fixed size`);
+  const q = shapeOf(ctx, indices).length;
   const oneHot = new Float32Array(picked.length * size);
   picked.forEach((p, i) => (oneHot[i * size + (p < 0 ? p + size : p)] = 1));
   const b = ctx.b;
-  // ∂Y has x's shape with the axis replaced by the indices' dims: flatten those to one axis first.
-  const after = staticDims(ctx, x, axis + 1).slice(axis + 1);
-  const flat = b.op('Reshape', [gY(ctx), b.ints('shape', [rank], [...new Array<number>(axis).fill(0), picked.length, ...after])]);
-  const perm = [...range(0, axis), ...range(axis + 1, rank), axis];
-  const inverse = new Array<number>(rank);
-  perm.forEach((p, i) => (inverse[p] = i));
-  const scattered = b.op('MatMul', [b.op('Transpose', [flat], { perm }), b.floats('onehot', [picked.length, size], oneHot)]);
-  return [b.op('Transpose', [scattered], { perm: inverse }), undefined];
+  // ∂Y is x's shape with `axis` replaced by the q index axes: [before, I, after] → [before, after, I] → [before, after, |I|].
+  const gRank = rank - 1 + q;
+  const toEnd = [...range(0, axis), ...range(axis + q, gRank), ...range(axis, axis + q)];
+  const flat = b.op('Reshape', [b.op('Transpose', [gY(ctx)], { perm: toEnd }), b.ints('shape', [rank], [...new Array<number>(rank - 1).fill(0), picked.length])]);
+  const scattered = b.op('MatMul', [flat, b.floats('onehot', [picked.length, size], oneHot)]);
+  const back = [...range(0, axis), rank - 1, ...range(axis, rank - 1)];
+  return [b.op('Transpose', [scattered], { perm: back }), undefined];
 };
 
 /** Expand: the gradient summed over the axes the input was broadcast along (a class token repeated over the batch). */

@@ -19,7 +19,7 @@ import { decodeModel, encodeModel } from '../onnx/codec.js';
 import { tensorDims } from '../onnx/tensor.js';
 import { attrInt } from '../graph/attributes.js';
 import { buildGraph, defaultOpset } from '../graph/ir.js';
-import { inferShapes } from '../graph/shapes.js';
+import { inferShapes, type Dim } from '../graph/shapes.js';
 import type { BackwardContext } from './backward-context.js';
 import { BackwardUnsupportedError } from './backward-context.js';
 import { BACKWARD_RULES } from './backward-ops.js';
@@ -48,6 +48,8 @@ export interface BackwardOptions {
   /** Each loss output's gradient is multiplied by a scalar graph input `${out}__lossscale` (shape [1] or []): per-output
    *  normalisation for multi-output models, set by the caller each step. Default false. */
   lossScaleInputs?: boolean;
+  /** Shapes to infer with in place of the inputs' declared dims (a model exported with dynamic H and W, scored on images of one size). */
+  inputShapes?: ReadonlyMap<string, readonly Dim[]>;
 }
 
 export interface BackwardModel {
@@ -76,10 +78,19 @@ export const LOSS_SCALE_SUFFIX = '__lossscale';
 /** The oldest opset whose ops (Where, Mod, Slice with inputs, Clip with inputs) the generated graph uses. */
 const MIN_OPSET = 11;
 
-/** Tensors reachable forwards from `starts` (including them). */
+/** Ops whose output depends on their input's size only: no gradient flows through them. */
+const SIZE_ONLY = new Set(['Shape', 'Size']);
+
+/**
+ * Tensors whose value depends differentiably on `starts` (including them): reachable forwards, not
+ * through Shape/Size (transformer exports compute reshape targets and 1/√d scales from shapes).
+ */
 function descendants(nodes: NodeProto[], starts: Iterable<string>): Set<string> {
   const seen = new Set(starts);
-  for (const node of nodes) if (node.input.some((i) => i && seen.has(i))) node.output.forEach((o) => o && seen.add(o));
+  for (const node of nodes) {
+    if (SIZE_ONLY.has(node.opType) && isDefaultDomain(node.domain)) continue;
+    if (node.input.some((i) => i && seen.has(i))) node.output.forEach((o) => o && seen.add(o));
+  }
   return seen;
 }
 
@@ -108,7 +119,7 @@ export function buildBackwardModel(source: ModelProto, options: BackwardOptions)
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`temperature ${temperature}: must be a positive number`);
   const ir = buildGraph(model);
-  const shapes = inferShapes(ir);
+  const shapes = inferShapes(ir, { inputShapes: options.inputShapes });
   const graph = ir.graph;
   const nodes = [...ir.nodes];
   const b = new GraphBuilder(graph, 'bw_');

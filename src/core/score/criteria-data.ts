@@ -2,6 +2,8 @@
 // graph) and the oracle (exact loss change when a channel is zeroed). Each returns, per requested
 // tensor or group, one score per channel; criteria.ts aggregates and normalises them.
 import { exposeTensors } from '../graph/expose.js';
+import { buildGraph } from '../graph/ir.js';
+import { declaredInfo, type Dim } from '../graph/shapes.js';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { accumulateChannelStats, createChannelStats, summarizeChannelStats, type ChannelSummary } from './activation-stats.js';
@@ -55,12 +57,27 @@ export function lossTarget(outputIndex: number, batch: ImageBatch, plain: Float3
 }
 
 /**
+ * The input shapes the images are fed at, for the shape inference of a model with dynamic dims (the
+ * backward graph needs fixed sizes): each dim all batches agree on, the batch dim left as declared.
+ */
+export function fedInputShapes(model: ModelProto, batches: readonly ImageBatch[]): Map<string, Dim[]> {
+  const shapes = new Map<string, Dim[]>();
+  for (const input of buildGraph(model).inputs) {
+    const declared = declaredInfo(input)?.shape;
+    const fed = batches.map((b) => b.feeds[input.name]?.dims);
+    if (!declared || fed.some((d) => d?.length !== declared.length)) continue;
+    shapes.set(input.name, declared.map((d, i) => (i > 0 && fed.every((f) => f![i] === fed[0]![i]) ? fed[0]![i]! : d)));
+  }
+  return shapes;
+}
+
+/**
  * First-order Taylor scores (Molchanov et al. 2017, eq. 7): per image, |mean over positions of
  * a·∂C/∂a| for each channel, averaged over the images. C is the loss of `lossOutput`'s task:
  * cross-entropy (class, segmentation) or L2 with random-sign probes (dense, see denseProbeTarget).
  */
 export async function taylorScores(model: ModelProto, tensors: readonly GroupTensor[], lossOutput: string, outputIndex: number, opts: DataScoreOptions, loss: { task?: TaskKind; seed?: number } = {}): Promise<Map<string, Float64Array>> {
-  const bw = buildBackwardModel(model, { activations: tensors.map((t) => t.name), lossOutputs: [lossOutput], tasks: loss.task && { [lossOutput]: loss.task } });
+  const bw = buildBackwardModel(model, { activations: tensors.map((t) => t.name), lossOutputs: [lossOutput], tasks: loss.task && { [lossOutput]: loss.task }, inputShapes: fedInputShapes(model, opts.batches) });
   const isProbs = bw.logitsOf.get(lossOutput) !== lossOutput;
   const dense = bw.taskOf.get(lossOutput) === 'dense';
   const random = seededRandom(loss.seed ?? 0);

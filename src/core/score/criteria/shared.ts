@@ -1,6 +1,7 @@
 // Pieces several criteria share: weight norms, activation summaries, the images of a job,
 // per-tensor values regrouped per group, and the tensors the backward graph can differentiate.
 import type { GraphIR } from '../../graph/ir.js';
+import type { Dim } from '../../graph/shapes.js';
 import type { ModelProto } from '../../onnx/proto.js';
 import type { ChannelSummary } from '../activation-stats.js';
 import { buildBackwardModel } from '../backward.js';
@@ -35,13 +36,14 @@ export function lossOf(job: ScoringJob): NonNullable<ScoringJob['loss']> {
 }
 
 /**
- * The tensors whose gradient the backward graph can produce for `output`. When the whole set fails
+ * The tensors whose gradient the backward graph can produce for `output` (shapes inferred at `inputShapes`
+ * when given: the size the images are fed at). When the whole set fails
  * (an op without a backward rule on some path), each tensor is tried alone and the failures reported.
  */
-export function differentiableTensors(model: ModelProto, tensors: readonly GroupTensor[], output: string, task?: TaskKind): { usable: GroupTensor[]; reasons: Map<string, string> } {
+export function differentiableTensors(model: ModelProto, tensors: readonly GroupTensor[], output: string, task?: TaskKind, inputShapes?: ReadonlyMap<string, readonly Dim[]>): { usable: GroupTensor[]; reasons: Map<string, string> } {
   const reasons = new Map<string, string>();
   const tasks = task ? { [output]: task } : undefined;
-  const attempt = (ts: readonly GroupTensor[]) => buildBackwardModel(model, { activations: ts.map((t) => t.name), lossOutputs: [output], tasks });
+  const attempt = (ts: readonly GroupTensor[]) => buildBackwardModel(model, { activations: ts.map((t) => t.name), lossOutputs: [output], tasks, inputShapes });
   try {
     attempt(tensors);
     return { usable: [...tensors], reasons };

@@ -1,5 +1,5 @@
 // First-order Taylor (Molchanov et al. 2017) through the generated backward graph.
-import { activationSummaries, taylorScores } from '../criteria-data.js';
+import { activationSummaries, fedInputShapes, taylorScores } from '../criteria-data.js';
 import { normaliseScores } from '../group-tensors.js';
 import { allTensors, byGroup, differentiableTensors, imagesOf, lossOf, NO_TENSOR, reaches } from './shared.js';
 import type { Criterion, CriterionScores, ScoringJob } from './types.js';
@@ -15,7 +15,7 @@ export async function scoreTaylor(job: ScoringJob, withActivation: boolean): Pro
   const { output, index, task } = lossOf(job);
   const ir = job.analysis.ir;
   const reaching = allTensors(job).filter((t) => reaches(ir, t.name, output));
-  const { usable, reasons } = differentiableTensors(job.model, reaching, output, task);
+  const { usable, reasons } = differentiableTensors(job.model, reaching, output, task, fedInputShapes(job.model, data.batches));
   let perTensor = usable.length ? await taylorScores(job.model, usable, output, index, data, { task, seed: job.seed }) : new Map<string, Float64Array>();
   if (withActivation) {
     const act = await activationSummaries(job.model, usable, data);

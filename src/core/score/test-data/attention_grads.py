@@ -5,12 +5,14 @@ of backward-attention.ts and the attention cases of the others (decomposed Layer
 ReduceMean/Sub/Pow/Sqrt/Div, Q·Kᵀ and attn·V MatMuls with broadcast batch axes, Softmax after a
 causal Where, LogSoftmax, torch's GELU through Erf, the fused Gelu of opset 20 in both forms, fused
 LayerNormalization with trainable scale/bias, Gather of a class token and of repeated indices, Expand
-of a trainable class token, Softmax before opset 13 coerced to 2-D), then evaluates each graph, and
-the transformer fixtures of src/core/graph/test-data, node by node with torch in float64 and records
-from autograd, for every checked activation, Σ a·∂C/∂a per index of axis 1 and ∂C/∂a along the
-direction a_i·sin(1.7·i + 0.3) (as reference_grads.py), and for trainable parameters ∂C/∂p along
-sin(1.7·i + 0.3) and at three coordinates (as param_grads.py). C = Σ cross-entropy(one-hot target,
-softmax(logits)), the backward graph's class loss.
+of a trainable class token, Softmax before opset 13 coerced to 2-D, a Slice with a negative step),
+then evaluates each graph, and the three transformer exports of src/core/graph/test-data (ViT,
+TransformerEncoder, Swin with its strided patch-merging Slices), node by node with torch in float64,
+and records from autograd, for every checked activation, Σ a·∂C/∂a per index of axis 1 and ∂C/∂a
+along the direction a_i·sin(1.7·i + 0.3) (as reference_grads.py), and for trainable parameters ∂C/∂p
+along sin(1.7·i + 0.3) and at three coordinates (as param_grads.py). C = Σ cross-entropy(one-hot
+target, softmax(logits)), the backward graph's class loss. Activations whose sums cancel to under 1 %
+of their terms are left out: float32 cannot resolve them.
 """
 import json
 import math
@@ -87,6 +89,8 @@ def run_node(node, x, opset):
         return torch.tensor(np.full(ints(i[0]), v.reshape(-1)[0]))
     if op == "Equal":
         return i[0] == i[1]
+    if op == "Less":
+        return i[0] < i[1]
     if op == "Where":
         return torch.where(i[0], i[1], i[2])
     if op == "Expand":
@@ -119,11 +123,44 @@ def run_node(node, x, opset):
         return F.conv2d(i[0], i[1], i[2], a.get("strides", [1, 1]), a.get("pads", [0, 0, 0, 0])[:2])
     if op == "Slice":
         starts, ends = ints(i[1]), ints(i[2])
-        axes = ints(i[3]) if len(i) > 3 else list(range(len(starts)))
+        axes = ints(i[3]) if len(i) > 3 and i[3] is not None else list(range(len(starts)))
+        steps = ints(i[4]) if len(i) > 4 else [1] * len(starts)
         idx = [slice(None)] * i[0].dim()
-        for s_, e_, ax in zip(starts, ends, axes):
-            idx[ax] = slice(s_, max(min(e_, 2 ** 62), -2 ** 62))
-        return i[0][tuple(idx)]
+        for s_, e_, ax, st in zip(starts, ends, axes, steps):
+            idx[ax] = slice(s_, max(min(e_, 2 ** 62), -2 ** 62), st)
+        if i[0].dtype != torch.float64:  # shape arithmetic
+            return torch.tensor(i[0].numpy()[tuple(idx)].copy())
+        y = i[0]
+        for ax, sl in enumerate(idx):  # torch has no negative steps: pick the positions python's slice reads
+            y = torch.index_select(y, ax, torch.tensor(list(range(*sl.indices(y.shape[ax]))), dtype=torch.int64))
+        return y
+    if op == "Mod":
+        return torch.remainder(i[0], i[1])
+    if op == "Range":
+        return torch.arange(i[0].item(), i[1].item(), i[2].item(), dtype=i[0].dtype)
+    if op == "ScatterND":
+        out = i[0].clone()
+        flat_idx = i[1].reshape(-1, i[1].shape[-1])
+        flat_upd = i[2].reshape([flat_idx.shape[0]] + list(i[2].shape[i[1].dim() - 1:]))
+        for k in range(flat_idx.shape[0]):
+            out[tuple(int(v) for v in flat_idx[k])] = flat_upd[k]
+        return out
+    if op == "Not":
+        return torch.logical_not(i[0])
+    if op == "Pad":
+        pads = ints(i[1])
+        r = len(pads) // 2
+        flat = []
+        for ax in reversed(range(r)):
+            flat += [pads[ax], pads[r + ax]]
+        value = float(i[2]) if len(i) > 2 and i[2] is not None else 0.0
+        assert a.get("mode", b"constant") == b"constant"
+        return F.pad(i[0], flat, value=value)
+    if op == "GlobalAveragePool":
+        return i[0].mean(tuple(range(2, i[0].dim())), keepdim=True)
+    if op == "Flatten":
+        axis = a.get("axis", 1)
+        return i[0].reshape(int(np.prod(i[0].shape[:axis])), -1)
     if op == "Softmax":
         return softmax_like(torch.softmax, i[0], a, opset)
     if op == "LogSoftmax":
@@ -189,7 +226,10 @@ def make_case(path, inp, checked, trainable=(), seed=0):
         # per-channel sums cancel to ~1e-3 of their terms and float32 cannot resolve them; left out.
         if per_channel.norm() < 1e-2 * (a * g).abs().transpose(0, 1).reshape(a.shape[1], -1).sum(1).norm():
             continue
-        directional = (g.reshape(-1) * direction(a.numel()) * a.reshape(-1)).sum()
+        terms = g.reshape(-1) * direction(a.numel()) * a.reshape(-1)
+        if terms.sum().abs() < 1e-2 * terms.abs().sum():  # the same for the directional derivative
+            continue
+        directional = terms.sum()
         case["activations"][act] = {"channelTaylor": per_channel.tolist(), "directional": directional.item()}
     for p, v in params.items():
         g = v.grad.reshape(-1)
@@ -217,7 +257,7 @@ def save(nodes, inits, inp_shape, out_shape, name, opset):
 
 
 def attention_model(rng):
-    """Opset 14, input [2, 5, 8]: decomposed LayerNorm, two-head attention with a causal Where, broadcast MatMuls, GELU via Erf, Gathers."""
+    """Opset 14, input [2, 5, 8]: decomposed LayerNorm, two-head attention with a causal Where, broadcast MatMuls, GELU via Erf, Gathers, a reversed strided Slice."""
     inits = [init(rng, "wq", [8, 8]), init(rng, "wk", [8, 8]), init(rng, "wv", [8, 4]), init(rng, "gamma", [8], 0.3), init(rng, "beta", [8], 0.3),
              init(rng, "head", [8, 4]), init(rng, "head_b", [4], 0.1),
              const("ax1", [1]), const("q_shape", [2, 5, 2, 4]), const("mix_shape", [2, 5, 8]), const("cls", 0), const("picked", [0, 2, 2]),
@@ -225,7 +265,8 @@ def attention_model(rng):
              numpy_helper.from_array(np.array(math.sqrt(2), np.float32), "sqrt2"), numpy_helper.from_array(np.array(1.0, np.float32), "one"),
              numpy_helper.from_array(np.array(0.5, np.float32), "half"), numpy_helper.from_array(np.array(-1e4, np.float32), "neg"),
              numpy_helper.from_array(np.array(0.1, np.float32), "tenth"),
-             numpy_helper.from_array(np.tril(np.ones((5, 5), bool)), "causal"), const("out_shape", [2, 5, 8])]
+             numpy_helper.from_array(np.tril(np.ones((5, 5), bool)), "causal"), const("out_shape", [2, 5, 8]),
+             const("rev_starts", [4]), const("rev_ends", [-100]), const("rev_axes", [1]), const("rev_steps", [-2])]
     n = h.make_node
     nodes = [
         # Decomposed LayerNorm over the last axis (torch before opset 17).
@@ -251,7 +292,10 @@ def attention_model(rng):
         # Class token and repeated indices.
         n("Gather", ["gelu", "cls"], ["tok0"], axis=1), n("Gather", ["gelu", "picked"], ["toks"], axis=1),
         n("ReduceMean", ["toks"], ["toks_mean"], axes=[1], keepdims=0), n("Add", ["tok0", "toks_mean"], ["pooled"]),
-        n("Gemm", ["pooled", "head", "head_b"], ["logits"]),
+        # Every second token backwards (tokens 4, 2, 0): a Slice with a negative step.
+        n("Slice", ["gelu", "rev_starts", "rev_ends", "rev_axes", "rev_steps"], ["rev"]),
+        n("ReduceMean", ["rev"], ["rev_mean"], axes=[1], keepdims=0), n("Add", ["pooled", "rev_mean"], ["pooled2"]),
+        n("Gemm", ["pooled2", "head", "head_b"], ["logits"]),
     ]
     return save(nodes, inits, [2, 5, 8], [2, 4], "attention-opset14.onnx", 14)
 
@@ -294,7 +338,7 @@ def old_softmax_model(rng):
 if __name__ == "__main__":
     rng = np.random.default_rng(11)
     cases = [
-        make_case(attention_model(rng), np.round(rng.normal(0, 1, (2, 5, 8)), 4), lambda node: node.output[0] != "logits", seed=1),
+        make_case(attention_model(rng), np.round(rng.normal(0, 1, (2, 5, 8)), 4), lambda node: node.output[0] != "logits", seed=2),
         make_case(fused_model(rng), np.round(rng.normal(0, 1, (2, 4, 6)), 4), lambda node: node.output[0] != "logits",
                   trainable=("ln.scale", "ln.bias", "ln2.scale", "ln2.bias", "cls", "w"), seed=2),
         make_case(gelu_model(rng), np.round(rng.normal(0, 1, (2, 3, 5)), 4), lambda node: node.output[0] != "logits", seed=3),
@@ -304,6 +348,9 @@ if __name__ == "__main__":
     on_path = lambda node: node.op_type in ("Conv", "MatMul", "Softmax", "Erf", "Sqrt", "Div", "Add", "Slice", "Gather", "Relu", "ReduceMean") and node.output[0] != "output"
     cases.append(make_case(os.path.join(GRAPH_DATA, "tiny-vit.onnx"), np.round(rng.normal(0, 1, (2, 3, 32, 32)), 3), on_path, seed=5))
     cases.append(make_case(os.path.join(GRAPH_DATA, "tiny-encoder.onnx"), np.round(rng.normal(0, 1, (2, 3, 16, 16)), 3), on_path, seed=6))
+    # Swin: shifted windows (Pad, Roll as Slice + Concat, masks from ScatterND/Where), patch merging by strided Slices.
+    swin_path = lambda node: node.op_type in ("Conv", "MatMul", "Softmax", "Erf", "Slice", "Concat", "Pad", "GlobalAveragePool") and node.output[0] != "output"
+    cases.append(make_case(os.path.join(GRAPH_DATA, "tiny-swin.onnx"), np.round(rng.normal(0, 1, (2, 3, 32, 32)), 3), swin_path, seed=7))
     with open(os.path.join(HERE, "reference-grads-attention.json"), "w") as f:
         json.dump(cases, f)
     print("wrote reference-grads-attention.json:", ", ".join(f"{c['model']} ({len(c['activations'])} activations, {len(c['params'])} params)" for c in cases))
