@@ -55,7 +55,7 @@ function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): numb
 }
 
 /** A recovery report without the per-layer list (that stays in the studio): method, images, KL before/after, training. */
-const recoverySummary = (r: RecoveryReport) => ({ method: r.method, images: r.images, lossBefore: r.lossBefore, lossAfter: r.lossAfter, layersUpdated: r.layers.filter((l) => l.action === 'updated').length, ...(r.training ? { training: r.training } : {}) });
+const recoverySummary = (r: RecoveryReport) => ({ method: r.method, images: r.images, lossBefore: r.lossBefore, lossAfter: r.lossAfter, ...(r.outputs ? { outputs: r.outputs } : {}), layersUpdated: r.layers.filter((l) => l.action === 'updated').length, ...(r.training ? { training: r.training } : {}) });
 
 const summary = (m: ModelMetrics) => ({ params: m.params, macs: m.macs, macsLowerBound: m.macsLowerBound, bytes: m.bytes });
 const macsText = (m: { macs: number; macsLowerBound: boolean }) => `${m.macsLowerBound ? '≥ ' : ''}${m.macs.toLocaleString('en')}`;
