@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ModelProto } from '../onnx/proto.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
+import { trainableParameters } from '../train/parameters.js';
 import { buildBackwardModel } from './backward.js';
 import { makeNode } from './graph-builder.js';
 import type { Float32Tensor } from './runner.js';
@@ -51,6 +52,8 @@ describe('attention backward rules match float64 torch autograd', () => {
   it('fused LayerNormalization over one and two axes with trainable scale/bias, a trainable class token through Expand and Concat, a trained 2-D MatMul weight (opset 17)', async () => {
     const ref = reference('layernorm-opset17.onnx');
     expect(Object.keys(ref.params).sort()).toEqual(['cls', 'ln.bias', 'ln.scale', 'ln2.bias', 'ln2.scale', 'w']);
+    // What training updates by default: the LayerNorm parameters and the 2-D MatMul weights (the class token is opt-in).
+    expect(trainableParameters(loadScoreFixture(ref.model)).sort()).toEqual(['head', 'ln.bias', 'ln.scale', 'ln2.bias', 'ln2.scale', 'w']);
     await checkAgainstReference(ref, loadScoreFixture(ref.model));
   });
   it('fused Gelu, exact and tanh (opset 20)', async () => {
@@ -61,10 +64,12 @@ describe('attention backward rules match float64 torch autograd', () => {
     const ref = reference('softmax-opset12.onnx');
     await checkAgainstReference(ref, loadScoreFixture(ref.model));
   });
-  it('torchvision ViT export: every Conv/MatMul/Softmax/Erf/LayerNorm-step activation, down to the patch Conv', async () => {
+  it('torchvision ViT export: every Conv/MatMul/Softmax/Erf/LayerNorm-step activation down to the patch Conv, and every default trainable parameter', async () => {
     const ref = reference('tiny-vit.onnx');
     expect(Object.keys(ref.activations).length).toBeGreaterThan(50);
-    await checkAgainstReference(ref, loadAttentionFixture(ref.model));
+    const model = loadAttentionFixture(ref.model);
+    expect(Object.keys(ref.params), 'the parameters training updates by default').toEqual(trainableParameters(model));
+    await checkAgainstReference(ref, model);
   });
   it('nn.TransformerEncoder export (seq-first MultiheadAttention, token mean over axis 0)', async () => {
     const ref = reference('tiny-encoder.onnx');

@@ -13,6 +13,7 @@ const PARAMETER_INPUTS: Readonly<Record<string, readonly number[]>> = {
   Gemm: [1, 2],
   MatMul: [1],
   BatchNormalization: [1, 2], // γ, β; the running mean and variance stay frozen
+  LayerNormalization: [1, 2], // scale, bias (opset 17)
   PRelu: [1],
 };
 
@@ -24,7 +25,7 @@ function readsData(ir: GraphIR, node: NodeProto): boolean {
 /**
  * The default trainable parameters of a model, in graph order, each once: float32 initializers that
  * are weights or biases of Conv/ConvTranspose/Gemm, the 2-D constant right operand of a MatMul,
- * BatchNormalization's scale and bias, a PRelu slope — reached directly or through Identity nodes
+ * BatchNormalization's and LayerNormalization's scale and bias, a PRelu slope — reached directly or through Identity nodes
  * (tied weights count once). Shape tensors, running statistics and integer tensors are never listed.
  */
 export function trainableParameters(model: ModelProto): string[] {
