@@ -1,13 +1,12 @@
 // Backward rules of the operators transformer exports are made of besides MatMul: Softmax and
 // LogSoftmax over an axis, the fused LayerNormalization (opset 17; its parameters train too), and
 // GELU, either fused (opset 20) or as torch exports it (x·½·(1 + erf(x/√2))), through Erf.
-import { attrFloat, attrInt, attrString } from '../graph/attributes.js';
+import { attrFloat, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
-import { reduceSum, shapeOf, unbroadcast, unsupported } from './backward-context.js';
+import { axisOf, range, reduceSum, shapeOf, unbroadcast, unsupported } from './backward-context.js';
 import type { BackwardRuleId } from '../graph/op-traits.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 /**
  * The axes a Softmax/LogSoftmax normalises over: from opset 13 the one `axis` (default −1); before,
@@ -15,8 +14,7 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
  */
 function softmaxAxes(ctx: BackwardContext): number[] {
   const rank = shapeOf(ctx, ctx.node.input[0]!).length;
-  const raw = attrInt(ctx.node, 'axis', ctx.opset >= 13 ? -1 : 1);
-  const axis = raw < 0 ? raw + rank : raw;
+  const axis = axisOf(ctx, ctx.opset >= 13 ? -1 : 1, rank);
   return ctx.opset >= 13 ? [axis] : range(axis, rank);
 }
 
@@ -49,8 +47,7 @@ const layerNorm: BackwardRule = (ctx) => {
   if (ctx.gradOut.slice(1).some(Boolean)) unsupported(ctx, 'the Mean and InvStdDev outputs reach the loss; only Y has a gradient rule');
   const [x, scale, bias] = ctx.node.input as [string, string, string | undefined];
   const dims = shapeOf(ctx, x);
-  const raw = attrInt(ctx.node, 'axis', -1);
-  const axes = range(raw < 0 ? raw + dims.length : raw, dims.length);
+  const axes = range(axisOf(ctx, -1, dims.length), dims.length);
   const sizes = axes.map((a) => dims[a]!);
   if (sizes.some((d) => typeof d !== 'number')) unsupported(ctx, `the normalised axes ${JSON.stringify(axes)} of "${x}" need fixed sizes`);
   const count = (sizes as number[]).reduce((p, d) => p * d, 1);

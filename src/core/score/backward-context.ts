@@ -4,6 +4,7 @@ import type { NodeProto } from '../onnx/proto.js';
 import type { GraphIR } from '../graph/ir.js';
 import type { Dim, ShapeResult } from '../graph/shapes.js';
 import type { GraphBuilder } from './graph-builder.js';
+import { attrInt } from '../graph/attributes.js';
 
 /** An operator on the path between a requested activation and the loss that has no backward rule. */
 export class BackwardUnsupportedError extends Error {
@@ -26,6 +27,15 @@ export interface BackwardContext {
 
 /** A backward rule: the gradient tensor of each input (undefined where not needed). */
 export type BackwardRule = (ctx: BackwardContext) => (string | undefined)[];
+
+/** The integers from `from` up to `to` (exclusive): axis lists. */
+export const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** The node's `axis` attribute (`fallback` when absent), made non-negative for a tensor of `rank`. */
+export function axisOf(ctx: BackwardContext, fallback: number, rank: number): number {
+  const a = attrInt(ctx.node, 'axis', fallback);
+  return a < 0 ? a + rank : a;
+}
 
 /** Shape of a tensor as inferred; throws an actionable error when unknown. */
 export function shapeOf(ctx: BackwardContext, name: string): Dim[] {

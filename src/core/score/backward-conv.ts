@@ -5,9 +5,8 @@
 // The earlier ∂W form, one grouped Conv with the batch folded into the channel axis, had kernels
 // the size of the feature map, which MLAS runs 5–7× slower than the same MACs as a MatMul.
 import type { BackwardContext } from './backward-context.js';
-import { adjointConvAttrs, reduceSum, unsupported } from './backward-context.js';
+import { adjointConvAttrs, range, reduceSum, unsupported } from './backward-context.js';
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 const product = (xs: readonly number[]): number => xs.reduce((a, x) => a * x, 1);
 
 export interface WeightGradientGeometry {

@@ -2,16 +2,11 @@
 // AveragePool, global pools, ReduceMean, and the indexing ops Gather (constant indices), Expand, Where.
 import { attrInt, attrInts, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
-import { adjointConvAttrs, maskGrad, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
+import { adjointConvAttrs, axisOf, maskGrad, range, resolvePads, shapeOf, staticDims, unbroadcast, unsupported } from './backward-context.js';
 import { knownInts } from '../graph/shapes.js';
 import type { BackwardRuleId } from '../graph/op-traits.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
-const axisOf = (ctx: BackwardContext, fallback: number, rank: number): number => {
-  const a = attrInt(ctx.node, 'axis', fallback);
-  return a < 0 ? a + rank : a;
-};
 
 /** Concat: each input gets its slice of the gradient along the axis. */
 const concat: BackwardRule = (ctx) => {
@@ -172,7 +167,7 @@ const reduceMean: BackwardRule = (ctx) => {
   const axesInput = ctx.opset >= 18 ? ctx.node.input[1] : undefined;
   let axes = axesInput ? knownInts(ctx.shapes, axesInput) : attrInts(ctx.node, 'axes');
   if (!axes) unsupported(ctx, `the axes ("${axesInput}") must be a constant`);
-  if (!axes.length) axes = Array.from({ length: rank }, (_, i) => i);
+  if (!axes.length) axes = range(0, rank);
   axes = axes.map((a) => (a < 0 ? a + rank : a));
   const sizes = axes.map((a) => xShape[a]!);
   if (sizes.some((d) => typeof d !== 'number')) unsupported(ctx, `reduced axes ${JSON.stringify(axes)} of "${x}" are ${JSON.stringify(sizes)}; the count needs fixed sizes`);
@@ -196,10 +191,10 @@ function unsqueeze(ctx: BackwardContext, t: string, axes: number[]): string {
  */
 const gather: BackwardRule = (ctx) => {
   const [x, indices] = ctx.node.input as [string, string];
-  const rank = shapeOf(ctx, x).length;
-  const raw = attrInt(ctx.node, 'axis', 0);
-  const axis = raw < 0 ? raw + rank : raw;
-  const size = shapeOf(ctx, x)[axis];
+  const xShape = shapeOf(ctx, x);
+  const rank = xShape.length;
+  const axis = axisOf(ctx, 0, rank);
+  const size = xShape[axis];
   const picked = knownInts(ctx.shapes, indices);
   if (!picked) unsupported(ctx, `the indices ("${indices}") must be a constant`);
   if (typeof size !== 'number') unsupported(ctx, `axis ${axis}, gathered along, has no fixed size`);

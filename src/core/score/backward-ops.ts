@@ -2,7 +2,7 @@
 // ONNX ops that compute ∂C/∂input from ∂C/∂output (vector-Jacobian products).
 import { attrFloat, attrInt, attrInts, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
-import { maskGrad, resolvePads, shapeOf, staticDims, sumToShape, unbroadcast, unsupported } from './backward-context.js';
+import { maskGrad, range, resolvePads, shapeOf, staticDims, sumToShape, unbroadcast, unsupported } from './backward-context.js';
 import { ATTENTION_RULES } from './backward-attention.js';
 import { DENSE_RULES } from './backward-dense.js';
 import { LAYOUT_RULES } from './backward-layout.js';
@@ -73,8 +73,7 @@ const gemm: BackwardRule = (ctx) => {
 
 /** Transposes the last two axes of `t` (rank ≥ 2): the matrix transpose of a batch of matrices. */
 function transposeLastTwo(ctx: BackwardContext, t: string, rank: number): string {
-  const perm = Array.from({ length: rank }, (_, i) => i);
-  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  const perm = [...range(0, rank - 2), rank - 1, rank - 2];
   return ctx.b.op('Transpose', [t], { perm });
 }
 

@@ -5,11 +5,10 @@ import { attrFloat, attrInt } from '../graph/attributes.js';
 import { constantTensor } from '../graph/ir.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
-import { reduceSum, shapeOf, unbroadcast, unsupported } from './backward-context.js';
+import { range, reduceSum, shapeOf, unbroadcast, unsupported } from './backward-context.js';
 import type { BackwardRuleId } from '../graph/op-traits.js';
 
 const gY = (ctx: BackwardContext): string => ctx.gradOut[0]!;
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** ∂C/∂bias of a channel-first op: ∂C/∂Y summed over the batch and every spatial position. */
 export function channelBiasGradient(ctx: BackwardContext): string {
