@@ -1,8 +1,9 @@
 // The part of a graph downstream of some tensors, as a model of its own: the oracle criterion feeds
 // it cached activations (with a channel zeroed) instead of rerunning the whole network per channel.
 import { decodeModel, encodeModel } from '../onnx/codec.js';
-import type { ModelProto } from '../onnx/proto.js';
+import { TensorDataType, type ModelProto } from '../onnx/proto.js';
 import { buildGraph } from '../graph/ir.js';
+import { inferShapes } from '../graph/shapes.js';
 import { makeValueInfo } from './graph-builder.js';
 
 export interface SubModel {
@@ -15,7 +16,9 @@ export interface SubModel {
 
 /**
  * The nodes that depend on `starts`, with `starts` and every other activation they read as inputs.
- * Returns undefined when one start tensor depends on another (feeding both cached values would be wrong).
+ * Returns undefined when one start tensor depends on another (feeding both cached values would be
+ * wrong), or when the nodes read a non-float tensor (a transformer's shape arithmetic): the cache
+ * holds float32 tensors only.
  */
 export function subModelFrom(model: ModelProto, starts: readonly string[]): SubModel | undefined {
   const ir = buildGraph(model);
@@ -39,6 +42,8 @@ export function subModelFrom(model: ModelProto, starts: readonly string[]): SubM
       inputs.push(i);
     }
   }
+  const types = inferShapes(ir).tensors;
+  if (inputs.some((name) => (types.get(name)?.dataType ?? TensorDataType.FLOAT) !== TensorDataType.FLOAT)) return undefined;
   const outputs = [...ir.outputs].filter((o) => produced.has(o));
   const copy = decodeModel(encodeModel(model), 'sub-model');
   const graph = copy.graph!;

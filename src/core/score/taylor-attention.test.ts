@@ -60,3 +60,16 @@ describe('Taylor on transformer exports', () => {
     a.forEach((v, i) => expect(v, `channel ${i}`).toBeCloseTo(b[i]!, 4));
   });
 });
+
+describe('the other data criteria on attention heads', () => {
+  it('oracle and act-l2 score tiny-vit\'s head groups too (the oracle reruns the whole model: the sub-graph after Q/K/V reads shape integers)', async () => {
+    const model = loadAttentionFixture('tiny-vit.onnx');
+    const analysis = analyseChannels(buildGraph(model));
+    const heads = analysis.groups.filter((g) => g.unit > 1);
+    for (const criterion of ['oracle', 'act-l2']) {
+      const result = await scoreGroups(model, criterion, { runner: nodeRunner, batches: randomBatches(32, 1, 2) }, analysis);
+      expect(result.skipped, criterion).toEqual([]);
+      for (const g of heads) expect(result.scores.get(g.id), `${criterion} ${g.id}`).toHaveLength(g.channels);
+    }
+  });
+});
