@@ -1,10 +1,16 @@
 // eval's per-output report on the segmentation and two-task fixtures: each graph output gets its task
 // kind and that kind's metrics, a model against itself is perfect, --task changes the kind.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inferPreprocess } from '../core/images/presets.js';
+import { preprocessImage, stackBatch } from '../core/images/preprocess.js';
+import { argmaxMap } from '../core/metrics/dense-metrics.js';
+import { withModel } from '../core/score/runner.js';
+import { loadRepoModel, nodeRunner } from '../core/score/test-utils/ort-runner.js';
+import { readImageFile } from '../runtime/node-images.js';
 import type { EvalReport, OutputReport } from './commands/eval.js';
 import { runCli } from './test-utils/run-cli.js';
 
@@ -67,6 +73,42 @@ describe('eval per output', () => {
     const self = only(await evalJson([SEGMENTATION, '--images', rgb, '--reference', SEGMENTATION]), 'output', 'segmentation');
     expect(self.pixel_accuracy).toBe(1);
     expect(self.miou).toBe(1);
+  });
+
+  it('segmentation with label masks beside the images: scored against them, not the reference; masks are not images', async () => {
+    // Masks equal to the model's own per-pixel argmax (the 32×32 noise images need no resizing) score 1;
+    // the same masks with the right half set to 255 (ignore) still score 1 on the pixels left.
+    const dir = join(root, 'masked');
+    mkdirSync(dir, { recursive: true });
+    const model = loadRepoModel(SEGMENTATION);
+    const input = model.graph!.input[0]!.name;
+    const spec = inferPreprocess([1, 3, 32, 32]);
+    const files = ['0.png', '1.png', '2.png'];
+    const maps: Int32Array[] = [];
+    await withModel(nodeRunner, model, async (m) => {
+      for (const f of files) {
+        const tensor = stackBatch([preprocessImage(readImageFile(join(rgb, f)), spec)], spec);
+        const out = Object.values(await m.run({ [input]: tensor }))[0]!;
+        expect(out.dims.slice(2)).toEqual([32, 32]);
+        maps.push(argmaxMap(out));
+      }
+    });
+    const writeMasks = (ignoreRight: boolean) => files.forEach((f, i) => {
+      writeFileSync(join(dir, f), readFileSync(join(rgb, f)));
+      const png = new PNG({ width: 32, height: 32, colorType: 0 });
+      maps[i]!.forEach((c, p) => png.data.set(Array(3).fill(ignoreRight && p % 32 >= 16 ? 255 : c).concat(255), p * 4));
+      writeFileSync(join(dir, f.replace('.png', '.mask.png')), PNG.sync.write(png, { colorType: 0 }));
+    });
+    writeMasks(false);
+    const exact = await evalJson([SEGMENTATION, '--images', dir]);
+    expect(exact.images).toBe(3);
+    expect(only(exact, 'output', 'segmentation')).toMatchObject({ pixel_accuracy: 1, miou: 1, label_masks: 3 });
+    writeMasks(true);
+    expect(only(await evalJson([SEGMENTATION, '--images', dir]), 'output', 'segmentation')).toMatchObject({ pixel_accuracy: 1, label_masks: 3 });
+    // The pruned model against the labels: in [0, 1], still from the masks though a reference is given.
+    const pruned = only(await evalJson([prunedSeg, '--images', dir, '--reference', SEGMENTATION]), 'output', 'segmentation');
+    expect(pruned.label_masks).toBe(3);
+    expect(pruned.pixel_accuracy!).toBeLessThanOrEqual(1);
   });
 
   it('two-task: a class and a dense output; itself gives agreement 1 and MSE 0, the pruned model a finite PSNR', async () => {

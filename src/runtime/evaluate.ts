@@ -6,6 +6,7 @@ import { buildGraph } from '../core/graph/ir.js';
 import { declaredInfo, inferShapes } from '../core/graph/shapes.js';
 import { preprocessImage, stackBatch, type PixelImage, type PreprocessSpec } from '../core/images/preprocess.js';
 import { inferPreprocess, presetPreprocess } from '../core/images/presets.js';
+import { maskTargets, type LabelMask } from '../core/images/label-mask.js';
 import {
   addAgreementBatch,
   createAgreement,
@@ -25,6 +26,8 @@ export interface EvalImage {
   name: string;
   label?: number;
   load(): PixelImage | Promise<PixelImage>;
+  /** Its segmentation label mask, when it has one (segmentation outputs are then scored against it). */
+  mask?: () => LabelMask | Promise<LabelMask>;
 }
 
 export interface EvaluateOptions {
@@ -119,7 +122,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const loadBatch = async (start: number) => {
       const slice = images.slice(start, start + batchSize);
       const samples = await Promise.all(slice.map(async (img) => preprocessImage(await img.load(), spec)));
-      return { slice, tensor: stackBatch(samples, spec) as Float32Tensor };
+      const masks = await Promise.all(slice.map((img) => img.mask?.()));
+      return { slice, masks, tensor: stackBatch(samples, spec) as Float32Tensor };
     };
     // Warm-up (untimed): first runs include kernel selection and memory planning.
     const warm = await loadBatch(0);
@@ -131,7 +135,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const perImage: PerImageResult[] = [];
     for (let start = 0, turn = 0; start < images.length; start += batchSize, turn++) {
       throwIfAborted(signal);
-      const { slice, tensor } = start === 0 ? warm : await loadBatch(start);
+      const { slice, masks, tensor } = start === 0 ? warm : await loadBatch(start);
       // Alternate which model runs first so caches and clocks favour neither.
       let model: Awaited<ReturnType<typeof timedRun>>;
       let ref: Awaited<ReturnType<typeof timedRun>> | undefined;
@@ -147,7 +151,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       // Folder labels are image classes: they only apply to class outputs (addOutputBatch ignores them elsewhere).
       for (const m of perOutput) {
         const out = model.all[m.name];
-        if (out) addOutputBatch(m, out, ref?.all[m.name], labels);
+        if (!out) continue;
+        // Label masks, taken to this output's H×W through the images' own preprocessing geometry.
+        const targets = m.kind === 'segmentation' && out.dims.length === 4 ? masks.map((mask) => mask && maskTargets(mask, spec, out.dims[3]!, out.dims[2]!)) : undefined;
+        addOutputBatch(m, out, ref?.all[m.name], labels, targets);
       }
       rows.forEach((row, i) =>
         perImage.push({

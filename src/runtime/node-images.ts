@@ -67,6 +67,8 @@ export interface ImageEntry {
   label?: number;
   /** The class folder it came from, if any. */
   folder?: string;
+  /** Its segmentation label mask beside it (NAME.mask.png for NAME.png/.jpg), when there is one. */
+  mask?: string;
 }
 
 export interface ImageFolder {
@@ -78,13 +80,22 @@ export interface ImageFolder {
   unknownFolders: string[];
 }
 
-const isImage = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
+/** Label masks are named after their image: photo.jpg → photo.mask.png; they are not images to run. */
+const MASK_SUFFIX = '.mask.png';
+const isMask = (name: string) => name.toLowerCase().endsWith(MASK_SUFFIX);
+const isImage = (name: string) => IMAGE_EXTENSIONS.has(extname(name).toLowerCase()) && !isMask(name);
+
+/** The entry for image `file` of folder `dir`, with its mask when one lies beside it. */
+function entryFor(dir: string, file: string, extra: Omit<ImageEntry, 'path' | 'mask'> = {}): ImageEntry {
+  const mask = join(dir, `${file.slice(0, file.length - extname(file).length)}${MASK_SUFFIX}`);
+  return { path: join(dir, file), ...extra, ...(existsSync(mask) ? { mask } : {}) };
+}
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 /**
  * Lists the images of `dir`: files directly in it (unlabelled) and in its sub-folders (labelled by
  * folder: a number is the output index, a name is looked up in labels.txt / labels in `dir` or its
- * parent). Classes are interleaved (one of each in turn) so that `limit` keeps a balanced subset.
+ * parent), each with its segmentation mask NAME.mask.png when one lies beside it. Classes are interleaved (one of each in turn) so that `limit` keeps a balanced subset.
  */
 export function listImageFolder(dir: string, limit?: number): ImageFolder {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a folder of images (PNG/JPEG files or class sub-folders)`);
@@ -93,14 +104,14 @@ export function listImageFolder(dir: string, limit?: number): ImageFolder {
   const groups: ImageEntry[][] = [];
   const unknownFolders: string[] = [];
   const names = readdirSync(dir).sort(byName);
-  groups.push(names.filter((n) => isImage(n) && statSync(join(dir, n)).isFile()).map((n) => ({ path: join(dir, n) })));
+  groups.push(names.filter((n) => isImage(n) && statSync(join(dir, n)).isFile()).map((n) => entryFor(dir, n)));
   for (const folder of names) {
     const sub = join(dir, folder);
     if (folder.startsWith('.') || !statSync(sub).isDirectory()) continue;
     const label = labelForFolder(folder, labelNames);
     if (label === undefined) unknownFolders.push(folder);
     const files = readdirSync(sub).filter(isImage).sort(byName);
-    groups.push(files.map((f) => ({ path: join(sub, f), folder, ...(label !== undefined ? { label } : {}) })));
+    groups.push(files.map((f) => entryFor(sub, f, { folder, ...(label !== undefined ? { label } : {}) })));
   }
   const entries: ImageEntry[] = [];
   for (let i = 0, more = true; more; i++) {

@@ -3,6 +3,7 @@
 // task kind. JSON fields are documented in docs/cli.md.
 import { relative, resolve } from 'node:path';
 import { flag, stringOption, UsageError } from '../args.js';
+import { maskFromPixels } from '../../core/images/label-mask.js';
 import { PRESET_NAMES } from '../../core/images/presets.js';
 import type { LatencySummary } from '../../core/metrics/agreement.js';
 import type { OutputMetricsSummary } from '../../core/metrics/dense-metrics.js';
@@ -43,7 +44,7 @@ export interface EvalReport {
 export type OutputReport =
   | { name: string; kind: 'class'; accuracy: number | null; agreement: number | null; top5_agreement: number | null; kl: number | null; cosine: number | null }
   | { name: string; kind: 'dense'; mse: number | null; psnr: number | null; psnr_range: number | null; cosine: number | null }
-  | { name: string; kind: 'segmentation'; pixel_accuracy: number | null; miou: number | null; miou_classes: number | null };
+  | { name: string; kind: 'segmentation'; pixel_accuracy: number | null; miou: number | null; miou_classes: number | null; label_masks: number };
 
 function outputReport(o: OutputMetricsSummary): OutputReport {
   const { name } = o;
@@ -57,7 +58,7 @@ function outputReport(o: OutputMetricsSummary): OutputReport {
     return { name, kind: 'dense', mse: d?.mse ?? null, psnr: d?.psnr !== undefined && Number.isFinite(d.psnr) ? d.psnr : null, psnr_range: d?.psnrRange ?? null, cosine: d?.cosine ?? null };
   }
   const g = o.segmentation;
-  return { name, kind: 'segmentation', pixel_accuracy: g?.pixelAccuracy ?? null, miou: g?.miou ?? null, miou_classes: g?.miouClasses ?? null };
+  return { name, kind: 'segmentation', pixel_accuracy: g?.pixelAccuracy ?? null, miou: g?.miou ?? null, miou_classes: g?.miouClasses ?? null, label_masks: g?.labelledImages ?? 0 };
 }
 
 const BACKENDS = ['cpu-node', 'wasm', 'auto'];
@@ -75,7 +76,8 @@ const db = (o: Extract<OutputReport, { kind: 'dense' }>) => (o.psnr !== null ? `
 function outputText(o: OutputReport): string {
   if (o.kind === 'class') return `accuracy ${pct(o.accuracy)}, agreement ${pct(o.agreement)}, KL ${num(o.kl, 5)}`;
   if (o.kind === 'dense') return `MSE ${num(o.mse, 6)}, PSNR ${db(o)} (range ${num(o.psnr_range, 4)}), cosine ${num(o.cosine, 5)}`;
-  return `pixel accuracy ${pct(o.pixel_accuracy)}, mIoU ${pct(o.miou)}${o.miou_classes !== null ? ` over ${o.miou_classes} classes` : ''}`;
+  const against = o.label_masks ? `against label masks on ${o.label_masks} images` : 'against the reference\'s masks';
+  return `pixel accuracy ${pct(o.pixel_accuracy)}, mIoU ${pct(o.miou)}${o.miou_classes !== null ? ` over ${o.miou_classes} classes` : ''} (${against})`;
 }
 
 const ms = (l: LatencySummary) => `${l.median.toFixed(3)} ms median (mean ${l.mean.toFixed(3)}, p90 ${l.p90.toFixed(3)})`;
@@ -102,7 +104,8 @@ export const evalCommand: CliCommand = {
   summary: 'accuracy, agreement with the original, KL and latency on a folder of images',
   usage:
     'eval MODEL --images DIR [--reference ORIGINAL] [--preset NAME] [--limit N] [--batch N] [--backend B] [--task NAME=KIND[,…]] [--json] [--per-image]\n\n' +
-    '  --images DIR         PNG/JPEG files; class sub-folders named by output index or listed in labels.txt\n' +
+    '  --images DIR         PNG/JPEG files; class sub-folders named by output index or listed in labels.txt;\n' +
+    '                       NAME.mask.png beside NAME.png/.jpg: its segmentation labels (gray value = class, 255 = ignore)\n' +
     '  --reference ORIGINAL the unpruned model: adds agreement, top-5 agreement, KL, cosine and speedup\n' +
     `  --preset NAME        preprocessing: ${PRESET_NAMES.join(', ')} (default: from the model input, [0,1])\n` +
     '  --limit N            use the first N images (classes interleaved)\n' +
@@ -142,7 +145,10 @@ export const evalCommand: CliCommand = {
     const result = await evaluate({
       model: readModelBytes(file, io.cwd),
       reference: referenceFile ? readModelBytes(referenceFile, io.cwd) : undefined,
-      images: entries.map((e) => ({ name: relative(io.cwd, e.path), label: e.label, load: () => readImageFile(e.path, policy) })),
+      images: entries.map((e) => ({
+        name: relative(io.cwd, e.path), label: e.label, load: () => readImageFile(e.path, policy),
+        ...(e.mask ? { mask: () => maskFromPixels(readImageFile(e.mask!, policy), e.mask!) } : {}),
+      })),
       preprocess: preset,
       backend: backend as BackendName,
       batchSize,

@@ -47,8 +47,8 @@ function axisWeights(outSize: number, offset: number, resized: number, source: n
   return { lo, hi, w };
 }
 
-/** Resized size and crop offset for `spec` from an image of width×height. */
-function geometry(image: PixelImage, spec: PreprocessSpec) {
+/** Resized size and crop offset for `spec` from an image of width×height (label masks follow the same geometry). */
+export function cropGeometry(image: Pick<PixelImage, 'width' | 'height'>, spec: PreprocessSpec): { rw: number; rh: number; ox: number; oy: number } {
   if (spec.resize === 'stretch') return { rw: spec.width, rh: spec.height, ox: 0, oy: 0 };
   const shorter = Math.min(image.width, image.height);
   const rw = Math.max(spec.width, Math.round((image.width * spec.resize) / shorter));
@@ -72,7 +72,7 @@ export function preprocessImage(image: PixelImage, spec: PreprocessSpec): Float3
   }
   const mean = perChannel(spec.mean, C, 'mean');
   const std = perChannel(spec.std, C, 'std');
-  const { rw, rh, ox, oy } = geometry(image, spec);
+  const { rw, rh, ox, oy } = cropGeometry(image, spec);
   const xs = axisWeights(W, ox, rw, image.width);
   const ys = axisWeights(H, oy, rh, image.height);
   const src = image.data;

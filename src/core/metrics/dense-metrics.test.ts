@@ -63,8 +63,35 @@ describe('segmentation metrics', () => {
     expect([...argmaxMap(scores)]).toEqual([0, 1, 1]);
     const s = createSegmentation();
     addSegmentationBatch(s, scores, scores);
-    expect(summarizeSegmentation(s)).toEqual({ pixelAccuracy: 1, miou: 1, miouClasses: 2 });
+    expect(summarizeSegmentation(s)).toEqual({ pixelAccuracy: 1, miou: 1, miouClasses: 2, labelledImages: 0, images: 1 });
     expect(summarizeSegmentation(createSegmentation())).toBeUndefined();
+  });
+});
+
+describe('segmentation against label masks', () => {
+  it('an image with a mask is scored against it (255 ignored), one without against the reference', () => {
+    // Two images of 3 pixels, 2 classes. Predicted: image 0 → [0, 1, 1], image 1 → [1, 1, 0].
+    const out = t([2, 2, 1, 3], [5, 0, 1, 1, 2, 3, /* image 1 */ 0, 0, 9, 1, 1, 0]);
+    expect([...argmaxMap(out)]).toEqual([0, 1, 1, 1, 1, 0]);
+    // The reference predicts [0, 0, 0] for both images.
+    const ref = t([2, 2, 1, 3], [1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0]);
+    const s = createSegmentation();
+    // Image 0 has a mask [0, 255, 1]: pixel 1 is ignored; pixels (target → predicted) 0→0, 1→1.
+    // Image 1 has none: targets from the reference [0, 0, 0]: 0→1, 0→1, 0→0.
+    addSegmentationBatch(s, out, ref, [Uint8Array.from([0, 255, 1]), undefined]);
+    const g = summarizeSegmentation(s)!;
+    expect(g.pixelAccuracy).toBeCloseTo(3 / 5, 12);
+    // class 0: tp 2 / (4 target + 2 predicted − 2) = 1/2; class 1: tp 1 / (1 + 3 − 1) = 1/3.
+    expect(g.miou).toBeCloseTo((1 / 2 + 1 / 3) / 2, 12);
+    expect([g.labelledImages, g.images]).toEqual([1, 2]);
+  });
+
+  it('without a reference only images with masks count; a mask of the wrong size is refused', () => {
+    const out = t([2, 2, 1, 2], [1, 0, 0, 1, 1, 0, 0, 1]);
+    const s = createSegmentation();
+    addSegmentationBatch(s, out, undefined, [undefined, Uint8Array.from([0, 1])]);
+    expect(summarizeSegmentation(s)).toMatchObject({ pixelAccuracy: 1, labelledImages: 1, images: 1 });
+    expect(() => addSegmentationBatch(s, out, undefined, [Uint8Array.from([0, 1, 1])])).toThrow(/label mask of image 0 has 3 pixels, the output has 2/);
   });
 });
 
@@ -80,6 +107,6 @@ describe('per-output metrics', () => {
     expect(summarizeOutputMetrics(dense).dense!.mse).toBe(2);
     const seg = createOutputMetrics('mask', 'segmentation');
     addOutputBatch(seg, t([1, 2, 1, 2], [1, 0, 0, 1]), t([1, 2, 1, 2], [1, 1, 0, 0]));
-    expect(summarizeOutputMetrics(seg).segmentation).toEqual({ pixelAccuracy: 0.5, miou: 0.25, miouClasses: 2 });
+    expect(summarizeOutputMetrics(seg).segmentation).toEqual({ pixelAccuracy: 0.5, miou: 0.25, miouClasses: 2, labelledImages: 0, images: 1 });
   });
 });

@@ -65,6 +65,9 @@ export function summarizeDense(state: DenseState): DenseSummary | undefined {
 export interface SegmentationState {
   classes: number;
   confusion: Float64Array;
+  /** Images compared with label masks; the others with the reference's argmax. */
+  labelled: number;
+  images: number;
 }
 
 export interface SegmentationSummary {
@@ -73,13 +76,16 @@ export interface SegmentationSummary {
   miou: number;
   /** How many classes the mean is over. */
   miouClasses: number;
+  /** Images scored against label masks (the rest against the unpruned model's masks). */
+  labelledImages: number;
+  images: number;
 }
 
 export function createSegmentation(): SegmentationState {
-  return { classes: 0, confusion: new Float64Array(0) };
+  return { classes: 0, confusion: new Float64Array(0), labelled: 0, images: 0 };
 }
 
-/** Adds per-pixel class maps (equal lengths, values in [0, classes)). */
+/** Adds per-pixel class maps (equal lengths, predictions in [0, classes)); targets outside [0, classes) — 255, "ignore" — are not counted. */
 export function addClassMaps(state: SegmentationState, classes: number, predicted: ArrayLike<number>, target: ArrayLike<number>): void {
   if (predicted.length !== target.length) throw new Error(`class maps differ in size: ${predicted.length} and ${target.length} pixels`);
   if (state.classes === 0) {
@@ -88,7 +94,10 @@ export function addClassMaps(state: SegmentationState, classes: number, predicte
   } else if (state.classes !== classes) {
     throw new Error(`segmentation batches differ in class count: ${state.classes} and ${classes}`);
   }
-  for (let p = 0; p < predicted.length; p++) state.confusion[target[p]! * classes + predicted[p]!]!++;
+  for (let p = 0; p < predicted.length; p++) {
+    const t = target[p]!;
+    if (t >= 0 && t < classes) state.confusion[t * classes + predicted[p]!]!++;
+  }
 }
 
 /** Per-pixel argmax over axis 1 of an [N, C, ...] tensor, as N·positions class indices. */
@@ -113,10 +122,26 @@ export function argmaxMap(t: Float32Tensor): Int32Array {
   return map;
 }
 
-/** Segmentation agreement of two [N, C, H, W] score tensors: the reference's argmax is the target. */
-export function addSegmentationBatch(state: SegmentationState, output: Float32Tensor, reference: Float32Tensor): void {
-  sameShape(output, reference);
-  addClassMaps(state, output.dims[1] ?? 1, argmaxMap(output), argmaxMap(reference));
+/**
+ * Adds an [N, C, H, W] score tensor: image i is compared with its label mask `masks[i]` (H·W class
+ * indices, from label-mask.ts) when it has one, else with the reference's argmax (agreement with
+ * the unpruned model), else not at all.
+ */
+export function addSegmentationBatch(state: SegmentationState, output: Float32Tensor, reference?: Float32Tensor, masks?: readonly (ArrayLike<number> | undefined)[]): void {
+  if (reference) sameShape(output, reference);
+  const n = output.dims[0] ?? 1;
+  const positions = output.data.length / (n * (output.dims[1] ?? 1));
+  const predicted = argmaxMap(output);
+  const fromReference = reference && argmaxMap(reference);
+  for (let i = 0; i < n; i++) {
+    const mask = masks?.[i];
+    if (mask && mask.length !== positions) throw new Error(`label mask of image ${i} has ${mask.length} pixels, the output has ${positions}`);
+    const target = mask ?? fromReference?.subarray(i * positions, (i + 1) * positions);
+    if (!target) continue;
+    addClassMaps(state, output.dims[1] ?? 1, predicted.subarray(i * positions, (i + 1) * positions), target);
+    state.images++;
+    if (mask) state.labelled++;
+  }
 }
 
 /** Undefined before any pixel. */
@@ -143,7 +168,7 @@ export function summarizeSegmentation(state: SegmentationState): SegmentationSum
     }
   }
   if (!total) return undefined;
-  return { pixelAccuracy: correct / total, miou: iouSum / present, miouClasses: present };
+  return { pixelAccuracy: correct / total, miou: iouSum / present, miouClasses: present, labelledImages: state.labelled, images: state.images };
 }
 
 /** Metrics of one graph output, by its task kind; only the kind's own fields are set. */
@@ -166,12 +191,14 @@ export function createOutputMetrics(name: string, kind: TaskKind): OutputMetrics
   return { name, kind, state: createSegmentation() };
 }
 
-/** Adds one batch; dense and segmentation metrics need the reference output, classes also use labels. */
-export function addOutputBatch(m: OutputMetricsState, output: Float32Tensor, reference?: Float32Tensor, labels?: readonly (number | undefined)[]): void {
+/**
+ * Adds one batch: class outputs use the reference and image labels, dense outputs need the
+ * reference, segmentation outputs use label masks (per image, at the output's H×W) or the reference.
+ */
+export function addOutputBatch(m: OutputMetricsState, output: Float32Tensor, reference?: Float32Tensor, labels?: readonly (number | undefined)[], masks?: readonly (ArrayLike<number> | undefined)[]): void {
   if (m.kind === 'class') addAgreementBatch(m.state, output, reference, labels);
-  else if (!reference) return;
-  else if (m.kind === 'dense') addDenseBatch(m.state, output, reference);
-  else addSegmentationBatch(m.state, output, reference);
+  else if (m.kind === 'segmentation') addSegmentationBatch(m.state, output, reference, masks);
+  else if (reference) addDenseBatch(m.state, output, reference);
 }
 
 export function summarizeOutputMetrics(m: OutputMetricsState): OutputMetricsSummary {
