@@ -37,13 +37,12 @@ export function groupTensors(analysis: ChannelAnalysis, group: ChannelGroup): Gr
       name = next.output[0];
     }
     name = unpacked(analysis, name, s) ?? name;
-    const layout = analysis.layouts.get(name) ?? analysis.layouts.get(producerOutput);
-    const seg = layout?.segments;
-    // Only tensors whose channel axis is exactly this space, in order, are usable.
-    if (!layout || seg?.length !== 1 || seg[0]!.space !== s || seg[0]!.start !== 0 || seg[0]!.length !== space.length || layout.block !== 1) continue;
     const tensor = analysis.layouts.get(name) ? name : producerOutput;
-    const batchAxis = batchAxisOf(analysis, tensor, layout.axis);
-    out.push({ name: tensor, channelAxis: layout.axis, producerOutput, ...(batchAxis && { batchAxis }) });
+    // Only tensors whose channel axis is exactly this space, in order, are usable.
+    if (!showsExactly(analysis, tensor, s)) continue;
+    const channelAxis = analysis.layouts.get(tensor)!.axis;
+    const batchAxis = batchAxisOf(analysis, tensor, channelAxis);
+    out.push({ name: tensor, channelAxis, producerOutput, ...(batchAxis && { batchAxis }) });
   }
   return out;
 }
