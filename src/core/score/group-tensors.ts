@@ -2,7 +2,8 @@
 // its producer's output through per-channel ops (BatchNormalization, ReLU, Sigmoid, ...: the ops
 // op-traits marks `perChannel`) while they are the only consumer, and take the last tensor: the
 // feature map the next layer reads, which is what pruning the channel removes (BN kept: the
-// BN+ReLU output, not the raw Conv output).
+// BN+ReLU output, not the raw Conv output). A packed attention in-projection (Q, K, V side by side)
+// shows each of its spaces in the Slice that cuts it out.
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import type { ChannelGroup } from '../graph/channels/types.js';
 import { usesOf } from '../graph/ir.js';
