@@ -60,6 +60,11 @@ describe('attention backward rules match float64 torch autograd', () => {
     const ref = reference('gelu-opset20.onnx');
     await checkAgainstReference(ref, loadScoreFixture(ref.model));
   });
+  it('tanh GELU as torch exports it below opset 20: Pow with exponent 3, Tanh (opset 14)', async () => {
+    const ref = reference('gelu-tanh-opset14.onnx');
+    expect(ref.activations.h, 'the input of Pow').toBeDefined();
+    await checkAgainstReference(ref, loadScoreFixture(ref.model));
+  });
   it('Softmax and LogSoftmax before opset 13 normalise over every axis from `axis` on (opset 12)', async () => {
     const ref = reference('softmax-opset12.onnx');
     await checkAgainstReference(ref, loadScoreFixture(ref.model));

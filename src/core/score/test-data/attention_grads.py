@@ -108,6 +108,8 @@ def run_node(node, x, opset):
         return torch.sqrt(i[0])
     if op == "Erf":
         return torch.erf(i[0])
+    if op == "Tanh":
+        return torch.tanh(i[0])
     if op == "Relu":
         return torch.relu(i[0])
     if op == "Gelu":
@@ -335,6 +337,19 @@ def old_softmax_model(rng):
     return save(nodes, inits, [2, 3, 4], [2, 3], "softmax-opset12.onnx", 12)
 
 
+def tanh_gelu_model(rng):
+    """Opset 14, input [2, 3, 5]: GELU(approximate="tanh") as torch exports it below opset 20, ½x(1 + tanh(√(2/π)(x + 0.044715·x³))) (Pow 3)."""
+    f = lambda name, v: numpy_helper.from_array(np.array(v, np.float32), name)
+    inits = [init(rng, "w", [5, 5], 1.0), init(rng, "head", [5, 3]), const("zero", 0), f("three", 3.0), f("c", 0.044715),
+             f("k", math.sqrt(2 / math.pi)), f("one", 1.0), f("half", 0.5)]
+    n = h.make_node
+    nodes = [n("MatMul", ["input", "w"], ["h"]), n("Pow", ["h", "three"], ["cube"]), n("Mul", ["cube", "c"], ["cube_c"]),
+             n("Add", ["h", "cube_c"], ["inner"]), n("Mul", ["inner", "k"], ["u"]), n("Tanh", ["u"], ["t"]), n("Add", ["t", "one"], ["t1"]),
+             n("Mul", ["h", "t1"], ["ht"]), n("Mul", ["ht", "half"], ["gelu"]),
+             n("Gather", ["gelu", "zero"], ["tok0"], axis=1), n("MatMul", ["tok0", "head"], ["logits"])]
+    return save(nodes, inits, [2, 3, 5], [2, 3], "gelu-tanh-opset14.onnx", 14)
+
+
 if __name__ == "__main__":
     rng = np.random.default_rng(11)
     cases = [
@@ -354,6 +369,7 @@ if __name__ == "__main__":
     # Swin: shifted windows (Pad, Roll as Slice + Concat, masks from ScatterND/Where), patch merging by strided Slices.
     swin_path = lambda node: node.op_type in ("Conv", "MatMul", "Softmax", "Erf", "Slice", "Concat", "Pad", "GlobalAveragePool") and node.output[0] != "output"
     cases.append(make_case(os.path.join(GRAPH_DATA, "tiny-swin.onnx"), np.round(rng.normal(0, 1, (2, 3, 32, 32)), 3), swin_path, seed=7))
+    cases.append(make_case(tanh_gelu_model(rng), np.round(rng.normal(0, 1, (2, 3, 5)), 4), lambda node: node.output[0] != "logits", seed=8))
     with open(os.path.join(HERE, "reference-grads-attention.json"), "w") as f:
         json.dump(cases, f)
     print("wrote reference-grads-attention.json:", ", ".join(f"{c['model']} ({len(c['activations'])} activations, {len(c['params'])} params)" for c in cases))
