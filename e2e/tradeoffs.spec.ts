@@ -1,7 +1,6 @@
 // The Trade-offs tab on the bundled demo: "Run sweep" validates seven MACs targets in the worker
-// and draws them (accuracy and latency against MACs kept, the Pareto front ringed) while the page
-// logs the page's long tasks (KNOWN BUG, not asserted until fixed: one main-thread task of 170–362 ms
-// appears about 9 s into the sweep on an idle machine); a click on a point loads its plan into the graph and the Ratios tab;
+// and draws them (accuracy and latency against MACs kept, the Pareto front ringed; the chart's frame
+// from the start) while the page never blocks over 100 ms; a click on a point loads its plan into the graph and the Ratios tab;
 // Cancel mid-sweep keeps the points done; switching tabs keeps the sweep.
 import { expectCommitted } from './helpers/committed';
 import { installLongTaskObserver, readLongTasks, resetLongTasks } from './helpers/long-tasks';
@@ -15,7 +14,7 @@ const CONV = '/stages/stages.1/conv1/conv1.0/Conv';
 
 test.use({ viewport: { width: 1920, height: 1080 } });
 
-test('demo → Run sweep: 7 points validated (long tasks reported), a click loads a plan, Cancel keeps the points done', async ({ page }, testInfo) => {
+test('demo → Run sweep: 7 points validated without long tasks, a click loads a plan, Cancel keeps the points done', async ({ page }, testInfo) => {
   expectCommitted(DEMO);
   test.setTimeout(300_000);
   const studio = new StudioPage(page, testInfo);
@@ -41,15 +40,21 @@ test('demo → Run sweep: 7 points validated (long tasks reported), a click load
   const pageStart = await page.evaluate(() => performance.now());
   await run.click();
   await expect(step).toContainText(/^Point \d of 7/);
+  // The frame is drawn before the first point lands (its text's fonts are resolved while the worker is idle).
+  await expect(chart.getByRole('group', { name: /^Trade-offs: / })).toBeVisible();
   await expect(page.getByTestId('sweep-time-left')).toContainText(/left/);
-  await expect(page.getByTestId('sweep-summary')).toContainText('7 points', { timeout: 240_000 });
+  // waitFor, not a polling expect: each failed poll of an expect walks the whole page's accessibility
+  // tree for its error message (100–400 ms on the page's main thread here), which would load the
+  // thread this test measures.
+  await page.getByTestId('sweep-summary').waitFor({ timeout: 240_000 });
   const sweepSeconds = (Date.now() - started) / 1000;
+  await expect(page.getByTestId('sweep-summary')).toContainText('7 points');
   const long = await readLongTasks(page);
   console.log(`sweep from ${pageStart.toFixed(0)} ms to ${(await page.evaluate(() => performance.now())).toFixed(0)} ms (page clock); long tasks ${JSON.stringify(long)}`);
-  // Soft: the rest of the flow is still checked (and reported) when a long task fails the test.
-  // Known bug: one task of 170–362 ms about 9 s into the sweep (seen in 2 of 4 idle runs). Reported,
-  // not asserted, until it is found; the long-task bar of the issue is not met yet.
-  if (long.some((t) => t.duration > 100)) testInfo.annotations.push({ type: 'long task (known bug)', description: JSON.stringify(long.slice(0, 5)) });
+  // Soft: the rest of the flow is still checked (and reported) when a long task fails the test. The
+  // longest tasks are annotated either way, so a run's margin shows in the report.
+  if (long.length) testInfo.annotations.push({ type: 'long tasks', description: JSON.stringify(long.slice(0, 5)) });
+  expect.soft(long.filter((t) => t.duration > 100), `long tasks during the sweep: ${JSON.stringify(long.slice(0, 5))}`).toEqual([]);
   testInfo.annotations.push({ type: 'sweep', description: `7 points on the demo in ${sweepSeconds.toFixed(1)} s (wall, page)` });
   console.log(`sweep of 7 points on the demo: ${sweepSeconds.toFixed(1)} s; ${await page.getByTestId('sweep-summary').innerText()}`);
 

@@ -4,7 +4,7 @@
 // new model drops the sweep with its other results (store/per-model.ts).
 import { isAborted } from '../../workers/client/studio-error';
 import type { ImageInput, SweepPointResult } from '../../workers/protocol';
-import { sweepOrder, sweepSeries, timeLeftMs, type SweepPoint, type SweepResult } from '../charts/tradeoffs-data';
+import { emptySweep, sweepCriteriaOf, sweepOrder, sweepSeries, timeLeftMs, type SweepPoint, type SweepResult } from '../charts/tradeoffs-data';
 import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
 import { errorText } from './errors';
@@ -13,13 +13,6 @@ import { calibrationImages, fetchSampleSet } from './samples';
 import { proxyProgress, toImageInputs, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
-
-/** The criteria the sweep runs: the ticked ones, else the studio's current criterion. */
-export function sweepCriteria(): { id: string; name: string }[] {
-  const { sweepCriteria: ticked, criterion, criteria } = s();
-  const ids = ticked.length ? ticked : [criterion];
-  return ids.map((id) => ({ id, name: criteria.find((c) => c.id === id)?.name ?? id }));
-}
 
 function toPoint(series: string, target: number, r: SweepPointResult): SweepPoint {
   return {
@@ -32,9 +25,9 @@ function toPoint(series: string, target: number, r: SweepPointResult): SweepPoin
 export async function runSweep(): Promise<void> {
   const job = jobs.start('sweep');
   const { sweepTargets, sweepAllocations, preprocess, backend, recovery, training, roundTo } = s();
-  const series = sweepSeries(sweepCriteria(), sweepAllocations);
+  const series = sweepSeries(sweepCriteriaOf(s().sweepCriteria, s().criterion, s().criteria), sweepAllocations);
   const order = sweepOrder(series, sweepTargets.map((t) => t / 100));
-  let result: SweepResult = { series, targets: sweepTargets, points: [], total: order.length, recovery, images: 0, state: 'running' };
+  let result: SweepResult = emptySweep(series, sweepTargets, recovery);
   const show = job.whileLive((next: SweepResult, progress?: Parameters<ReturnType<typeof s>['setSweep']>[1]) => s().setSweep(next, progress));
   const end = (patch: Partial<SweepResult>) => {
     if (job.isCurrent()) s().setSweep({ ...result, ...patch });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimeLeft, paretoFront, parseTargets, sweepMetric, sweepOrder, sweepSeries, timeLeftMs, type SweepPoint } from './tradeoffs-data';
+import { emptySweep, formatTimeLeft, paretoFront, parseTargets, sweepCriteriaOf, sweepMetric, sweepOrder, sweepSeries, timeLeftMs, type SweepPoint } from './tradeoffs-data';
 
 describe('paretoFront', () => {
   it('keeps the points no other point beats on both MACs kept (lower) and metric (higher), in MACs order', () => {
@@ -52,6 +52,14 @@ describe('sweep requests', () => {
     const series = sweepSeries([{ id: 'l1', name: 'L1' }, { id: 'l2', name: 'L2' }], ['uniform', 'global']);
     expect(series.map((s) => [s.id, s.label])).toEqual([['uniform:l1', 'L1 · uniform'], ['global:l1', 'L1 · global ranking'], ['uniform:l2', 'L2 · uniform'], ['global:l2', 'L2 · global ranking']]);
     expect(sweepOrder(series.slice(0, 2), [0.5, 0.9]).map((o) => [o.series.id, o.target])).toEqual([['uniform:l1', 0.9], ['uniform:l1', 0.5], ['global:l1', 0.9], ['global:l1', 0.5]]);
+  });
+
+  it('sweeps the ticked criteria, else the current one, and starts with no point', () => {
+    const criteria = [{ id: 'l1', name: 'Weight L1' }, { id: 'bn', name: 'BN γ' }];
+    expect(sweepCriteriaOf([], 'bn', criteria)).toEqual([{ id: 'bn', name: 'BN γ' }]);
+    expect(sweepCriteriaOf(['l1', 'gone'], 'bn', criteria)).toEqual([{ id: 'l1', name: 'Weight L1' }, { id: 'gone', name: 'gone' }]);
+    const series = sweepSeries(criteria, ['uniform', 'global']);
+    expect(emptySweep(series, [90, 50, 30], 'bn')).toEqual({ series, targets: [90, 50, 30], points: [], total: 12, recovery: 'bn', images: 0, state: 'running' });
   });
 
   it('plots accuracy when every point has it, agreement otherwise', () => {

@@ -66,6 +66,16 @@ export function sweepSeries(criteria: readonly { id: string; name: string }[], a
   return criteria.flatMap((c) => allocations.map((allocation) => ({ id: `${allocation}:${c.id}`, allocation, criterion: c.id, label: seriesLabel(allocation, c.name) })));
 }
 
+/** The criteria a sweep runs: the ticked ones, else the studio's current criterion. */
+export function sweepCriteriaOf(ticked: readonly string[], current: string, criteria: readonly { id: string; name: string }[]): { id: string; name: string }[] {
+  return (ticked.length ? ticked : [current]).map((id) => ({ id, name: criteria.find((c) => c.id === id)?.name ?? id }));
+}
+
+/** A sweep with no point yet: what a sweep starts from, and the chart's frame before one runs. */
+export function emptySweep(series: SweepSeries[], targets: number[], recovery: RecoveryMethod): SweepResult {
+  return { series, targets, points: [], total: series.length * targets.length, recovery, images: 0, state: 'running' };
+}
+
 /** The points in the order they are run: one series after the other, least pruned first. */
 export function sweepOrder(series: readonly SweepSeries[], targets: readonly number[]): { series: SweepSeries; target: number }[] {
   const sorted = [...targets].sort((a, b) => b - a);

@@ -66,7 +66,8 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
   const latH = plotH - topH;
   const latTop = plotTop + topH + gap;
 
-  const xs = points.map((q) => q.macsKept);
+  // Before the first point (the frame is drawn as the sweep starts) the axis spans the targets asked for.
+  const xs = points.length ? points.map((q) => q.macsKept) : result.targets.map((t) => t / 100);
   const x = d3.scaleLinear().domain([Math.max(0, Math.floor(((d3.min(xs) ?? 0.3) - 0.05) * 10) / 10), 1]).range([0, innerW]);
   const ys = [...points.map((q) => metricOf(q, metric)), ...(baseMetric !== undefined ? [baseMetric] : [])];
   const yLo = Math.max(0, (d3.min(ys) ?? 0) - 0.05);
@@ -133,7 +134,9 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
       item.kind === 'base' && el('line', { x1: 0, x2: fs * 1.6, y1: fs * 0.55, y2: fs * 0.55, stroke: p.text, 'stroke-width': 1.5, 'stroke-dasharray': '6 5' }),
       el('text', { x: fs * 2, y: fs * 0.55, dy: '0.35em', 'font-size': small, fill: p.text }, item.label))));
 
-  const summary = `Trade-offs: ${metric} against MACs kept, ${points.length} points in ${result.series.length} series, ${front.size} on the Pareto front; latency per image below`;
+  const summary = points.length
+    ? `Trade-offs: ${metric} against MACs kept, ${points.length} points in ${result.series.length} series, ${front.size} on the Pareto front; latency per image below`
+    : `Trade-offs: no point yet, ${result.total} to validate in ${result.series.length} series`;
   return el('svg', {
     width: o.width, height: o.height, viewBox: `0 0 ${o.width} ${o.height}`, ...font,
     role: o.interactive ? 'group' : 'img', 'aria-label': summary, class: 'tradeoffs-svg',
@@ -142,7 +145,8 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
   el('rect', { width: o.width, height: o.height, fill: p.background }),
   o.title && el('text', { x: fs * 0.4, y: fs * 1.25, 'font-size': fs * 1.15, 'font-weight': 700, fill: p.text }, o.title),
   legend,
-  panel(y, plotTop, topH, 5, pct(0), metric === 'accuracy' ? 'Accuracy (higher is better)' : 'Agreement with the unpruned model (higher is better)'),
+  panel(y, plotTop, topH, 5, pct(0), !points.length ? 'Accuracy, or agreement on unlabelled images (higher is better)'
+    : metric === 'accuracy' ? 'Accuracy (higher is better)' : 'Agreement with the unpruned model (higher is better)'),
   panel(yLat, latTop, latH, 3, (v) => `${d3.format('.2~f')(v)} ms`, 'Latency per image (median, lower is better)'),
   baseline, latBaseline,
   el('path', { d: frontPath, fill: 'none', stroke: p.select, 'stroke-width': fs * 0.75, 'stroke-opacity': 0.25, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true' }),
@@ -151,6 +155,8 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
     el('path', { d: latLine(list) ?? '', fill: 'none', stroke: seriesColour(si), 'stroke-width': 2 }))),
   latencyMarkers,
   ...pointNodes,
+  !points.length && el('text', { x: left + innerW / 2, y: plotTop + topH / 2, 'text-anchor': 'middle', 'font-size': fs, fill: p.muted, 'aria-hidden': 'true' },
+    'Each point appears here once validated'),
   el('g', { 'aria-hidden': 'true' },
     ...x.ticks(6).map((t) => el('text', { x: X(t), y: latTop + latH + small * 1.3, 'text-anchor': 'middle', 'font-size': small, fill: p.muted }, pct(0)(t))),
     el('text', { x: left + innerW / 2, y: o.height - fs * 0.5, 'text-anchor': 'middle', 'font-size': small, fill: p.muted }, 'MACs kept (share of the unpruned model’s MACs)')));

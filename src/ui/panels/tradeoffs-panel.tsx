@@ -2,12 +2,12 @@
 // validate every point in the worker as the Validate tab does (with the shared recovery), and plot
 // accuracy (or agreement) and latency against MACs kept, the Pareto front marked. A click on a
 // point loads its plan into the studio. Progress, time left and Cancel; the points done are kept.
-import { useDeferredValue, useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { GlobalMode } from '../../workers/protocol';
 import { cancelJob } from '../actions/jobs';
 import { loadSweepPoint, runSweep } from '../actions/sweep';
 import { TradeoffsChart } from '../charts/tradeoffs-chart';
-import { formatTimeLeft, metricOf, paretoFront, parseTargets, sweepMetric, type SweepResult } from '../charts/tradeoffs-data';
+import { emptySweep, formatTimeLeft, metricOf, paretoFront, parseTargets, sweepCriteriaOf, sweepMetric, sweepSeries, type SweepResult } from '../charts/tradeoffs-data';
 import { useStudio } from '../store/store';
 import { percent } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
@@ -118,6 +118,18 @@ function PointsTable({ sweep }: { sweep: SweepResult }) {
   );
 }
 
+/** The sweep the settings ask for, with no point: the chart's frame until a sweep has points. */
+function usePlannedSweep(): SweepResult {
+  const ticked = useStudio((s) => s.sweepCriteria);
+  const criterion = useStudio((s) => s.criterion);
+  const criteria = useStudio((s) => s.criteria);
+  const allocations = useStudio((s) => s.sweepAllocations);
+  const targets = useStudio((s) => s.sweepTargets);
+  const recovery = useStudio((s) => s.recovery);
+  return useMemo(() => emptySweep(sweepSeries(sweepCriteriaOf(ticked, criterion, criteria), allocations), targets, recovery),
+    [ticked, criterion, criteria, allocations, targets, recovery]);
+}
+
 /** The Trade-offs tab. */
 export function TradeoffsPanel() {
   useEffect(startPruningSync, []);
@@ -125,6 +137,7 @@ export function TradeoffsPanel() {
   // Store updates render synchronously; the chart and table follow in an interruptible pass, so a
   // point arriving (or the sweep ending) never holds the main thread for one long task.
   const sweep = useDeferredValue(current);
+  const planned = usePlannedSweep();
   const running = useStudio((s) => !!s.sweepProgress);
   const groups = useStudio((s) => s.groups);
   const imageCount = useStudio((s) => s.validationImages.length);
@@ -156,9 +169,15 @@ export function TradeoffsPanel() {
         </label>
       </div>
       <SweepStatus sweep={current} />
+      {/* The chart is drawn as soon as the tab opens, its frame (legend, headings, ticks) before any
+          point: Chromium on Linux asks the browser process for each new font size and weight in a
+          synchronous IPC, and when the chart was first drawn as the first point landed, with the
+          worker's WASM thread and V8's compile threads holding the cores, that one layout held the
+          main thread for 170–1,400 ms. Drawn first while the page is idle, the fonts are known. */}
+      <TradeoffsChart result={sweep?.points.length || sweep?.state === 'running' ? sweep : planned}
+        height={largeText ? 620 : 500} fontSize={largeText ? 20 : 15} onLoad={loadSweepPoint} />
       {sweep && sweep.points.length > 0 && (
         <>
-          <TradeoffsChart result={sweep} height={largeText ? 620 : 500} fontSize={largeText ? 20 : 15} onLoad={loadSweepPoint} />
           {loaded && (
             <p className="sweep-loaded" role="status" data-testid="sweep-loaded">
               Loaded: {sweep.series.find((s) => s.id === loaded.series)?.label}, {percent(loaded.macsKept)} of MACs — the graph and the Ratios tab show its plan.
