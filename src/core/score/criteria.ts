@@ -11,6 +11,9 @@ import { criterionInfo } from './criteria/registry.js';
 import { NON_FINITE_REASON, NonFiniteScoresError } from './non-finite.js';
 
 export { NON_FINITE_REASON, NonFiniteScoresError } from './non-finite.js';
+
+/** Why a group whose scores are all exactly zero is skipped (left unpruned by targets; see docs/criteria.md). */
+export const ZERO_SCORES_REASON = 'every score is 0: the criterion sees no difference between its channels (for taylor/oracle the loss does not depend on them at this model, e.g. a zero-initialised head): left unscored — use a weight criterion (l1/l2), or score a trained model';
 import { aggregateScores, groupTensors, normaliseScores, type Aggregate, type GroupTensor, type Normalisation } from './group-tensors.js';
 import { resolveTasks, type TaskKind } from './loss-task.js';
 
@@ -65,29 +68,49 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
     const scores = new Map<string, Float64Array>();
     const skipped: GroupScoreResult['skipped'] = [];
     const nonFinite: string[] = [];
+    // Groups whose raw scores are all exactly 0 (normalised they would all read 1, an arbitrary order).
+    const zero = new Set<string>();
     for (const g of groups) {
       const vectors = raw.perGroup.get(g.id) ?? [];
       if (vectors.some((v) => v.some((x) => !Number.isFinite(x)))) {
         nonFinite.push(g.id);
         skipped.push({ group: g.id, reason: NON_FINITE_REASON });
-      } else if (vectors.length) scores.set(g.id, normaliseScores(aggregateScores(vectors, options.aggregate ?? 'mean'), options.normalise ?? 'mean'));
-      else skipped.push({ group: g.id, reason: raw.whyNot?.get(g.id) ?? raw.missing });
+      } else if (vectors.length) {
+        if (vectors.every((v) => v.every((x) => x === 0))) zero.add(g.id);
+        scores.set(g.id, normaliseScores(aggregateScores(vectors, options.aggregate ?? 'mean'), options.normalise ?? 'mean'));
+      } else skipped.push({ group: g.id, reason: raw.whyNot?.get(g.id) ?? raw.missing });
     }
     if (nonFinite.length && !options.allowNonFinite) throw new NonFiniteScoresError(criterion, nonFinite);
-    return { scores, skipped };
+    return { scores, skipped, zero };
+  };
+  /** Leaves out the groups in `zero`: their scores say nothing, so they are skipped with the reason. */
+  const withoutZero = (r: Omit<GroupScoreResult, 'criterion'>, zero: ReadonlySet<string>): GroupScoreResult => {
+    for (const id of zero) {
+      r.scores.delete(id);
+      r.skipped.push({ group: id, reason: ZERO_SCORES_REASON });
+    }
+    return { criterion, ...r };
   };
 
-  if (!info.perOutput) return { criterion, ...finish(await info.score(job)) };
+  if (!info.perOutput) {
+    const { scores, skipped, zero } = finish(await info.score(job));
+    return withoutZero({ scores, skipped }, zero);
+  }
 
   // Loss-driven criteria: one score set per output (each output's loss alone), then combined.
   const outputs = options.lossOutputs ?? analysis.ir.graph.output.map((o) => o.name);
   const tasks = resolveTasks(analysis.ir, analysis.shapes, options.tasks);
   const perOutput = new Map<string, Map<string, Float64Array>>();
   let skipped: GroupScoreResult['skipped'] = [];
+  let zeroForAll: Set<string> | undefined;
   for (const [index, output] of outputs.entries()) {
     const done = finish(await info.score({ ...job, loss: { output, index, task: tasks.get(output) ?? 'class' } }));
+    // A group this output's loss does not depend on scores 0 for it (not the 1s that normalising
+    // zeros gives), so combining by max leaves the other outputs' ranking of its channels intact.
+    for (const id of done.zero) done.scores.set(id, new Float64Array(done.scores.get(id)!.length));
     perOutput.set(output, done.scores);
     skipped = done.skipped;
+    zeroForAll = zeroForAll ? new Set([...zeroForAll].filter((id) => done.zero.has(id))) : done.zero;
   }
   const combine = options.combineOutputs ?? 'max';
   const scores = new Map<string, Float64Array>();
@@ -95,5 +118,5 @@ export async function scoreGroups(model: ModelProto, criterion: string, options:
     const vs = [...perOutput.values()].map((m) => m.get(g.id)).filter((v): v is Float64Array => !!v);
     if (vs.length) scores.set(g.id, aggregateScores(vs, combine));
   }
-  return { criterion, scores, perOutput: outputs.length > 1 ? perOutput : undefined, skipped };
+  return withoutZero({ scores, perOutput: outputs.length > 1 ? perOutput : undefined, skipped }, zeroForAll ?? new Set());
 }

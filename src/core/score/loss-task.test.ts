@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyseChannels } from '../graph/channels/analyse.js';
 import { buildGraph } from '../graph/ir.js';
-import { scoreGroups, type ScoreOptions } from './criteria.js';
+import { scoreGroups, ZERO_SCORES_REASON, type ScoreOptions } from './criteria.js';
 import { groupTensors } from './group-tensors.js';
 import { halfSquaredErrorPerImage, parseTaskOverrides, resolveTasks } from './loss-task.js';
 import { withModel, type Float32Tensor } from './runner.js';
@@ -64,8 +64,10 @@ describe('loss-driven criteria on a two-task model (class logits + ConvTranspose
     const dense = await scoreGroups(TWO_TASK, 'oracle', opts, analysis);
     const asClass = await scoreGroups(TWO_TASK, 'oracle', { ...opts, tasks: { reconstruction: 'segmentation' } }, analysis);
     const id = prunable[0]!;
-    // One channel: softmax over it is constant, so a per-pixel class loss sees nothing.
-    expect(Math.max(...asClass.scores.get(id)!)).toBe(0);
+    // One channel: softmax over it is constant, so a per-pixel class loss sees nothing: every score
+    // is 0, and the group is reported as unscored rather than ranked arbitrarily.
+    expect(asClass.scores.has(id)).toBe(false);
+    expect(asClass.skipped).toContainEqual({ group: id, reason: ZERO_SCORES_REASON });
     expect(Math.max(...dense.scores.get(id)!)).toBeGreaterThan(0);
   });
 });
@@ -87,5 +89,19 @@ describe('task options', () => {
     expect(() => parseTaskOverrides(['a=regression'])).toThrow(/expected NAME=class\|dense\|segmentation/);
     const ir = buildGraph(TWO_TASK);
     expect(() => resolveTasks(ir, analyseChannels(ir).shapes, { recon: 'dense' })).toThrow(/no output of that name .*logits, reconstruction/);
+  });
+});
+
+describe('groups a loss does not reach', () => {
+  it('score 0 for that output (not the 1s of normalised zeros), so max-combining keeps the other output’s ranking', async () => {
+    const analysis = analyseChannels(buildGraph(TWO_TASK));
+    const r = await scoreGroups(TWO_TASK, 'taylor', { runner: nodeRunner, batches: [{ feeds: { input: images(4, 1, 28, 5) } }] }, analysis);
+    const decoder = analysis.groups.filter((g) => g.prunable && g.id.includes('up')).map((g) => g.id);
+    expect(decoder.length).toBeGreaterThan(0);
+    for (const id of decoder) {
+      expect([...r.perOutput!.get('logits')!.get(id)!].every((v) => v === 0)).toBe(true);
+      expect([...r.scores.get(id)!]).toEqual([...r.perOutput!.get('reconstruction')!.get(id)!]);
+      expect(Math.min(...r.scores.get(id)!)).toBeLessThan(1);
+    }
   });
 });
