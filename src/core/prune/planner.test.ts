@@ -24,6 +24,15 @@ describe('keepCount', () => {
 });
 
 describe('planPrune', () => {
+  it('leaves whole a group the given scores leave out (a criterion could not score it), prunes the rest', () => {
+    const scores = magnitudeScores(analysis, 'l2');
+    const [left] = [...scores.keys()].filter((id) => analysis.groups.find((g) => g.id === id)!.channels > 1);
+    scores.delete(left!);
+    const plan = planPrune(model, analysis, { ratio: 0.5, scores, criterionName: 'partial' });
+    expect(plan.groups[left!]).toBeUndefined();
+    expect(Object.keys(plan.groups).length).toBe(analysis.groups.filter((g) => g.prunable && g.channels > 1).length - 1);
+  });
+
   it('keeps the highest-magnitude channels of every prunable group', () => {
     const plan = planPrune(model, analysis, { ratio: 0.5 });
     const scores = magnitudeScores(analysis, 'l2');

@@ -84,6 +84,9 @@ export function planPrune(model: ModelProto, analysis: ChannelAnalysis, options:
       chosen.set(g.id, [...explicit].sort((a, b) => a - b));
       continue;
     }
+    // A criterion's scores that leave a group out (it could not score it) leave it whole: without
+    // scores its channels would be cut in index order, i.e. arbitrarily.
+    if (options.scores && !options.scores.has(g.id)) continue;
     const ratio = options.groupRatios?.[g.id] ?? options.ratio ?? 0;
     const n = keepCount(g.channels, ratio, options);
     if (n >= g.channels) continue;
