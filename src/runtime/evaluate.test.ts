@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { PixelImage } from '../core/images/preprocess.js';
 import { decodeModel, encodeModel } from '../core/onnx/codec.js';
 import { Long } from '../core/onnx/proto.js';
-import { evaluate, type EvalImage } from './evaluate.js';
+import { evaluate, type EvalImage, type ReferenceCache } from './evaluate.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(new URL(`./test-data/${name}`, import.meta.url)));
 const classifier = read('classifier.onnx');
@@ -78,6 +78,39 @@ describe('evaluate', () => {
       expect(result.cosine).toBeLessThan(1);
       expect(result.perImage.map((r) => r.top1)).toEqual(pert);
     }
+  });
+
+  it('reuses the images and reference runs kept in a cache on the same backend and batching, and keeps none past its size', async () => {
+    const n = 6;
+    const labels = await top1s(classifier, n);
+    const cache: ReferenceCache = {};
+    const first = await evaluate({ model: classifier, reference: classifier, images: images(n, 28, labels), backend: 'cpu-node', referenceCache: cache });
+    const runs = cache.runs;
+    expect(runs).toMatchObject({ backend: 'cpu-node', batchSize: 1, outputNames: ['logits'] });
+    expect(runs!.batches).toHaveLength(n);
+    // The reference is not opened again (these bytes are no model) and no image is decoded again:
+    // the kept runs answer for both; the caller's checkpoint still comes before every batch.
+    let loads = 0;
+    let checkpoints = 0;
+    const counted = images(n, 28, labels).map((img) => ({ ...img, load: () => (loads++, img.load()) }));
+    const second = await evaluate({
+      model: perturbed, reference: new Uint8Array([1, 2, 3]), images: counted, backend: 'cpu-node', referenceCache: cache,
+      beforeBatch: async () => void checkpoints++,
+    });
+    expect([loads, checkpoints]).toEqual([0, n]);
+    expect(cache.runs).toBe(runs);
+    expect(second.referenceLatencyMs).toEqual(first.referenceLatencyMs);
+    const direct = await evaluate({ model: perturbed, reference: classifier, images: images(n, 28, labels), backend: 'cpu-node' });
+    expect(second).toMatchObject({ referenceAccuracy: 1, agreement: direct.agreement, accuracy: direct.accuracy });
+    expect(second.kl).toBeCloseTo(direct.kl!, 12);
+    expect(second.perImage.map((r) => r.referenceTop1)).toEqual(labels);
+    // Other batching: the reference runs again and its runs replace the kept ones.
+    await evaluate({ model: perturbed, reference: classifier, images: images(n, 28, labels), backend: 'cpu-node', batchSize: 2, referenceCache: cache });
+    expect(cache.runs).toMatchObject({ batchSize: 2 });
+    expect(cache.runs!.batches).toHaveLength(3);
+    const tiny: ReferenceCache = { maxBytes: 16 };
+    await evaluate({ model: classifier, reference: classifier, images: images(n, 28), backend: 'cpu-node', referenceCache: tiny });
+    expect(tiny.runs).toBeUndefined();
   });
 
   it('dense outputs: pixel agreement, with a larger image resized to the model input', async () => {

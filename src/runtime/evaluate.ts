@@ -1,6 +1,9 @@
 // Evaluates a (pruned) model on images, optionally against the original on the same images and
 // backend: accuracy, agreement, KL, cosine, pixel agreement and warm per-image latency of both, and
 // for every graph output the metrics of its task kind (class agreement, MSE/PSNR, pixel accuracy/mIoU).
+// The preprocessed images and the reference's outputs and timings can be kept in a ReferenceCache and
+// reused by later evaluations on the same images (a sweep validates many pruned models against one
+// unpruned model: decoding the images and running the reference were most of each point's time).
 import { decodeModel } from '../core/onnx/codec.js';
 import { buildGraph } from '../core/graph/ir.js';
 import { declaredInfo, inferShapes } from '../core/graph/shapes.js';
@@ -47,6 +50,37 @@ export interface EvaluateOptions {
   tasks?: Readonly<Record<string, TaskKind>>;
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number }) => void;
+  /** Awaited before each batch: the caller's chance to yield and cancel (cached images load nothing). */
+  beforeBatch?: () => Promise<void>;
+  /**
+   * Where the reference's runs are kept between evaluations: reused when they were recorded on the
+   * same backend and batching, filled otherwise. The owner keys it by reference model, images (and
+   * their masks) and preprocessing (evaluate cannot tell whether those changed).
+   */
+  referenceCache?: ReferenceCache;
+}
+
+/** Every batch of the images, in order: its input and label masks, the reference's outputs and run time. */
+export interface ReferenceRuns {
+  backend: string;
+  batchSize: number;
+  outputNames: readonly string[];
+  batches: { input: Float32Tensor; masks: (LabelMask | undefined)[]; outputs: Record<string, Float32Tensor>; ms: number }[];
+}
+
+export interface ReferenceCache {
+  runs?: ReferenceRuns;
+  /** Runs whose inputs, masks and outputs total more bytes are not kept (large images, dense outputs); default 256 MiB. */
+  maxBytes?: number;
+}
+
+const REFERENCE_CACHE_BYTES = 256 * 2 ** 20;
+
+/** The cached runs when they answer this evaluation: same backend, batching, image count and output. */
+function reusableRuns(cache: ReferenceCache | undefined, backend: string, batchSize: number, batches: number, outputName?: string): ReferenceRuns | undefined {
+  const runs = cache?.runs;
+  if (!runs || runs.backend !== backend || runs.batchSize !== batchSize || runs.batches.length !== batches) return undefined;
+  return outputName === undefined || outputName in runs.batches[0]!.outputs ? runs : undefined;
 }
 
 export interface PerImageResult extends ImageAgreement {
@@ -113,11 +147,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const created = await createSession(options.model, { backend, threads: options.threads });
   const sessions: InferenceSession[] = [created.session];
   try {
+    const cached = options.reference ? reusableRuns(options.referenceCache, created.backend, batchSize, Math.ceil(images.length / batchSize), options.outputName) : undefined;
     // Same backend for both, so the latency comparison is fair even after a WebGPU → WASM fallback.
-    const reference = options.reference ? (await createSession(options.reference, { backend: created.backend, threads: options.threads })).session : undefined;
+    const reference = options.reference && !cached ? (await createSession(options.reference, { backend: created.backend, threads: options.threads })).session : undefined;
     if (reference) sessions.push(reference);
     const output = options.outputName ?? created.session.outputNames[0]!;
-    const refOutput = options.outputName ?? reference?.outputNames[0];
+    const refOutput = options.outputName ?? (cached?.outputNames ?? reference?.outputNames)?.[0];
+    // The reference's runs of this evaluation, kept for the next one when they fit the cache.
+    let recorded: ReferenceRuns['batches'] | undefined = reference && options.referenceCache ? [] : undefined;
+    let recordedBytes = 0;
+    const maxBytes = options.referenceCache?.maxBytes ?? REFERENCE_CACHE_BYTES;
 
     const loadBatch = async (start: number) => {
       const slice = images.slice(start, start + batchSize);
@@ -125,8 +164,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       const masks = await Promise.all(slice.map((img) => img.mask?.()));
       return { slice, masks, tensor: stackBatch(samples, spec) as Float32Tensor };
     };
+    const batchAt = async (start: number, turn: number) => {
+      if (!cached) return loadBatch(start);
+      const { input, masks } = cached.batches[turn]!;
+      return { slice: images.slice(start, start + batchSize), masks, tensor: input };
+    };
     // Warm-up (untimed): first runs include kernel selection and memory planning.
-    const warm = await loadBatch(0);
+    await options.beforeBatch?.();
+    const warm = await batchAt(0, 0);
     await timedRun(created.session, warm.tensor, output, signal);
     if (reference) await timedRun(reference, warm.tensor, refOutput!, signal);
 
@@ -135,16 +180,28 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const perImage: PerImageResult[] = [];
     for (let start = 0, turn = 0; start < images.length; start += batchSize, turn++) {
       throwIfAborted(signal);
-      const { slice, masks, tensor } = start === 0 ? warm : await loadBatch(start);
-      // Alternate which model runs first so caches and clocks favour neither.
+      if (start > 0) await options.beforeBatch?.();
+      const { slice, masks, tensor } = start === 0 ? warm : await batchAt(start, turn);
       let model: Awaited<ReturnType<typeof timedRun>>;
       let ref: Awaited<ReturnType<typeof timedRun>> | undefined;
-      if (reference && turn % 2) {
+      if (cached) {
+        // The reference's run on these images is already known; its latency is the one measured then.
+        model = await timedRun(created.session, tensor, output, signal);
+        const { outputs, ms } = cached.batches[turn]!;
+        ref = { tensor: outputs[refOutput!]!, all: outputs, ms };
+      } else if (reference && turn % 2) {
+        // Alternate which model runs first so caches and clocks favour neither.
         ref = await timedRun(reference, tensor, refOutput!, signal);
         model = await timedRun(created.session, tensor, output, signal);
       } else {
         model = await timedRun(created.session, tensor, output, signal);
         if (reference) ref = await timedRun(reference, tensor, refOutput!, signal);
+      }
+      if (recorded && ref) {
+        recorded.push({ input: tensor, masks, outputs: ref.all, ms: ref.ms });
+        recordedBytes += Object.values(ref.all).reduce((n, t) => n + t.data.byteLength, tensor.data.byteLength)
+          + masks.reduce((n, m) => n + (m?.data.byteLength ?? 0), 0);
+        if (recordedBytes > maxBytes) recorded = undefined;
       }
       const labels = slice.map((img) => img.label);
       const rows = addAgreementBatch(state, model.tensor, ref?.tensor, labels);
@@ -166,8 +223,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       );
       options.onProgress?.({ done: Math.min(images.length, start + batchSize), total: images.length });
     }
+    if (recorded && reference && options.referenceCache) {
+      options.referenceCache.runs = { backend: created.backend, batchSize, outputNames: reference.outputNames, batches: recorded };
+    }
     const latencyMs = summarizeLatency(perImage.map((r) => r.latencyMs));
-    const referenceLatencyMs = reference ? summarizeLatency(perImage.map((r) => r.referenceLatencyMs!)) : undefined;
+    const referenceLatencyMs = reference || cached ? summarizeLatency(perImage.map((r) => r.referenceLatencyMs!)) : undefined;
     return {
       ...summarizeAgreement(state),
       backend: created.backend,

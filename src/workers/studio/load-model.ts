@@ -7,13 +7,9 @@ import { decodeModel } from '../../core/onnx/codec';
 import { externalDataLocations, resolveExternalData } from '../../core/onnx/external-data';
 import type { LoadModelRequest, ModelSummary, ProgressCallback } from '../protocol';
 import { checkpoint, JobError } from '../jobs';
+import { sha256Hex } from './digest';
 import { setLoadedModel } from './loaded-model';
 import { summariseModel } from './summarise';
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Loads a model into the worker; the previous model stays current until this one succeeds. */
 export async function loadModel(request: LoadModelRequest, onProgress?: ProgressCallback): Promise<ModelSummary> {

@@ -1,6 +1,8 @@
 // Validation: original vs pruned on the chosen images with runtime/evaluate (accuracy, agreement,
 // KL, latency, speedup, per-image predictions) — the pruned model recovered as export would
-// recover it (prepare-pruned.ts) — plus the preprocessing defaults and preview.
+// recover it (prepare-pruned.ts) — plus the preprocessing defaults and preview. The images as the model
+// reads them and the unpruned model's runs on them are reused from the previous validation on the
+// same images (reference-cache.ts).
 import { preprocessImage } from '../../core/images/preprocess';
 import { evaluate } from '../../runtime/evaluate';
 import { decodeImageBlob } from '../../runtime/web-images';
@@ -10,6 +12,7 @@ import { presetsFor, sampleToRgba } from './images';
 import { requireLoadedModel } from './loaded-model';
 import { modelBytes } from './plan';
 import { preparePruned } from './prepare-pruned';
+import { referenceCacheFor } from './reference-cache';
 import { WORKER_WASM_THREADS } from './pruning-cache';
 
 /** Preprocessing inferred from the model, and the presets. */
@@ -37,19 +40,17 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
   const pruned = await preparePruned(loaded, { ...request, recovery }, onProgress, 0, runFrom);
   const { preset: _preset, ...spec } = request.preprocess;
   const signal = jobAbortSignal(jobId);
+  const referenceCache = await referenceCacheFor(loaded, images, spec, backend);
   onProgress?.({ stage: 'run', fraction: runFrom, message: `Starting ${backend} sessions` });
   let result: Awaited<ReturnType<typeof evaluate>>;
   try {
     result = await evaluate({
       model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map((img) => ({
-        name: img.name, label: img.label,
-        // evaluate's loop awaits only the images and the sessions: each image is a checkpoint.
-        load: async () => {
-          await checkpointIfDue(jobId);
-          return decodeImageBlob(new Blob([img.bytes]), img.name);
-        },
+        name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
       })),
-      preprocess: spec, backend, batchSize: 1, signal, threads: WORKER_WASM_THREADS,
+      preprocess: spec, backend, batchSize: 1, signal, threads: WORKER_WASM_THREADS, referenceCache,
+      // The runs never yield to the worker's message loop: each image is a checkpoint.
+      beforeBatch: () => checkpointIfDue(jobId),
       onProgress: ({ done, total }) => {
         if (done % 8 === 0 || done === total) onProgress?.({ stage: 'run', fraction: runFrom + (1 - runFrom) * (done / total), message: `Compared ${done}/${total} images` });
       },
