@@ -2,8 +2,10 @@
 // augmented views, one run of a generated training model per step (forward, loss head and parameter
 // gradients as ordinary ONNX ops: score/backward.ts), an optimizer step in JS, a held-out check per
 // epoch that keeps the best parameters (the start counts, so the result is never worse on held-out
-// images), and the three ways a run ends early: cancel (keeps the best so far), a non-finite loss
-// (restores the best and says so), and running out of memory (halves the batch and goes on).
+// images), and the ways a run ends early: cancel (keeps the best so far), a non-finite loss
+// (restores the best and says so), and running out of memory (halves the batch and goes on). A run
+// that diverges without overflowing (the held-out loss far above the best) restarts from the best
+// parameters at a quarter of the learning rate, at most twice, then stops with the best.
 import type { Feeds, Float32Tensor, ModelRunner, AbortSignalLike, OpenedModel } from '../score/runner.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { optimizerInfo, DEFAULT_OPTIMIZER_SETTINGS, type OptimizerId, type OptimizerSettings, type Parameter } from './optimizer.js';
@@ -60,7 +62,12 @@ export interface EpochReport {
   best: boolean;
 }
 
-export type StopReason = 'done' | 'cancelled' | 'non-finite';
+export type StopReason = 'done' | 'cancelled' | 'non-finite' | 'diverged';
+
+/** An epoch whose held-out loss is this many times the best one (or the start, if higher) has diverged. */
+const DIVERGED_RATIO = 10;
+/** Restarts at a lower learning rate before a diverging run is stopped. */
+const MAX_BACKOFFS = 2;
 
 export interface TrainResult {
   /** The best parameters by held-out loss (the starting values when nothing improved). */
@@ -124,7 +131,10 @@ export async function train(job: TrainJob): Promise<TrainResult> {
   // Biases, BN scales and other 1-D parameters get no weight decay (as is usual in PyTorch recipes).
   const params: Parameter[] = [...job.params].map(([name, t]) => ({ name, value: t.data.slice(), decay: t.dims.length > 1 }));
   const dims = new Map([...job.params].map(([name, t]) => [name, t.dims]));
-  const optimizer = optimizerInfo(s.optimizer).create(params, { ...DEFAULT_OPTIMIZER_SETTINGS, ...s.optimizerSettings });
+  const newOptimizer = () => optimizerInfo(s.optimizer).create(params, { ...DEFAULT_OPTIMIZER_SETTINGS, ...s.optimizerSettings });
+  let optimizer = newOptimizer();
+  let lrScale = 1;
+  const notes: string[] = [];
   const schedule = scheduleInfo(s.schedule);
   const random = seededRandom(s.seed);
   const views = viewCount(s.augmentation);
@@ -187,7 +197,7 @@ export async function train(job: TrainJob): Promise<TrainResult> {
         const scale = 1 / indices.length;
         for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * scale;
         if (job.term) job.term.gradient(values, new Map(params.map((p, k) => [p.name, grads[k]!])), steps, total);
-        optimizer.step(grads, schedule.rate(steps, total, s.lr));
+        optimizer.step(grads, schedule.rate(steps, total, s.lr) * lrScale);
         steps++;
         job.term?.afterStep?.(values, steps, total);
         lossSum += loss;
@@ -199,10 +209,27 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       const eligible = admissible();
       const improved = eligible && check.loss < best.loss;
       if (improved) best = { loss: check.loss, params: copyParams(params), epoch };
-      history.push({ epoch, trainLoss: lossSum / Math.max(1, seen), heldOutLoss: check.loss, heldOutAgreement: check.agreement, lr: schedule.rate(Math.max(0, steps - 1), total, s.lr), seconds: (now() - started) / 1000, batchSize, best: improved });
+      history.push({ epoch, trainLoss: lossSum / Math.max(1, seen), heldOutLoss: check.loss, heldOutAgreement: check.agreement, lr: schedule.rate(Math.max(0, steps - 1), total, s.lr) * lrScale, seconds: (now() - started) / 1000, batchSize, best: improved });
       job.onEpoch?.(history[history.length - 1]!);
       if (!eligible && best.loss === Infinity) best = { loss: Infinity, params: copyParams(params), epoch };
+      // Plain objectives only: a term (GDP's regulariser) may raise the held-out loss on purpose.
+      // Measured against the start too: a best near zero must not make ordinary noise look like divergence.
+      const reference = Math.max(best.loss, start.loss);
+      if (!job.term && Number.isFinite(reference) && reference > 0 && check.loss > DIVERGED_RATIO * reference) {
+        const what = `the held-out loss rose to ${check.loss.toPrecision(3)} in epoch ${epoch} (${(check.loss / reference).toFixed(0)}× the ${best.loss >= start.loss ? 'best' : 'starting'} loss; best: epoch ${best.epoch})`;
+        if (notes.length >= MAX_BACKOFFS) {
+          stoppedBy = 'diverged';
+          notes.push(`${what} again: stopped and kept the best parameters (epoch ${best.epoch}). Try a lower learning rate.`);
+          break;
+        }
+        // Restart from the best parameters with a fresh optimizer state and a quarter of the rate.
+        for (const p of params) p.value.set(best.params.get(p.name)!);
+        optimizer = newOptimizer();
+        lrScale /= 4;
+        notes.push(`${what}: training diverged, so it went on from epoch ${best.epoch}'s parameters at ${lrScale === 0.25 ? 'a quarter' : `${lrScale}×`} of the learning rate`);
+      }
     }
+    if (notes.length) note = [...notes, ...(note ? [note] : [])].join('; ');
     return { params: best.params, history, bestEpoch: best.epoch, stoppedBy, note, seconds: (now() - started) / 1000, steps };
   } finally {
     await release(trainer, forward);
