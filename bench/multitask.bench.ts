@@ -5,12 +5,12 @@
 // images, and with Taylor + PAGCP task budgets (sensitivity allocation); measured on the full
 // 10,000-image test set: class accuracy and the reconstruction's MSE against the input image, beside
 // the unpruned model. The issue's bar: accuracy within 1 point, reconstruction MSE ≤ 1.25× unpruned.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { analyseChannels } from '../src/core/graph/channels/analyse.js';
 import { buildGraph } from '../src/core/graph/ir.js';
 import { computeMetrics } from '../src/core/metrics/model-metrics.js';
-import { decodeModel } from '../src/core/onnx/codec.js';
+import { decodeModel, encodeModel } from '../src/core/onnx/codec.js';
 import type { ModelProto } from '../src/core/onnx/proto.js';
 import { applyPlan } from '../src/core/prune/apply.js';
 import { planForTarget, type AllocationMethod } from '../src/core/prune/target.js';
@@ -20,7 +20,10 @@ import type { ImageBatch } from '../src/core/score/images.js';
 import { referenceOutputs } from '../src/core/score/metric.js';
 import { analyseSensitivity } from '../src/core/score/sensitivity.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
-import { fashionMnistBatches, fullTestSet, unlabelled } from './fashion-mnist.js';
+import { DEFAULT_DISTILL_SETTINGS } from '../src/core/train/distill.js';
+import { splitHeldOut } from '../src/core/train/images.js';
+import { fashionMnistBatches, fashionMnistPath, fullTestSet, unlabelled } from './fashion-mnist.js';
+import { torchAnchor } from './demo-models.js';
 import type { BenchContext, BenchRow } from './harness.js';
 
 const SUITE = 'multitask';
@@ -50,6 +53,26 @@ async function evaluate(model: ModelProto, test: readonly ImageBatch[]): Promise
   return { accuracy: correct / images, mse: se / values };
 }
 
+const TRAIN_FROM = 512;
+const TRAIN_IMAGES = 4096;
+
+/** What a PyTorch user gets distilling the same lsq student on the same images and split (tools/torch-anchor/distill.py). */
+function torchDistill(ctx: BenchContext, file: string, teacher: ModelProto, student: ModelProto): { seconds: number; testAccuracy: number; reconstructionMse: number } | undefined {
+  if (!ctx.python) return undefined;
+  const dir = join(ctx.cacheDir, 'multitask');
+  mkdirSync(dir, { recursive: true });
+  const [t, s, cfg] = ['teacher.onnx', 'student.onnx', 'split.json'].map((x) => join(dir, `${basename(file, '.onnx')}.${x}`)) as [string, string, string];
+  writeFileSync(t, encodeModel(teacher));
+  writeFileSync(s, encodeModel(student));
+  const split = splitHeldOut(TRAIN_IMAGES, DEFAULT_DISTILL_SETTINGS.heldOutFraction, DEFAULT_DISTILL_SETTINGS.seed);
+  writeFileSync(cfg, JSON.stringify({
+    images: fashionMnistPath('train', 'images'), test: fashionMnistPath('t10k', 'images'), testLabels: fashionMnistPath('t10k', 'labels'),
+    train: split.train.map((i) => i + TRAIN_FROM), heldOut: split.heldOut.map((i) => i + TRAIN_FROM), epochs: DEFAULT_DISTILL_SETTINGS.epochs,
+    batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2,
+  }));
+  return torchAnchor(ctx, 'distill.py', ['--teacher', t, '--student', s, '--split', cfg]);
+}
+
 export default async function multitaskBench(ctx: BenchContext): Promise<BenchRow[]> {
   const test = fullTestSet(ctx.log);
   const dir = process.env.BENCH_TWOTASK_DIR ?? join(ctx.cacheDir, 'twotask');
@@ -60,7 +83,7 @@ export default async function multitaskBench(ctx: BenchContext): Promise<BenchRo
   }
   const calibration = unlabelled(fashionMnistBatches('train', 0, 512, 64));
   let trainingSet: ImageBatch[] | undefined;
-  const training = () => (trainingSet ??= unlabelled(fashionMnistBatches('train', 512, 4096, 64)));
+  const training = () => (trainingSet ??= unlabelled(fashionMnistBatches('train', TRAIN_FROM, TRAIN_IMAGES, 64)));
   const rows: BenchRow[] = [];
   for (const f of files) {
     const name = `${basename(f, '.onnx')}${f.includes('-s1') ? ' (held-out)' : ''}`;
@@ -106,6 +129,12 @@ export default async function multitaskBench(ctx: BenchContext): Promise<BenchRo
         row('taylor+lsq+distill accuracy drop', dDrop, 'pts', '≤ 1', dDrop <= 1);
         row('taylor+lsq+distill MSE ratio', d.mse / base.mse, '×', '≤ 1.25', d.mse / base.mse <= 1.25);
         ctx.log(`${name} taylor+lsq+distill: ${(d.accuracy * 100).toFixed(2)} % / MSE ×${(d.mse / base.mse).toFixed(2)} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+        const torch = torchDistill(ctx, f, model, recovered);
+        if (torch) {
+          row('taylor+lsq+distill (pytorch) accuracy drop', (base.accuracy - torch.testAccuracy) * 100, 'pts');
+          row('taylor+lsq+distill (pytorch) MSE ratio', torch.reconstructionMse / base.mse, '×');
+          ctx.log(`${name} PyTorch, same student, images and split: ${(torch.testAccuracy * 100).toFixed(2)} % / MSE ×${(torch.reconstructionMse / base.mse).toFixed(2)} (${torch.seconds.toFixed(0)} s)`);
+        }
       }
       ctx.log(`${name} ${v.label}: MACs ${(macs * 100).toFixed(1)} %, one-shot ${(oneShot.accuracy * 100).toFixed(2)} % / MSE ×${(oneShot.mse / base.mse).toFixed(2)}, +lsq ${(lsq.accuracy * 100).toFixed(2)} % / MSE ×${ratio.toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }

@@ -1,7 +1,13 @@
-"""The PyTorch anchor of the distillation bench (bench/distill.bench.ts): distils a pruned ONNX student
-from its unpruned ONNX teacher with the recipe of docs/training.md (T²·KL at temperature T, SGD-Nesterov
-+ OneCycleLR, weight decay on ≥2-D tensors, horizontal flips, best epoch by held-out KL) on the same
-images, and prints one JSON line: seconds of training, held-out KL per epoch, test accuracy.
+"""The PyTorch anchor of the distillation benches (bench/distill.bench.ts, bench/multitask.bench.ts):
+distils a pruned ONNX student from its unpruned ONNX teacher with the recipe of docs/training.md on the
+same images, and prints one JSON line: seconds of training, the held-out loss per epoch, the test
+accuracy of the class output and, for a model with a dense output beside it (two-task models), that
+output's test MSE against the input image.
+
+Recipe: T²·KL at temperature T on class outputs (rank 2), ½‖s − t‖² per image on dense ones, each
+output's loss scaled by (mean of the outputs' held-out losses at the start) / (its own) — 1 for a
+single output — SGD-Nesterov + OneCycleLR, weight decay on ≥2-D tensors, horizontal flips, best epoch
+by the held-out loss.
 
   /usr/bin/python3 tools/torch-anchor/distill.py --teacher T.onnx --student S.onnx --split split.json
 split.json: {"images": path of an IDX images file, "train": [...], "heldOut": [...], "test": IDX images,
@@ -29,8 +35,15 @@ def idx(path):
     return np.frombuffer(data, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)
 
 
-def kd(student, teacher_probs, T):
-    return (T * T) * F.kl_div(F.log_softmax(student / T, 1), teacher_probs, reduction="batchmean")
+def losses(student_outs, teacher_outs, T):
+    """Per-output mean loss per image: T²·KL for class outputs (rank 2), ½ Σ (s − t)² for dense ones."""
+    out = []
+    for s, t in zip(student_outs, teacher_outs):
+        if s.dim() == 2:
+            out.append((T * T) * F.kl_div(F.log_softmax(s / T, 1), F.softmax(t / T, 1), reduction="batchmean"))
+        else:
+            out.append(0.5 * ((s - t) ** 2).flatten(1).sum(1).mean())
+    return out
 
 
 def main():
@@ -49,11 +62,17 @@ def main():
     teacher = OnnxModule(args.teacher).eval()
     student = OnnxModule(args.student)
     with torch.no_grad():
-        held_t = F.softmax(teacher(held_x) / T, 1)
+        held_t = teacher.forward_all(held_x)
+        start = [l.item() for l in losses(student.forward_all(held_x), held_t, T)]
+    mean = sum(start) / len(start)
+    scales = [mean / l if l > 0 else 1.0 for l in start]
 
-    def held_kl():
+    def total(parts):
+        return sum(s * l for s, l in zip(scales, parts)) / len(parts)
+
+    def held_loss():
         with torch.no_grad():
-            return kd(student(held_x), held_t, T).item()
+            return total(losses(student.forward_all(held_x), held_t, T)).item()
 
     decay = [p for p in student.parameters() if p.dim() > 1]
     no_decay = [p for p in student.parameters() if p.dim() <= 1]
@@ -61,9 +80,9 @@ def main():
                           lr=cfg["lr"], momentum=0.9, nesterov=True)
     steps = (len(train_x) + cfg["batch"] - 1) // cfg["batch"]
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=steps * cfg["epochs"])
-    best = (held_kl(), {k: v.detach().clone() for k, v in student.state_dict().items()}, 0)
+    best = (held_loss(), {k: v.detach().clone() for k, v in student.state_dict().items()}, 0)
     history = [best[0]]
-    start = time.perf_counter()
+    started = time.perf_counter()
     gen = torch.Generator().manual_seed(cfg.get("seed", 0))
     for epoch in range(1, cfg["epochs"] + 1):
         order = torch.randperm(len(train_x), generator=gen)
@@ -72,24 +91,33 @@ def main():
             flip = torch.rand(len(x), generator=gen) < 0.5
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
             with torch.no_grad():
-                t = F.softmax(teacher(x) / T, 1)
-            loss = kd(student(x), t, T)
+                t = teacher.forward_all(x)
+            loss = total(losses(student.forward_all(x), t, T))
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
-        kl = held_kl()
-        history.append(kl)
-        if kl < best[0]:
-            best = (kl, {k: v.detach().clone() for k, v in student.state_dict().items()}, epoch)
-    seconds = time.perf_counter() - start
+        h = held_loss()
+        history.append(h)
+        if h < best[0]:
+            best = (h, {k: v.detach().clone() for k, v in student.state_dict().items()}, epoch)
+    seconds = time.perf_counter() - started
     student.load_state_dict(best[1])
     test_x = torch.from_numpy(idx(cfg["test"]).astype(np.float32)[:, None] / 255.0)
     test_y = torch.from_numpy(idx(cfg["testLabels"]).astype(np.int64))
+    correct, se, dense = 0, 0.0, False
     with torch.no_grad():
-        pred = torch.cat([student(test_x[i:i + 1000]).argmax(1) for i in range(0, len(test_x), 1000)])
-    print(json.dumps({"seconds": seconds, "heldOutKl": history, "bestEpoch": best[2],
-                      "testAccuracy": (pred == test_y).float().mean().item(), "torch": torch.__version__}))
+        for i in range(0, len(test_x), 1000):
+            outs = student.forward_all(test_x[i:i + 1000])
+            correct += (outs[0].argmax(1) == test_y[i:i + 1000]).sum().item()
+            if len(outs) > 1 and outs[1].shape == test_x[i:i + 1000].shape:
+                dense = True
+                se += ((outs[1] - test_x[i:i + 1000]) ** 2).sum().item()
+    result = {"seconds": seconds, "heldOutKl": history, "bestEpoch": best[2], "testAccuracy": correct / len(test_x),
+              "torch": torch.__version__}
+    if dense:
+        result["reconstructionMse"] = se / test_x.numel()
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

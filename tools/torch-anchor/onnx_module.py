@@ -49,6 +49,10 @@ class OnnxModule(torch.nn.Module):
         return self.consts[name]
 
     def forward(self, x):
+        """The first graph output (forward_all gives every output)."""
+        return self.forward_all(x)[0]
+
+    def forward_all(self, x):
         env = {self.graph.input[0].name: x}
         for node in self.graph.node:
             if node.op_type == "Constant":
@@ -65,6 +69,13 @@ class OnnxModule(torch.nn.Module):
                     pad = tuple(pads[:2])
                 y = F.conv2d(xin, ins[1], ins[2] if len(ins) > 2 else None, tuple(a.get("strides", [1, 1])), pad,
                              tuple(a.get("dilations", [1, 1])), a.get("group", 1))
+            elif op == "ConvTranspose":
+                pads = a.get("pads", [0] * 4)
+                if pads[:2] != pads[2:]:
+                    raise NotImplementedError(f"onnx_module: asymmetric ConvTranspose pads (node {node.name})")
+                y = F.conv_transpose2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None, tuple(a.get("strides", [1, 1])),
+                                       tuple(pads[:2]), tuple(a.get("output_padding", [0, 0])), a.get("group", 1),
+                                       tuple(a.get("dilations", [1, 1])))
             elif op == "BatchNormalization":
                 y = F.batch_norm(ins[0], ins[3], ins[4], ins[1], ins[2], False, 0.0, a.get("epsilon", 1e-5))
             elif op == "Relu":
@@ -109,4 +120,4 @@ class OnnxModule(torch.nn.Module):
             else:
                 raise NotImplementedError(f"onnx_module: operator {op} (node {node.name}) is not supported")
             env[node.output[0]] = y
-        return env[self.graph.output[0].name]
+        return [env[o.name] for o in self.graph.output]
