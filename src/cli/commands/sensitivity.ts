@@ -11,6 +11,7 @@ import { CRITERIA, criterionInfo, scoreGroups } from '../../core/score/criteria.
 import type { MetricName } from '../../core/score/metric.js';
 import { analyseSensitivity, DEFAULT_RATIOS, type SensitivityResult } from '../../core/score/sensitivity.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
+import { sensitivityProgressLine } from '../data/sensitivity-progress.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
 import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { taskBudgetOption } from '../data/prune-target.js';
@@ -75,7 +76,7 @@ export const sensitivityCommand: CliCommand = {
     const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches, allowNonFinite: flag(args, 'allow-non-finite'), tasks }, analysis);
     const result: SensitivityResult = await analyseSensitivity(model, {
       runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric, tasks,
-      onProgress: (p) => io.stderr(`\rsensitivity: ${p.done}/${p.total} (${p.group} @ ${Math.round(p.ratio * 100)} %)`.padEnd(80)),
+      onProgress: (p) => io.stderr(sensitivityProgressLine(p)),
     }, analysis);
     io.stderr('\n');
     let allocation: Allocation | undefined;

@@ -11,6 +11,7 @@ import { ALLOCATION_METHODS, planForTarget, type AllocationMethod, type CostTarg
 import { parseTaskBudgets, type TaskKind } from '../../core/score/loss-task.js';
 import { analyseSensitivity } from '../../core/score/sensitivity.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
+import { sensitivityProgressLine } from './sensitivity-progress.js';
 
 /** Option names that take a value (prune's valueOptions). */
 export const TARGET_VALUE_OPTIONS = ['keep-macs', 'keep-params', 'allocate', 'task-budget'];
@@ -108,7 +109,7 @@ export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis,
     images = data.images;
     sensitivity = await analyseSensitivity(model, {
       runner: nodeModelRunner, batches: data.batches, scores: ctx.scores, criterion: ctx.criterion, tasks: ctx.tasks,
-      onProgress: (p) => ctx.io.stderr(`\rsensitivity: ${p.done}/${p.total} (${p.group} @ ${Math.round(p.ratio * 100)} %)`.padEnd(80)),
+      onProgress: (p) => ctx.io.stderr(sensitivityProgressLine(p)),
     }, analysis);
     ctx.io.stderr('\n');
   }

@@ -14,6 +14,7 @@ import { resolveTasks, type TaskKind } from './loss-task.js';
 import type { AbortSignalLike, ModelRunner } from './runner.js';
 import { taskDrop, taskDropMeasure } from './task-drop.js';
 import { checkAborted } from './runner.js';
+import { FrontierCache, prunedTail, runTail, tailBase } from './sensitivity-tail.js';
 
 export const DEFAULT_RATIOS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -22,6 +23,8 @@ export interface SensitivityProgress {
   total: number;
   group: string;
   ratio: number;
+  /** Estimated seconds until the last step: the mean time per step so far times the steps left. */
+  secondsLeft: number;
 }
 
 export interface SensitivityOptions {
@@ -41,6 +44,12 @@ export interface SensitivityOptions {
   groups?: string[];
   signal?: AbortSignalLike;
   onProgress?: (p: SensitivityProgress) => void;
+  /**
+   * Run the whole pruned model for every (group, ratio) instead of only the part after the pruned
+   * group's first changed layer (sensitivity-tail.ts). The results are the same; this is the
+   * slower reference path, kept for tests and benches.
+   */
+  fullModel?: boolean;
 }
 
 /** One group's curve. */
@@ -90,7 +99,11 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
   const curves: SensitivityResult['curves'] = {};
   const total = groups.length * ratios.length;
   let done = 0;
+  const started = Date.now();
+  const tails = options.fullModel ? undefined : tailBase(model, analysis.shapes);
+  const cache = tails && new FrontierCache(tails, options.runner, options.batches, options.signal);
   for (const g of groups) {
+    cache?.startGroup();
     const curve: SensitivityCurve = { drop: [], macs: [], params: [], ...(outputs ? { perOutput: Object.fromEntries(outputs.map((o) => [o.name, []])) } : {}) };
     for (const ratio of ratios) {
       checkAborted(options.signal);
@@ -98,12 +111,15 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
       const pruned = Object.keys(plan.groups).length ? applyPlan(model, plan, analysis) : model;
       const prunedIr = buildGraph(pruned);
       const cost = computeMetrics(prunedIr);
-      const outs = await referenceOutputs(pruned, options.runner, options.batches, options.signal);
+      const tail = tails && prunedTail(tails, pruned);
+      const outs =
+        tail === 'unchanged' ? reference : tail ? await runTail(tail, cache!, options.runner, reference, options.signal) : await referenceOutputs(pruned, options.runner, options.batches, options.signal);
       curve.drop.push(metricDrop(metric, baseline, compareOutputs(outs, reference, options.batches, output)));
       for (const o of outputs ?? []) curve.perOutput![o.name]!.push(taskDrop(o.task, metric, outs, reference, options.batches, o.name));
       curve.macs.push(cost.macs);
       curve.params.push(cost.params);
-      options.onProgress?.({ done: ++done, total, group: g.id, ratio });
+      done++;
+      options.onProgress?.({ done, total, group: g.id, ratio, secondsLeft: ((Date.now() - started) / 1000 / done) * (total - done) });
     }
     curves[g.id] = curve;
   }
