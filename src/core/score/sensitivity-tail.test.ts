@@ -7,7 +7,7 @@ import { scoreGroups } from './criteria.js';
 import type { ImageBatch } from './images.js';
 import type { ModelRunner } from './runner.js';
 import { analyseSensitivity, type SensitivityProgress } from './sensitivity.js';
-import { prunedTail, tailBase } from './sensitivity-tail.js';
+import { FrontierCache, prunedTail, tailBase } from './sensitivity-tail.js';
 import { loadRepoModel, nodeRunner, seededRandom } from './test-utils/ort-runner.js';
 
 const MODELS: [string, number[]][] = [
@@ -83,6 +83,30 @@ describe('the pruned tail', () => {
     // The stem's tail is the whole network; later groups have shorter ones.
     expect(Math.max(...sizes)).toBeLessThanOrEqual(model.graph!.node.length);
     expect(Math.min(...sizes)).toBeLessThan(model.graph!.node.length / 2);
+  });
+
+  it('captures each frontier from the previous one: about one pass over the network for all groups', async () => {
+    const { scores } = await scoreGroups(model, 'l2');
+    const base = tailBase(model, analysis.shapes);
+    const batches = batchesFor([3, 64, 64], 9);
+    const cache = new FrontierCache(base, nodeRunner, batches);
+    const ids = analysis.groups.filter((g) => g.prunable).map((g) => g.id);
+    const position = new Map(analysis.ir.nodes.map((n, i) => [analysis.ir.nodeId.get(n)!, i]));
+    ids.sort((a, b) => position.get(a)! - position.get(b)!);
+    let last: Awaited<ReturnType<FrontierCache['feeds']>> = [];
+    for (const id of ids) {
+      cache.startGroup();
+      const pruned = applyPlan(model, planFromRatios(model, analysis, scores, { [id]: 0.5 }, 'l2'), analysis);
+      const tail = prunedTail(base, pruned);
+      if (!tail || tail === 'unchanged') throw new Error(`no tail for ${id}`);
+      last = await cache.feeds(tail);
+      // Only this group's frontier is held.
+      expect(cache.held().sort()).toEqual(tail.inputs.filter((n) => n !== 'input').sort());
+    }
+    expect(cache.captures).toBeGreaterThan(1);
+    expect(cache.capturedNodes).toBeLessThan(model.graph!.node.length * 1.5);
+    expect(cache.capturedNodes).toBeLessThan((model.graph!.node.length * cache.captures) / 2);
+    expect(last.map((f) => Object.values(f)[0]!.dims[0])).toEqual([4, 3]);
   });
 
   it('is unchanged for the model itself and not cut for a model with sub-graphs', () => {

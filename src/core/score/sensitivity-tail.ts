@@ -12,7 +12,6 @@
 import type { ModelProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto.js';
 import { AttributeType, TensorDataType } from '../onnx/proto.js';
 import { cloneMessage } from '../onnx/clone.js';
-import { exposeTensors } from '../graph/expose.js';
 import type { ShapeResult } from '../graph/shapes.js';
 import { makeValueInfo } from './graph-builder.js';
 import type { ImageBatch } from './images.js';
@@ -107,15 +106,54 @@ export function prunedTail(base: TailBase, pruned: ModelProto): PrunedTail | 'un
 }
 
 /**
+ * The part of the unpruned model that computes `wanted` from tensors already at hand (`held`
+ * activations and the graph inputs): their producers, back to a held tensor, a graph input or a
+ * constant. With groups visited in graph order the next group's frontier is usually a little after
+ * the previous one, so capturing it reruns only the layers in between, not the whole prefix.
+ */
+export function prefixModel(base: TailBase, wanted: readonly string[], held: ReadonlySet<string>): { model: ModelProto; inputs: string[] } {
+  const graph = base.model.graph!;
+  const producer = new Map<string, NodeProto>();
+  for (const n of graph.node) for (const o of n.output) if (o) producer.set(o, n);
+  const needed = new Set<NodeProto>();
+  const inputs = new Set<string>();
+  const stack = [...wanted];
+  const seen = new Set<string>();
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    if (base.initializers.has(t)) continue;
+    if (held.has(t) || (base.inputs.has(t) && !producer.has(t))) {
+      inputs.add(t);
+      continue;
+    }
+    const p = producer.get(t);
+    if (!p || needed.has(p)) continue;
+    needed.add(p);
+    for (const i of p.input) if (i) stack.push(i);
+  }
+  const nodes = graph.node.filter((n) => needed.has(n));
+  const used = new Set(nodes.flatMap((n) => n.input));
+  const input = [...inputs].map((name) => graph.input.find((vi) => vi.name === name) ?? makeValueInfo(name));
+  const model = cloneMessage(base.model, {
+    graph: cloneMessage(graph, { node: nodes, initializer: graph.initializer.filter((t) => used.has(t.name)), input, output: wanted.map((name) => makeValueInfo(name)), valueInfo: [] }),
+  });
+  return { model, inputs: [...inputs] };
+}
+
+/**
  * Frontier tensors of the unpruned model on every batch. Only what the current group needs is
- * held: capturing new tensors first drops those no tail since the last `startGroup` asked for, so
- * memory is bounded by one group's frontier (times the images), not by the whole network.
+ * kept: after new tensors are captured (from the held ones where possible, see prefixModel), those
+ * no tail since the last `startGroup` asked for are dropped, so memory is bounded by two groups'
+ * frontiers (times the images), not by the whole network.
  */
 export class FrontierCache {
   private readonly tensors = new Map<string, Float32Tensor[]>();
   private wanted = new Set<string>();
-  /** Unpruned-model runs made to capture tensors (for tests and benches). */
+  /** Unpruned-model (part) runs made to capture tensors, and the nodes they ran (for tests and benches). */
   captures = 0;
+  capturedNodes = 0;
 
   constructor(
     private readonly base: TailBase,
@@ -134,16 +172,19 @@ export class FrontierCache {
     for (const n of activations) this.wanted.add(n);
     const missing = activations.filter((n) => !this.tensors.has(n));
     if (missing.length) {
-      for (const n of this.tensors.keys()) if (!this.wanted.has(n)) this.tensors.delete(n);
+      const prefix = prefixModel(this.base, missing, new Set(this.tensors.keys()));
       const captured = missing.map((): Float32Tensor[] => []);
-      await withModel(this.runner, exposeTensors(this.base.model, missing), async (m) => {
-        for (const b of this.batches) {
+      await withModel(this.runner, prefix.model, async (m) => {
+        for (const [bi, b] of this.batches.entries()) {
           checkAborted(this.signal);
-          const r = await m.run(b.feeds, { signal: this.signal });
+          const feeds = Object.fromEntries(prefix.inputs.map((n) => [n, b.feeds[n] ?? this.tensors.get(n)![bi]!]));
+          const r = await m.run(feeds, { signal: this.signal });
           missing.forEach((n, i) => captured[i]!.push(r[n]!));
         }
       });
       this.captures++;
+      this.capturedNodes += prefix.model.graph!.node.length;
+      for (const n of this.tensors.keys()) if (!this.wanted.has(n)) this.tensors.delete(n);
       missing.forEach((n, i) => this.tensors.set(n, captured[i]!));
     }
     return this.batches.map((b, bi) => Object.fromEntries(tail.inputs.map((n) => [n, b.feeds[n] ?? this.tensors.get(n)![bi]!])));

@@ -102,7 +102,12 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
   const started = Date.now();
   const tails = options.fullModel ? undefined : tailBase(model, analysis.shapes);
   const cache = tails && new FrontierCache(tails, options.runner, options.batches, options.signal);
-  for (const g of groups) {
+  // Graph order (a group's id is its first producer), so each group's frontier is captured from the
+  // previous group's, running only the layers in between (FrontierCache); curves keep the analysis order.
+  const position = new Map(analysis.ir.nodes.map((n, i) => [analysis.ir.nodeId.get(n)!, i]));
+  const visit = cache ? [...groups].sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0)) : groups;
+  const measured = new Map<string, SensitivityCurve>();
+  for (const g of visit) {
     cache?.startGroup();
     const curve: SensitivityCurve = { drop: [], macs: [], params: [], ...(outputs ? { perOutput: Object.fromEntries(outputs.map((o) => [o.name, []])) } : {}) };
     for (const ratio of ratios) {
@@ -121,7 +126,8 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
       done++;
       options.onProgress?.({ done, total, group: g.id, ratio, secondsLeft: ((Date.now() - started) / 1000 / done) * (total - done) });
     }
-    curves[g.id] = curve;
+    measured.set(g.id, curve);
   }
+  for (const g of groups) curves[g.id] = measured.get(g.id)!;
   return { ratios, metric, criterion: options.criterion, baseline, baseMacs: base.macs, baseParams: base.params, curves, ...(outputs ? { outputs } : {}) };
 }
