@@ -21,6 +21,8 @@ import type { AgreementSummary } from '../core/metrics/agreement';
 import type { ModelMetrics } from '../core/metrics/model-metrics';
 import type { Quality } from '../core/score/metric';
 import type { LayerMacs } from '../core/metrics/plan-cost';
+import type { TaskKind } from '../core/score/loss-task';
+import type { OutputMetricsSummary } from '../core/metrics/dense-metrics';
 import type { SensitivityCurve, SensitivityResult as CoreSensitivityResult } from '../core/score/sensitivity';
 
 export type { Dim };
@@ -167,6 +169,16 @@ export interface ModelSummary {
   unknownShapes: ShapeResult['unknownNodes'];
   /** External data files the model referenced (already attached when present). */
   externalDataFiles: string[];
+  /** Every graph output with its task kind as detected (core/score/loss-task.ts). */
+  outputTasks?: OutputTask[];
+}
+
+/** A graph output and the task (hence loss and measures) it is scored and validated with. */
+export interface OutputTask {
+  name: string;
+  /** The kind in use: the override when there is one, else the detected kind. */
+  kind: TaskKind;
+  detected: TaskKind;
 }
 
 /** The studio worker's API, exposed with Comlink. Long calls follow the conventions above. */
@@ -196,6 +208,11 @@ export interface StudioWorkerApi {
   sweepPoint(request: SweepPointRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SweepPointResult>>;
   /** Pauses, resumes or stops a job's training; false when that job is not training (any more). */
   controlTraining(request: TrainingControlRequest): Promise<WorkerResult<boolean>>;
+  /**
+   * Overrides task kinds of the loaded model's outputs (output name → kind; others stay detected).
+   * Later scoring (Taylor/oracle), plans, sensitivity and validation use them; cached scores are dropped.
+   */
+  setOutputTasks(request: { jobId: number; overrides: Record<string, TaskKind> }): Promise<WorkerResult<OutputTask[]>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +267,8 @@ export interface ScoreRequest {
 export interface GroupScores {
   criterion: string;
   scores: Record<string, Float32Array>;
+  /** Multi-output models, loss-driven criteria: output name → group id → that output's own scores (combined by max into `scores`). */
+  perOutput?: Record<string, Record<string, Float32Array>>;
 }
 
 /** The plan as the UI holds it. */
@@ -305,6 +324,10 @@ export interface SensitivityRequest {
 export interface SensitivityResult extends Pick<CoreSensitivityResult, 'ratios' | 'metric'> {
   /** Group id → drop at each ratio (0 = no change, 1 = everything lost). */
   curves: Record<string, SensitivityCurve['drop']>;
+  /** Models with several outputs: every output with its task and measure. */
+  outputs?: CoreSensitivityResult['outputs'];
+  /** Models with several outputs: group id → output name → drop at each ratio (in the output's measure). */
+  perOutput?: Record<string, Record<string, number[]>>;
 }
 
 export type ValidationBackend = 'wasm' | 'webgpu';
@@ -347,6 +370,8 @@ export interface ValidationReport {
   recovery?: RecoveryMethod;
   /** What recovery did, when it ran. */
   recoveryNote?: string;
+  /** Every graph output with its task kind and that task's measures of the pruned model (core/metrics/dense-metrics.ts). */
+  outputs?: OutputMetricsSummary[];
 }
 
 export interface PreviewRequest {

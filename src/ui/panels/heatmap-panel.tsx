@@ -5,6 +5,7 @@ import { ChannelHeatmap } from '../charts/heatmap';
 import { prunedMask } from '../charts/heatmap-math';
 import { OverviewHeatmap, type OverviewRow } from '../charts/overview-heatmap';
 import { useStudio } from '../store/store';
+import { TaskHeatmaps } from '../charts/task-holds-view';
 import type { GroupSummary, PlanCost } from '../../workers/protocol';
 import { startPruningSync } from './sync';
 import './panels.css';
@@ -91,6 +92,13 @@ export function HeatmapPanel() {
   }, [groups, scores, ratios, roundTo, cost]);
   // The overview already computed the selected group's mask; reuse it (a stable array, no redraw).
   const selectedRow = rows.find((r) => r.id === group?.id);
+  const outputTasks = useStudio((s) => s.outputTasks);
+  const perOutput = useMemo(() => {
+    if (!scores?.perOutput || !group) return undefined;
+    const list = Object.entries(scores.perOutput).flatMap(([output, m]) => (m[group.id] ? [{ output, values: m[group.id]! }] : []));
+    return list.length > 1 ? list : undefined;
+  }, [scores, group]);
+  const taskKinds = useMemo(() => Object.fromEntries((outputTasks ?? []).map((t) => [t.name, t.kind])), [outputTasks]);
 
   if (groupsError) return <p className="error" role="alert">{groupsError}</p>;
   if (!groups) return <p className="hint">Analysing channel groups…</p>;
@@ -105,6 +113,9 @@ export function HeatmapPanel() {
       {group && selectedRow && values && (
         <ChannelHeatmap values={values} pruned={selectedRow.pruned} order={order}
           label={`Channel importance of ${group.label}`} scoreName={criterionName} />
+      )}
+      {group && selectedRow && perOutput && (
+        <TaskHeatmaps groupLabel={group.label} perOutput={perOutput} tasks={taskKinds} pruned={selectedRow.pruned} scoreName={criterionName} />
       )}
       {!group && <p className="hint">Click a layer in the graph, or a row below, to see its channels.</p>}
       <h4>All prunable groups (each row normalised; hatched = pruned)</h4>

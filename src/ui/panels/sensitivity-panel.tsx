@@ -5,6 +5,7 @@ import { cancelJob } from '../actions/jobs';
 import { runSensitivity } from '../actions/sensitivity';
 import { LineChart, type LineSeries } from '../charts/line-chart';
 import { useStudio } from '../store/store';
+import { TASK_NAMES } from '../task-names';
 import { startPruningSync } from './sync';
 import './panels.css';
 
@@ -33,6 +34,21 @@ export function SensitivityPanel() {
       label: `${label(id)}: ${result.metric} drop`,
       points: [[0, 0] as [number, number], ...result.ratios.map((r, i): [number, number] => [r, drops[i] ?? 0])],
       marker: ratios[id] ?? 0,
+    }));
+  }, [result, groups, ratios]);
+
+  // Several outputs: one chart per output, in its task's measure (core/score/task-drop.ts).
+  const perOutputSeries = useMemo(() => {
+    if (!result?.outputs || !result.perOutput) return [];
+    const label = (id: string) => groups?.find((g) => g.id === id)?.label ?? id;
+    return result.outputs.map((o) => ({
+      output: o,
+      series: Object.entries(result.perOutput!).map(([id, byOutput]): LineSeries => ({
+        id,
+        label: `${label(id)}: ${o.name} ${o.measure} drop`,
+        points: [[0, 0] as [number, number], ...result.ratios.map((r, i): [number, number] => [r, byOutput[o.name]?.[i] ?? 0])],
+        marker: ratios[id] ?? 0,
+      })),
     }));
   }, [result, groups, ratios]);
 
@@ -65,6 +81,13 @@ export function SensitivityPanel() {
         <>
           <LineChart series={series} xLabel="pruning ratio of the group" yLabel={`${result.metric} drop`} highlightId={selectedGroupId}
             onSelect={(id) => useStudio.getState().selectGroup(id)} yFormat={result.metric === 'kl' ? (v) => v.toFixed(2) : undefined} />
+          {perOutputSeries.map(({ output, series: s }) => (
+            <div key={output.name} data-testid={`sensitivity-output-${output.name}`}>
+              <h4>{output.name} — {TASK_NAMES[output.task]} ({output.measure} drop)</h4>
+              <LineChart series={s} xLabel="pruning ratio of the group" yLabel={`${output.measure} drop`} highlightId={selectedGroupId}
+                onSelect={(id) => useStudio.getState().selectGroup(id)} height={200} />
+            </div>
+          ))}
           <p className="hint">Dots: each group’s chosen ratio. Click a line to select its group. Ratios → “sensitivity → MACs target” uses these curves.</p>
         </>
       )}

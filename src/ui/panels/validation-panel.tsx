@@ -13,7 +13,7 @@ import { useStudio } from '../store/store';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
 import { TrainingPanel } from './training-panel';
-import { ConfusionMatrix, Predictions, ResultsTable } from './validation-results';
+import { ConfusionMatrix, OutputsTable, Predictions, ResultsTable } from './validation-results';
 import './panels.css';
 
 /** Class names: the model card's, else the bundled samples' list (the demo models share it). */
@@ -168,6 +168,7 @@ export function ValidationPanel() {
       {report && (
         <>
           <ResultsTable report={report} />
+          <OutputsTable report={report} />
           {deferredReport && <ConfusionMatrix report={deferredReport} classNames={classNames} />}
           {deferredReport && <Predictions report={deferredReport} images={images} classNames={classNames} />}
         </>

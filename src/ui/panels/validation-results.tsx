@@ -1,7 +1,9 @@
 // Validation results: original vs pruned metrics, per-image predictions with thumbnails, and the
 // confusion matrix of the pruned model (when the images are labelled).
 import { useMemo, useState } from 'react';
+import type { OutputMetricsSummary } from '../../core/metrics/dense-metrics';
 import type { ValidationReport } from '../../workers/protocol';
+import { TASK_NAMES } from '../task-names';
 import type { ValidationImage } from '../store/validation-slice';
 import { percent } from './panel-format';
 import { RECOVERY_NAMES } from './recovery-choice';
@@ -40,6 +42,62 @@ export function ResultsTable({ report }: { report: ValidationReport }) {
           Recovery: {report.recoveryNote}
         </caption>
       )}
+    </table>
+  );
+}
+
+const db = (v: number | undefined) => (v === undefined ? '—' : v === Infinity ? '∞ dB' : `${v.toFixed(2)} dB`);
+
+/** The measures of one output's task, as [name, value, explanation]. */
+function outputMeasures(o: OutputMetricsSummary): [string, string, string][] {
+  if (o.kind === 'class' && o.class) {
+    const c = o.class;
+    return [
+      ...(c.accuracy !== undefined ? [['accuracy', percent(c.accuracy), 'Top-1 accuracy against the labels'] as [string, string, string]] : []),
+      ['agreement', percent(c.agreement), 'Share of images where the pruned model predicts the same class as the original'],
+      ['KL', c.kl === undefined ? '—' : c.kl.toFixed(4), 'KL(original‖pruned) of the softmax, nats per image'],
+    ];
+  }
+  if (o.kind === 'dense' && o.dense) {
+    const d = o.dense;
+    return [
+      ['MSE', d.mse.toPrecision(3), 'Mean squared error to the original model\'s output'],
+      ['PSNR', db(d.psnr), `10·log10(range² / MSE), range ${d.psnrRange.toPrecision(3)} of the original's values`],
+      ['cosine', d.cosine.toFixed(4), 'Mean cosine similarity to the original output, per image'],
+    ];
+  }
+  if (o.kind === 'segmentation' && o.segmentation) {
+    const g = o.segmentation;
+    const against = g.labelledImages ? `${g.labelledImages} of ${g.images} images against label masks, the rest` : 'against';
+    return [
+      ['pixel accuracy', percent(g.pixelAccuracy), `Per-pixel argmax ${against} the unpruned model's masks`],
+      ['mIoU', percent(g.miou), `Mean IoU over ${g.miouClasses} classes, ${against} the unpruned model's masks`],
+    ];
+  }
+  return [['—', 'no measure', 'This output produced no values to compare']];
+}
+
+/** Models with several outputs: one row per output with the measures of its task (pruned vs original). */
+export function OutputsTable({ report }: { report: ValidationReport }) {
+  const outputs = report.outputs;
+  if (!outputs || outputs.length < 2) return null;
+  return (
+    <table data-testid="output-results" className="output-results">
+      <caption style={{ captionSide: 'top', textAlign: 'left' }}>Per output (pruned vs the original model)</caption>
+      <thead><tr><th>output</th><th>task</th><th>measures</th></tr></thead>
+      <tbody>
+        {outputs.map((o) => (
+          <tr key={o.name} data-testid={`output-row-${o.name}`} data-task={o.kind}>
+            <td>{o.name}</td>
+            <td>{TASK_NAMES[o.kind]}</td>
+            <td>
+              {outputMeasures(o).map(([name, value, title]) => (
+                <span key={name} className="measure" title={title} data-measure={name}>{name} <b>{value}</b></span>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
     </table>
   );
 }

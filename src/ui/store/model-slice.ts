@@ -1,7 +1,7 @@
 // Model slice: what is loaded (its summary, never its tensors), the load in progress, the last
 // error, and the selected node. Worker calls live in ui/actions; this slice only records results.
 import type { StateCreator } from 'zustand';
-import type { ModelSummary, Progress, StudioErrorData } from '../../workers/protocol';
+import type { ModelSummary, OutputTask, Progress, StudioErrorData } from '../../workers/protocol';
 import { modelResultsReset } from './per-model';
 import type { StudioState } from './types';
 
@@ -39,6 +39,8 @@ export interface ModelSlice {
   error?: StudioErrorData;
   /** Id of the selected node (a NodeSummary id or an `input:`/`output:` port id). */
   selectedId?: string;
+  /** The outputs and the task kind each is scored and validated with (detected, or overridden in the Model tab). */
+  outputTasks?: OutputTask[];
 
   loadStarted(fileName: string): void;
   loadProgress(progress: Progress): void;
@@ -49,14 +51,16 @@ export interface ModelSlice {
   showError(error: StudioErrorData): void;
   dismissError(): void;
   select(id: string | undefined): void;
+  setOutputTasks(outputTasks: OutputTask[]): void;
 }
 
 export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) => ({
   loadStarted: (fileName) => set({ loading: { fileName, progress: { stage: 'read', fraction: 0, message: `Reading ${fileName}` } } }),
   loadProgress: (progress) => set((s) => (s.loading ? { loading: { ...s.loading, progress } } : {})),
-  loadSucceeded: (summary, card) => set((s) => ({ ...modelResultsReset(s), summary, card, loading: undefined, error: undefined, selectedId: undefined })),
+  loadSucceeded: (summary, card) => set((s) => ({ ...modelResultsReset(s), summary, card, outputTasks: summary.outputTasks, loading: undefined, error: undefined, selectedId: undefined })),
   loadFailed: (error) => set({ loading: undefined, error }),
   showError: (error) => set({ error }),
   dismissError: () => set({ error: undefined }),
   select: (selectedId) => set({ selectedId }),
+  setOutputTasks: (outputTasks) => set({ outputTasks }),
 });

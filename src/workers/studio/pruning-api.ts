@@ -10,6 +10,7 @@ import { preprocessDefaults, previewPreprocess, validate } from './validate';
 import { exportPruned } from './export';
 import { controlTraining } from './training-control';
 import { sweepPoint } from './tradeoffs';
+import { setOutputTasks } from './output-tasks';
 
 type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel'>;
 
@@ -28,4 +29,5 @@ export const pruningApi: PruningApi = {
   // Its own job id: runJob forgets that one, never the training job's.
   controlTraining: (r) => runJob(r.jobId, async () => controlTraining(r)),
   sweepPoint: (r, onProgress) => runJob(r.jobId, () => sweepPoint(r, onProgress), onProgress),
+  setOutputTasks: (r) => runJob(r.jobId, async () => setOutputTasks(r.overrides)),
 };

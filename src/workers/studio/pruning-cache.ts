@@ -52,6 +52,11 @@ export function storeScores(loaded: LoadedModel, criterion: string, scores: Map<
   cacheOf(loaded).scores.set(criterion, scores);
 }
 
+/** Forgets every criterion's scores (the outputs' task kinds changed). */
+export function clearScores(loaded: LoadedModel): void {
+  cacheOf(loaded).scores.clear();
+}
+
 /**
  * WASM threads for sessions created inside the studio worker: 1. Threaded WASM would start
  * pthread workers from this worker, and in Chromium that cost 107–156 ms main-thread long tasks

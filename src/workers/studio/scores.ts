@@ -10,6 +10,7 @@ import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCa
 import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../jobs';
 import { modelInput, preprocessBatches } from './images';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
+import { cachedPerOutput, storePerOutput, taskOverridesOf } from './output-tasks';
 import { analysisOf, cachedScores, storeScores, WORKER_WASM_THREADS } from './pruning-cache';
 
 /** Images per scoring batch (activation statistics fold batch by batch). */
@@ -80,6 +81,7 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
   let result: Awaited<ReturnType<typeof coreScoreGroups>>;
   try {
     result = await coreScoreGroups(loaded.model, criterion, {
+      tasks: taskOverridesOf(loaded),
       runner: jobRunner(jobId), batches, signal,
       onProgress: (done, total) => report(0.2 + 0.8 * (done / Math.max(1, total)), `${info.name}: ${done}/${total}`),
     }, analysis);
@@ -89,6 +91,7 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
   }
   if (signal.aborted) throw abortedJobError();
   storeScores(loaded, criterion, result.scores);
+  if (result.perOutput) storePerOutput(loaded, criterion, result.perOutput);
   return result.scores;
 }
 
@@ -96,5 +99,7 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
 export async function scoreGroups(request: ScoreRequest, onProgress?: ProgressCallback): Promise<GroupScores> {
   const loaded = requireLoadedModel();
   const scores = await scoresFor(loaded, request, onProgress);
-  return { criterion: request.criterion, scores: Object.fromEntries([...scores].map(([id, s]) => [id, Float32Array.from(s)])) };
+  const wire = (m: Map<string, Float64Array>) => Object.fromEntries([...m].map(([id, s]) => [id, Float32Array.from(s)]));
+  const perOutput = cachedPerOutput(loaded, request.criterion);
+  return { criterion: request.criterion, scores: wire(scores), ...(perOutput ? { perOutput: Object.fromEntries([...perOutput].map(([o, m]) => [o, wire(m)])) } : {}) };
 }

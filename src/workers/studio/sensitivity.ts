@@ -5,6 +5,7 @@ import type { ProgressCallback, SensitivityRequest, SensitivityResult } from '..
 import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { analysisOf } from './pruning-cache';
+import { taskOverridesOf } from './output-tasks';
 import { imageBatches, jobRunner, scoresFor } from './scores';
 
 /** Sensitivity uses at most this many images: each (group, ratio) pair runs the model on all of them. */
@@ -33,7 +34,7 @@ export async function sensitivity(request: SensitivityRequest, onProgress?: Prog
   let result: CoreSensitivity;
   try {
     result = await analyseSensitivity(loaded.model, {
-      runner: jobRunner(jobId), batches, scores, criterion: request.criterion, ratios: request.ratios, signal,
+      runner: jobRunner(jobId), batches, scores, criterion: request.criterion, ratios: request.ratios, signal, tasks: taskOverridesOf(loaded),
       onProgress: (p) => {
         report('run', 0.15 + 0.85 * (p.done / p.total), `${p.group} at ${Math.round(p.ratio * 100)} % (${p.done}/${p.total})`);
       },
@@ -47,5 +48,9 @@ export async function sensitivity(request: SensitivityRequest, onProgress?: Prog
     ratios: result.ratios,
     metric: result.metric,
     curves: Object.fromEntries(Object.entries(result.curves).map(([id, c]) => [id, c.drop])),
+    ...(result.outputs ? {
+      outputs: result.outputs,
+      perOutput: Object.fromEntries(Object.entries(result.curves).flatMap(([id, c]) => (c.perOutput ? [[id, c.perOutput]] : []))),
+    } : {}),
   };
 }

@@ -1,4 +1,5 @@
 // Builds the ModelSummary the UI draws from: ids, op types, edges, shapes, params. No payloads.
+import { describeOutputTasks } from './output-tasks';
 import { constantTensor, type GraphIR } from '../../core/graph/ir';
 import type { ShapeResult } from '../../core/graph/shapes';
 import type { ModelMetrics } from '../../core/metrics/model-metrics';
@@ -113,5 +114,6 @@ export function summariseModel(
       ? { params: extras.metrics.params, macs: extras.metrics.macs, macsLowerBound: extras.metrics.macsUnknown.length > 0 }
       : { params: totalParams },
     unknownShapes: shapes.unknownNodes,
+    outputTasks: describeOutputTasks(ir, shapes),
   };
 }

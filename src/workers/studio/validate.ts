@@ -14,6 +14,7 @@ import { modelBytes } from './plan';
 import { preparePruned } from './prepare-pruned';
 import { referenceCacheFor } from './reference-cache';
 import { WORKER_WASM_THREADS } from './pruning-cache';
+import { taskOverridesOf } from './output-tasks';
 
 /** Preprocessing inferred from the model, and the presets. */
 export function preprocessDefaults(): { inferred: PreprocessSpec; presets: PreprocessSpec[] } {
@@ -48,7 +49,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
       model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map((img) => ({
         name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
       })),
-      preprocess: spec, backend, batchSize: 1, signal, threads: WORKER_WASM_THREADS, referenceCache,
+      preprocess: spec, backend, batchSize: 1, signal, tasks: taskOverridesOf(loaded), threads: WORKER_WASM_THREADS, referenceCache,
       // The runs never yield to the worker's message loop: each image is a checkpoint.
       beforeBatch: () => checkpointIfDue(jobId),
       onProgress: ({ done, total }) => {
@@ -71,5 +72,6 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
     ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
     recovery,
     ...(pruned.recoveryNote ? { recoveryNote: pruned.recoveryNote } : {}),
+    outputs: result.outputs,
   };
 }
