@@ -2,7 +2,7 @@
 // reconstruction): the Model tab lists both outputs with their detected tasks, Taylor scores each
 // output's loss and the Heatmaps tab shows a heatmap per task plus which task holds each kept channel,
 // validation measures each output in its task's terms (class agreement/KL, dense MSE/PSNR), and an
-// overridden task kind reaches the worker's validation.
+// overridden task kind reaches the worker's validation; sensitivity draws a chart per output.
 import { expect, test } from './helpers/test';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
@@ -23,7 +23,7 @@ test('multi-task model: outputs and tasks, per-task heatmaps, per-output validat
   await expect(tasks).toBeVisible();
   await expect(page.getByLabel('Task of output logits')).toHaveValue('class');
   await expect(page.getByLabel('Task of output reconstruction')).toHaveValue('dense');
-  await expect(tasks).toContainText('dense (detected)');
+  await expect(tasks).toContainText('detected: dense');
   await studio.screenshot('outputs-and-tasks');
 
   // Half of every group, then Taylor: a heatmap per task and the "kept because of" strip.
@@ -61,6 +61,15 @@ test('multi-task model: outputs and tasks, per-task heatmaps, per-output validat
   await expect(reconRow.locator('[data-measure="PSNR"]')).toContainText(/PSNR \d+(\.\d+)? dB/);
   await page.getByTestId('output-results').scrollIntoViewIfNeeded();
   await studio.screenshot('per-output-validation');
+
+  // Sensitivity: a chart per output, in its task's measure.
+  await panels.openTab('Sensitivity');
+  await page.getByRole('button', { name: 'Run sensitivity' }).click();
+  await expect(page.getByTestId('sensitivity-output-logits')).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByTestId('sensitivity-output-reconstruction')).toContainText('dense regression');
+  await expect(page.getByTestId('sensitivity-output-reconstruction').getByTestId('line-chart').locator('[data-series]').first()).toBeVisible();
+  await page.getByTestId('sensitivity-output-logits').scrollIntoViewIfNeeded();
+  await studio.screenshot('per-output-sensitivity');
 
   // Overriding a task reaches the worker: logits measured as a dense output.
   await page.getByRole('tab', { name: 'Model' }).click();

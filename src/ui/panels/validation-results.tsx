@@ -84,12 +84,11 @@ export function OutputsTable({ report }: { report: ValidationReport }) {
   return (
     <table data-testid="output-results" className="output-results">
       <caption style={{ captionSide: 'top', textAlign: 'left' }}>Per output (pruned vs the original model)</caption>
-      <thead><tr><th>output</th><th>task</th><th>measures</th></tr></thead>
+      <thead><tr><th>output (task)</th><th>measures of the pruned model</th></tr></thead>
       <tbody>
         {outputs.map((o) => (
           <tr key={o.name} data-testid={`output-row-${o.name}`} data-task={o.kind}>
-            <td>{o.name}</td>
-            <td>{TASK_NAMES[o.kind]}</td>
+            <td><b>{o.name}</b><br /><span className="muted">{TASK_NAMES[o.kind]}</span></td>
             <td>
               {outputMeasures(o).map(([name, value, title]) => (
                 <span key={name} className="measure" title={title} data-measure={name}>{name} <b>{value}</b></span>

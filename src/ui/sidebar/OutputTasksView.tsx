@@ -19,11 +19,11 @@ export function OutputTasksView() {
         <tbody>
           {tasks.map((t) => (
             <tr key={t.name} data-testid={`output-task-${t.name}`}>
-              <td title={formatShape(summary.outputs.find((o) => o.name === t.name)?.shape)}>{t.name}</td>
+              <td title={formatShape(summary.outputs.find((o) => o.name === t.name)?.shape)}>{t.name}<br /><span className="muted">detected: {t.detected}</span></td>
               <td>
                 <select aria-label={`Task of output ${t.name}`} value={t.kind}
                   onChange={(e) => void setOutputTask(t.name, e.target.value as TaskKind)}>
-                  {TASK_KINDS.map((k) => <option key={k} value={k}>{k}{k === t.detected ? ' (detected)' : ''}</option>)}
+                  {TASK_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
                 </select>
               </td>
             </tr>
