@@ -80,3 +80,22 @@ test('multi-task model: outputs and tasks, per-task heatmaps, per-output validat
   await expect(logitsRow).toHaveAttribute('data-task', 'dense', { timeout: 90_000 });
   await expect(logitsRow.locator('[data-measure="MSE"]')).toBeVisible();
 });
+
+test('segmentation model: its task in the Model tab, pixel accuracy and mIoU in validation', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const studio = new StudioPage(page, testInfo);
+  const panels = new PanelsPage(page);
+  await studio.goto();
+  await studio.dropPath('tools/fixtures/models/segmentation.onnx');
+  await studio.expectGraph();
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await expect(page.getByTestId('output-tasks')).toContainText('detected: segmentation');
+  await panels.setGlobalUniform(50);
+  await panels.validateOnBundledSamples();
+  const row = page.getByTestId('output-row-output');
+  await expect(row).toHaveAttribute('data-task', 'segmentation');
+  await expect(row.locator('[data-measure="pixel accuracy"]')).toContainText(/\d+(\.\d+)? %/);
+  await expect(row.locator('[data-measure="mIoU"]')).toContainText(/\d+(\.\d+)? %/);
+  await page.getByTestId('output-results').scrollIntoViewIfNeeded();
+  await studio.screenshot('segmentation-validation');
+});

@@ -77,10 +77,11 @@ function outputMeasures(o: OutputMetricsSummary): [string, string, string][] {
   return [['—', 'no measure', 'This output produced no values to compare']];
 }
 
-/** Models with several outputs: one row per output with the measures of its task (pruned vs original). */
+/** Models with several outputs (or a dense/segmentation one): one row per output with the measures of its task (pruned vs original). */
 export function OutputsTable({ report }: { report: ValidationReport }) {
   const outputs = report.outputs;
-  if (!outputs || outputs.length < 2) return null;
+  // One class output is the table above; several outputs, or one of another task, get their rows.
+  if (!outputs?.length || (outputs.length === 1 && outputs[0]!.kind === 'class')) return null;
   return (
     <table data-testid="output-results" className="output-results">
       <caption style={{ captionSide: 'top', textAlign: 'left' }}>Per output (pruned vs the original model)</caption>
