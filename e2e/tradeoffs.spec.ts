@@ -91,7 +91,8 @@ test('demo → Run sweep: 7 points validated without long tasks, a click loads a
 
   // A second sweep, cancelled mid-way: the points done stay on the chart.
   await run.click();
-  await expect(step).toContainText(/^Point 3 of 7/, { timeout: 120_000 });
+  // Any of points 3–5 (the progress can move past a point between two polls now that points are fast).
+  await expect(step).toContainText(/^Point [3-5] of 7/, { timeout: 120_000 });
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: /^Cancelled: \d of 7 points kept\.$/ })).toBeVisible();
   const keptAfterCancel = Number((await page.getByRole('status').filter({ hasText: /^Cancelled/ }).innerText()).match(/(\d) of 7/)![1]);

@@ -31,3 +31,14 @@ def load_split(split):
     images = _read_idx(os.path.join(DATA_DIR, f"{split}-images-idx3-ubyte.gz"))
     labels = _read_idx(os.path.join(DATA_DIR, f"{split}-labels-idx1-ubyte.gz"))
     return images, labels.astype(np.int64)
+
+
+def load_tensors():
+    """Both splits as torch tensors: images N×1×28×28 in [0, 1] and int64 labels (train, then test)."""
+    import torch  # the IDX reader above stays usable without torch
+
+    def images(a):
+        return torch.from_numpy(a.astype(np.float32) / 255.0)[:, None]
+
+    (tr_x, tr_y), (te_x, te_y) = load_split("train"), load_split("t10k")
+    return images(tr_x), torch.from_numpy(tr_y), images(te_x), torch.from_numpy(te_y)

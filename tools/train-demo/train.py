@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import load_split  # noqa: E402
+from data import load_tensors  # noqa: E402
 from models import ARCHITECTURES  # noqa: E402
 
 RUNS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs")
@@ -66,11 +66,7 @@ def main():
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
 
-    tr_x, tr_y = load_split("train")
-    te_x, te_y = load_split("t10k")
-    to_tensor = lambda a: torch.from_numpy(a.astype(np.float32) / 255.0)[:, None]  # noqa: E731
-    tr_x, te_x = to_tensor(tr_x), to_tensor(te_x)
-    tr_y, te_y = torch.from_numpy(tr_y), torch.from_numpy(te_y)
+    tr_x, tr_y, te_x, te_y = load_tensors()
 
     model = ARCHITECTURES[args.arch]().to(memory_format=torch.channels_last)
     params = sum(t.numel() for t in model.parameters())

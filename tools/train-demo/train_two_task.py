@@ -14,7 +14,6 @@ import os
 import sys
 import time
 
-import numpy as np
 import onnx
 import torch
 from torch import nn
@@ -22,7 +21,7 @@ from torch.nn import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from data import load_split  # noqa: E402
+from data import load_tensors  # noqa: E402
 from models import Normalize, conv_bn  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -77,11 +76,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
-    tr_x, tr_y = load_split("train")
-    te_x, te_y = load_split("t10k")
-    to_tensor = lambda a: torch.from_numpy(a.astype(np.float32) / 255.0)[:, None]  # noqa: E731
-    tr_x, te_x = to_tensor(tr_x), to_tensor(te_x)
-    tr_y, te_y = torch.from_numpy(tr_y), torch.from_numpy(te_y)
+    tr_x, tr_y, te_x, te_y = load_tensors()
 
     model = TwoTask(args.width)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
