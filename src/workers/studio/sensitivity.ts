@@ -1,5 +1,6 @@
 // Sensitivity: the metric drop of pruning each group alone at several ratios (core/score/sensitivity),
 // on the given images, with progress and cancel. The full result stays here for the allocator.
+import { formatDuration } from '../../core/format-duration';
 import { analyseSensitivity, type SensitivityResult as CoreSensitivity } from '../../core/score/sensitivity';
 import type { ProgressCallback, SensitivityRequest, SensitivityResult } from '../protocol';
 import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
@@ -36,7 +37,8 @@ export async function sensitivity(request: SensitivityRequest, onProgress?: Prog
     result = await analyseSensitivity(loaded.model, {
       runner: jobRunner(jobId), batches, scores, criterion: request.criterion, ratios: request.ratios, signal, tasks: taskOverridesOf(loaded),
       onProgress: (p) => {
-        report('run', 0.15 + 0.85 * (p.done / p.total), `${p.group} at ${Math.round(p.ratio * 100)} % (${p.done}/${p.total})`);
+        const left = p.done < p.total ? `, about ${formatDuration(p.secondsLeft)} left` : '';
+        report('run', 0.15 + 0.85 * (p.done / p.total), `${p.group} at ${Math.round(p.ratio * 100)} % (${p.done}/${p.total})${left}`);
       },
     }, analysisOf(loaded));
   } catch (err) {
