@@ -99,7 +99,7 @@ export const sensitivityCommand: CliCommand = {
     const base = result.metric === 'accuracy' ? `accuracy ${(result.baseline.accuracy! * 100).toFixed(2)} %` : result.metric;
     const lines = [`${file}: ${result.metric} drop${unit} when pruning one group (${criterion}; ${data.images} images; unpruned ${base})`, header, ...rows];
     for (const o of result.outputs ?? []) {
-      lines.push('', `output ${o.name} (${o.task}): ${o.measure} drop`, header);
+      lines.push('', `output ${o.name} (${o.task}): ${o.measure} drop`, `${'group'.padEnd(32)} ${result.ratios.map((r) => `${Math.round(r * 100)}%`.padStart(9)).join('')}`);
       for (const [id, c] of Object.entries(result.curves)) lines.push(`${id.padEnd(32)} ${c.perOutput![o.name]!.map((d) => d.toFixed(4).padStart(9)).join('')}`);
     }
     if (allocation) {

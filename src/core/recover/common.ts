@@ -14,6 +14,7 @@ import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { TensorDataType } from '../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import type { ImageBatch } from '../score/images.js';
+import { addDenseBatch, createDense, summarizeDense } from '../metrics/dense-metrics.js';
 import type { TaskKind } from '../score/loss-task.js';
 import { compareOutputs, referenceOutputs } from '../score/metric.js';
 import type { AbortSignalLike, Float32Tensor, ModelRunner } from '../score/runner.js';
@@ -62,15 +63,11 @@ export function lossScales(losses: readonly number[]): number[] {
   return losses.map((l) => Math.max(l, floor, 1e-12));
 }
 
+/** Mean squared error of `name` against the reference over every batch (dense-metrics.ts owns the sum). */
 function meanSquaredError(outs: readonly Record<string, Float32Tensor>[], reference: readonly Record<string, Float32Tensor>[], name: string): number {
-  let sum = 0;
-  let count = 0;
-  outs.forEach((o, bi) => {
-    const [got, ref] = [o[name]!.data, reference[bi]![name]!.data];
-    for (let i = 0; i < got.length; i++) sum += (got[i]! - ref[i]!) ** 2;
-    count += got.length;
-  });
-  return count ? sum / count : 0;
+  const state = createDense();
+  outs.forEach((o, bi) => addDenseBatch(state, o[name]!, reference[bi]![name]!));
+  return summarizeDense(state)?.mse ?? 0;
 }
 
 /** Runs `model` on every batch and returns the named tensors of each batch. */
