@@ -24,6 +24,9 @@ import type { LayerMacs } from '../core/metrics/plan-cost';
 import type { TaskKind } from '../core/score/loss-task';
 import type { OutputMetricsSummary } from '../core/metrics/dense-metrics';
 import type { SensitivityCurve, SensitivityResult as CoreSensitivityResult } from '../core/score/sensitivity';
+import type { LowRankCandidate } from '../core/compress/lowrank-layers';
+import type { RankTarget } from '../core/compress/lowrank-rank';
+import type { SparsifiedLayer, SparsifyOptions } from '../core/compress/sparsify';
 
 export type { Dim };
 
@@ -213,6 +216,12 @@ export interface StudioWorkerApi {
    * Later scoring (Taylor/oracle), plans, sensitivity and validation use them; cached scores are dropped.
    */
   setOutputTasks(request: { jobId: number; overrides: Record<string, TaskKind> }): Promise<WorkerResult<OutputTask[]>>;
+  /** Singular values of every factorisable layer of the loaded model (./studio/compress.ts). */
+  layerSpectra(request: { jobId: number }, onProgress?: ProgressCallback): Promise<WorkerResult<SpectraResult>>;
+  /** Layer id → rank for a global energy or MACs target (core's rank allocation over the spectra). */
+  rankTarget(request: RankTargetRequest): Promise<WorkerResult<Record<string, number>>>;
+  /** The loaded model sparsified as asked: zeros per layer and per output channel. */
+  sparsityMap(request: SparsityRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SparsityMap>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +353,8 @@ export interface ValidateRequest {
   training?: TrainingRequest;
   /** Calibration images for recovery (required unless recovery is 'none'). */
   calibration?: ImageInput[];
+  /** Low rank and/or sparsity applied after pruning and recovery (as on export). */
+  compress?: CompressSpec;
 }
 
 /** Core's quality numbers (accuracy, agreement, KL) and agreement extras, plus timing. */
@@ -370,6 +381,8 @@ export interface ValidationReport {
   recovery?: RecoveryMethod;
   /** What recovery did, when it ran. */
   recoveryNote?: string;
+  /** What low rank / sparsity did, when asked ("low rank: 9 layers …; 2:4 sparsity: 50.0 % of 11 layers"). */
+  compressNote?: string;
   /** Every graph output with its task kind and that task's measures of the pruned model (core/metrics/dense-metrics.ts). */
   outputs?: OutputMetricsSummary[];
 }
@@ -407,6 +420,8 @@ export interface ExportRequest {
   preprocess?: PreprocessSpec;
   /** Write the exported model in fp16 (core/convert/fp16.ts), after recovery; inputs/outputs stay fp32. */
   fp16?: boolean;
+  /** Low rank and/or sparsity applied after pruning and recovery. */
+  compress?: CompressSpec;
 }
 
 export interface ExportResult {
@@ -418,6 +433,8 @@ export interface ExportResult {
   recoveryNote?: string;
   /** What the fp16 conversion did ("8 Resize kept in fp32; 2 tensors clamped to ±65504: …"), when asked. */
   fp16Note?: string;
+  /** What low rank / sparsity did, when asked. */
+  compressNote?: string;
 }
 
 /** One point of the Trade-offs sweep: validated like the Validate tab, on a plan made for a MACs target. */
@@ -441,6 +458,57 @@ export interface SweepPointResult {
   report: Omit<ValidationReport, 'perImage'>;
   /** Worker time of the point (planning, pruning, recovery, validation). */
   seconds: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compression beyond channels (studio worker, ./studio/compress.ts): low-rank factorisation and
+// sparsity, both core's (core/compress). The page holds ranks and settings; factors stay here.
+
+/** A factorisable layer (core/compress/lowrank-layers.ts) and its singular values, descending. */
+export interface LayerSpectrumInfo extends Pick<LowRankCandidate, 'id' | 'op' | 'out' | 'in' | 'kernel' | 'macs' | 'macsPerRank' | 'breakEven'> {
+  sigma: number[];
+}
+
+export interface SpectraResult {
+  layers: LayerSpectrumInfo[];
+  /** Layers of a factorisable op type that cannot be factorised, with why. */
+  skipped: { node: string; reason: string }[];
+  /** Per-sample MACs of the loaded model. */
+  modelMacs: number;
+}
+
+export interface RankTargetRequest {
+  jobId: number;
+  target: Exclude<RankTarget, { kind: 'ranks' }>;
+}
+
+/** Sparsity as the studio sets it: core's options with the pattern as text ("unstructured", "2:4", "4:8"). */
+export interface SparsitySettings extends Pick<SparsifyOptions, 'sparsity'> {
+  pattern: string;
+  scope: NonNullable<SparsifyOptions['scope']>;
+}
+
+export interface SparsityRequest extends SparsitySettings {
+  jobId: number;
+}
+
+/** A sparsified layer and the share of zeros in each of its output channels. */
+export interface SparsityLayerInfo extends Omit<SparsifiedLayer, 'weight'> {
+  perOutput: number[];
+}
+
+export interface SparsityMap {
+  layers: SparsityLayerInfo[];
+  /** Layers of these op types left dense, with why (e.g. an input width that is not a multiple of M). */
+  dense: { node: string; reason: string }[];
+  /** Zeros over all eligible weights. */
+  sparsity: number;
+}
+
+/** What validation and export apply after pruning and recovery: ranks per layer id, then sparsity. */
+export interface CompressSpec {
+  ranks?: Record<string, number>;
+  sparsity?: SparsitySettings;
 }
 
 // ---------------------------------------------------------------------------------------------

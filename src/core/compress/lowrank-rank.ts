@@ -10,7 +10,9 @@ export type RankTarget =
   /** smallest rank keeping this fraction of each layer's energy. */
   | { kind: 'energy'; energy: number }
   /** global ranking: drop the least important components (energy per MAC) until the model's MACs ≤ fraction × before. */
-  | { kind: 'keep-macs'; fraction: number };
+  | { kind: 'keep-macs'; fraction: number }
+  /** the rank chosen for each layer by id (the studio's sliders); a layer not listed stays dense. */
+  | { kind: 'ranks'; ranks: Readonly<Record<string, number>> };
 
 export interface RankLayer {
   id: string;
@@ -30,6 +32,11 @@ export function selectRanks(layers: readonly RankLayer[], target: RankTarget, mo
       return layers.map((l) => worthIt(l, energyRank(l.sigma, target.energy)));
     case 'keep-macs':
       return globalRanks(layers, target.fraction, modelMacs).map((r, i) => worthIt(layers[i]!, r));
+    case 'ranks':
+      return layers.map((l) => {
+        const r = target.ranks[l.id];
+        return r === undefined ? 0 : worthIt(l, Math.max(1, Math.min(l.sigma.length, Math.round(r))));
+      });
   }
 }
 
@@ -44,6 +51,12 @@ export function energyRank(sigma: Float64Array, energy: number): number {
     if (acc >= energy * total * (1 - 1e-12)) return r + 1;
   }
   return sigma.length;
+}
+
+/** Per-sample MACs and weight count of a layer factorised at rank r (the dense layer's when r is 0 or not below break-even). */
+export function rankCost(layer: { out: number; in: number; macs: number; macsPerRank: number; breakEven: number }, r: number): { macs: number; params: number } {
+  if (r < 1 || r > layer.breakEven) return { macs: layer.macs, params: layer.out * layer.in };
+  return { macs: r * layer.macsPerRank, params: r * (layer.out + layer.in) };
 }
 
 /** Fraction of Σσ² the first r components keep. */

@@ -18,7 +18,7 @@ export async function exportPruned(request: ExportRequest, onProgress?: Progress
   const loaded = requireLoadedModel();
   const report = (stage: string, fraction: number, message: string) => onProgress?.({ stage, fraction, message });
   const prepared = await preparePruned(loaded, request, onProgress, 0, 0.8);
-  const { recoveryNote } = prepared;
+  const { recoveryNote, compressNote } = prepared;
   let model = prepared.model;
   let fp16Note: string | undefined;
   if (request.fp16) {
@@ -35,6 +35,7 @@ export async function exportPruned(request: ExportRequest, onProgress?: Progress
     bytes: out, planJson: JSON.stringify(prepared.plan, null, 2), after: { params: m.params, macs: m.macs, bytes: m.bytes },
     ...(recoveryNote ? { recoveryNote } : {}),
     ...(fp16Note ? { fp16Note } : {}),
+    ...(compressNote ? { compressNote } : {}),
   };
 }
 

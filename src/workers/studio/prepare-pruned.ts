@@ -7,12 +7,13 @@ import { recoverPruned } from '../../core/recover/recover';
 import type { TrainingSummary } from '../../core/recover/distill';
 import { DEFAULT_DISTILL_SETTINGS } from '../../core/train/distill';
 import type { ExportRequest, ImageInput, Progress, TrainingEvent } from '../protocol';
-import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
+import { abortedJobError, checkpoint, jobAbortSignal, JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 import { prunedModel } from './plan';
 import { analysisOf, WORKER_WASM_THREADS } from './pruning-cache';
 import { imageBatches, jobRunner } from './scores';
 import { trainingControl } from './training-control';
+import { compressModel } from './compress';
 
 /** Where training runs: recovery opens its sessions with jobRunner, always on WASM. */
 const TRAINING_BACKEND = `WASM (onnxruntime-web, ${WORKER_WASM_THREADS} thread${WORKER_WASM_THREADS === 1 ? '' : 's'})`;
@@ -28,16 +29,29 @@ export interface PreparedModel {
   plan: PrunePlan;
   /** What recovery did ("lsq on 256 images: calibration KL 0.31 → 0.12"), when it ran. */
   recoveryNote?: string;
+  /** What low rank / sparsity did (compress.ts), when asked. */
+  compressNote?: string;
 }
 
 // The last recovered model, keyed by (plan, recovery, calibration set): validate then export reuse it.
 let lastRecovered: { key: string; prepared: PreparedModel } | undefined;
 
 /**
- * Prunes the loaded model with the plan and recovers it if asked. Progress fractions go from
- * `from` to `to` (the caller's share of its own bar); cancellable through the job id.
+ * Prunes the loaded model with the plan, recovers it if asked, then factorises and sparsifies it as
+ * `request.compress` says. Progress fractions go from `from` to `to` (the caller's share of its own
+ * bar); cancellable through the job id.
  */
 export async function preparePruned(loaded: LoadedModel, request: PrepareRequest, onProgress?: (p: Progress) => void, from = 0, to = 0.8): Promise<PreparedModel> {
+  const prepared = await pruneAndRecover(loaded, request, onProgress, from, to);
+  const spec = request.compress;
+  if (!spec || (!spec.sparsity && !Object.keys(spec.ranks ?? {}).length)) return prepared;
+  onProgress?.({ stage: 'compress', fraction: to, message: 'Low rank and sparsity' });
+  await checkpoint(request.jobId);
+  const compressed = compressModel(prepared.model, spec);
+  return { ...prepared, model: compressed.model, compressNote: compressed.note };
+}
+
+async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onProgress: ((p: Progress) => void) | undefined, from: number, to: number): Promise<PreparedModel> {
   const { jobId, recovery } = request;
   const at = (f: number): number => from + (to - from) * f;
   const report = (stage: string, fraction: number, message: string, training?: TrainingEvent) =>

@@ -11,6 +11,7 @@ import { exportPruned } from './export';
 import { controlTraining } from './training-control';
 import { sweepPoint } from './tradeoffs';
 import { setOutputTasks } from './output-tasks';
+import { layerSpectra, rankTarget, sparsityMap } from './compress';
 
 type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel'>;
 
@@ -30,4 +31,7 @@ export const pruningApi: PruningApi = {
   controlTraining: (r) => runJob(r.jobId, async () => controlTraining(r)),
   sweepPoint: (r, onProgress) => runJob(r.jobId, () => sweepPoint(r, onProgress), onProgress),
   setOutputTasks: (r) => runJob(r.jobId, async () => setOutputTasks(r.overrides)),
+  layerSpectra: (r, onProgress) => runJob(r.jobId, () => layerSpectra(r.jobId, onProgress), onProgress),
+  rankTarget: (r) => runJob(r.jobId, () => rankTarget(r)),
+  sparsityMap: (r, onProgress) => runJob(r.jobId, () => sparsityMap(r, onProgress), onProgress),
 };

@@ -72,6 +72,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
     ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
     recovery,
     ...(pruned.recoveryNote ? { recoveryNote: pruned.recoveryNote } : {}),
+    ...(pruned.compressNote ? { compressNote: pruned.compressNote } : {}),
     outputs: result.outputs,
   };
 }
