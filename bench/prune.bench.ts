@@ -10,13 +10,16 @@ import { validateModel } from '../src/core/graph/validate.js';
 import { analyseChannels } from '../src/core/graph/channels/analyse.js';
 import { applyPlan } from '../src/core/prune/apply.js';
 import { planPrune } from '../src/core/prune/planner.js';
+import { modelMetrics } from '../src/core/metrics/model-metrics.js';
 import { ensureTorchvisionExport, median, timeIt, type BenchContext, type BenchRow } from './harness.js';
 
 const SUITE = 'prune';
 const RESNET50_TARGET_MS = 500;
 const SPEEDUP_TARGET = 1.6;
-// PRUNE_BENCH_MODELS=resnet50 (comma-separated) runs a subset.
-const MODELS = process.env.PRUNE_BENCH_MODELS?.split(',') ?? ['resnet50', 'densenet121', 'mobilenet_v2', 'efficientnet_b0'];
+const VIT_TARGET_MS = 3000;
+// PRUNE_BENCH_MODELS=resnet50,vit_b_16 (comma-separated) runs a subset.
+const MODELS = process.env.PRUNE_BENCH_MODELS?.split(',').filter((m) => m !== 'vit_b_16') ?? ['resnet50', 'densenet121', 'mobilenet_v2', 'efficientnet_b0'];
+const RUN_VIT = !process.env.PRUNE_BENCH_MODELS || process.env.PRUNE_BENCH_MODELS.split(',').includes('vit_b_16');
 /** Models whose check costs are reported (torchvision names, or a file for the demo). */
 const CHECKED: Record<string, string | undefined> = { resnet50: undefined, 'fmnist-resnet8 (demo)': 'public/models/fmnist-resnet8.onnx' };
 
@@ -80,8 +83,36 @@ async function latencyMs(bytes: Uint8Array, threads: number): Promise<number> {
   return ms;
 }
 
+/**
+ * torchvision ViT-B/16 (opset 14, 346 MB): bytes → bytes at ratio 0.3 (heads, MLP and embedding
+ * width all cut), the MACs left, and the latency it buys in onnxruntime-node.
+ */
+async function vitRows(ctx: BenchContext): Promise<BenchRow[]> {
+  const file = ensureTorchvisionExport(ctx, 'vit_b_16', { opset: 14 });
+  if (!file) return [];
+  const bytes = new Uint8Array(readFileSync(file));
+  const row = (metric: string, value: number, unit: string, target?: string, pass?: boolean): BenchRow => ({ suite: SUITE, case: 'vit_b_16', metric, value, unit, ...(target ? { target, pass } : {}) });
+  const ms = await timeIt(() => pruneBytes(bytes, 0.3), { warmup: 1, runs: 3 });
+  const c0 = process.cpuUsage();
+  const pruned = pruneBytes(bytes, 0.3);
+  const c = process.cpuUsage(c0);
+  const before = modelMetrics(decodeModel(bytes)).macs;
+  const after = modelMetrics(decodeModel(pruned)).macs;
+  const latencyBefore = await latencyMs(bytes, 1);
+  const latencyAfter = await latencyMs(pruned, 1);
+  return [
+    row('analyse+plan+apply+encode (30%, L2)', ms, 'ms', `≤ ${VIT_TARGET_MS} ms`, ms <= VIT_TARGET_MS),
+    row('same, CPU time (user+sys)', (c.user + c.system) / 1000, 'ms'),
+    row('MACs after 30%', after / before, '× original', '≤ 0.72×', after / before <= 0.72),
+    row('latency original (batch 1, 1 thread)', latencyBefore, 'ms'),
+    row('latency 30% pruned (batch 1, 1 thread)', latencyAfter, 'ms'),
+    row('speed-up', latencyBefore / latencyAfter, '×'),
+  ];
+}
+
 export default async function pruneBench(ctx: BenchContext): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  if (RUN_VIT) rows.push(...(await vitRows(ctx)));
   for (const name of MODELS) {
     const file = ensureTorchvisionExport(ctx, name);
     if (!file) continue;

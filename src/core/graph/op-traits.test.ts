@@ -28,10 +28,9 @@ describe('OP_TRAITS', () => {
     expect(perChannel).not.toContain('Add');
   });
 
-  it('backward rules exist only for ops the channel and shape analyses follow, and Gather', () => {
+  it('backward rules exist only for ops the channel and shape analyses follow', () => {
     expect(opsWith((t) => !!t.backward && !t.shape)).toEqual([]);
-    // Gather is a channel barrier on purpose (its indices are data), but a ViT's class token x[:, 0] passes gradients through it.
-    expect(opsWith((t) => !!t.backward && !t.channel)).toEqual(['Gather']);
+    expect(opsWith((t) => !!t.backward && !t.channel)).toEqual([]);
   });
 
   it('derives the shape and backward tables: exactly the ops that name a rule', () => {

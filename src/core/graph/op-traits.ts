@@ -15,7 +15,7 @@ export type OpFamily = 'conv' | 'norm' | 'activation' | 'pool' | 'concat-split' 
 
 /** Channel rules (src/core/graph/channels/rules-*.ts), by id. */
 export type ChannelRuleId =
-  | 'passThrough' | 'elementwise' | 'prelu' | 'pool' | 'reduce' | 'softmax' | 'sink'
+  | 'passThrough' | 'elementwise' | 'prelu' | 'pool' | 'reduce' | 'gather' | 'softmax' | 'sink'
   | 'conv' | 'convTranspose' | 'gemm' | 'matmul' | 'batchNorm' | 'instanceNorm' | 'layerNorm' | 'groupNorm'
   | 'transpose' | 'squeeze' | 'unsqueeze' | 'flatten' | 'reshape' | 'concat' | 'split' | 'slice' | 'expand' | 'tile' | 'pad' | 'resize'
   | 'convInteger' | 'qlinearConv' | 'matmulInteger' | 'qlinearMatmul' | 'quantizeLinear' | 'dynamicQuantizeLinear';
@@ -129,8 +129,8 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   Concat: { family: 'concat-split', channel: 'concat', shape: 'concat', backward: 'concat' },
   Split: { family: 'concat-split', channel: 'split', shape: 'split', backward: 'split' },
   Slice: { family: 'concat-split', channel: 'slice', shape: 'slice', backward: 'slice' },
-  // Barriers on purpose: indices pick arbitrary positions, so which channels survive is data.
-  Gather: { family: 'concat-split', shape: 'gather', backward: 'gather' },
+  // Along the channel axis a barrier on purpose: indices pick arbitrary positions, so which channels survive is data.
+  Gather: { family: 'concat-split', channel: 'gather', shape: 'gather', backward: 'gather' },
   GatherElements: { family: 'concat-split', shape: 'gatherElements' },
   ScatterND: { family: 'other', shape: 'likeData' },
   ScatterElements: { family: 'other', shape: 'likeData' },

@@ -67,6 +67,22 @@ describe.each([
     expect(before - after).toBe(removed * perHead);
   });
 
+  it('prunes the embedding width (patch embedding, class token, position embedding, every LayerNorm, projections, head): pruned == masked', async () => {
+    const embed = analysis.groups.find((g) => g.members.some((m) => m.role === 'Conv.weight[out]'))!;
+    expect(embed.prunable).toBe(true);
+    expect(embed.channelStatistics).toBe(true);
+    const roles = embed.members.map((m) => m.role).join('\n');
+    if (name === 'vit-tiny') expect(roles).toMatch(/Concat.input0 \(constant\) via Expand/); // class token
+    expect(roles).toMatch(/Add.input1 \(per-channel constant\)/); // position embedding / LayerNorm β
+    expect(roles).toMatch(/kept at 8/); // head_dim computed from embed_dim / heads, frozen
+    const keep = Array.from({ length: 32 }, (_, i) => i).filter((i) => i % 3 !== 1);
+    const embedOnly: PrunePlan = { ...plan, groups: { [embed.id]: { channels: 32, keep } } };
+    const pruned = await expectPrunedEqualsMasked(model, analysis, embedOnly, inputs);
+    expect(modelMetrics(pruned).params).toBeLessThan(modelMetrics(model).params * 0.75);
+    // Together with heads and MLPs, at random.
+    for (const seed of [3, 5]) await expectPrunedEqualsMasked(model, analysis, randomPlan(analysis, seed, 0.7, true), inputs);
+  });
+
   it('refuses a plan that keeps part of a head', () => {
     const g = analysis.groups.find((x) => x.unit > 1)!;
     const partial: PrunePlan = { ...plan, groups: { [g.id]: { channels: 32, keep: Array.from({ length: 20 }, (_, i) => i) } } };

@@ -48,6 +48,17 @@ function perIndex(dims: readonly number[], data: Float32Array, axis: number, cri
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const out = new Float64Array(dim);
+  if (inner === 1) {
+    // Output columns of a MatMul weight [in, out]: one call per element would dominate (ViT-B/16).
+    const squares = criterion === 'l2';
+    for (let o = 0, i = 0; o < outer; o++) {
+      for (let k = 0; k < dim; k++, i++) {
+        const v = data[i]!;
+        out[k]! += squares ? v * v : Math.abs(v);
+      }
+    }
+    return out;
+  }
   const { sum } = NORMS[criterion];
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < dim; k++) {

@@ -14,7 +14,7 @@ export type { AnalysisOptions } from './context.js';
 import { conv, convInteger, convTranspose, gemm, matmul, matmulInteger, qlinearConv, qlinearMatmul } from './rules-linear.js';
 import { dynamicQuantizeLinear, quantizeLinear } from './rules-quantized.js';
 import { concat, expand, flatten, pad, reshape, resize, slice, split, squeeze, tile, transpose, unsqueeze } from './rules-layout.js';
-import { elementwise, layerNorm, passThrough, perChannelNorm, pool, reduce, sink, softmax, type ChannelRule } from './rules-pointwise.js';
+import { elementwise, gather, layerNorm, passThrough, perChannelNorm, pool, reduce, sink, softmax, type ChannelRule } from './rules-pointwise.js';
 import type { ChannelGroup, ChannelLayout, ChannelSpace, Member, Segment } from './types.js';
 import { assertNever } from '../../assert.js';
 import { isDefaultDomain, opTraits, rulesByOp, type ChannelRuleId } from '../op-traits.js';
@@ -25,7 +25,7 @@ const groupNorm: ChannelRule = (node, ctx) => ctx.barrierNode(node, 'group norma
 
 /** The implementation of every channel rule id; which op uses which is in op-traits. */
 const CHANNEL_RULES: Record<ChannelRuleId, ChannelRule> = {
-  passThrough, elementwise, pool, reduce, softmax, sink, conv, convTranspose, gemm, matmul, layerNorm, groupNorm,
+  passThrough, elementwise, pool, reduce, gather, softmax, sink, conv, convTranspose, gemm, matmul, layerNorm, groupNorm,
   // PRelu's slope is a broadcast input like any other: the element-wise rule ties or slices it.
   prelu: elementwise,
   batchNorm: perChannelNorm(['scale', 'bias', 'mean', 'var']),

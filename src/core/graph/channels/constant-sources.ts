@@ -92,6 +92,17 @@ export function constantSources(ctx: ChannelContext, node: NodeProto, inputIndex
       }
       return constantSources(ctx, p, 0, from, depth + 1);
     }
+    case 'Expand': {
+      // Broadcast to a shape whose entry at this axis keeps the input's size (1 or the same size
+      // computed at run time would do; a constant C would have to be rewritten: refused).
+      const inShape = ctx.shape(p.input[0]);
+      const target = ctx.shapes.tensors.get(p.input[1]!)?.values;
+      if (!outShape || !inShape || !target || n === undefined) return undefined;
+      const a = axis - (outShape.length - inShape.length);
+      const entry = target[axis - (outShape.length - target.length)];
+      if (a < 0 || inShape[a] !== n || (entry !== undefined && entry !== 1)) return undefined;
+      return constantSources(ctx, p, 0, a, depth + 1);
+    }
     case 'Mul':
     case 'Add':
     case 'Sub':

@@ -28,6 +28,8 @@ export class ChannelContext {
   private readonly sharedWeights = new Map<string, { inSegs?: Segment[]; outSegs: Segment[] }>();
   /** Set while a rule runs: whether it accounted for the node's tracked channels (see followed). */
   private accounted = false;
+  /** Decoded integer constants (the chunk-bound proofs read the same few constants thousands of times). */
+  private readonly constantInts = new Map<TensorProto, number[]>();
   /** Spaces that must end in one group (else: barrier with the reason), checked when groups are built. */
   readonly mustTie: { spaces: number[]; reason: string }[] = [];
 
@@ -233,7 +235,11 @@ export class ChannelContext {
   ints(name: string | undefined): number[] | undefined {
     if (!name) return undefined;
     const t = this.constant(name);
-    if (t) return tensorToInts(t);
+    if (t) {
+      let v = this.constantInts.get(t);
+      if (!v) this.constantInts.set(t, (v = tensorToInts(t)));
+      return v;
+    }
     const v = this.shapes.tensors.get(name)?.values;
     return v && v.every((d) => typeof d === 'number') ? (v as number[]) : undefined;
   }

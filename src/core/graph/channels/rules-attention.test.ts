@@ -24,8 +24,8 @@ describe('heads in torch exports (nn.MultiheadAttention)', () => {
       // Q, K and V reshapes to [T, B·h, d] and the merge back to [T·B, E]: computed entries replaced.
       expect(roles.filter((r) => r.startsWith('Concat.input'))).toHaveLength(4);
     }
-    // The MLP hidden layers stay prunable, channel by channel.
-    expect(a.groups.filter((g) => g.prunable && g.unit === 1)).toHaveLength(blocks);
+    // The MLP hidden layers stay prunable, channel by channel, and so does the embedding width.
+    expect(a.groups.filter((g) => g.prunable && g.unit === 1)).toHaveLength(blocks + 1);
   });
 });
 

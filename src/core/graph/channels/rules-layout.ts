@@ -1,6 +1,7 @@
 // Rules for ops that move, cut, join or reshape the channel axis.
 import { attrInt, attrInts } from '../attributes.js';
 import type { Dim } from '../shapes.js';
+import { product, UNKNOWN } from '../shape-ops/dims.js';
 import type { ChannelContext } from './context.js';
 import { normAxis } from './context.js';
 import type { ChannelRule } from './rules-pointwise.js';
@@ -8,7 +9,8 @@ import { segmentsLength, subSegments } from './segments.js';
 import type { ChannelLayout, Segment } from './types.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import { entryFollowsChannels } from './shape-provenance.js';
-import { chunkSlice, hasHeads, headReshape, sameHeads } from './rules-attention.js';
+import { sliceConstantInput } from './constant-sources.js';
+import { chunkSlice, concatPiece, hasHeads, headReshape, sameHeads } from './rules-attention.js';
 
 // Reshape target entries that size themselves: -1 is inferred, 0 copies the input's dim (allowzero=0).
 const RESHAPE_SELF_SIZING = [-1, 0];
@@ -51,6 +53,10 @@ export const unsqueeze: ChannelRule = (node, ctx) => {
 
 const dropOnes = (dims: readonly Dim[]) => dims.filter((d) => d !== 1);
 const sameDims = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameProduct = (a: readonly Dim[], b: readonly Dim[]) => {
+  const p = product(a);
+  return p !== UNKNOWN && p === product(b);
+};
 const numericProduct = (dims: readonly Dim[]) => dims.reduce<number | undefined>((p, d) => (p !== undefined && typeof d === 'number' ? p * d : undefined), 1);
 
 /** Where the channel axis lands when `inShape` becomes `outShape`, and its new block size; undefined when channels get mixed. */
@@ -61,6 +67,17 @@ function reshapedAxis(x: ChannelLayout, inShape: Dim[], outShape: Dim[]): { axis
     if (!sameDims(dropOnes(outShape.slice(0, j)), before)) continue;
     // The channel axis survives as its own axis (only size-1 axes come or go around it).
     if (outShape[j] === positions && sameDims(dropOnes(outShape.slice(j + 1)), dropOnes(inShape.slice(x.axis + 1)))) return { axis: j, block: x.block };
+  }
+  // The channel axis survives while the axes on either side merge or split among themselves
+  // ([B, C, h, w] → [B, C, h·w] at a patch embedding, [T·B, C] → [T, B, C] after an attention
+  // projection): equal products before and after it keep every element's channel coordinate.
+  for (let j = 0; j < outShape.length; j++) {
+    if (outShape[j] === positions && sameProduct(outShape.slice(0, j), inShape.slice(0, x.axis)) && sameProduct(outShape.slice(j + 1), inShape.slice(x.axis + 1))) {
+      return { axis: j, block: x.block };
+    }
+  }
+  for (let j = 0; j < outShape.length; j++) {
+    if (!sameDims(dropOnes(outShape.slice(0, j)), before)) continue;
     // The channel axis merges with every axis after it (Flatten before a classifier).
     const trailing = numericProduct(inShape.slice(x.axis + 1));
     if (trailing !== undefined && outShape[j] === positions * trailing && dropOnes(outShape.slice(j + 1)).length === 0) return { axis: j, block: x.block * trailing };
@@ -100,12 +117,18 @@ function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: numb
   const name = node.input[inputIndex];
   if (!name) return true;
   if (entryFollowsChannels(ctx, name, position, out)) return true;
-  const values = ctx.ints(name);
-  const v = values?.[position];
+  const v = ctx.shapes.tensors.get(name)?.values?.[position] ?? ctx.ints(name)?.[position];
   if (v === undefined) return false;
-  if (selfSizing.includes(v)) return true;
-  if (!ctx.constant(name)) return false;
-  ctx.addMember({ kind: 'shape-entry', node, inputIndex, position, segments: out.segments, block: out.block, role: `${node.opType}.shape[${position}]` });
+  if (typeof v === 'number' && selfSizing.includes(v)) return true;
+  if (ctx.constant(name)) {
+    ctx.addMember({ kind: 'shape-entry', node, inputIndex, position, segments: out.segments, block: out.block, role: `${node.opType}.shape[${position}]` });
+    return true;
+  }
+  // A computed target whose channel entry is its own Concat piece (torch's flatten(2) of a patch
+  // embedding: Concat(batch, 32, h·w)): the piece becomes the kept count.
+  const piece = concatPiece(ctx, name, position);
+  if (!piece || typeof v !== 'number' || (ctx.ir.consumers.get(name)?.length ?? 0) !== 1 || !ctx.constant(piece.node.input[piece.inputIndex])) return false;
+  ctx.addMember({ kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments: out.segments, block: out.block, unit: 1, inferred: false, role: `Concat.input${piece.inputIndex} (${ctx.id(node)} target entry ${position})` });
   return true;
 }
 
@@ -130,6 +153,10 @@ export const concat: ChannelRule = (node, ctx) => {
   if (axis !== ref.axis) {
     for (let i = 0; i < layouts.length; i++) {
       const l = layouts[i];
+      // A constant joined along another axis (ViT's class token, prepended to the patch tokens) is
+      // sliced along the channel axis with the tensors it joins.
+      if (!l && !hasHeads(ref) && ref.block === 1 && ctx.shape(node.input[i])?.[ref.axis] === segmentsLength(ref.segments) &&
+          sliceConstantInput(ctx, node, i, ref.axis, ref, false, `Concat.input${i} (constant)`)) continue;
       if (!l || l.axis !== ref.axis || !sameHeads(l, ref)) return ctx.barrierNode(node, 'Concat of inputs with different channel axes');
       if (!ctx.unite(ref.segments, l.segments)) return ctx.barrierNode(node, 'Concat combines differently concatenated channels');
     }

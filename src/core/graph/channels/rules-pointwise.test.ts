@@ -108,9 +108,11 @@ describe('softmax and reductions', () => {
     expect(groupOf(last, 'c1').prunable).toBe(true);
   });
 
-  it('a Reduce over the channel axis is a barrier; over spatial axes the channels move with keepdims=0', () => {
-    const over = analyse(around((b) => b.node('ReduceMean', ['c1'], ['y'], { axes: [1] }), 1));
-    expect(groupOf(over, 'c1').barriers.join()).toContain('ReduceMean reduces over the channel axis');
+  it('over the channel axis a sum is exact, a mean is a channel statistic, a max a barrier; over spatial axes the channels move with keepdims=0', () => {
+    const over = (op: string) => groupOf(analyse(around((b) => b.node(op, ['c1'], ['y'], { axes: [1] }), 1)), 'c1');
+    expect(over('ReduceMax').barriers.join()).toContain('ReduceMax reduces over the channel axis');
+    expect(over('ReduceMean')).toMatchObject({ prunable: true, channelStatistics: true });
+    expect(over('ReduceL2')).toMatchObject({ prunable: true, channelStatistics: false });
     const b = withInput(3);
     conv(b, 'x', 'c1', 3, 4).node('ReduceMean', ['c1'], ['r'], { axes: [2, 3], keepdims: 0 });
     b.weight('fc_w', [4, 10]).node('Gemm', ['r', 'fc_w'], ['fc']).output('fc');

@@ -116,16 +116,46 @@ export const softmax: ChannelRule = (node, ctx) => {
   ctx.setLayout(node.output[0], x);
 };
 
-/** Reduce* ops: fine when the channel axis is not reduced (it may move when keepdims=0). */
+// Reductions over the channel axis. A sum (or sum of squares, L1, L2 norm) over masked channels
+// equals the sum over the kept ones, so removing channels is exact; a mean divides by the count,
+// so it is a statistic across channels (decomposed LayerNorm below opset 17: ReduceMean → Sub →
+// Pow → ReduceMean → Sqrt → Div), pruned as torch-pruning prunes LayerNorm. Max, min, product and
+// log-sum-exp would see masked zeros as values: barriers.
+const EXACT_OVER_CHANNELS = new Set(['ReduceSum', 'ReduceSumSquare', 'ReduceL1', 'ReduceL2']);
+const STATISTIC_OVER_CHANNELS = new Set(['ReduceMean']);
+
+/** Reduce* ops: the channel axis moves (keepdims=0) or, when reduced, see EXACT/STATISTIC above. */
 export const reduce: ChannelRule = (node, ctx) => {
   const x = ctx.layout(node.input[0]);
   if (!x) return;
   const sinceOpset = node.opType === 'ReduceSum' ? 13 : 18;
   const axesArg = ctx.intsArg(node, 1, 'axes', sinceOpset);
-  if (axesArg === 'dynamic' || !axesArg || axesArg.length === 0) return ctx.barrierNode(node, `${node.opType} reduces over the channel axis`);
-  const axes = axesArg.map((a) => normAxis(a, x.rank));
-  if (axes.includes(x.axis)) return ctx.barrierNode(node, `${node.opType} reduces over the channel axis`);
+  if (Array.isArray(axesArg) && axesArg.length === 0 && attrInt(node, 'noop_with_empty_axes', 0) === 1) return ctx.setLayout(node.output[0], x);
+  const axes = axesArg === 'dynamic' ? undefined : (axesArg?.length ? axesArg : [...Array(x.rank).keys()]).map((a) => normAxis(a, x.rank));
+  if (!axes || axes.includes(x.axis)) {
+    const exact = EXACT_OVER_CHANNELS.has(node.opType);
+    if (!axes || hasHeadsOrBlocks(x) || !(exact || STATISTIC_OVER_CHANNELS.has(node.opType))) return ctx.barrierNode(node, `${node.opType} reduces over the channel axis`);
+    if (!exact) for (const s of x.segments) ctx.spaces[s.space]!.channelStatistics = true;
+    return ctx.consumed();
+  }
   const keep = attrInt(node, 'keepdims', 1) === 1;
   const axis = keep ? x.axis : x.axis - axes.filter((a) => a < x.axis).length;
   ctx.setLayout(node.output[0], { ...x, axis, rank: keep ? x.rank : x.rank - axes.length });
+};
+
+const hasHeadsOrBlocks = (x: ChannelLayout) => x.block !== 1 || (x.unit ?? 1) > 1 || x.outer !== undefined;
+
+/**
+ * Gather along an axis other than the channel axis (the class token x[:, 0], a time step): the
+ * indices pick positions, the channels pass. Along the channel axis the indices are data: barrier.
+ */
+export const gather: ChannelRule = (node, ctx) => {
+  const x = ctx.layout(node.input[0]);
+  if (ctx.layout(node.input[1])) return ctx.barrierNode(node, 'Gather indexed by a tensor that carries channels');
+  if (!x) return;
+  const g = normAxis(attrInt(node, 'axis', 0), x.rank);
+  if (g === x.axis) return ctx.barrierNode(node, 'Gather picks positions along the channel axis');
+  const q = ctx.shape(node.input[1])?.length ?? ctx.constant(node.input[1])?.dims.length;
+  if (q === undefined) return ctx.barrierNode(node, 'Gather with indices of unknown rank');
+  ctx.setLayout(node.output[0], { ...x, axis: x.axis < g ? x.axis : x.axis - 1 + q, rank: x.rank - 1 + q });
 };

@@ -122,6 +122,10 @@ export interface ComputedEntryMember extends MemberBase {
   block: number;
   unit: number;
   inferred: boolean;
+  /** The entry keeps this value whatever is pruned (head_dim computed as embed_dim / heads: it must not follow the embedding width). */
+  fixed?: number;
+  /** Other channels the computed entry reads (embed_dim from the input's shape): pruning them makes it a constant too. */
+  alsoWhen?: Segment[];
 }
 
 export type Member = SliceMember | GroupedInMember | GroupAttrMember | SplitMember | SliceRangeMember | ShapeEntryMember | ComputedEntryMember;

@@ -1,6 +1,8 @@
 // Test oracle: the ORIGINAL model with every pruned channel zeroed by a 0/1 mask after every node
-// output that carries it. Removing channels must give the same outputs as masking them.
-import type { ModelProto, NodeProto } from '../../onnx/proto.js';
+// output that carries it. Removing channels must give the same outputs as masking them. A mean over
+// the channel axis (decomposed LayerNorm) is rescaled from C to the kept count, so the oracle's
+// statistics are those of the kept channels, which is what removal computes.
+import type { ModelProto, NodeProto, TensorProto } from '../../onnx/proto.js';
 import { TensorDataType } from '../../onnx/proto.js';
 import { makeTensor } from '../../onnx/tensor.js';
 import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
@@ -41,17 +43,38 @@ export function maskedReference(model: ModelProto, plan: PrunePlan, analysis: Ch
       masks.push(mulNode(`${out}__raw`, maskName, out));
       return `${out}__raw`;
     });
-    nodes.push(masks.length ? cloneMessage(node, { output: outputs }) : node, ...masks);
+    const rescale = meanOverKeptChannels(node, analysis, keep, outputs, inits);
+    nodes.push(masks.length || rescale ? cloneMessage(node, { output: outputs }) : node, ...masks, ...(rescale ? [rescale] : []));
   }
   return cloneMessage(model, { graph: cloneMessage(graph, { node: nodes, initializer: inits, valueInfo: [] }) });
 }
 
-/** A random plan over the prunable groups (groups with channel statistics are left whole: masking is not equivalent there). */
-export function randomPlan(analysis: ChannelAnalysis, seed: number, maxRatio = 0.7): PrunePlan {
+/**
+ * For a ReduceMean over the channel axis of a pruned tensor: renames its output (in `outputs`) and
+ * returns the Mul by C / kept that restores it, so the mean is over the kept channels.
+ */
+function meanOverKeptChannels(node: NodeProto, analysis: ChannelAnalysis, keep: ReturnType<typeof keepBySpace>, outputs: string[], inits: TensorProto[]): NodeProto | undefined {
+  const layout = node.opType === 'ReduceMean' ? analysis.layouts.get(node.input[0]!) : undefined;
+  if (!layout || analysis.layouts.has(node.output[0]!)) return undefined;
+  const kept = keptPositions(layout.segments, keep, layout.block, layout.unit);
+  if (!kept) return undefined;
+  const out = node.output[0]!;
+  const factor = `${out}__kept_mean`;
+  inits.push(makeTensor(factor, [], TensorDataType.FLOAT, new Float32Array([layoutPositions(layout) / kept.length])));
+  outputs[0] = `${out}__all_mean`;
+  return mulNode(outputs[0], factor, out);
+}
+
+/**
+ * A random plan over the prunable groups. Groups with channel statistics are left whole unless
+ * `statistics` (masking equals removal there only where the statistic is a ReduceMean, which the
+ * oracle rescales: decomposed LayerNorm).
+ */
+export function randomPlan(analysis: ChannelAnalysis, seed: number, maxRatio = 0.7, statistics = false): PrunePlan {
   const rand = seededRandom(seed);
   const groups: PrunePlan['groups'] = {};
   for (const g of analysis.groups) {
-    if (!g.prunable || g.channelStatistics || rand() < 0.25) continue;
+    if (!g.prunable || (g.channelStatistics && !statistics) || rand() < 0.25) continue;
     // Attention heads: whole heads (units) are dropped, planned as one channel per head.
     if (g.unit > 1) {
       const heads = Array.from({ length: g.channels / g.unit }, (_, h) => h);
