@@ -24,6 +24,8 @@ import type { LayerMacs } from '../core/metrics/plan-cost';
 import type { TaskKind } from '../core/score/loss-task';
 import type { OutputMetricsSummary } from '../core/metrics/dense-metrics';
 import type { SensitivityCurve, SensitivityResult as CoreSensitivityResult } from '../core/score/sensitivity';
+import type { GateHistogram, GatesResult } from '../core/train/gates';
+import type { LiveGates } from '../core/train/gates-live';
 import type { LowRankCandidate } from '../core/compress/lowrank-layers';
 import type { RankTarget } from '../core/compress/lowrank-rank';
 import type { SparsifiedLayer, SparsifyOptions } from '../core/compress/sparsify';
@@ -38,6 +40,8 @@ export interface Progress {
   message: string;
   /** A training job's numbers for the live curve (distillation), beside the text. */
   training?: TrainingEvent;
+  /** A Learn-with-gates job's live gates (histogram, kept channels), beside the curve's events. */
+  gates?: GatesLiveEvent;
 }
 
 /**
@@ -209,6 +213,8 @@ export interface StudioWorkerApi {
   exportPruned(request: ExportRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ExportResult>>;
   /** One point of the Trade-offs sweep: plan a MACs target, cost it, validate it (./studio/tradeoffs.ts). */
   sweepPoint(request: SweepPointRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SweepPointResult>>;
+  /** Learns the plan with GDP gates toward a MACs target (./studio/gates.ts); Validate and Export then use the learnt model. */
+  learnGates(request: GatesRequest, onProgress?: ProgressCallback): Promise<WorkerResult<GatesOutcome>>;
   /** Pauses, resumes or stops a job's training; false when that job is not training (any more). */
   controlTraining(request: TrainingControlRequest): Promise<WorkerResult<boolean>>;
   /**
@@ -247,8 +253,11 @@ export interface ChannelRange {
   length: number;
 }
 
-/** A channel-importance criterion as offered in the switcher: core's registry entry without its `score`. */
-export type CriterionInfo = Pick<Criterion<CriterionId>, 'id' | 'name' | 'description' | 'needsImages'>;
+/**
+ * A channel-importance criterion as offered in the switcher: core's registry entry without its `score`;
+ * or "gates", the gate values a Learn-with-gates run learnt (offered once it has run).
+ */
+export type CriterionInfo = Pick<Criterion<CriterionId>, 'name' | 'description' | 'needsImages'> & { id: CriterionId | 'gates' };
 
 /** An image sent to the worker: encoded bytes (PNG/JPEG), decoded there. Bytes are transferred. */
 export interface ImageInput {
@@ -408,6 +417,38 @@ export type { RecoveryMethod };
 export interface TrainingRequest {
   epochs: number;
   lr: number;
+}
+
+/** Learn with gates (GDP, core/train/gates.ts, as `prune --criterion gates`): the plan is trained, not ranked. */
+export interface GatesRequest {
+  jobId: number;
+  /** Fraction of the unpruned model's MACs to keep, in (0, 1). */
+  keepMacs: number;
+  /** Epochs of the whole run (gates, then the fine-tuning share) and the peak learning rate. */
+  epochs: number;
+  lr: number;
+  /** Unlabelled training images (bundled and/or the user's), transferred. */
+  images: ImageInput[];
+  preprocess: PreprocessSpec;
+}
+
+/** The live gates after a step (core/train/gates-live.ts), plus the MACs the kept channels would leave. */
+export interface GatesLiveEvent extends Pick<LiveGates, 'kept' | 'keptChannels' | 'totalChannels'> {
+  step: number;
+  total: number;
+  histogram: GateHistogram;
+  /** MACs with only the kept channels / MACs of the model (absent when the plan cannot be costed). */
+  macsKept?: number;
+}
+
+/** What a Learn-with-gates run produced: an ordinary plan (criterion "gates") and how the gates ended. */
+export interface GatesOutcome extends Pick<GatesResult, 'histogram' | 'histogramBeforeForcing' | 'macs' | 'skipped' | 'note'> {
+  /** The learnt plan as studio ratios (roundTo 1, criterion "gates"): it selects exactly the learnt model. */
+  plan: PlanInput;
+  /** How training ended ('done', or 'cancelled' when stopped: the best gates so far were used). */
+  stoppedBy: GatesResult['training']['stoppedBy'];
+  /** One line for the panel and the validation's recovery note. */
+  summary: string;
 }
 
 export interface ExportRequest {

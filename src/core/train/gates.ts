@@ -19,11 +19,11 @@ import type { TaskKind } from '../score/loss-task.js';
 import { withModel, type AbortSignalLike, type Float32Tensor, type ModelRunner } from '../score/runner.js';
 import { DEFAULT_DISTILL_SETTINGS, distill, type DistillResult, type DistillSettings } from './distill.js';
 import { buildGatedModel, EPSILON_INPUT, foldGates, type GatedModel } from './gates-graph.js';
-import { createPolarizer, DEFAULT_POLARIZE_SETTINGS, planRemoving, selectForBudget, type PolarizeSettings, type Removed } from './gates-polarize.js';
+import { createPolarizer, DEFAULT_POLARIZE_SETTINGS, planRemoving, selectForBudget, type Polarizer, type PolarizeSettings, type Removed } from './gates-polarize.js';
 import { viewBatch, NO_AUGMENTATION, type TrainingImages } from './images.js';
 import { withParameters } from './parameter-inputs.js';
 import { trainableParameters } from './parameters.js';
-import type { EpochReport } from './trainer.js';
+import type { EpochReport, TrainTerm } from './trainer.js';
 import { scheduleInfo } from './schedule.js';
 import { scoreGroups } from '../score/criteria.js';
 import { recoverPruned } from '../recover/recover.js';
@@ -65,6 +65,8 @@ export interface GatesJob {
   /** Epochs are numbered across both phases (the fine-tuning continues the count). */
   onEpoch?: (report: EpochReport & { zeroGates: number; lambda: number; epsilon: number; phase: 'gates' | 'fine-tune' }) => void;
   onStep?: (step: number, total: number, loss: number) => void;
+  /** After every step of the gates phase: the gate values by group id at the current ε (for a live view; gates-live.ts). */
+  onGates?: (gates: Map<string, Float32Array>, step: number, total: number) => void;
 }
 
 export interface GateHistogram {
@@ -152,7 +154,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     parameters: [...trainableParameters(gated.model), ...thetas],
     tasks: job.tasks,
     extraFeeds: () => ({ [EPSILON_INPUT]: { dims: [1], data: Float32Array.of(polarizer.epsilon) } }),
-    term: polarizer,
+    term: job.onGates ? observed(polarizer, job.onGates) : polarizer,
     signal: job.signal,
     gate: job.gate,
     onStep: job.onStep,
@@ -211,6 +213,18 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     training: summary(result),
     skipped: gated.skipped,
     ...(note ? { note } : {}),
+  };
+}
+
+/** The polarizer with `onGates` told the gates after each of its steps. */
+function observed(polarizer: Polarizer, onGates: NonNullable<GatesJob['onGates']>): TrainTerm {
+  return {
+    gradient: (values, grads, step, total) => polarizer.gradient(values, grads, step, total),
+    afterStep: (values, step, total) => {
+      polarizer.afterStep!(values, step, total);
+      onGates(polarizer.gates(values), step, total);
+    },
+    admissible: (values) => polarizer.admissible!(values),
   };
 }
 

@@ -6,7 +6,7 @@
 // its jobs in the one registry here.
 import { useStudio } from '../store/store';
 
-export type JobKind = 'load' | 'score' | 'cost' | 'sensitivity' | 'validate' | 'export' | 'sweep';
+export type JobKind = 'load' | 'score' | 'cost' | 'sensitivity' | 'validate' | 'export' | 'sweep' | 'gates';
 
 export interface Job {
   readonly kind: JobKind;

@@ -15,6 +15,7 @@ export function currentPlan(): PlanInput {
 /** Runs the global control and records the result as one undo step. */
 export async function applyGlobal(): Promise<void> {
   const { globalMode, globalTarget, locked, ratios, roundTo, criterion, summary } = s();
+  if (globalMode === 'gates') return; // trained, not applied: actions/gates.ts
   const lockedRatios = Object.fromEntries(Object.keys(locked).map((id) => [id, ratios[id] ?? 0]));
   try {
     const next = await studioClient().call((api, jobId) =>

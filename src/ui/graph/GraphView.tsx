@@ -36,7 +36,8 @@ export function GraphView() {
   const centerRequest = useStudio((s) => s.centerRequest);
   const groups = useStudio((s) => s.groups);
   const selectedGroupId = useStudio((s) => s.selectedGroupId);
-  const keep = useStudio((s) => s.cost?.keep);
+  // While gates train, their kept channels (live); else the plan's.
+  const keep = useStudio((s) => (s.gatesRun?.running && s.gatesRun.live ? s.gatesRun.live.kept : s.cost?.keep));
   const scores = useStudio((s) => s.scores);
   const sensitivity = useStudio((s) => s.sensitivityResult);
   const colourMode = useStudio((s) => s.graphColour);

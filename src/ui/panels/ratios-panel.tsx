@@ -2,21 +2,24 @@
 // round_to, the live params/MACs/bytes read-out, undo/redo, plan export/import, and one slider per
 // group (barriers disabled with their reason, locks kept by the global control).
 import { useEffect, useRef, useState } from 'react';
-import type { GlobalMode, GroupSummary } from '../../workers/protocol';
+import type { GroupSummary } from '../../workers/protocol';
 import { downloadBytes } from '../actions/download';
 import { errorText } from '../actions/errors';
 import { applyGlobal } from '../actions/plan';
 import { MiddleEllipsis } from '../shell/MiddleEllipsis';
+import type { AllocationMode } from '../store/plan-slice';
 import { useStudio } from '../store/store';
+import { GatesPanel } from './gates-panel';
 import { bytes, change, compact } from './panel-format';
 import { parsePlanJson } from './plan-json';
 import { startPruningSync } from './sync';
 import './panels.css';
 
-const MODE_TEXT: Record<GlobalMode, string> = {
+const MODE_TEXT: Record<AllocationMode, string> = {
   uniform: 'Same ratio for every unlocked group.',
   global: 'Ranks all channels together by normalised score and removes the lowest — layers with weak channels lose more.',
   sensitivity: 'Uses the sensitivity curves to remove the target share of MACs where accuracy suffers least (run Sensitivity first).',
+  gates: 'Trains a gate per channel toward the MACs target (below); the gates choose how many channels each layer keeps, and which.',
 };
 
 function GlobalControl() {
@@ -32,15 +35,16 @@ function GlobalControl() {
   return (
     <fieldset className="row">
       <legend>Global</legend>
-      <select aria-label="Global mode" value={mode} onChange={(e) => set(e.target.value as GlobalMode, target)}>
+      <select aria-label="Global mode" value={mode} onChange={(e) => set(e.target.value as AllocationMode, target)}>
         <option value="uniform">uniform</option>
         <option value="global">global ranking</option>
         <option value="sensitivity" disabled={!hasSensitivity}>sensitivity → MACs target</option>
+        <option value="gates">learn with gates → MACs target</option>
       </select>
       <input type="range" min={0} max={0.95} step={0.05} value={target} aria-label="Global target"
         onChange={(e) => set(mode, Number(e.target.value))} />
-      <output>{Math.round(target * 100)} %{mode === 'sensitivity' ? ' of MACs' : ''}</output>
-      <button type="button" disabled={busy} onClick={() => { setBusy(true); void applyGlobal().finally(() => setBusy(false)); }}>Apply</button>
+      <output>{Math.round(target * 100)} %{mode === 'sensitivity' || mode === 'gates' ? ' of MACs' : ''}</output>
+      {mode !== 'gates' && <button type="button" disabled={busy} onClick={() => { setBusy(true); void applyGlobal().finally(() => setBusy(false)); }}>Apply</button>}
       <label>
         round to{' '}
         <select aria-label="Round channels to" value={roundTo} onChange={(e) => useStudio.getState().setRoundTo(Number(e.target.value))}>
@@ -48,8 +52,8 @@ function GlobalControl() {
         </select>
       </label>
       <p className="hint" style={{ flexBasis: '100%' }}>
-        {MODE_TEXT[mode]} Inside each group the lowest-scoring channels go, by {criterionName} (Heatmaps tab)
-        {standIn ? '; weight L2 stands in until its scores are computed on the images' : ''}.
+        {MODE_TEXT[mode]}{mode === 'gates' ? '' : <> Inside each group the lowest-scoring channels go, by {criterionName} (Heatmaps tab)
+        {standIn ? '; weight L2 stands in until its scores are computed on the images' : ''}.</>}
       </p>
     </fieldset>
   );
@@ -147,6 +151,7 @@ export function RatiosPanel() {
   const groups = useStudio((s) => s.groups);
   const groupsError = useStudio((s) => s.groupsError);
   const selectedGroupId = useStudio((s) => s.selectedGroupId);
+  const gatesMode = useStudio((s) => s.globalMode === 'gates');
   if (groupsError) return <p className="error" role="alert">{groupsError}</p>;
   if (!groups) return <p className="hint">Analysing channel groups…</p>;
   const prunable = groups.filter((g) => g.prunable);
@@ -154,6 +159,7 @@ export function RatiosPanel() {
   return (
     <section className="prune-panel" aria-label="Pruning ratios">
       <GlobalControl />
+      {gatesMode && <GatesPanel />}
       <CostTable />
       <HistoryAndFiles />
       <h4>{prunable.length} prunable groups{barriers.length ? `, ${barriers.length} barriers` : ''}</h4>

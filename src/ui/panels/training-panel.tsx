@@ -26,7 +26,7 @@ function useBundledCount(): number | undefined {
 }
 
 /** Images that will train, with the pickers that add the user's own. */
-function TrainingImages({ disabled }: { disabled: boolean }) {
+export function TrainingImages({ disabled }: { disabled: boolean }) {
   const extra = useStudio((s) => s.extraTrainingImages.length);
   const onBundled = useStudio((s) => s.trainOnBundled);
   const bundled = useBundledCount();

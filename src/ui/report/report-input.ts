@@ -45,7 +45,7 @@ export interface ReportInput {
   tradeoffs?: SweepResult;
 }
 
-const MODE_NAMES = { uniform: 'uniform', global: 'global ranking', sensitivity: 'sensitivity → MACs target' } as const;
+const MODE_NAMES = { uniform: 'uniform', global: 'global ranking', sensitivity: 'sensitivity → MACs target', gates: 'learn with gates → MACs target' } as const;
 
 /** How the ratios were chosen, in words ("uniform: 50 % of the channels of every prunable group"). */
 export function allocationText(groups: readonly GroupSummary[], ratios: Readonly<Record<string, number>>, mode: StudioState['globalMode'], target: number): string {
@@ -56,7 +56,7 @@ export function allocationText(groups: readonly GroupSummary[], ratios: Readonly
   const pct = (r: number) => `${Math.round(r * 100)} %`;
   if (pruned === prunable.length && values.every((r) => r === values[0])) return `uniform: ${pct(values[0]!)} of the channels of every prunable group`;
   const lo = Math.min(...values), hi = Math.max(...values);
-  const control = mode === 'sensitivity' ? `${pct(target)} of MACs` : pct(target);
+  const control = mode === 'sensitivity' || mode === 'gates' ? `${pct(target)} of MACs` : pct(target);
   return `per group: ${pruned} of ${prunable.length} groups pruned, ${pct(lo)}–${pct(hi)} (global control: ${MODE_NAMES[mode]}, ${control})`;
 }
 

@@ -17,6 +17,7 @@ export function modelResultsReset(s: StudioState): Partial<StudioState> {
     preprocess: undefined, inferredPreprocess: undefined, presets: [],
     exportProgress: undefined, exportMessage: undefined,
     trainingRun: undefined,
+    gatesRun: undefined,
     sweep: undefined, sweepProgress: undefined, sweepSelected: undefined,
     ...(s.sweepAllocations.includes('sensitivity') ? { sweepAllocations: s.sweepAllocations.filter((m) => m !== 'sensitivity') } : {}),
   } satisfies Partial<StudioState>;

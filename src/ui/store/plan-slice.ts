@@ -9,6 +9,8 @@ import type { StudioState } from './types';
 export type Ratios = Record<string, number>;
 
 export type { GlobalMode };
+/** The Global control's modes: the worker's allocations, or learning the plan with gates (gates-slice.ts). */
+export type AllocationMode = GlobalMode | 'gates';
 
 /** History depth: enough for a session of slider play, bounded so memory stays flat. */
 export const HISTORY_LIMIT = 200;
@@ -22,7 +24,7 @@ export interface PlanSlice {
   locked: Record<string, true>;
   /** Kept channel counts are rounded to a multiple of this (1 = no rounding). */
   roundTo: number;
-  globalMode: GlobalMode;
+  globalMode: AllocationMode;
   /** uniform/global: the ratio; sensitivity: the fraction of MACs to remove. */
   globalTarget: number;
   /** Recovery applied to the pruned model by both Validate and Export (not part of undo history). */
@@ -50,7 +52,7 @@ export interface PlanSlice {
   redo(): void;
   toggleLock(groupId: string): void;
   setRoundTo(roundTo: number): void;
-  setGlobal(mode: GlobalMode, target: number): void;
+  setGlobal(mode: AllocationMode, target: number): void;
   setRecovery(recovery: RecoveryMethod): void;
   setTraining(training: Partial<TrainingRequest>): void;
   setGroups(groups: GroupSummary[] | undefined, error?: string): void;

@@ -4,6 +4,7 @@
 import { create } from 'zustand';
 import { createAnalysisSlice } from './analysis-slice';
 import { createExportSlice } from './export-slice';
+import { createGatesSlice } from './gates-slice';
 import { createModelSlice } from './model-slice';
 import { createPlanSlice } from './plan-slice';
 import { createTradeoffsSlice } from './tradeoffs-slice';
@@ -23,6 +24,7 @@ export function createStudioStore() {
     ...createExportSlice(...args),
     ...createTrainingSlice(...args),
     ...createTradeoffsSlice(...args),
+    ...createGatesSlice(...args),
   }));
 }
 

@@ -2,6 +2,7 @@
 // adds its interface here and its creator in store.ts.
 import type { AnalysisSlice } from './analysis-slice';
 import type { ExportSlice } from './export-slice';
+import type { GatesSlice } from './gates-slice';
 import type { ModelSlice } from './model-slice';
 import type { PlanSlice } from './plan-slice';
 import type { TrainingSlice } from './training-slice';
@@ -9,4 +10,4 @@ import type { TradeoffsSlice } from './tradeoffs-slice';
 import type { ValidationSlice } from './validation-slice';
 import type { ViewSlice } from './view-slice';
 
-export type StudioState = ModelSlice & ViewSlice & PlanSlice & AnalysisSlice & ValidationSlice & ExportSlice & TradeoffsSlice & TrainingSlice;
+export type StudioState = ModelSlice & ViewSlice & PlanSlice & AnalysisSlice & ValidationSlice & ExportSlice & TradeoffsSlice & TrainingSlice & GatesSlice;

@@ -9,6 +9,7 @@ import { DEFAULT_DISTILL_SETTINGS } from '../../core/train/distill';
 import type { ExportRequest, ImageInput, Progress, TrainingEvent } from '../protocol';
 import { abortedJobError, checkpoint, jobAbortSignal, JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
+import { learntModel } from './gates';
 import { prunedModel } from './plan';
 import { analysisOf, WORKER_WASM_THREADS } from './pruning-cache';
 import { imageBatches, jobRunner } from './scores';
@@ -57,6 +58,9 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
   const report = (stage: string, fraction: number, message: string, training?: TrainingEvent) =>
     onProgress?.({ stage, fraction: at(fraction), message, ...(training ? { training } : {}) });
   report('prune', 0.05, 'Pruning');
+  // A plan learnt with gates is served as learnt (pruned, folded, refit and fine-tuned by its training).
+  const learnt = learntModel(loaded, request.plan);
+  if (learnt) return learnt;
   const pruned = await prunedModel(loaded, request.plan, jobId);
   if (recovery === 'none' || pruned.model === loaded.model) return { model: pruned.model, plan: pruned.plan };
   if (!request.calibration?.length || !request.preprocess) {

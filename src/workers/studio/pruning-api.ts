@@ -10,6 +10,7 @@ import { preprocessDefaults, previewPreprocess, validate } from './validate';
 import { exportPruned } from './export';
 import { controlTraining } from './training-control';
 import { sweepPoint } from './tradeoffs';
+import { learnGatesJob } from './gates';
 import { setOutputTasks } from './output-tasks';
 import { layerSpectra, rankTarget, sparsityMap } from './compress';
 
@@ -30,6 +31,7 @@ export const pruningApi: PruningApi = {
   // Its own job id: runJob forgets that one, never the training job's.
   controlTraining: (r) => runJob(r.jobId, async () => controlTraining(r)),
   sweepPoint: (r, onProgress) => runJob(r.jobId, () => sweepPoint(r, onProgress), onProgress),
+  learnGates: (r, onProgress) => runJob(r.jobId, () => learnGatesJob(r, onProgress), onProgress),
   setOutputTasks: (r) => runJob(r.jobId, async () => setOutputTasks(r.overrides)),
   layerSpectra: (r, onProgress) => runJob(r.jobId, () => layerSpectra(r.jobId, onProgress), onProgress),
   rankTarget: (r) => runJob(r.jobId, () => rankTarget(r)),
