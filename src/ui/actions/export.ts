@@ -9,16 +9,17 @@ import { bytes, compact } from '../panels/panel-format';
 import { downloadBytes } from './download';
 import { errorText } from './errors';
 import { jobs } from './jobs';
+import { compressSuffix, currentCompress } from './compress';
 import { currentPlan } from './plan';
 import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
 import { proxyProgress, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
 
-/** "fmnist-resnet14.onnx" + 50 → "fmnist-resnet14.pruned-50.onnx" ("….pruned-50.fp16.onnx" in fp16). */
-export function prunedFileName(fileName: string, percent: number, fp16 = false): string {
+/** "fmnist-resnet14.onnx" + 50 → "fmnist-resnet14.pruned-50.onnx" ("….pruned-50.fp16.onnx" in fp16, "….pruned-0.lowrank.sparse-2of4.onnx" with low rank and 2:4). */
+export function prunedFileName(fileName: string, percent: number, fp16 = false, compressed = compressSuffix(currentCompress())): string {
   const base = fileName.replace(/\.onnx$/i, '');
-  return `${base}.pruned-${Math.round(percent)}${fp16 ? '.fp16' : ''}.onnx`;
+  return `${base}.pruned-${Math.round(percent)}${compressed}${fp16 ? '.fp16' : ''}.onnx`;
 }
 
 /** The plan's headline ratio in percent: the mean ratio over the prunable groups. */
@@ -46,7 +47,7 @@ export async function runExport(): Promise<void> {
     const result = await studioClient().call((api, jobId) => {
       trainingJob = jobId;
       const progress = trainingProgress(job, 'export', jobId, recovery, (p) => show({ progress: p }));
-      return api.exportPruned(transferImages({ jobId, plan, recovery, training, calibration, preprocess, fp16 }), proxyProgress(progress));
+      return api.exportPruned(transferImages({ jobId, plan, recovery, training, calibration, preprocess, fp16, compress: currentCompress() }), proxyProgress(progress));
     }, job.signal);
     if (!job.isLive()) return;
     downloadBytes(result.bytes, outName, 'application/octet-stream');
@@ -63,5 +64,6 @@ export async function runExport(): Promise<void> {
 function savedText(outName: string, result: ExportResult): string {
   const recovered = result.recoveryNote ? ` Recovery: ${result.recoveryNote}.` : '';
   const fp16 = result.fp16Note ? ` fp16: ${result.fp16Note}.` : '';
-  return `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.${recovered}${fp16}`;
+  const compressed = result.compressNote ? ` Also ${result.compressNote}.` : '';
+  return `Saved ${outName}: ${bytes(result.bytes.byteLength)}, ${compact(result.after.params)} parameters.${recovered}${compressed}${fp16}`;
 }

@@ -6,7 +6,7 @@
 // its jobs in the one registry here.
 import { useStudio } from '../store/store';
 
-export type JobKind = 'load' | 'score' | 'cost' | 'sensitivity' | 'validate' | 'export' | 'sweep' | 'gates';
+export type JobKind = 'load' | 'score' | 'cost' | 'sensitivity' | 'validate' | 'export' | 'sweep' | 'spectra' | 'rank-target' | 'sparsity' | 'gates';
 
 export interface Job {
   readonly kind: JobKind;

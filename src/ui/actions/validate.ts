@@ -4,6 +4,7 @@ import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
 import { errorText } from './errors';
 import { jobs } from './jobs';
+import { currentCompress } from './compress';
 import { currentPlan } from './plan';
 import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
 import { proxyProgress, toImageInputs, transferImages } from './transfer';
@@ -28,7 +29,7 @@ export async function runValidation(): Promise<void> {
     const report = await studioClient().call((api, jobId) => {
       trainingJob = jobId;
       const progress = trainingProgress(job, 'validate', jobId, recovery, (p) => show({ progress: p }));
-      return api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, training, calibration }), proxyProgress(progress));
+      return api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, training, calibration, compress: currentCompress() }), proxyProgress(progress));
     }, job.signal);
     show({ report });
   } catch (err) {

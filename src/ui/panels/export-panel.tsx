@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 import { downloadBytes } from '../actions/download';
 import { headlinePercent, prunedFileName, runExport } from '../actions/export';
 import { cancelJob } from '../actions/jobs';
+import { describeCompress } from './compress-format';
 import { useStudio } from '../store/store';
 import { change, compact } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
@@ -24,6 +25,7 @@ export function ExportPanel() {
   const message = useStudio((s) => s.exportMessage);
   const fp16 = useStudio((s) => s.exportFp16);
   void ratios; // re-render when the plan changes: the file name carries the ratio
+  const compressed = useStudio((s) => describeCompress(s.ranks, s.sparsity)); // and the Rank/Sparsity tabs' choices
   const percent = groups ? headlinePercent() : 0;
   const outName = prunedFileName(fileName, percent, fp16);
 
@@ -35,6 +37,7 @@ export function ExportPanel() {
           {' '}{compact(cost.before.macs)} → {compact(cost.after.macs)} MACs ({change(cost.before.macs, cost.after.macs)}).
         </p>
       )}
+      {compressed && <p className="hint" data-testid="export-compress">Also applied after pruning: {compressed} (Rank and Sparsity tabs).</p>}
       <RecoveryChoice disabled={!!progress} />
       <TrainingPanel />
       <label className="row" title="Validation measures the fp32 model; the fp16 one differs from it by fp16 rounding (under 1% of the output scale on the test models)">

@@ -36,6 +36,9 @@ export function ResultsTable({ report }: { report: ValidationReport }) {
           <td>Recovery</td><td>—</td>
           <td title={report.recoveryNote}>{RECOVERY_NAMES[report.recovery ?? 'none']}</td>
         </tr>
+        {report.compressNote && (
+          <tr data-testid="compress-row"><td>Low rank / sparsity</td><td colSpan={2} style={{ textAlign: 'left' }}>{report.compressNote}</td></tr>
+        )}
       </tbody>
       {report.recoveryNote && (
         <caption style={{ captionSide: 'bottom', textAlign: 'left', fontSize: '0.85em', paddingTop: '0.3em' }} data-testid="recovery-note">

@@ -2,6 +2,7 @@
 // sensitivity curves, groups, validation results and preprocessing, export status. Opening another
 // model resets all of it in the same update that installs the new summary, so no panel ever shows
 // the old model's results under the new model's name. A new per-model field belongs here.
+import { compressResultsReset } from './compress-slice';
 import type { StudioState } from './types';
 
 /** The store patch that starts every per-model panel clean. */
@@ -17,6 +18,7 @@ export function modelResultsReset(s: StudioState): Partial<StudioState> {
     preprocess: undefined, inferredPreprocess: undefined, presets: [],
     exportProgress: undefined, exportMessage: undefined,
     trainingRun: undefined,
+    ...compressResultsReset(),
     gatesRun: undefined,
     sweep: undefined, sweepProgress: undefined, sweepSelected: undefined,
     ...(s.sweepAllocations.includes('sensitivity') ? { sweepAllocations: s.sweepAllocations.filter((m) => m !== 'sensitivity') } : {}),

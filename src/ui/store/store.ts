@@ -3,6 +3,7 @@
 // studio worker.
 import { create } from 'zustand';
 import { createAnalysisSlice } from './analysis-slice';
+import { createCompressSlice } from './compress-slice';
 import { createExportSlice } from './export-slice';
 import { createGatesSlice } from './gates-slice';
 import { createModelSlice } from './model-slice';
@@ -24,6 +25,7 @@ export function createStudioStore() {
     ...createExportSlice(...args),
     ...createTrainingSlice(...args),
     ...createTradeoffsSlice(...args),
+    ...createCompressSlice(...args),
     ...createGatesSlice(...args),
   }));
 }

@@ -1,0 +1,86 @@
+// The Rank and Sparsity tabs' worker calls (studio/compress.ts in the worker): layer spectra, ranks
+// for a global target, the sparsity map; and the spec that Validate and Export send so the model
+// they build is factorised and sparsified as these tabs say.
+import { isAborted } from '../../workers/client/studio-error';
+import type { CompressSpec } from '../../workers/protocol';
+import { studioClient } from '../services/clients';
+import { useStudio } from '../store/store';
+import { errorText } from './errors';
+import { jobs } from './jobs';
+import { proxyProgress } from './transfer';
+
+const s = () => useStudio.getState();
+
+/** What validation and export apply after pruning: the chosen ranks, and sparsity when enabled. */
+export function currentCompress(): CompressSpec | undefined {
+  const { ranks, sparsity } = s();
+  const { enabled, ...settings } = sparsity;
+  const spec: CompressSpec = {
+    ...(Object.keys(ranks).length ? { ranks } : {}),
+    ...(enabled ? { sparsity: settings } : {}),
+  };
+  return spec.ranks || spec.sparsity ? spec : undefined;
+}
+
+/** A file-name suffix for the compression applied ("" when none): ".lowrank", ".sparse-2of4", ".sparse-50". */
+export function compressSuffix(spec: CompressSpec | undefined): string {
+  if (!spec) return '';
+  const parts = [];
+  if (spec.ranks) parts.push('lowrank');
+  if (spec.sparsity) parts.push(`sparse-${/^\d+:\d+$/.test(spec.sparsity.pattern) ? spec.sparsity.pattern.replace(':', 'of') : Math.round(spec.sparsity.sparsity * 100)}`);
+  return parts.map((p) => `.${p}`).join('');
+}
+
+/** Singular values of the factorisable layers (once per model; progress and Cancel in the Rank tab). */
+export async function loadSpectra(): Promise<void> {
+  if (s().spectra || s().spectraProgress) return;
+  const job = jobs.start('spectra');
+  const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setSpectra']>[0]) => s().setSpectra(patch));
+  try {
+    show({ progress: { stage: 'start', fraction: 0, message: 'Singular values of the layers' } });
+    const spectra = await studioClient().call((api, jobId) => api.layerSpectra({ jobId }, proxyProgress((p) => show({ progress: p }))), job.signal);
+    show({ spectra });
+  } catch (err) {
+    if (job.isCurrent()) s().setSpectra({ error: isAborted(err) || job.signal.aborted ? 'Cancelled.' : errorText(err) });
+  } finally {
+    jobs.finish(job);
+  }
+}
+
+/** Sets every layer's rank from the global control (energy per layer, or the model's MACs). */
+export async function applyRankTarget(): Promise<void> {
+  const job = jobs.start('rank-target');
+  try {
+    const { kind, value } = s().rankTarget;
+    const target = kind === 'energy' ? { kind, energy: value } : { kind, fraction: value };
+    const ranks = await studioClient().call((api, jobId) => api.rankTarget({ jobId, target }), job.signal);
+    if (job.isLive()) s().setRanks(ranks);
+  } catch (err) {
+    if (job.isCurrent() && !isAborted(err)) s().setRankTarget({}, errorText(err));
+  } finally {
+    jobs.finish(job);
+  }
+}
+
+let mapTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Recomputes the sparsity map after `delayMs` of quiet (the sparsity slider sends many changes). */
+export function scheduleSparsityMap(delayMs = 150): void {
+  clearTimeout(mapTimer);
+  mapTimer = setTimeout(() => void runSparsityMap(), delayMs);
+}
+
+async function runSparsityMap(): Promise<void> {
+  const job = jobs.start('sparsity');
+  const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setSparsityMap']>[0]) => s().setSparsityMap(patch));
+  try {
+    const { enabled: _enabled, ...settings } = s().sparsity;
+    show({ progress: { stage: 'start', fraction: 0, message: 'Sparsifying' } });
+    const map = await studioClient().call((api, jobId) => api.sparsityMap({ jobId, ...settings }, proxyProgress((p) => show({ progress: p }))), job.signal);
+    show({ map });
+  } catch (err) {
+    if (job.isCurrent()) s().setSparsityMap({ error: isAborted(err) || job.signal.aborted ? 'Cancelled.' : errorText(err) });
+  } finally {
+    jobs.finish(job);
+  }
+}
