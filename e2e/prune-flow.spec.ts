@@ -57,7 +57,8 @@ test('demo → layer → heatmap → 50 % → validate → download → runs in 
   const [original, pruned] = await panels.accuracies();
   expect(original).toMatch(/^\d+\.\d %$/);
   expect(pruned).toMatch(/^\d+\.\d %$/);
-  await expect(panels.activeBackend).toContainText(/wasm|webgpu/);
+  // The backend line names the threads WASM ran with (1 on a 2-core machine: the page keeps a core).
+  await expect(panels.activeBackend).toContainText(/wasm · \d+ threads?|webgpu/);
   await panels.validationResults.scrollIntoViewIfNeeded();
   await studio.screenshot('validation');
 
@@ -91,4 +92,20 @@ test('demo → layer → heatmap → 50 % → validate → download → runs in 
   expect(logits.length).toBeGreaterThan(0);
   expect(Array.from(logits).every(Number.isFinite)).toBe(true);
   await session.release();
+});
+
+test('?threads=2: the studio worker validates on 2 WASM threads and says so', async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  const studio = new StudioPage(page, testInfo);
+  const panels = new PanelsPage(page);
+  await page.goto('/?threads=2');
+  await studio.expectGraph();
+  expect(await page.evaluate(() => crossOriginIsolated), 'vite preview sends COOP/COEP').toBe(true);
+  await panels.setGlobalUniform(50);
+  await expect(panels.paramsRow()).toContainText(/−[1-9]/);
+  await panels.validateOnBundledSamples();
+  await expect(panels.activeBackend).toHaveText(/^Last run on wasm · 2 threads$/);
+  const [original, pruned] = await panels.accuracies();
+  expect(original).toMatch(/^\d+\.\d %$/);
+  expect(pruned).toMatch(/^\d+\.\d %$/);
 });

@@ -129,7 +129,7 @@ test('WebGPU validation gives the same original-model predictions as WASM', asyn
     expect(gpu.backendText).not.toMatch(/fell back: .*WebGPU/i);
   } else {
     // No adapter here: the fallback must be explained, and the run must still have produced results.
-    expect(gpu.backendText).toMatch(/^Last run on wasm — fell back: .*WebGPU/i);
+    expect(gpu.backendText).toMatch(/^Last run on wasm · \d+ threads? — fell back: .*WebGPU/i);
   }
   await panels.validationResults.scrollIntoViewIfNeeded();
   await studio.screenshot('validation-webgpu');

@@ -72,6 +72,8 @@ describe('evaluate', () => {
       });
       expect(progress).toEqual([5, 10, 12]);
       expect(result.backend).toBe(backend);
+      // The threads it ran with travel to the report (the studio shows "wasm · 1 thread"); onnxruntime-web is single-threaded in Node.
+      if (backend === 'wasm') expect(result.threads).toBe(1);
       expect(result.agreement).toBeCloseTo(expectedAgreement, 12);
       expect(result.accuracy).toBeCloseTo(expectedAgreement, 12); // labels are the reference's answers
       expect(result.kl).toBeGreaterThan(0);

@@ -92,6 +92,8 @@ export interface PerImageResult extends ImageAgreement {
 export interface EvaluationResult extends AgreementSummary {
   backend: string;
   fallbackReason?: string;
+  /** Threads the backend ran with, when known (WASM). */
+  threads?: number;
   preprocess: PreprocessSpec;
   latencyMs: LatencySummary;
   referenceLatencyMs?: LatencySummary;
@@ -232,6 +234,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       ...summarizeAgreement(state),
       backend: created.backend,
       ...(created.fallbackReason ? { fallbackReason: created.fallbackReason } : {}),
+      ...(created.threads !== undefined ? { threads: created.threads } : {}),
       preprocess: spec,
       latencyMs,
       ...(referenceLatencyMs ? { referenceLatencyMs, speedup: referenceLatencyMs.median / latencyMs.median } : {}),

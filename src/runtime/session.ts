@@ -24,7 +24,7 @@ export interface InferenceSession extends OpenedModel {
 
 export interface CreateSessionOptions {
   backend: BackendName;
-  /** Intra-op threads. WASM: defaults to min(4, hardwareConcurrency) when cross-origin isolated, else 1. */
+  /** Intra-op threads. WASM: defaults to min(4, cores − 1) when cross-origin isolated, else 1 (wasm-threads.ts). */
   threads?: number;
 }
 

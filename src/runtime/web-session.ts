@@ -1,34 +1,17 @@
-// InferenceSession over onnxruntime-web: WASM (SIMD, threads when cross-origin isolated) or WebGPU,
+// InferenceSession over onnxruntime-web: WASM (SIMD, threads per wasm-threads.ts) or WebGPU,
 // falling back to WASM with the reason recorded. Runs in windows, workers and (WASM only) Node.
 import * as ort from 'onnxruntime-web';
 import type { OrtTensorConstructor } from './ort-wrap.js';
 import { wrapOrtSession } from './ort-wrap.js';
 import { isNode, type CreatedSession, type CreateSessionOptions } from './session.js';
+import { chooseWasmThreads, threadEnvironment, type ThreadChoice } from './wasm-threads.js';
 
 /** How the WASM backend was set up; onnxruntime-web reads ort.env once, at its first session. */
-interface WasmSetup {
-  threads: number;
-  /** Why fewer threads than requested/possible, if so. */
-  reason?: string;
-}
-let wasmSetup: Promise<WasmSetup> | undefined;
+let wasmSetup: Promise<ThreadChoice> | undefined;
 
-/** Threads to use: min(4, cores) when SharedArrayBuffer is allowed (cross-origin isolated), else 1. */
-function chooseThreads(requested: number | undefined): WasmSetup {
-  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
-  if (isNode()) {
-    return { threads: 1, reason: requested && requested > 1 ? 'onnxruntime-web runs single-threaded in Node.js; use backend "cpu-node" for threads' : undefined };
-  }
-  if (!g.crossOriginIsolated) {
-    return { threads: 1, reason: 'page is not cross-origin isolated (needs COOP/COEP headers), so WASM runs single-threaded' };
-  }
-  const cores = g.navigator?.hardwareConcurrency ?? 1;
-  return { threads: Math.max(1, requested ?? Math.min(4, cores)) };
-}
-
-function setUpWasm(requested: number | undefined): Promise<WasmSetup> {
+function setUpWasm(requested: number | undefined): Promise<ThreadChoice> {
   wasmSetup ??= (async () => {
-    const setup = chooseThreads(requested);
+    const setup = chooseWasmThreads(requested, threadEnvironment());
     ort.env.wasm.numThreads = setup.threads;
     if (!isNode()) {
       const { ortWasmPaths } = await import('./wasm-assets.js');

@@ -194,6 +194,8 @@ export interface StudioWorkerApi {
   loadModel(request: LoadModelRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ModelSummary>>;
   /** Asks a running job to stop at its next checkpoint; its call then resolves to code 'aborted'. */
   cancel(jobId: number): void;
+  /** Fixes the WASM thread count of this worker's sessions (sent at spawn, before any session opens). */
+  setWasmThreads(threads: number): void;
 
   // Pruning panels (implemented in ./studio/{groups,scores,plan,sensitivity,validate,export}.ts).
   /** Channel dependency groups of the loaded model (prunable ones and barriers with reasons). */
@@ -383,9 +385,11 @@ export interface ValidationReport {
   original: Pick<Quality, 'accuracy'> & { latencyMs: number };
   pruned: ValidationMetrics;
   perImage: ImagePrediction[];
-  /** Backend actually used, and why it differs from the one asked for. */
+  /** Backend actually used, and why it differs from the one asked for (or runs fewer threads than it could). */
   backend: string;
   fallbackReason?: string;
+  /** WASM threads the sessions ran with (absent on WebGPU). */
+  threads?: number;
   /** Recovery applied to the pruned model ('none' when it was validated as sliced). */
   recovery?: RecoveryMethod;
   /** What recovery did, when it ran. */

@@ -5,6 +5,7 @@ import type { LoadModelRequest, ModelSummary, ProgressCallback, StudioWorkerApi,
 import { cancelJob, runJob } from './jobs';
 import { loadModel } from './studio/load-model';
 import { pruningApi } from './studio/pruning-api';
+import { requestWasmThreads } from './studio/pruning-cache';
 
 const api: StudioWorkerApi = {
   loadModel(request: LoadModelRequest, onProgress?: ProgressCallback): Promise<WorkerResult<ModelSummary>> {
@@ -12,6 +13,9 @@ const api: StudioWorkerApi = {
   },
   cancel(jobId: number): void {
     cancelJob(jobId);
+  },
+  setWasmThreads(threads: number): void {
+    requestWasmThreads(threads);
   },
   ...pruningApi,
 };

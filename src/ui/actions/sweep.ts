@@ -2,6 +2,7 @@
 // plans the target and validates it as the Validate tab does (workers/studio/tradeoffs.ts). Points
 // land in the store as they finish, so Cancel (the worker's job cancellation) keeps those done; a
 // new model drops the sweep with its other results (store/per-model.ts).
+import { describeBackend } from '../../runtime/wasm-threads';
 import { isAborted } from '../../workers/client/studio-error';
 import type { ImageInput, SweepPointResult } from '../../workers/protocol';
 import { emptySweep, sweepCriteriaOf, sweepOrder, sweepSeries, timeLeftMs, type SweepPoint, type SweepResult } from '../charts/tradeoffs-data';
@@ -67,7 +68,7 @@ export async function runSweep(): Promise<void> {
       );
       done.push(performance.now() - started);
       result = {
-        ...result, points: [...result.points, toPoint(line.id, target, r)], backend: r.report.backend,
+        ...result, points: [...result.points, toPoint(line.id, target, r)], backend: describeBackend(r.report.backend, r.report.threads),
         baseline: result.baseline ?? { accuracy: r.report.original.accuracy, latencyMs: r.report.original.latencyMs },
       };
       // The last point goes to the store with the end of the sweep, in one update.

@@ -3,6 +3,7 @@
 // the model sees), the backend and the recovery (shared with Export), then compare original and pruned in the worker.
 import { useDeferredValue, useEffect, useRef, useState } from 'react';
 import { labelPickedFiles } from '../../runtime/web-images';
+import { describeBackend } from '../../runtime/wasm-threads';
 import type { PreviewImage } from '../../workers/protocol';
 import { errorText } from '../actions/errors';
 import { cancelJob } from '../actions/jobs';
@@ -129,7 +130,7 @@ function BackendSwitch() {
       ))}
       {report && (
         <span className="hint" data-testid="active-backend">
-          Last run on {report.backend}{report.fallbackReason ? ` — fell back: ${report.fallbackReason}` : ''}
+          Last run on {describeBackend(report.backend, report.threads)}{report.fallbackReason ? ` — fell back: ${report.fallbackReason}` : ''}
         </span>
       )}
     </fieldset>

@@ -7,6 +7,7 @@ import { curveColour, sensitivityChart } from '../charts/sensitivity-svg';
 import { escapeXml as esc, toSvgString } from '../charts/svg-tree';
 import { metricOf, paretoFront, sweepMetric } from '../charts/tradeoffs-data';
 import { tradeoffsChart } from '../charts/tradeoffs-svg';
+import { describeBackend } from '../../runtime/wasm-threads';
 import { formatBytes, formatCount } from '../format';
 import { bytes, change, compact, percent } from '../panels/panel-format';
 import type { ReportInput } from './report-input';
@@ -101,7 +102,7 @@ function validationSection(r: ReportInput): string {
     ['Speedup', '1.00×', `${pruned.speedup.toFixed(2)}×`],
   ];
   return `<section id="validation"><h2>Validation</h2>
-<p class="note">${esc(`${v.imageCount} images${v.images ? ` (${v.images})` : ''}, backend ${v.report.backend}${v.report.recovery && v.report.recovery !== 'none' ? `, recovery ${v.report.recovery}` : ''}; last run of the Validate tab.`)}</p>
+<p class="note">${esc(`${v.imageCount} images${v.images ? ` (${v.images})` : ''}, backend ${describeBackend(v.report.backend, v.report.threads)}${v.report.recovery && v.report.recovery !== 'none' ? `, recovery ${v.report.recovery}` : ''}; last run of the Validate tab.`)}</p>
 <table data-testid="report-validation"><thead><tr><th></th><th>original</th><th>pruned</th></tr></thead><tbody>${
     rows.map(([k, o, p]) => `<tr><td>${esc(k)}</td><td>${esc(o)}</td><td>${esc(p)}</td></tr>`).join('')}</tbody></table></section>`;
 }

@@ -1,4 +1,5 @@
 // The page's worker clients, created on first use (one studio worker, one layout worker).
+import { threadsParam } from '../../runtime/wasm-threads';
 import { LayoutClient } from '../../workers/client/layout-client';
 import { StudioClient } from '../../workers/client/studio-client';
 import { toErrorData } from '../actions/errors';
@@ -15,7 +16,7 @@ let layout: LayoutClient | undefined;
 export function studioClient(): StudioClient {
   studio ??= new StudioClient(undefined, (err) => useStudio.setState((s) => ({
     ...modelResultsReset(s), summary: undefined, layout: undefined, selectedId: undefined, error: toErrorData(err),
-  })));
+  })), threadsParam(window.location.search));
   return studio;
 }
 

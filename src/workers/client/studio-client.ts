@@ -24,8 +24,11 @@ export class StudioClient {
   constructor(
     spawn: () => Worker = () => new Worker(new URL('../studio.worker.ts', import.meta.url), { type: 'module', name: 'studio' }),
     onCrash?: (err: StudioError) => void,
+    /** WASM threads for the worker's sessions; undefined: runtime/wasm-threads.ts's default. */
+    wasmThreads?: number,
   ) {
-    this.handle = new WorkerHandle(spawn, onCrash);
+    // Comlink delivers calls in order, so the setting reaches each worker before its first session.
+    this.handle = new WorkerHandle(spawn, onCrash, wasmThreads === undefined ? undefined : (api) => void api.setWasmThreads(wasmThreads));
   }
 
   /** Loads a model in the worker; resolves to its summary or rejects with StudioError. */

@@ -13,6 +13,8 @@ export class WorkerHandle<Api> {
   constructor(
     private readonly spawn: () => Worker,
     private readonly onCrash?: (err: StudioError) => void,
+    /** Runs on every new worker before any call (settings a respawned worker must get again). */
+    private readonly onSpawn?: (remote: Comlink.Remote<Api>) => void,
   ) {}
 
   /** The live remote, spawning the worker on first use. */
@@ -28,6 +30,7 @@ export class WorkerHandle<Api> {
       });
       this.worker = worker;
       this.remote = Comlink.wrap<Api>(worker);
+      this.onSpawn?.(this.remote);
     }
     return this.remote;
   }

@@ -11,13 +11,16 @@ import { abortedJobError, checkpoint, jobAbortSignal, JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 import { learntModel } from './gates';
 import { prunedModel } from './plan';
-import { analysisOf, WORKER_WASM_THREADS } from './pruning-cache';
+import { analysisOf, workerWasmThreads } from './pruning-cache';
+import { chooseWasmThreads, describeBackend, threadEnvironment } from '../../runtime/wasm-threads';
 import { imageBatches, jobRunner } from './scores';
 import { trainingControl } from './training-control';
 import { compressModel } from './compress';
 
-/** Where training runs: recovery opens its sessions with jobRunner, always on WASM. */
-const TRAINING_BACKEND = `WASM (onnxruntime-web, ${WORKER_WASM_THREADS} thread${WORKER_WASM_THREADS === 1 ? '' : 's'})`;
+/** Where training runs: recovery opens its sessions with jobRunner, always on WASM, with the worker's threads. */
+function trainingBackend(): string {
+  return `${describeBackend('WASM', chooseWasmThreads(workerWasmThreads(), threadEnvironment()).threads)} (onnxruntime-web)`;
+}
 
 /** Recovery uses at most this many calibration images (the core default is 512; the browser is slower). */
 export const RECOVERY_IMAGES = 256;
@@ -77,7 +80,7 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
   let step = 0;
   let fraction = 0.25;
   const control = training ? trainingControl(jobId, (paused) => report('train', fraction, paused ? `Distill paused at step ${step}` : `Distill resumed at step ${step}`, { kind: paused ? 'paused' : 'resumed', step })) : undefined;
-  if (training) report('train', 0.25, `Distill (WASM): ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: TRAINING_BACKEND });
+  if (training) report('train', 0.25, `Distill (WASM): ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: trainingBackend() });
   try {
     const recovered = await recoverPruned(loaded.model, pruned.model, pruned.plan, recovery, {
       runner: jobRunner(jobId), batches, signal,

@@ -14,7 +14,7 @@ import { learnGatesJob } from './gates';
 import { setOutputTasks } from './output-tasks';
 import { layerSpectra, rankTarget, sparsityMap } from './compress';
 
-type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel'>;
+type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel' | 'setWasmThreads'>;
 
 /** Spread into the studio worker's Comlink API. */
 export const pruningApi: PruningApi = {

@@ -57,10 +57,22 @@ export function clearScores(loaded: LoadedModel): void {
   cacheOf(loaded).scores.clear();
 }
 
-/**
- * WASM threads for sessions created inside the studio worker: 1. Threaded WASM would start
- * pthread workers from this worker, and in Chromium that cost 107–156 ms main-thread long tasks
- * per session (measured in e2e/prune-flow.spec.ts; none with 1 thread), breaking the page's
- * "never blocks > 100 ms" promise. Original and pruned run alike, so speedups stay fair.
- */
-export const WORKER_WASM_THREADS = 1;
+// WASM threads for the sessions this worker opens (scoring, sensitivity, recovery, validation).
+// Unset, runtime/wasm-threads.ts decides: min(4, cores − 1) when the page is cross-origin isolated,
+// so the page keeps a core (1 thread, with that reason, on a 2-core machine). This was fixed at 1,
+// blamed on pthread workers started per session. Measured again (Chromium traces, docs/runtime.md):
+// onnxruntime-web starts its pthread workers once and every session shares that global pool;
+// nothing of it runs on the main thread. The 107–244 ms long tasks were main-thread tasks of
+// 14–28 ms CPU left waiting while the worker and its (spinning) pthread held both cores, and
+// 2 threads validated no faster there (0.95×, bench/wasm-threads.bench.ts).
+let requestedWasmThreads: number | undefined;
+
+/** Fixes this worker's WASM thread count (the page's ?threads=N); only effective before the first session. */
+export function requestWasmThreads(threads: number | undefined): void {
+  requestedWasmThreads = threads;
+}
+
+/** Threads to ask sessions for: the page's request, or undefined for wasm-threads.ts's default. */
+export function workerWasmThreads(): number | undefined {
+  return requestedWasmThreads;
+}

@@ -11,7 +11,7 @@ import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../j
 import { modelInput, preprocessBatches } from './images';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { cachedPerOutput, storePerOutput, taskOverridesOf } from './output-tasks';
-import { analysisOf, cachedScores, storeScores, WORKER_WASM_THREADS } from './pruning-cache';
+import { analysisOf, cachedScores, storeScores, workerWasmThreads } from './pruning-cache';
 
 /** Images per scoring batch (activation statistics fold batch by batch). */
 const SCORE_BATCH = 32;
@@ -26,7 +26,7 @@ export function listCriteria(): CriterionInfo[] {
 
 /** Opens generated models on WASM (sub-models for Taylor/oracle are small and short-lived). */
 export async function wasmRunner(model: ModelProto): Promise<OpenedModel> {
-  return (await createSession(encodeModel(model), { backend: 'wasm', threads: WORKER_WASM_THREADS })).session;
+  return (await createSession(encodeModel(model), { backend: 'wasm', threads: workerWasmThreads() })).session;
 }
 
 /**

@@ -13,7 +13,7 @@ import { requireLoadedModel } from './loaded-model';
 import { modelBytes } from './plan';
 import { preparePruned } from './prepare-pruned';
 import { referenceCacheFor } from './reference-cache';
-import { WORKER_WASM_THREADS } from './pruning-cache';
+import { workerWasmThreads } from './pruning-cache';
 import { taskOverridesOf } from './output-tasks';
 
 /** Preprocessing inferred from the model, and the presets. */
@@ -49,7 +49,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
       model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map((img) => ({
         name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
       })),
-      preprocess: spec, backend, batchSize: 1, signal, tasks: taskOverridesOf(loaded), threads: WORKER_WASM_THREADS, referenceCache,
+      preprocess: spec, backend, batchSize: 1, signal, tasks: taskOverridesOf(loaded), threads: workerWasmThreads(), referenceCache,
       // The runs never yield to the worker's message loop: each image is a checkpoint.
       beforeBatch: () => checkpointIfDue(jobId),
       onProgress: ({ done, total }) => {
@@ -69,6 +69,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
     },
     perImage: result.perImage.map((r) => ({ name: r.name, label: r.label, original: r.referenceTop1 ?? -1, pruned: r.top1 ?? -1 })),
     backend: result.backend,
+    ...(result.threads !== undefined ? { threads: result.threads } : {}),
     ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
     recovery,
     ...(pruned.recoveryNote ? { recoveryNote: pruned.recoveryNote } : {}),
