@@ -1,5 +1,6 @@
 // Low rank and sparsity in the studio, on the bundled demo: the Rank tab's spectrum and slider (the
-// keyboard moves the rank; energy kept and the layer's MACs follow), a MACs target over all layers,
+// keyboard moves the rank; energy kept and the layer's MACs follow), the graph's selection picking the
+// layer, a MACs target over all layers,
 // validation of the factorised model (its agreement row and what was applied), the download checked
 // in onnxruntime-node (factorised layers present, runs, finite), then 2:4 sparsity: the heatmap, and
 // an export in which every eligible layer holds the pattern. Screenshots of each step are attached.
@@ -49,6 +50,12 @@ test('demo → Rank: slider, MACs target → validate → download factorised �
   await expect(compress.layerMacsRow).toContainText('−');
   await compress.layerMacsRow.scrollIntoViewIfNeeded();
   await studio.screenshot('rank-slider');
+
+  // A layer selected in the graph is the one the Rank tab shows (the tab stays in front).
+  await compress.rankSlider.blur(); // '/' in a focused input is not the search shortcut
+  await studio.searchAndPick('stages.2/conv1/conv1.0/Conv');
+  await expect(compress.layerPicker).toHaveValue('/stages/stages.2/conv1/conv1.0/Conv');
+  await expect(compress.rankValue).toHaveText('dense');
 
   // A MACs target over all layers: the model keeps at most 70 % of its MACs.
   await compress.applyTarget('macs', 70);

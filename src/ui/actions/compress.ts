@@ -9,6 +9,8 @@ import { errorText } from './errors';
 import { jobs } from './jobs';
 import { proxyProgress } from './transfer';
 
+export { compressSuffix } from '../panels/compress-format';
+
 const s = () => useStudio.getState();
 
 /** What validation and export apply after pruning: the chosen ranks, and sparsity when enabled. */
@@ -20,15 +22,6 @@ export function currentCompress(): CompressSpec | undefined {
     ...(enabled ? { sparsity: settings } : {}),
   };
   return spec.ranks || spec.sparsity ? spec : undefined;
-}
-
-/** A file-name suffix for the compression applied ("" when none): ".lowrank", ".sparse-2of4", ".sparse-50". */
-export function compressSuffix(spec: CompressSpec | undefined): string {
-  if (!spec) return '';
-  const parts = [];
-  if (spec.ranks) parts.push('lowrank');
-  if (spec.sparsity) parts.push(`sparse-${/^\d+:\d+$/.test(spec.sparsity.pattern) ? spec.sparsity.pattern.replace(':', 'of') : Math.round(spec.sparsity.sparsity * 100)}`);
-  return parts.map((p) => `.${p}`).join('');
 }
 
 /** Singular values of the factorisable layers (once per model; progress and Cancel in the Rank tab). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LayerSpectrumInfo, SpectraResult } from '../../workers/protocol';
-import { binValues, cumulativeEnergy, describeCompress, rankReadout, rankTotals, shortLayerName } from './compress-format';
+import { binValues, compressSuffix, cumulativeEnergy, describeCompress, rankReadout, rankTotals, shortLayerName } from './compress-format';
 
 // A 16×144 conv (3×3 over 16 channels): break-even rank ⌊(16·144 − 1)/160⌋ = 14.
 const conv: LayerSpectrumInfo = { id: 'conv', op: 'Conv', out: 16, in: 144, kernel: [3, 3], macs: 1806336, macsPerRank: 1806336 * 160 / (16 * 144), breakEven: 14, sigma: Array.from({ length: 16 }, (_, i) => 16 - i) };
@@ -33,6 +33,11 @@ describe('helpers', () => {
   it('bins values into at most n cells by mean', () => {
     expect(binValues([0, 1, 0, 1], 8)).toEqual([0, 1, 0, 1]);
     expect(binValues([0, 1, 0.5, 0.5, 1, 1], 3)).toEqual([0.5, 0.5, 1]);
+  });
+  it('names the download after what it carries', () => {
+    expect(compressSuffix(undefined)).toBe('');
+    expect(compressSuffix({ ranks: { a: 1 }, sparsity: { pattern: '2:4', sparsity: 0.5, scope: 'global' } })).toBe('.lowrank.sparse-2of4');
+    expect(compressSuffix({ sparsity: { pattern: 'unstructured', sparsity: 0.7, scope: 'layer' } })).toBe('.sparse-70');
   });
   it('shortens layer ids for the narrow panel', () => {
     expect(shortLayerName('/stages/stages.1/conv2/conv2.0/Conv')).toBe('stages.1/conv2/conv2.0');

@@ -1,7 +1,16 @@
 // Numbers the Rank and Sparsity tabs show, from the worker's spectra and maps (pure: unit-tested).
 // The rank arithmetic is core's (core/compress/lowrank-rank.ts): energy kept and the cost of a rank.
 import { energyKept, rankCost } from '../../core/compress/lowrank-rank';
-import type { LayerSpectrumInfo, SparsitySettings, SpectraResult } from '../../workers/protocol';
+import type { CompressSpec, LayerSpectrumInfo, SparsitySettings, SpectraResult } from '../../workers/protocol';
+
+/** A file-name suffix for the compression applied ("" when none): ".lowrank", ".sparse-2of4", ".sparse-50". */
+export function compressSuffix(spec: CompressSpec | undefined): string {
+  if (!spec) return '';
+  const parts = [];
+  if (spec.ranks) parts.push('lowrank');
+  if (spec.sparsity) parts.push(`sparse-${/^\d+:\d+$/.test(spec.sparsity.pattern) ? spec.sparsity.pattern.replace(':', 'of') : Math.round(spec.sparsity.sparsity * 100)}`);
+  return parts.map((p) => `.${p}`).join('');
+}
 
 /** "low rank on 5 layers; 2:4 sparsity" for what validation and export will apply; "" when nothing. */
 export function describeCompress(ranks: Record<string, number>, sparsity: SparsitySettings & { enabled: boolean }): string {
