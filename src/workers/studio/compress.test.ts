@@ -12,6 +12,7 @@ import { encodeModel } from '../../core/onnx/codec';
 import { runJob } from '../jobs';
 import { layerSpectra, rankTarget, sparsityMap } from './compress';
 import { loadModel } from './load-model';
+import { listGroups } from './groups';
 import { requireLoadedModel } from './loaded-model';
 import { preparePruned } from './prepare-pruned';
 
@@ -84,6 +85,22 @@ describe('studio compression (demo ResNet-8)', () => {
     expect(checkNM(prepared.model, 2, 4).filter((l) => l.eligible).every((l) => l.ok)).toBe(true);
     const m = computeMetrics(buildGraph(prepared.model));
     expect(m.macs).toBe(spectra.modelMacs - (a!.macs - a!.macsPerRank) - (b!.macs - b!.breakEven * b!.macsPerRank));
+    const session = await ort.InferenceSession.create(encodeModel(prepared.model));
+    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(28 * 28).fill(0.5), [1, 1, 28, 28]) });
+    expect(Array.from(out[session.outputNames[0]!]!.data as Float32Array).every(Number.isFinite)).toBe(true);
+    await session.release();
+  });
+
+  it('applies ranks after a channel plan too: factorised where the pruned layer still gains, and it runs', async () => {
+    await load();
+    const loaded = requireLoadedModel();
+    const spectra = await layerSpectra(job++);
+    const ratios = Object.fromEntries(listGroups().filter((g) => g.prunable).map((g) => [g.id, 0.5]));
+    const ranks = Object.fromEntries(spectra.layers.map((l) => [l.id, 2]));
+    const prepared = await preparePruned(loaded, { jobId: job++, plan: { ratios, roundTo: 1, criterion: 'l1' }, recovery: 'none', compress: { ranks } });
+    const factorised = prepared.model.graph!.node.filter((n) => n.name.endsWith('_lowrank')).length;
+    expect(factorised).toBeGreaterThan(2);
+    expect(prepared.compressNote).toContain(`low rank: ${factorised} layers factorised`);
     const session = await ort.InferenceSession.create(encodeModel(prepared.model));
     const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(28 * 28).fill(0.5), [1, 1, 28, 28]) });
     expect(Array.from(out[session.outputNames[0]!]!.data as Float32Array).every(Number.isFinite)).toBe(true);
