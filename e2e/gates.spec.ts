@@ -1,5 +1,5 @@
 // Learn with gates in the studio (GDP, core/train/gates.ts, what `prune --criterion gates` runs):
-// on the demo with 256 of the user's own unlabelled images and 3 epochs, the live gate histogram and
+// on the demo with 256 of the user's own unlabelled images and the default 3 epochs (gates, then the least-squares refit), the live gate histogram and
 // kept channels update as it trains (the graph's "before → after" labels follow them), the run ends
 // in an ordinary plan (criterion "Learnt gates") that Validate and Export serve as the learnt model,
 // and the download runs in onnxruntime-node. Then a second run is cancelled mid-way: the best gates
@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import { PNG } from 'pngjs';
-import type { Page, TestInfo } from '@playwright/test';
+import type { Locator, Page, TestInfo } from '@playwright/test';
 import { decodeModel } from '../src/core/onnx/codec';
 import { expect, test } from './helpers/test';
 import { PanelsPage } from './pages/panels';
@@ -30,7 +30,7 @@ function fashionMnistPngs(from: number, count: number): { name: string; mimeType
 }
 
 /** A part of the side panel as it shows (it scrolls: a page shot would miss it). */
-async function panelShot(page: Page, testInfo: TestInfo, name: string, target = page.getByTestId('gates-panel')): Promise<void> {
+async function panelShot(page: Page, testInfo: TestInfo, name: string, target: Locator): Promise<void> {
   const file = testInfo.outputPath(`panel-${name}.png`);
   await target.scrollIntoViewIfNeeded();
   await target.screenshot({ path: file });
@@ -66,7 +66,7 @@ test('learn with gates: live histogram and widths, the learnt plan on the graph,
   await gates.getByLabel('Add training images').setInputFiles(fashionMnistPngs(40_000, 256));
   await gates.getByLabel('also the bundled images').uncheck();
   await expect(gates.getByTestId('training-image-count')).toContainText('256 images will train (256 of yours; 26 of them held out');
-  await gates.getByRole('spinbutton', { name: 'Gates epochs' }).fill('3');
+  await expect(gates.getByRole('spinbutton', { name: 'Gates epochs' })).toHaveValue('3');
   const started = Date.now();
   await gates.getByRole('button', { name: /Learn with gates/ }).click();
 
@@ -80,7 +80,7 @@ test('learn with gates: live histogram and widths, the learnt plan on the graph,
   const liveLabels = await thinned(page);
   const wasRunning = await running(page).isVisible();
   await studio.screenshot('gates-training');
-  await panelShot(page, testInfo, 'training');
+  await panelShot(page, testInfo, 'training-histogram', histogram(page));
   testInfo.annotations.push({ type: 'live', description: `histogram steps seen: ${[...seen].join(', ')}; graph labels while ${wasRunning ? 'running' : 'finishing'}: ${liveLabels.length} thinned` });
 
   // The end: an ordinary plan with criterion "gates", the graph says "N → M", the MACs near the target.
@@ -102,7 +102,14 @@ test('learn with gates: live histogram and widths, the learnt plan on the graph,
   testInfo.annotations.push({ type: 'gates', description: `${seconds.toFixed(0)} s: ${summary}` });
   console.log(`Learn with gates (${seconds.toFixed(0)} s): ${summary}; MACs row: ${await macs.innerText()}`);
   await studio.screenshot('gates-done');
-  await panelShot(page, testInfo, 'done');
+  await panelShot(page, testInfo, 'done-histogram', histogram(page));
+  await panelShot(page, testInfo, 'done-widths', gates.getByTestId('gate-widths'));
+  await panelShot(page, testInfo, 'done-curve', gates.getByTestId('training-chart'));
+  // Enlarged for a projector: the histogram and the curve side by side.
+  await gates.getByRole('button', { name: /Enlarge/ }).click();
+  await expect(page.getByTestId('gates-chart-large')).toBeVisible();
+  await studio.screenshot('gates-enlarged');
+  await page.getByRole('dialog', { name: /Gates training, enlarged/ }).getByRole('button', { name: 'Close' }).click();
   await panels.openTab('Heatmaps');
   await expect(panels.criterion).toHaveValue('gates');
   await studio.screenshot('gates-heatmap');
@@ -110,6 +117,11 @@ test('learn with gates: live histogram and widths, the learnt plan on the graph,
   // Validate and export serve the learnt model (the recovery choice does not apply to it).
   await panels.validateOnBundledSamples();
   await expect(page.getByTestId('recovery-note')).toContainText('learnt with gates');
+  const [accOriginal, accGates] = await panels.accuracies();
+  console.log(`Validation on the bundled samples: original ${accOriginal}, learnt with gates ${accGates}`);
+  testInfo.annotations.push({ type: 'accuracy', description: `original ${accOriginal}, gates ${accGates}` });
+  await expect(page.getByTestId('learnt-plan-note')).toBeVisible();
+  await panelShot(page, testInfo, 'validated', panels.validationResults);
   const download = await panels.downloadPruned();
   const file = testInfo.outputPath(download.suggestedFilename());
   await download.saveAs(file);
@@ -133,13 +145,16 @@ test('learn with gates: live histogram and widths, the learnt plan on the graph,
   await gates.getByRole('spinbutton', { name: 'Gates epochs' }).fill('6');
   await gates.getByRole('button', { name: /Learn with gates/ }).click();
   await expect(running(page)).toBeVisible();
-  await expect(histogram(page)).toHaveAttribute('data-step', /\d+/, { timeout: 120_000 });
+  await expect.poll(async () => Number(await histogram(page).getAttribute('data-step').catch(() => '0')), { timeout: 180_000, intervals: [200] }).toBeGreaterThanOrEqual(6);
   await page.getByRole('button', { name: /Cancel training/ }).click();
+  await expect(page.getByTestId('gates-state')).toContainText('Stopping');
   await expect(page.getByTestId('gates-summary')).toContainText('training cancelled: the best gates so far were used', { timeout: 180_000 });
   await expect(page.getByTestId('gates-summary')).toContainText('target 60.0 %');
-  await panelShot(page, testInfo, 'cancelled');
+  await panelShot(page, testInfo, 'cancelled-histogram', histogram(page));
   await panels.openTab('Validate');
   await page.getByRole('button', { name: 'Validate original vs pruned' }).click();
   await expect(page.getByTestId('recovery-note')).toContainText('training cancelled', { timeout: 120_000 });
+  const [, accCancelled] = await panels.accuracies();
+  console.log(`Cancelled run: ${await page.getByTestId('recovery-note').innerText()}; accuracy ${accCancelled}`);
   await studio.screenshot('gates-cancelled-validated');
 });

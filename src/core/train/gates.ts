@@ -189,8 +189,11 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   const check = await checkEqual(job.runner, trainedGated, pruned, job.images, epsilon);
   const zeroGates = [...zeros.values()].reduce((n, z) => n + z.size, 0);
   const proceed = !job.signal?.aborted && result.stoppedBy === 'done';
-  const refit = proceed && s.refitImages > 0 && Object.keys(plan.groups).length
-    ? (await recoverPruned(model, pruned, plan, 'lsq', { runner: job.runner, batches: firstImages(job, s.refitImages), signal: job.signal }, analysis)).model
+  // A stop (the user's cancel) still gets the refit: it is short and never worse on its images, and
+  // the gates a stop leaves may have been set to 0 without training; only the fine-tuning is skipped.
+  const stopped = result.stoppedBy === 'cancelled';
+  const refit = (proceed || stopped) && s.refitImages > 0 && Object.keys(plan.groups).length
+    ? (await recoverPruned(model, pruned, plan, 'lsq', { runner: job.runner, batches: firstImages(job, s.refitImages), signal: stopped ? undefined : job.signal }, analysis)).model
     : pruned;
   const tuned = fineTuneEpochs && proceed
     ? await distill({

@@ -19,7 +19,8 @@ export function GateHistogramChart({ histogram, step, total, height = 190, fontS
   const bars = histogramBars(histogram);
   const x = d3.scaleLinear().domain([0, 1]).range([0, innerW]);
   const top = Math.max(0.05, d3.max(bars, (b) => b.share) ?? 0);
-  const y = d3.scaleLinear().domain([0, top]).nice(4).range([innerH, 0]);
+  // Square-root scale: the few gates left undecided stay visible beside the two large piles at 0 and 1.
+  const y = d3.scaleSqrt().domain([0, top]).nice(4).range([innerH, 0]);
   const colour = (b: (typeof bars)[number]) => (b.undecided ? COLOURS.undecided : b.to <= 0.05 ? COLOURS.removed : COLOURS.kept);
   const pct = d3.format('.0%');
   return (
@@ -30,10 +31,10 @@ export function GateHistogramChart({ histogram, step, total, height = 190, fontS
         <span>{histogram.zero} of {histogram.total} gates at 0{step !== undefined ? ` · step ${step}${total ? `/${total}` : ''}` : ''}</span>
       </figcaption>
       <svg width={Math.max(width, 1)} height={height} role="img"
-        aria-label={`Gate histogram: ${undecidedText(histogram)}, ${histogram.zero} of ${histogram.total} gates at 0`}>
+        aria-label={`Gate histogram (share of gates per value, square-root scale): ${undecidedText(histogram)}, ${histogram.zero} of ${histogram.total} gates at 0`}>
         <g transform={`translate(${margin.left},${margin.top})`}>
           <rect x={x(0.05)} width={x(0.95) - x(0.05)} y={0} height={innerH} fill={COLOURS.band} />
-          {y.ticks(4).map((t) => (
+          {[...new Set([0.01, 0.1, 0.25, 0.5, 1].filter((t) => t <= y.domain()[1]!))].map((t) => (
             <g key={t} transform={`translate(0,${y(t)})`}>
               <line x2={innerW} stroke="var(--border)" strokeWidth={1} />
               <text x={-6} dy="0.32em" textAnchor="end" fontSize={FONT - 2} fill="currentColor">{pct(t)}</text>
@@ -48,9 +49,9 @@ export function GateHistogramChart({ histogram, step, total, height = 190, fontS
           {[0, 0.5, 1].map((t) => (
             <text key={t} x={x(t)} y={innerH + FONT * 1.1} textAnchor={t === 0 ? 'start' : t === 1 ? 'end' : 'middle'} fontSize={FONT - 1} fill="currentColor">{t}</text>
           ))}
-          <text x={0} y={innerH + FONT * 2.3} fontSize={FONT - 1} fill={COLOURS.removed}>← removed</text>
-          <text x={innerW} y={innerH + FONT * 2.3} textAnchor="end" fontSize={FONT - 1} fill={COLOURS.kept}>kept →</text>
-          <text x={x(0.5)} y={innerH + FONT * 2.3} textAnchor="middle" fontSize={FONT - 1} fill={COLOURS.undecided}>gate value</text>
+          <text x={0} y={innerH + FONT * 2.3} fontSize={FONT - 1} fill={COLOURS.removed}>← goes</text>
+          <text x={x(0.5)} y={innerH + FONT * 2.3} textAnchor="middle" fontSize={FONT - 1} fill={COLOURS.undecided}>undecided</text>
+          <text x={innerW} y={innerH + FONT * 2.3} textAnchor="end" fontSize={FONT - 1} fill={COLOURS.kept}>stays →</text>
         </g>
       </svg>
     </figure>

@@ -10,6 +10,7 @@ import { TrainingChart } from '../charts/training-chart';
 import { bestEpoch } from '../charts/training-curve';
 import { cancelGates, learnWithGates, pauseGates, resumeGates, stopGates } from '../actions/gates';
 import { useStudio } from '../store/store';
+import { MiddleEllipsis } from '../shell/MiddleEllipsis';
 import { TrainingImages } from './training-panel';
 
 function Settings({ disabled }: { disabled: boolean }) {
@@ -37,7 +38,7 @@ function Widths({ kept }: { kept: Readonly<Record<string, readonly number[]>> })
         <tbody>
           {rows.map((r) => (
             <tr key={r.id} data-testid="gate-width">
-              <td title={r.label} style={{ maxWidth: '9em', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{r.label}</td>
+              <td style={{ maxWidth: '10em' }}><MiddleEllipsis text={r.label} /></td>
               <td style={{ whiteSpace: 'nowrap', textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>{r.channels} → {r.kept}</td>
               <td>
                 <div style={{ background: 'var(--border)', height: '0.7em', borderRadius: 3 }}>
@@ -100,6 +101,11 @@ export function GatesPanel() {
       {run?.outcome && !running && <p data-testid="gates-summary" className="hint" style={{ margin: 0 }}>{run.outcome.summary}</p>}
       {histogram && (
         <GateHistogramChart histogram={histogram} {...(running && live ? { step: live.step, total: live.total } : {})} />
+      )}
+      {!running && run?.outcome?.histogramBeforeForcing && (
+        <p data-testid="gates-before-forcing" style={{ margin: 0 }}>
+          Just before the budget was forced: <strong>{(run.outcome.histogramBeforeForcing.undecided * 100).toFixed(1)} % undecided</strong>, {run.outcome.histogramBeforeForcing.zero} gates at 0 by themselves.
+        </p>
       )}
       {running && live?.macsKept !== undefined && (
         <p data-testid="gates-macs" style={{ margin: 0, fontSize: '1.05em' }}>

@@ -2,6 +2,7 @@
 // model validated is the model exported.
 import { RECOVERIES } from '../../core/recover/registry';
 import type { RecoveryMethod } from '../../workers/protocol';
+import { learntPlanIsCurrent } from '../store/gates-slice';
 import { useStudio } from '../store/store';
 
 /** Short names for result tables and notes (from the core registry, like the radio lines). */
@@ -12,9 +13,16 @@ export function RecoveryChoice({ disabled }: { disabled?: boolean }) {
   const recovery = useStudio((s) => s.recovery);
   const training = useStudio((s) => s.training);
   const setTraining = useStudio((s) => s.setTraining);
+  const learnt = useStudio(learntPlanIsCurrent);
   return (
     <fieldset disabled={disabled}>
       <legend>Recovery (applied before validation and on export)</legend>
+      {learnt && (
+        <p className="hint" data-testid="learnt-plan-note" style={{ marginTop: 0 }}>
+          This plan was learnt with gates: its training already refit and distilled the model, so Validate and Export use
+          it as learnt and this choice does not apply (move a slider and it is an ordinary plan again).
+        </p>
+      )}
       {RECOVERIES.map((r) => (
         <label key={r.id} style={{ display: 'block' }}>
           <input type="radio" name="recovery" checked={recovery === r.id} onChange={() => useStudio.getState().setRecovery(r.id)} /> {r.description}

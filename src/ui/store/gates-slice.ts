@@ -5,6 +5,7 @@
 import type { StateCreator } from 'zustand';
 import type { GatesLiveEvent, GatesOutcome, Progress, TrainingRequest } from '../../workers/protocol';
 import { applyTrainingEvent, type TrainingCurve } from '../charts/training-curve';
+import { sameRatios } from './plan-slice';
 import type { StudioState } from './types';
 
 export interface GatesRun {
@@ -41,8 +42,10 @@ export const createGatesSlice: StateCreator<StudioState, [], [], GatesSlice> = (
   const patch = (jobId: number | undefined, f: (run: GatesRun) => Partial<GatesRun>) =>
     set((s) => (s.gatesRun && s.gatesRun.jobId === jobId ? { gatesRun: { ...s.gatesRun, ...f(s.gatesRun) } } : {}));
   return {
-    // GDP's lr (core DEFAULT_GATES_SETTINGS, 3e-3); few epochs: the page trains on WASM.
-    gatesTraining: { epochs: 4, lr: 3e-3 },
+    // GDP's lr (core DEFAULT_GATES_SETTINGS, 3e-3); few epochs: the page trains on WASM. From 4 epochs on,
+    // the last 30 % fine-tune the pruned model (on a few hundred images one short epoch can overshoot at this
+    // lr; the best checkpoint then keeps the refit model).
+    gatesTraining: { epochs: 3, lr: 3e-3 },
     setGatesTraining: (training) => set((s) => ({ gatesTraining: { ...s.gatesTraining, ...training } })),
     gatesStarted: (keepMacs) => set({ gatesRun: { keepMacs, running: true, stopRequested: false, message: 'Reading the training images' } }),
     gatesJob: (jobId) => set((s) => (s.gatesRun?.running && s.gatesRun.jobId === undefined ? { gatesRun: { ...s.gatesRun, jobId } } : {})),
@@ -57,3 +60,9 @@ export const createGatesSlice: StateCreator<StudioState, [], [], GatesSlice> = (
     gatesEnded: (jobId, end) => patch(jobId, (run) => ({ ...end, running: false, pauseRequested: false, ...(run.curve ? { curve: { ...run.curve, paused: false } } : {}) })),
   };
 };
+
+/** The current plan is the one the last Learn-with-gates run installed (Validate and Export then use its learnt model, not the recovery choice). */
+export function learntPlanIsCurrent(s: Pick<StudioState, 'gatesRun' | 'criterion' | 'roundTo' | 'ratios'>): boolean {
+  const plan = s.gatesRun?.outcome?.plan;
+  return !!plan && s.criterion === plan.criterion && s.roundTo === plan.roundTo && sameRatios(s.ratios, plan.ratios);
+}

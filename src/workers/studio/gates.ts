@@ -16,7 +16,7 @@ import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { planKey } from './plan';
 import type { PreparedModel } from './prepare-pruned';
 import { analysisOf, costModelOf, metricsOf, storeScores } from './pruning-cache';
-import { imageBatches, jobRunner } from './scores';
+import { imageBatches, jobRunner, SCORE_IMAGES } from './scores';
 import { taskOverridesOf } from './output-tasks';
 import { trainingControl } from './training-control';
 
@@ -46,7 +46,11 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
   const event = (training: TrainingEvent) => ({ training });
   const n = request.images.length;
   const batches = await imageBatches(loaded, request.images, request.preprocess, jobId, (done) => report(0.05 * (done / n), `Preprocessing ${done}/${n} training images`));
-  const settings = { ...DEFAULT_GATES_SETTINGS, keep: request.keepMacs, epochs: request.epochs, lr: request.lr, fineTuneLr: request.lr };
+  // The Taylor importance and the refit read at most the studio's share of images for a pass (the browser is slower than the CLI).
+  const settings = {
+    ...DEFAULT_GATES_SETTINGS, keep: request.keepMacs, epochs: request.epochs, lr: request.lr, fineTuneLr: request.lr,
+    importanceImages: Math.min(DEFAULT_GATES_SETTINGS.importanceImages, SCORE_IMAGES), refitImages: Math.min(DEFAULT_GATES_SETTINGS.refitImages, SCORE_IMAGES),
+  };
   const control = trainingControl(jobId, (paused) => report(fraction, paused ? `Gates paused at step ${step}` : `Gates resumed at step ${step}`, event({ kind: paused ? 'paused' : 'resumed', step })));
   const signal = jobAbortSignal(jobId);
   const base = metricsOf(loaded).macs;
@@ -125,8 +129,9 @@ function gatesSummary(r: GatesResult): string {
   const t = r.training;
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   const polarised = r.histogramBeforeForcing ? `; ${pct(r.histogramBeforeForcing.undecided)} of the gates undecided before the budget was forced` : '';
-  const tuned = r.fineTune ? `, then refit and fine-tuned ${r.fineTune.history.length - 1} epochs` : '';
-  const stopped = t.stoppedBy === 'cancelled' ? ' (training cancelled: the best gates so far were used)' : '';
+  const tunedEpochs = (r.fineTune?.history.length ?? 1) - 1;
+  const tuned = r.fineTune ? `, then refit and fine-tuned ${tunedEpochs} epoch${tunedEpochs === 1 ? '' : 's'} (best: ${r.fineTune.bestEpoch ? `epoch ${r.fineTune.bestEpoch}` : 'the refit model'})` : '';
+  const stopped = t.stoppedBy === 'cancelled' ? ' (training cancelled: the best gates so far were used, refit by least squares, not fine-tuned)' : '';
   return `learnt with gates: ${r.histogram.zero} of ${r.histogram.total} gates at 0, ${pct(r.macs.kept / r.macs.base)} of the MACs kept (target ${pct(r.macs.target / r.macs.base)})${polarised}; `
     + `${t.history.length - 1} epochs on ${t.images.train} images (best: epoch ${t.bestEpoch})${tuned}, ${(t.seconds + (r.fineTune?.seconds ?? 0)).toFixed(0)} s on WASM${stopped}`
     + `${r.note ? ` — ${r.note}` : ''}. The training refits and distils, so the recovery choice does not apply to this plan.`;
