@@ -2,8 +2,9 @@
 // on the demo with 256 of the user's own unlabelled images and the default 3 epochs (gates, then the least-squares refit), the live gate histogram and
 // kept channels update as it trains (the graph's "before → after" labels follow them), the run ends
 // in an ordinary plan (criterion "Learnt gates") that Validate and Export serve as the learnt model,
-// and the download runs in onnxruntime-node. Then a second run is cancelled mid-way: the best gates
-// so far are pruned and installed, and the session goes on (validation runs on them).
+// and the download runs in onnxruntime-node. Then a second run is paused (no step while paused),
+// resumed and cancelled mid-way: the best gates so far are pruned, refit and installed, and the
+// session goes on (validation runs on them).
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
@@ -77,11 +78,22 @@ test('learn with gates: live histogram and widths, the learnt plan on the graph,
     if (step) seen.add(step);
     return seen.size;
   }, { timeout: 180_000, intervals: [200] }).toBeGreaterThanOrEqual(2);
-  const liveLabels = await thinned(page);
-  const wasRunning = await running(page).isVisible();
   await studio.screenshot('gates-training');
   await panelShot(page, testInfo, 'training-histogram', histogram(page));
-  testInfo.annotations.push({ type: 'live', description: `histogram steps seen: ${[...seen].join(', ')}; graph labels while ${wasRunning ? 'running' : 'finishing'}: ${liveLabels.length} thinned` });
+  // As gates fall below ½ while it trains, the graph's labels follow the live kept channels (before the plan is installed).
+  let liveGraph: { step: string | null; labels: [number, number][]; kept: string } | undefined;
+  await expect.poll(async () => {
+    if (!(await running(page).isVisible())) return 'ended';
+    const labels = await thinned(page);
+    if (labels.some(([before, after]) => after < before) && (await running(page).isVisible())) {
+      liveGraph = { step: await histogram(page).getAttribute('data-step'), labels, kept: await page.getByTestId('gates-macs').innerText() };
+      return 'live';
+    }
+    return 'waiting';
+  }, { timeout: 300_000, intervals: [250] }).not.toBe('waiting');
+  expect(liveGraph, 'the graph showed the live kept channels while training').toBeDefined();
+  testInfo.annotations.push({ type: 'live', description: `histogram steps seen: ${[...seen].join(', ')}; graph thinned live at step ${liveGraph!.step}: ${liveGraph!.kept}` });
+  await studio.screenshot('gates-training-live-graph');
 
   // The end: an ordinary plan with criterion "gates", the graph says "N → M", the MACs near the target.
   await expect(page.getByTestId('gates-summary')).toContainText(/learnt with gates: \d+ of \d+ gates at 0, [\d.]+ % of the MACs kept \(target 50\.0 %\)/, { timeout: 300_000 });
@@ -145,7 +157,18 @@ test('learn with gates: live histogram and widths, the learnt plan on the graph,
   await gates.getByRole('spinbutton', { name: 'Gates epochs' }).fill('6');
   await gates.getByRole('button', { name: /Learn with gates/ }).click();
   await expect(running(page)).toBeVisible();
-  await expect.poll(async () => Number(await histogram(page).getAttribute('data-step').catch(() => '0')), { timeout: 180_000, intervals: [200] }).toBeGreaterThanOrEqual(6);
+  await expect.poll(async () => Number(await histogram(page).getAttribute('data-step').catch(() => '0')), { timeout: 180_000, intervals: [200] }).toBeGreaterThanOrEqual(4);
+  // Pause really holds: no step for three seconds; Resume goes on.
+  await gates.getByRole('button', { name: /Pause/ }).click();
+  await expect(page.getByTestId('gates-state')).toContainText('Paused: nothing is computing.', { timeout: 60_000 });
+  const pausedAt = await histogram(page).getAttribute('data-step');
+  const pausedSteps = await gates.getByTestId('training-chart').getAttribute('data-steps');
+  await page.waitForTimeout(3000);
+  expect(await histogram(page).getAttribute('data-step')).toBe(pausedAt);
+  expect(await gates.getByTestId('training-chart').getAttribute('data-steps')).toBe(pausedSteps);
+  await panelShot(page, testInfo, 'paused', page.getByTestId('gates-state'));
+  await gates.getByRole('button', { name: /Resume/ }).click();
+  await expect.poll(async () => Number(await histogram(page).getAttribute('data-step')), { timeout: 120_000, intervals: [200] }).toBeGreaterThan(Number(pausedAt));
   await page.getByRole('button', { name: /Cancel training/ }).click();
   await expect(page.getByTestId('gates-state')).toContainText('Stopping');
   await expect(page.getByTestId('gates-summary')).toContainText('training cancelled: the best gates so far were used', { timeout: 180_000 });
