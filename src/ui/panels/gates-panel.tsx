@@ -19,9 +19,9 @@ function Settings({ disabled }: { disabled: boolean }) {
   return (
     <div className="row">
       <label>Epochs <input type="number" min={1} max={50} step={1} value={epochs} disabled={disabled} aria-label="Gates epochs" style={{ width: '4em' }}
-        onChange={(e) => set({ epochs: Math.max(1, Math.round(Number(e.target.value)) || 1) })} /></label>
+        onChange={(e) => { const v = Math.round(Number(e.target.value)); if (v >= 1) set({ epochs: v }); }} /></label>
       <label>Learning rate <input type="number" min={1e-5} max={0.1} step={1e-3} value={lr} disabled={disabled} aria-label="Gates learning rate" style={{ width: '6em' }}
-        onChange={(e) => set({ lr: Number(e.target.value) > 0 ? Number(e.target.value) : lr })} /></label>
+        onChange={(e) => { const v = Number(e.target.value); if (v > 0) set({ lr: v }); }} /></label>
     </div>
   );
 }

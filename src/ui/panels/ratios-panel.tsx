@@ -151,7 +151,8 @@ export function RatiosPanel() {
   const groups = useStudio((s) => s.groups);
   const groupsError = useStudio((s) => s.groupsError);
   const selectedGroupId = useStudio((s) => s.selectedGroupId);
-  const gatesMode = useStudio((s) => s.globalMode === 'gates');
+  // A run keeps its panel (and its controls) even when another mode is picked meanwhile.
+  const gatesMode = useStudio((s) => s.globalMode === 'gates' || !!s.gatesRun?.running);
   if (groupsError) return <p className="error" role="alert">{groupsError}</p>;
   if (!groups) return <p className="hint">Analysing channel groups…</p>;
   const prunable = groups.filter((g) => g.prunable);
