@@ -100,11 +100,11 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
     control.dispose();
   }
   report(0.97, 'Gates: installing the learnt plan');
-  return install(loaded, result);
+  return installLearnt(loaded, result);
 }
 
 /** Stores the gate values as the "gates" criterion's scores and the learnt model under its plan; returns the outcome. */
-function install(loaded: LoadedModel, result: GatesResult): GatesOutcome {
+export function installLearnt(loaded: LoadedModel, result: GatesResult): GatesOutcome {
   const scores = new Map<string, Float64Array>();
   const ratios: Record<string, number> = {};
   for (const g of analysisOf(loaded).groups) {
