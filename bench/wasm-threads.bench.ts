@@ -1,7 +1,8 @@
 // WASM threads in the studio worker, in a real browser (Debian Chromium on the built app, `vite
 // preview` with COOP/COEP): validation throughput of the demo model on the bundled samples with
-// 1 thread vs N = min(4, cores) threads (`?threads=N` fixes the worker's count), in alternating
-// rounds of one browser run, and the longest main-thread task while each validation ran.
+// 1 thread vs N = min(4, cores) threads (`?threads=N` fixes the worker's count; WASM_THREADS_N
+// overrides N), in alternating rounds of one browser run, and the longest main-thread task while
+// each validation ran.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +54,8 @@ export default async function wasmThreadsBench(ctx: BenchContext): Promise<Bench
     const { cores, isolated } = await probe.evaluate(() => ({ cores: navigator.hardwareConcurrency, isolated: crossOriginIsolated }));
     await probe.close();
     if (!isolated) throw new Error('the preview is not cross-origin isolated: no WASM threads to measure (COOP/COEP headers missing?)');
-    const many = Math.min(4, cores);
+    // The studio's default is cores − 1 (runtime/wasm-threads.ts); WASM_THREADS_N measures that or any other count.
+    const many = Number(process.env.WASM_THREADS_N ?? Math.min(4, cores));
     ctx.log(`app at ${server.url}, ${browser.version()} headless, ${cores} cores: 1 vs ${many} threads, ${ROUNDS} alternating rounds`);
     if (many < 2) return [];
     const runs = new Map<number, ValidationRun[]>([[1, []], [many, []]]);

@@ -12,14 +12,15 @@ import type { LoadedModel } from './loaded-model';
 import { learntModel } from './gates';
 import { prunedModel } from './plan';
 import { analysisOf, workerWasmThreads } from './pruning-cache';
-import { chooseWasmThreads, describeBackend, threadEnvironment } from '../../runtime/wasm-threads';
+import { chooseWasmThreads, threadEnvironment } from '../../runtime/wasm-threads';
 import { imageBatches, jobRunner } from './scores';
 import { trainingControl } from './training-control';
 import { compressModel } from './compress';
 
 /** Where training runs: recovery opens its sessions with jobRunner, always on WASM, with the worker's threads. */
 function trainingBackend(): string {
-  return `${describeBackend('WASM', chooseWasmThreads(workerWasmThreads(), threadEnvironment()).threads)} (onnxruntime-web)`;
+  const { threads } = chooseWasmThreads(workerWasmThreads(), threadEnvironment());
+  return `WASM (onnxruntime-web, ${threads} thread${threads === 1 ? '' : 's'})`;
 }
 
 /** Recovery uses at most this many calibration images (the core default is 512; the browser is slower). */

@@ -64,7 +64,7 @@ export function clearScores(loaded: LoadedModel): void {
 // onnxruntime-web starts its pthread workers once and every session shares that global pool;
 // nothing of it runs on the main thread. The 107–244 ms long tasks were main-thread tasks of
 // 14–28 ms CPU left waiting while the worker and its (spinning) pthread held both cores, and
-// 2 threads validated no faster there (0.95×, bench/wasm-threads.bench.ts).
+// 2 threads validated no faster there (0.88–0.95×, bench/wasm-threads.bench.ts).
 let requestedWasmThreads: number | undefined;
 
 /** Fixes this worker's WASM thread count (the page's ?threads=N); only effective before the first session. */
