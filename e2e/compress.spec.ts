@@ -117,6 +117,12 @@ test('demo → Rank: slider, MACs target → validate → download factorised �
   await page.getByLabel('Sparsity pattern').selectOption('unstructured');
   await page.getByRole('slider', { name: 'Sparsity' }).fill('0.7');
   await expect(compress.sparsitySummary).toContainText(/^70\.0 % of the weights of \d+ layers are zero\.$/);
+  // A row selects its layer in the graph (keyboard too).
+  const row = compress.heatmap.locator('[data-layer="/stages/stages.2/conv1/conv1.0/Conv"]');
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await expect(row).toHaveAttribute('aria-pressed', 'true');
+  await expect(studio.node('/stages/stages.2/conv1/conv1.0/Conv')).toHaveAttribute('aria-pressed', 'true');
   await compress.heatmap.scrollIntoViewIfNeeded();
   await studio.screenshot('sparsity-unstructured-70');
 });

@@ -2,6 +2,7 @@
 // weights above a strip of cells, one per output channel (averaged into at most MAX_CELLS columns on
 // wide layers), coloured by the share of that channel's weights that are zero. Layers left dense
 // (e.g. an input width that is not a multiple of M) are listed grey with why. A legend explains it.
+// A row is a button: click, Enter or Space selects its layer (in the graph).
 import * as d3 from 'd3';
 import { useId, useRef } from 'react';
 import type { SparsityMap } from '../../workers/protocol';
@@ -14,7 +15,7 @@ const STRIP_H = 16;
 const colour = (v: number) => d3.interpolateViridis(v);
 
 /** Zeros per layer and output channel, with a legend. */
-export function SparsityHeatmap({ map, labelOf = shortLayerName }: { map: SparsityMap; labelOf?: (id: string) => string }) {
+export function SparsityHeatmap({ map, labelOf = shortLayerName, selectedId, onSelect }: { map: SparsityMap; labelOf?: (id: string) => string; selectedId?: string; onSelect?(id: string): void }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const width = Math.max(120, useWidth(boxRef));
   const rows = [...map.layers.map((l) => ({ kind: 'sparse' as const, l })), ...map.dense.map((d) => ({ kind: 'dense' as const, d }))];
@@ -39,7 +40,10 @@ export function SparsityHeatmap({ map, labelOf = shortLayerName }: { map: Sparsi
             const cells = binValues(row.l.perOutput, MAX_CELLS);
             const cw = width / cells.length;
             return (
-              <g key={row.l.node} transform={`translate(0,${top})`} data-layer={row.l.node}>
+              <g key={row.l.node} transform={`translate(0,${top})`} data-layer={row.l.node} className="sparsity-row" role="button" tabIndex={0}
+                aria-pressed={row.l.node === selectedId} aria-label={`${row.l.node}: ${(100 * row.l.sparsity).toFixed(1)} % zeros`}
+                onClick={() => onSelect?.(row.l.node)} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onSelect?.(row.l.node); } }}>
+                {row.l.node === selectedId && <rect x={0} y={0} width={width} height={ROW_H - 2} className="sparsity-row-selected" />}
                 <title>{`${labelOf(row.l.node)} (${row.l.op}): ${(100 * row.l.sparsity).toFixed(1)} % of ${row.l.size.toLocaleString('en-US')} weights are zero; ${row.l.perOutput.length} output channels${cells.length < row.l.perOutput.length ? `, ${cells.length} columns` : ''}`}</title>
                 <text x={0} y={14} fontSize={13} className="sparsity-row-label">{truncate(labelOf(row.l.node), width / 7.5 - 8)}</text>
                 <text x={width} y={14} fontSize={13} fontWeight={600} textAnchor="end" className="sparsity-row-value">{(100 * row.l.sparsity).toFixed(1)} %</text>

@@ -23,6 +23,7 @@ export function SparsityPanel() {
   const map = useStudio((s) => s.sparsityMap);
   const progress = useStudio((s) => s.sparsityProgress);
   const error = useStudio((s) => s.sparsityError);
+  const selectedId = useStudio((s) => s.selectedId);
   const { pattern, sparsity, scope, enabled } = settings;
   const structured = pattern !== 'unstructured';
   const [n, m] = pattern.split(':').map(Number);
@@ -80,7 +81,10 @@ export function SparsityPanel() {
           <p data-testid="sparsity-summary">
             {percent(map.sparsity)} of the weights of {map.layers.length} layers are zero{map.dense.length ? `; ${map.dense.length} left dense` : ''}.
           </p>
-          <SparsityHeatmap map={map} />
+          <SparsityHeatmap map={map} selectedId={selectedId} onSelect={(id) => {
+            useStudio.getState().select(id);
+            useStudio.getState().requestCenter(id);
+          }} />
         </>
       )}
     </section>
