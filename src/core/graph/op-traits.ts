@@ -15,7 +15,7 @@ export type OpFamily = 'conv' | 'norm' | 'activation' | 'pool' | 'concat-split' 
 
 /** Channel rules (src/core/graph/channels/rules-*.ts), by id. */
 export type ChannelRuleId =
-  | 'passThrough' | 'elementwise' | 'prelu' | 'pool' | 'reduce' | 'gather' | 'softmax' | 'sink'
+  | 'passThrough' | 'cast' | 'elementwise' | 'prelu' | 'pool' | 'reduce' | 'gather' | 'softmax' | 'sink'
   | 'conv' | 'convTranspose' | 'gemm' | 'matmul' | 'batchNorm' | 'instanceNorm' | 'layerNorm' | 'groupNorm'
   | 'transpose' | 'squeeze' | 'unsqueeze' | 'flatten' | 'reshape' | 'concat' | 'split' | 'slice' | 'expand' | 'tile' | 'pad' | 'resize'
   | 'convInteger' | 'qlinearConv' | 'matmulInteger' | 'qlinearMatmul' | 'quantizeLinear' | 'dynamicQuantizeLinear';
@@ -150,7 +150,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
   Size: { family: 'reshape', channel: 'sink', shape: 'size' },
   Identity: { family: 'reshape', perChannel: true, channel: 'passThrough', shape: 'identity', backward: 'passThrough' },
   Dropout: { family: 'reshape', perChannel: true, channel: 'passThrough', shape: 'sameAsInput', backward: 'passThrough' },
-  Cast: { family: 'reshape', channel: 'passThrough', shape: 'cast', backward: 'cast' },
+  Cast: { family: 'reshape', channel: 'cast', shape: 'cast', backward: 'cast' },
   // Barrier on purpose: input 1 only donates its type, and a tracked input 1 would not be followed.
   CastLike: { family: 'reshape', shape: 'castLike' },
   // Barriers on purpose: channels are rearranged into spatial positions (and back).

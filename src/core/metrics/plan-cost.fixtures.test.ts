@@ -14,10 +14,7 @@ import { costOfPlan, planCostModel } from './plan-cost.js';
 const DIR = new URL('../../../tools/fixtures/models/', import.meta.url);
 interface Fixture { file: string; runnable: boolean }
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8')) as { fixtures: Fixture[] };
-// Prunable attention heads (computed reshape entries replaced by constants) are not mirrored by
-// costOfPlan yet: planCostModel returns undefined and callers apply and measure (apply.attention.test.ts).
-const HEADS = new Set(['vit-tiny.onnx', 'transformer-encoder.onnx']);
-const runnable = manifest.fixtures.filter((f) => f.runnable && !HEADS.has(f.file));
+const runnable = manifest.fixtures.filter((f) => f.runnable);
 
 describe.each(runnable)('costOfPlan on $file', async (fixture) => {
   const model = await resolveExternalData(decodeModel(readFileSync(new URL(fixture.file, DIR)), fixture.file), (loc) => readFileSync(new URL(loc, DIR)), fixture.file);

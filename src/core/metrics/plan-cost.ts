@@ -15,6 +15,7 @@ import { keptCount, keptPositions, segmentsLength, type KeepBySpace } from '../g
 import { memberSegments } from '../graph/channels/analyse.js';
 import type { ChannelLayout, Member, Segment } from '../graph/channels/types.js';
 import type { Dim, ShapeResult, TensorInfo } from '../graph/shapes.js';
+import { mulDim } from '../graph/shape-ops/dims.js';
 import type { NodeProto, TensorProto } from '../onnx/proto.js';
 import { TensorDataType } from '../onnx/proto.js';
 import { bytesPerElement, tensorDims, tensorSize } from '../onnx/tensor.js';
@@ -66,8 +67,8 @@ export interface PlanCostModel {
   macLayers: MacLayer[];
   /** Non-MAC nodes' MACs are 0; their count is the same in every pruned model. */
   batch: BatchDim;
-  /** Splits given no sizes (opset ≥ 13): pruning adds an INT64 sizes initializer of this length. */
-  addedSplitSizes: { segments: Segment[]; length: number }[];
+  /** INT64 initializers pruning adds when any of the segments lose channels: sizes of Splits given none (opset ≥ 13), computed shape entries made constants. */
+  addedInt64: { segments: Segment[]; length: number }[];
 }
 
 /** Ops whose output has the shape of their first input (weights pass them on the way to a layer). */
@@ -83,10 +84,8 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
   const { ir, shapes } = analysis;
   const nodeIndex = new Map(ir.nodes.map((n, i) => [n, i]));
   const rewrites = new Map<string, RewrittenInput>();
-  const addedSplitSizes: PlanCostModel['addedSplitSizes'] = [];
+  const addedInt64: PlanCostModel['addedInt64'] = [];
   const opset = defaultOpset(ir.model);
-  // Attention heads (layouts whose positions are heads, computed reshape entries) are not mirrored: apply and measure.
-  if (analysis.groups.some((g) => g.prunable && g.unit > 1)) return undefined;
   const addOp = (node: NodeProto, inputIndex: number, op: InputOp): boolean => {
     const k = inputKey(nodeIndex.get(node)!, inputIndex);
     let r = rewrites.get(k);
@@ -102,7 +101,7 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
   };
   // Members of groups no plan can prune never change anything.
   const live = (m: Member) => memberSegments(m).some((seg) => analysis.groups[analysis.groupOfSpace[seg.space]!]!.prunable);
-  for (const m of analysis.members) if (live(m) && !listMember(m, opset, addOp, addedSplitSizes)) return undefined;
+  for (const m of analysis.members) if (live(m) && !listMember(m, opset, addOp, addedInt64)) return undefined;
   for (const r of rewrites.values()) {
     // Two slices of one axis, or a slice of the grouped axis, compose in ways not mirrored here.
     const axes = r.ops.flatMap((op) => (op.kind === 'slice' ? [op.axis] : op.kind === 'grouped' ? [1] : []));
@@ -137,11 +136,11 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
   });
   const firstInput = ir.inputs[0]?.name;
   const batch = batchDimOf(firstInput ? shapes.tensors.get(firstInput)?.shape : undefined);
-  return { analysis, reads, macLayers, batch, addedSplitSizes };
+  return { analysis, reads, macLayers, batch, addedInt64 };
 }
 
 /** Lists what member `m` rewrites (as planMember in apply.ts does); false when it cannot be mirrored. */
-function listMember(m: Member, opset: number, addOp: (node: NodeProto, input: number, op: InputOp) => boolean, addedSplitSizes: PlanCostModel['addedSplitSizes']): boolean {
+function listMember(m: Member, opset: number, addOp: (node: NodeProto, input: number, op: InputOp) => boolean, addedInt64: PlanCostModel['addedInt64']): boolean {
   switch (m.kind) {
     case 'slice':
       return addOp(m.node, m.inputIndex, { kind: 'slice', axis: m.axis, segments: m.segments, block: m.block });
@@ -152,7 +151,9 @@ function listMember(m: Member, opset: number, addOp: (node: NodeProto, input: nu
     case 'group-attr':
       return true; // an attribute: no constant changes
     case 'computed-entry':
-      return false; // a Concat input replaced by a new constant: not mirrored
+      // The input becomes a new INT64 constant; what computed it before holds no initializer of its own.
+      addedInt64.push({ segments: [...m.segments, ...(m.alsoWhen ?? [])], length: (m.dims ?? [1]).reduce((a, b) => a * b, 1) });
+      return true;
     case 'slice-range': {
       if (opset < 10) return true; // starts/ends are attributes
       const touches = [...m.before, ...m.inside];
@@ -164,7 +165,7 @@ function listMember(m: Member, opset: number, addOp: (node: NodeProto, input: nu
       if (opset < 13) return true;
       const touches = m.outputs.flat();
       if (!m.node.input[1]) {
-        addedSplitSizes.push({ segments: touches, length: m.outputs.length });
+        addedInt64.push({ segments: touches, length: m.outputs.length });
         return true;
       }
       return m.outputs.every((o, i) => addOp(m.node, 1, { kind: 'entry', position: i, value: (keep) => keptCount(o, keep) * m.block, touches }));
@@ -312,7 +313,7 @@ export function costOfPlan(pcm: PlanCostModel, plan: PrunePlan): PlanCostTotals 
       else add(read.tensor, tensorSize(read.tensor), read.tensor.dataType);
     }
   }
-  for (const s of pcm.addedSplitSizes) if (lossAny(s.segments, keep)) add(s, s.length, TensorDataType.INT64);
+  for (const s of pcm.addedInt64) if (lossAny(s.segments, keep)) add(s, s.length, TensorDataType.INT64);
 
   let macs = 0;
   let macsUnknown = 0;
@@ -332,6 +333,8 @@ function prunedInfo(n: MacLayer['names'][number], costed: Map<RewrittenInput, Co
   const shape = n.info?.shape;
   if (!layout || !shape || !lossAny(layout.segments, keep)) return n.info;
   const pruned: Dim[] = [...shape];
-  pruned[layout.axis] = keptCount(layout.segments, keep) * layout.block;
+  // Heads: a position is a head of `unit` channels, and MultiheadAttention folds the batch in (outer).
+  const positions = (keptCount(layout.segments, keep) / (layout.unit ?? 1)) * layout.block;
+  pruned[layout.axis] = layout.outer === undefined ? positions : mulDim(layout.outer, positions);
   return { ...n.info, shape: pruned } as TensorInfo;
 }

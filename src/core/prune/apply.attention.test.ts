@@ -90,6 +90,20 @@ describe.each([
   });
 });
 
+describe('swin-tiny (torchvision SwinTransformer: windows, cyclic shift, patch merging)', () => {
+  const model = fixture('swin-tiny');
+  const analysis = analyseChannels(buildGraph(model));
+  const inputs = [{ name: 'input', shape: ['batch', 3, 32, 32] }];
+
+  it('prunes each stage’s embedding width and the MLPs: pruned == masked (LayerNorm statistics over the kept channels)', async () => {
+    const stats = analysis.groups.filter((g) => g.prunable && g.channelStatistics);
+    expect(stats).toHaveLength(2); // stage 1 (patch embedding) and stage 2 (patch merging)
+    // The window reverse reads the block input's width before the residual Add ties it: one group per stage anyway.
+    expect(analysis.groups.filter((g) => g.prunable && !g.channelStatistics)).toHaveLength(4);
+    for (const seed of [1, 2]) await expectPrunedEqualsMasked(model, analysis, randomPlan(analysis, seed, 0.7, true), inputs);
+  });
+});
+
 describe.each([
   ['separate Q, K, V', {}],
   ['packed QKV cut by chunk Slices', { packed: true }],
@@ -103,7 +117,15 @@ describe.each([
   });
 });
 
-it('plan costing falls back to apply-and-measure on models with prunable heads', async () => {
-  const { planCostModel } = await import('../metrics/plan-cost.js');
-  expect(planCostModel(analyseChannels(buildGraph(fixture('vit-tiny'))))).toBeUndefined();
+it('plan costing mirrors head pruning (heads, head_dim units, batch folded into the head axis) without applying', async () => {
+  const { costOfPlan, planCostModel } = await import('../metrics/plan-cost.js');
+  for (const model of [fixture('vit-tiny'), attentionGraph({ packed: true }).build()]) {
+    const analysis = analyseChannels(buildGraph(model));
+    const pcm = planCostModel(analysis);
+    expect(pcm).toBeDefined();
+    for (const plan of [halfPlan(analysis), randomPlan(analysis, 7, 0.7, true)]) {
+      const m = modelMetrics(applyPlan(model, plan, analysis));
+      expect(costOfPlan(pcm!, plan)).toEqual({ params: m.params, bytes: m.bytes, macs: m.macs, macsUnknown: 0 });
+    }
+  }
 });

@@ -153,7 +153,7 @@ function planMember(m: Member, s: Surgery): void {
       if (!keptPositions(m.segments, keep) && !(m.alsoWhen && keptPositions(m.alsoWhen, keep))) return;
       // The Concat piece becomes a constant: its fixed value, the kept count, or -1 for Reshape to infer.
       const name = fresh(s, `${m.node.output[0]}_entry${m.inputIndex}`);
-      s.newInitializers.push(makeInt64Tensor(name, [1], [m.fixed ?? (m.inferred ? -1 : (keptCount(m.segments, keep) * m.block) / m.unit)]));
+      s.newInitializers.push(makeInt64Tensor(name, m.dims ?? [1], [m.fixed ?? (m.inferred ? -1 : (keptCount(m.segments, keep) * m.block) / m.unit)]));
       editNode(s, m.node, (n) => (n.input[m.inputIndex] = name));
       return;
     }

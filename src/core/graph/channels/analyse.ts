@@ -19,13 +19,14 @@ import type { ChannelGroup, ChannelLayout, ChannelSpace, Member, Segment } from 
 import { assertNever } from '../../assert.js';
 import { isDefaultDomain, opTraits, rulesByOp, type ChannelRuleId } from '../op-traits.js';
 import { hasHeads } from './rules-attention.js';
+import { cast } from './static-entries.js';
 
 /** Statistics are taken over groups of channels: removing one changes the others' values. */
 const groupNorm: ChannelRule = (node, ctx) => ctx.barrierNode(node, 'group normalization (GroupNormalization) normalises channels in groups');
 
 /** The implementation of every channel rule id; which op uses which is in op-traits. */
 const CHANNEL_RULES: Record<ChannelRuleId, ChannelRule> = {
-  passThrough, elementwise, pool, reduce, gather, softmax, sink, conv, convTranspose, gemm, matmul, layerNorm, groupNorm,
+  passThrough, cast, elementwise, pool, reduce, gather, softmax, sink, conv, convTranspose, gemm, matmul, layerNorm, groupNorm,
   // PRelu's slope is a broadcast input like any other: the element-wise rule ties or slices it.
   prelu: elementwise,
   batchNorm: perChannelNorm(['scale', 'bias', 'mean', 'var']),
@@ -41,7 +42,7 @@ const RULES = rulesByOp('channel', CHANNEL_RULES);
  * batch factor on the axis). Any other rule reached by heads is a barrier: it would read a head
  * position as one channel.
  */
-const HEAD_AWARE = new Set<ChannelRuleId>(['passThrough', 'softmax', 'reduce', 'sink', 'transpose', 'squeeze', 'unsqueeze', 'reshape', 'elementwise', 'matmul', 'concat', 'split', 'slice', 'tile', 'pad']);
+const HEAD_AWARE = new Set<ChannelRuleId>(['passThrough', 'cast', 'softmax', 'reduce', 'sink', 'transpose', 'squeeze', 'unsqueeze', 'reshape', 'elementwise', 'matmul', 'concat', 'split', 'slice', 'tile', 'pad']);
 
 /** Result of analyseChannels. */
 export interface ChannelAnalysis {

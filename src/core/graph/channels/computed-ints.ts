@@ -35,9 +35,9 @@ export function evaluateInts(ctx: ChannelContext, name: string, override: DimOve
  * The tracked channel axes whose size the value of `name` depends on, or undefined when the value
  * cannot be followed back (an op this module does not evaluate). A Shape that returns a channel
  * axis among others (then Gather picks another entry) does not count: each candidate axis is
- * changed on its own and kept only when the value changes with it.
+ * changed on its own and kept only when the value (entry `position`, when given) changes with it.
  */
-export function channelAxesRead(ctx: ChannelContext, name: string): { tensor: string; axis: number }[] | undefined {
+export function channelAxesRead(ctx: ChannelContext, name: string, position?: number): { tensor: string; axis: number }[] | undefined {
   const e: Evaluation = { ctx, symbol: SYMBOL_SAMPLES[0], override: () => undefined, memo: new Map(), channelReads: [], budget: MAX_NODES };
   const base = evaluate(e, name);
   if (!base) return undefined;
@@ -48,7 +48,9 @@ export function channelAxesRead(ctx: ChannelContext, name: string): { tensor: st
     seen.add(key);
     const size = ctx.shape(r.tensor)?.[r.axis];
     const changed = evaluateInts(ctx, name, (t, a) => (t === r.tensor && a === r.axis ? (typeof size === 'number' ? size : SYMBOL_SAMPLES[0]) * 2 + 1 : undefined));
-    return !changed || changed.length !== base.length || changed.some((v, i) => v !== base[i]);
+    if (!changed || changed.length !== base.length) return true;
+    // With `position`, only reads that change that entry count.
+    return position === undefined ? changed.some((v, i) => v !== base[i]) : changed[position] !== base[position];
   });
 }
 

@@ -15,6 +15,7 @@ import { channelAxesRead, evaluateInts, SYMBOL_SAMPLES } from './computed-ints.j
 import type { ChannelRule } from './rules-pointwise.js';
 import { segmentsLength } from './segments.js';
 import { entryFollowsChannels } from './shape-provenance.js';
+import { keepEntriesStatic, keepEntryStatic } from './static-entries.js';
 import type { ChannelLayout, Segment } from './types.js';
 
 const sameDim = (a: Dim | undefined, b: Dim | undefined) => a !== undefined && a === b && a !== '?';
@@ -44,6 +45,7 @@ export function headReshape(node: NodeProto, ctx: ChannelContext, x: ChannelLayo
   needs[plan.countAt] = plan.need;
   const problem = fixTarget(node, ctx, needs, plan.out);
   if (problem) {
+    keepEntriesStatic(node, ctx, 1);
     ctx.barrierNode(node, problem);
     return true;
   }
@@ -141,17 +143,8 @@ function fixTarget(node: NodeProto, ctx: ChannelContext, needs: Need[], out: Cha
     const v = values[position];
     if (need.kind === 'stay') {
       if (constant) continue;
-      const piece = concatPiece(ctx, name, position);
-      const reads = channelAxesRead(ctx, piece ? piece.node.input[piece.inputIndex]! : name);
-      if (!reads) return `Reshape at attention heads: target entry ${position} is computed in a way that cannot be followed`;
-      // torch's MultiheadAttention computes head_dim as embed_dim / heads from the input's shape:
-      // the entry becomes its own (static) value, so the embedding width can be pruned under it.
-      const frozen = piece && typeof v === 'number' && (ctx.ir.consumers.get(name)?.length ?? 0) === 1;
-      for (const r of reads) {
-        const segments = ctx.layout(r.tensor)!.segments;
-        if (frozen) ctx.addMember({ kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments, block: 1, unit: 1, inferred: false, fixed: v, role: `Concat.input${piece.inputIndex} (${id} target entry ${position}, kept at ${v})` });
-        else ctx.barrier(segments, `its width sizes the attention reshape ${id} (target entry ${position})`);
-      }
+      const problem = keepEntryStatic(node, ctx, 1, position);
+      if (problem) return problem;
       continue;
     }
     if (v === -1) continue;

@@ -10,6 +10,8 @@ import type { ChannelLayout, Segment } from './types.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import { entryFollowsChannels } from './shape-provenance.js';
 import { sliceConstantInput } from './constant-sources.js';
+import { keepEntriesStatic } from './static-entries.js';
+import { channelAxesRead } from './computed-ints.js';
 import { chunkSlice, concatPiece, hasHeads, headReshape, sameHeads } from './rules-attention.js';
 
 // Reshape target entries that size themselves: -1 is inferred, 0 copies the input's dim (allowzero=0).
@@ -95,15 +97,22 @@ function mixReason(node: NodeProto, ctx: ChannelContext, x: ChannelLayout, outSh
 
 export const reshape: ChannelRule = (node, ctx) => {
   const x = ctx.layout(node.input[0]);
-  if (!x) return;
+  // Untracked data keeps its size: so must every entry of its target.
+  if (!x) return keepEntriesStatic(node, ctx, 1);
   const inShape = ctx.shape(node.input[0]);
   const outShape = ctx.shape(node.output[0]);
   if (!inShape || !outShape) return ctx.barrierNode(node, 'Reshape with unknown shapes');
   const moved = hasHeads(x) ? undefined : reshapedAxis(x, inShape, outShape);
   if (!moved && headReshape(node, ctx, x, inShape, outShape)) return;
-  if (!moved) return ctx.barrierNode(node, hasHeads(x) ? 'Reshape mixes channels (channel shuffle): channels split into (heads, head_dim) do not come back in order' : mixReason(node, ctx, x, outShape));
+  // A barrier keeps the data's size, so the target must keep every entry too.
+  const barrier = (reason: string) => {
+    keepEntriesStatic(node, ctx, 1);
+    ctx.barrierNode(node, reason);
+  };
+  if (!moved) return barrier(hasHeads(x) ? 'Reshape mixes channels (channel shuffle): channels split into (heads, head_dim) do not come back in order' : mixReason(node, ctx, x, outShape));
   const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block };
-  if (!shapeEntryMember(node, ctx, 1, moved.axis, out, RESHAPE_SELF_SIZING)) return ctx.barrierNode(node, 'Reshape target shape counts channels but is neither a constant nor the channels’ own size');
+  if (!shapeEntryMember(node, ctx, 1, moved.axis, out, RESHAPE_SELF_SIZING)) return barrier('Reshape target shape counts channels but is neither a constant nor the channels’ own size');
+  keepEntriesStatic(node, ctx, 1, moved.axis);
   ctx.setLayout(node.output[0], out);
 };
 
@@ -125,10 +134,18 @@ function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: numb
     return true;
   }
   // A computed target whose channel entry is its own Concat piece (torch's flatten(2) of a patch
-  // embedding: Concat(batch, 32, h·w)): the piece becomes the kept count.
+  // embedding: Concat(batch, 32, h·w)) becomes the kept count. When the piece reads another
+  // tensor's width (Swin's window reverse view(B, h, w, ws, ws, C), C from the block input), it is
+  // rewritten when either is pruned.
   const piece = concatPiece(ctx, name, position);
-  if (!piece || typeof v !== 'number' || (ctx.ir.consumers.get(name)?.length ?? 0) !== 1 || !ctx.constant(piece.node.input[piece.inputIndex])) return false;
-  ctx.addMember({ kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments: out.segments, block: out.block, unit: 1, inferred: false, role: `Concat.input${piece.inputIndex} (${ctx.id(node)} target entry ${position})` });
+  if (!piece || typeof v !== 'number' || (ctx.ir.consumers.get(name)?.length ?? 0) !== 1) return false;
+  const reads = ctx.constant(piece.node.input[piece.inputIndex]) ? [] : channelAxesRead(ctx, piece.node.input[piece.inputIndex]!);
+  if (!reads) return false;
+  const alsoWhen = reads.flatMap((r) => ctx.layout(r.tensor)!.segments).filter((s) => !out.segments.some((o) => ctx.find(o.space) === ctx.find(s.space)));
+  ctx.addMember({
+    kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments: out.segments, block: out.block, unit: 1, inferred: false,
+    ...(alsoWhen.length ? { alsoWhen } : {}), role: `Concat.input${piece.inputIndex} (${ctx.id(node)} target entry ${position})`,
+  });
   return true;
 }
 

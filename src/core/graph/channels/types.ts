@@ -124,6 +124,8 @@ export interface ComputedEntryMember extends MemberBase {
   inferred: boolean;
   /** The entry keeps this value whatever is pruned (head_dim computed as embed_dim / heads: it must not follow the embedding width). */
   fixed?: number;
+  /** Shape of the replacing constant (default [1], one entry of a shape vector). */
+  dims?: number[];
   /** Other channels the computed entry reads (embed_dim from the input's shape): pruning them makes it a constant too. */
   alsoWhen?: Segment[];
 }
