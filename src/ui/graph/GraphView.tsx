@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useElementSize } from '../hooks/use-element-size';
 import { useStudio } from '../store/store';
+import { learntPlanIsCurrent } from '../store/gates-slice';
 import { CanvasLayer, hitTest } from './CanvasLayer';
 import { edgeWidth, planOnGraph, tensorRanges } from './channel-plan';
 import { nodeColours } from './colour-modes';
@@ -36,8 +37,8 @@ export function GraphView() {
   const centerRequest = useStudio((s) => s.centerRequest);
   const groups = useStudio((s) => s.groups);
   const selectedGroupId = useStudio((s) => s.selectedGroupId);
-  // While gates train, their kept channels (live); else the plan's.
-  const keep = useStudio((s) => (s.gatesRun?.running && s.gatesRun.live ? s.gatesRun.live.kept : s.cost?.keep));
+  // While gates train, their kept channels (live, and until the learnt plan's cost arrives); else the plan's.
+  const keep = useStudio((s) => (s.gatesRun?.live && (s.gatesRun.running || (s.costPending && learntPlanIsCurrent(s))) ? s.gatesRun.live.kept : s.cost?.keep));
   const scores = useStudio((s) => s.scores);
   const sensitivity = useStudio((s) => s.sensitivityResult);
   const colourMode = useStudio((s) => s.graphColour);

@@ -97,6 +97,9 @@ export function GatesPanel() {
             : run.error ?? (run.outcome ? `Done: the learnt plan is the current plan${curve && bestEpoch(curve) !== undefined ? ` (best: epoch ${bestEpoch(curve)})` : ''}.` : '')}
         </p>
       )}
+      {running && run?.fraction !== undefined && (
+        <progress max={1} value={run.fraction} aria-label="Learn with gates progress" style={{ width: '100%', height: '0.9em' }} />
+      )}
       {run?.error && !running && !run.error.startsWith('Cancelled') && <p className="error" role="alert">{run.error}</p>}
       {run?.outcome && !running && <p data-testid="gates-summary" className="hint" style={{ margin: 0 }}>{run.outcome.summary}</p>}
       {histogram && (

@@ -14,8 +14,9 @@ export interface GatesRun {
   /** The worker job that trains (unset until the call is made). */
   jobId?: number;
   running: boolean;
-  /** The job's progress text. */
+  /** The job's progress text and fraction (0..1). */
   message?: string;
+  fraction?: number;
   curve?: TrainingCurve;
   live?: GatesLiveEvent;
   stopRequested: boolean;
@@ -51,6 +52,7 @@ export const createGatesSlice: StateCreator<StudioState, [], [], GatesSlice> = (
     gatesJob: (jobId) => set((s) => (s.gatesRun?.running && s.gatesRun.jobId === undefined ? { gatesRun: { ...s.gatesRun, jobId } } : {})),
     gatesProgress: (jobId, p) => patch(jobId, (run) => ({
       message: p.message,
+      fraction: p.fraction,
       ...(p.training ? { curve: applyTrainingEvent(run.curve, p.training) } : {}),
       ...(p.training?.kind === 'paused' || p.training?.kind === 'resumed' ? { pauseRequested: false } : {}),
       ...(p.gates ? { live: p.gates } : {}),

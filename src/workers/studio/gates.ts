@@ -55,7 +55,9 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
   const signal = jobAbortSignal(jobId);
   const base = metricsOf(loaded).macs;
   const costModel = costModelOf(loaded);
-  // The fine-tuning after the removal counts its steps from 1 again: its steps follow the gates' on the curve.
+  // The fine-tuning after the removal counts its steps from 1 again: its steps follow the gates' on the curve,
+  // and the bar gives each phase its share of the epochs (split as core's learnGates splits them).
+  const tuneShare = settings.epochs > 1 ? Math.min(settings.epochs - 1, Math.floor(settings.fineTune * settings.epochs)) / settings.epochs : 0;
   let step = 0;
   let offset = 0;
   let last = 0;
@@ -72,7 +74,8 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
         last = done;
         lastTotal = total;
         step = offset + done;
-        report(0.05 + 0.9 * Math.min(1, done / Math.max(1, total)), `Gates (WASM): step ${done}/${total}${offset ? ' (fine-tuning)' : ''}`, event({ kind: 'step', step, total: offset + total, loss }));
+        const f = Math.min(1, done / Math.max(1, total));
+        report(0.05 + 0.9 * (offset ? 1 - tuneShare + tuneShare * f : (1 - tuneShare) * f), `Gates (WASM): step ${done}/${total}${offset ? ' (fine-tuning)' : ''}`, event({ kind: 'step', step, total: offset + total, loss }));
       },
       onEpoch: (e) => {
         const agreement = e.heldOutAgreement === undefined ? '' : `, held-out agreement ${(e.heldOutAgreement * 100).toFixed(1)} %`;
