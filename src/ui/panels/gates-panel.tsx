@@ -117,6 +117,12 @@ export function GatesPanel() {
       )}
       {kept && (running || run?.outcome) && <Widths kept={kept} />}
       {curve && <TrainingChart curve={curve} height={260} />}
+      {curve && run?.outcome && (
+        <p className="hint" style={{ margin: 0 }}>
+          The held-out points are the gated model's while channels close (and the fine-tuned model's, from 4 epochs on);
+          the least-squares refit after the removal is not on the curve: Validate measures the model you get.
+        </p>
+      )}
       {curve && <button type="button" onClick={() => setLarge(true)}>⤢ Enlarge the histogram and curve</button>}
       {curve && large && (
         <div role="dialog" aria-label="Gates training, enlarged" style={{ position: 'fixed', inset: '4vh 4vw', zIndex: 1000, background: 'var(--surface)', border: '1px solid var(--border)',
