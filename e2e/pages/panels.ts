@@ -34,9 +34,12 @@ export class PanelsPage {
     await expect(this.overviewHeatmap.getByRole('button').first()).toBeAttached();
   }
 
-  /** Selects a group from the overview list (the canvas rows mirror these buttons). */
+  /** Selects a group from the overview list by keyboard (the buttons mirror the canvas rows, which take the pointer). */
   async selectGroup(label: string): Promise<void> {
-    await this.overviewHeatmap.getByRole('button', { name: label, exact: true }).click();
+    const row = this.overviewHeatmap.getByRole('button', { name: label, exact: true });
+    await row.focus();
+    await this.page.keyboard.press('Enter');
+    await expect(row).toHaveAttribute('aria-pressed', 'true');
   }
 
   /** Sets the global control to uniform `percent` and applies it. */

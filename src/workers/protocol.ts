@@ -246,6 +246,10 @@ export interface GroupSummary extends Pick<ChannelGroup, 'id' | 'channels' | 'pr
   reason?: string;
   /** Tensors carrying this group's channels, with the range they hold (the graph shows per-node counts). */
   tensors?: ChannelRange[];
+  /** Channels removed together: head_dim for attention heads (the heatmap shows heads, the slider moves by heads); absent when 1. */
+  unit?: number;
+  /** An op normalises across these channels (LayerNorm over the embedding width): pruning changes the others' values. */
+  channelStatistics?: boolean;
 }
 
 /** Channels [start, start + length) of a group carried by `tensor` (a Concat output holds several). */

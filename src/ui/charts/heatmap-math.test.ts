@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellAt, cutPolyline, displayOrder, gridLayout, normalise, prunedCount, prunedMask } from './heatmap-math';
+import { cellAt, cutPolyline, displayOrder, gridLayout, normalise, perUnit, prunedCount, prunedMask, prunedUnitsMask } from './heatmap-math';
 
 describe('heatmap math', () => {
   it('orders channels ascending by score, ties by index', () => {
@@ -43,5 +43,17 @@ describe('heatmap math', () => {
     expect(cellAt(15, 5, grid, 10, 25)).toBe(1);
     expect(cellAt(55, 25, grid, 10, 25)).toBe(undefined); // row 2 col 5 = 25, past the end
     expect(cellAt(5, 25, grid, 10, 25)).toBe(20);
+  });
+});
+
+describe('attention heads (units of channels)', () => {
+  it('one cell per head, summed; a head is pruned when all its channels are', () => {
+    const { values, pruned } = perUnit([1, 2, 3, 4, 5, 6], [true, true, false, false, true, false], 2);
+    expect([...values]).toEqual([3, 7, 11]);
+    expect(pruned).toEqual([true, false, false]);
+  });
+
+  it('the fallback mask removes whole heads, the weakest first', () => {
+    expect(prunedUnitsMask([5, 5, 1, 1, 9, 9, 2, 2], 0.5, 2)).toEqual([false, false, true, true, false, false, true, true]);
   });
 });

@@ -90,3 +90,31 @@ export function cellAt(x: number, y: number, grid: GridLayout, cellHeight: numbe
   const index = row * grid.columns + col;
   return index < count ? index : undefined;
 }
+
+/**
+ * Attention heads: one cell per head of `unit` channels (removed together), scored by the sum of
+ * its channels' scores; a head is pruned when its channels are.
+ */
+export function perUnit(values: ArrayLike<number>, pruned: ArrayLike<boolean>, unit: number): { values: Float64Array; pruned: boolean[] } {
+  const n = Math.floor(values.length / unit);
+  const out = new Float64Array(n);
+  const gone: boolean[] = [];
+  for (let h = 0; h < n; h++) {
+    let s = 0;
+    let all = true;
+    for (let j = h * unit; j < (h + 1) * unit; j++) {
+      s += values[j]!;
+      all &&= !!pruned[j];
+    }
+    out[h] = s;
+    gone.push(all);
+  }
+  return { values: out, pruned: gone };
+}
+
+/** A head-aligned pruned mask when the plan's own list is not known: the lowest-scoring heads, expanded to channels. */
+export function prunedUnitsMask(values: ArrayLike<number>, ratio: number, unit: number): boolean[] {
+  const heads = perUnit(values, new Array<boolean>(values.length).fill(false), unit).values;
+  const headMask = prunedMask(heads, ratio, 1);
+  return Array.from({ length: values.length }, (_, c) => headMask[Math.floor(c / unit)]!);
+}

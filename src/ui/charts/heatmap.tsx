@@ -23,10 +23,12 @@ export interface ChannelHeatmapProps {
   /** Row height for small layers (rows get thinner when a big layer wraps). */
   cellHeight?: number;
   minCell?: number;
+  /** What a cell is ("channel", or "head" for attention heads); defaults to channel. */
+  cellName?: string;
 }
 
 /** Canvas heatmap of a group's channels with legend, cut line and hover read-out. */
-export function ChannelHeatmap({ values, pruned, order, label, scoreName, cellHeight: tallest = 22, minCell = 7 }: ChannelHeatmapProps) {
+export function ChannelHeatmap({ values, pruned, order, label, scoreName, cellHeight: tallest = 22, minCell = 7, cellName = 'channel' }: ChannelHeatmapProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const width = useWidth(boxRef);
@@ -84,15 +86,15 @@ export function ChannelHeatmap({ values, pruned, order, label, scoreName, cellHe
   return (
     <figure className="channel-heatmap" data-testid="channel-heatmap" aria-label={label}>
       <div ref={boxRef} className="channel-heatmap-box">
-        <canvas ref={canvasRef} role="img" aria-label={`${label}: ${values.length} channels, ${prunedTotal} pruned`}
+        <canvas ref={canvasRef} role="img" aria-label={`${label}: ${values.length} ${cellName}s, ${prunedTotal} pruned`}
           onPointerMove={onMove} onPointerLeave={() => setHover(undefined)} />
       </div>
       <figcaption>
         <ColorLegend domain={domain} title={scoreName} />
         <span className="heatmap-readout" aria-live="polite">
           {hover !== undefined
-            ? `channel ${hover}: ${formatScore(values[hover]!)}${pruned[hover] ? ' — pruned' : ''}`
-            : `${kept} of ${values.length} channels kept${order === 'sorted' ? ' (red line = cut, least important left)' : ''}`}
+            ? `${cellName} ${hover}: ${formatScore(values[hover]!)}${pruned[hover] ? ' — pruned' : ''}`
+            : `${kept} of ${values.length} ${cellName}s kept${order === 'sorted' ? ' (red line = cut, least important left)' : ''}`}
         </span>
       </figcaption>
     </figure>

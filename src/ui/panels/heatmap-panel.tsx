@@ -2,7 +2,7 @@
 // criterion switcher with a one-line explanation, and the overview of every prunable group.
 import { useEffect, useMemo } from 'react';
 import { ChannelHeatmap } from '../charts/heatmap';
-import { prunedMask } from '../charts/heatmap-math';
+import { perUnit, prunedMask, prunedUnitsMask } from '../charts/heatmap-math';
 import { OverviewHeatmap, type OverviewRow } from '../charts/overview-heatmap';
 import { useStudio } from '../store/store';
 import { TaskHeatmaps } from '../charts/task-holds-view';
@@ -20,12 +20,14 @@ export function useSelectedGroup(): GroupSummary | undefined {
 /** Pruned mask of a group: the worker's kept list when it matches this plan, else the lowest scores. */
 export function prunedFor(group: GroupSummary, scores: ArrayLike<number>, ratio: number, roundTo: number, cost?: PlanCost): boolean[] {
   const keep = cost?.keep[group.id];
-  if (keep && keep.length === group.channels - prunedMask(scores, ratio, roundTo).filter(Boolean).length) {
+  const unit = group.unit ?? 1;
+  const fallback = unit > 1 ? prunedUnitsMask(scores, ratio, unit) : prunedMask(scores, ratio, roundTo);
+  if (keep && keep.length === group.channels - fallback.filter(Boolean).length) {
     const mask = new Array<boolean>(group.channels).fill(true);
     for (const k of keep) mask[k] = false;
     return mask;
   }
-  return prunedMask(scores, ratio, roundTo);
+  return fallback;
 }
 
 function CriterionSwitcher() {
@@ -102,17 +104,21 @@ export function HeatmapPanel() {
 
   if (groupsError) return <p className="error" role="alert">{groupsError}</p>;
   if (!groups) return <p className="hint">Analysing channel groups…</p>;
-  const values = selectedRow?.values;
+  // Attention heads: one cell per head (its channels go together).
+  const unit = group?.unit ?? 1;
+  const cells = selectedRow && unit > 1 ? perUnit(selectedRow.values, selectedRow.pruned, unit) : selectedRow;
+  const values = cells?.values;
   const criterionName = criteria.find((c) => c.id === scores?.criterion)?.name ?? scores?.criterion ?? '';
   return (
     <section className="prune-panel" aria-label="Channel importance heatmaps">
       <CriterionSwitcher />
       {scoreError && <p className="error" role="alert">{scoreError}</p>}
-      <h4>{group ? `${group.label} — ${group.channels} channels, ${Math.round((ratios[group.id] ?? 0) * 100)} % pruned` : 'Select a layer'}</h4>
+      <h4>{group ? `${group.label} — ${group.channels} channels${unit > 1 ? ` in ${group.channels / unit} heads of ${unit}` : ''}, ${Math.round((ratios[group.id] ?? 0) * 100)} % pruned` : 'Select a layer'}</h4>
       {group && !group.prunable && <p className="hint">Not prunable: {group.reason}</p>}
-      {group && selectedRow && values && (
-        <ChannelHeatmap values={values} pruned={selectedRow.pruned} order={order}
-          label={`Channel importance of ${group.label}`} scoreName={criterionName} />
+      {group?.channelStatistics && <p className="hint" data-testid="channel-statistics-note">Normalised across channels (LayerNorm over the embedding width): removing channels also shifts the statistics of the kept ones, so the pruned model differs from simply zeroing them — recover with LSQ or distillation.</p>}
+      {group && cells && values && (
+        <ChannelHeatmap values={values} pruned={cells.pruned} order={order} cellName={unit > 1 ? 'head' : 'channel'}
+          label={`${unit > 1 ? 'Head' : 'Channel'} importance of ${group.label}`} scoreName={criterionName} />
       )}
       {group && selectedRow && perOutput && (
         <TaskHeatmaps groupLabel={group.label} perOutput={perOutput} tasks={taskKinds} pruned={selectedRow.pruned} scoreName={criterionName} />

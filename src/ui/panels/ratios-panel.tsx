@@ -126,17 +126,23 @@ function GroupRow({ group, selected }: { group: GroupSummary; selected: boolean 
   useEffect(() => {
     if (selected) row.current?.scrollIntoView({ block: 'nearest' });
   }, [selected]);
-  const title = group.prunable ? `${group.label}: ${group.channels} channels` : `${group.label} cannot be pruned: ${group.reason ?? 'barrier'}`;
+  const unit = group.unit ?? 1;
+  const heads = unit > 1 ? ` (${group.channels / unit} heads of ${unit})` : '';
+  const statistics = group.channelStatistics ? '; normalised across channels (LayerNorm): pruning also shifts the kept channels’ statistics, recover with LSQ or distillation' : '';
+  const title = group.prunable ? `${group.label}: ${group.channels} channels${heads}${statistics}` : `${group.label} cannot be pruned: ${group.reason ?? 'barrier'}`;
+  // Heads go whole: the slider moves one head at a time.
+  const step = unit > 1 ? unit / group.channels : 0.01;
   return (
     <li ref={row} className={`ratio-item${group.prunable ? '' : ' barrier'}`} aria-current={selected} title={title}>
       <button type="button" className="name" onClick={() => useStudio.getState().selectGroup(group.id)}><MiddleEllipsis text={group.label} /></button>
-      <input type="range" min={0} max={0.95} step={0.01} value={ratio} disabled={!group.prunable}
+      <input type="range" min={0} max={0.95} step={step} value={ratio} disabled={!group.prunable}
         aria-label={`Pruning ratio of ${group.label}`} onChange={(e) => useStudio.getState().setRatio(group.id, Number(e.target.value))} />
       <span>{group.prunable ? `${Math.round(ratio * 100)} %` : '—'}</span>
       {group.prunable ? (
         <label title="Locked groups keep their ratio when the global control is applied">
           <input type="checkbox" checked={locked} onChange={() => useStudio.getState().toggleLock(group.id)} aria-label={`Lock ${group.label}`} />
-          {kept !== undefined ? ` ${kept}/${group.channels}` : ''}
+          {kept !== undefined ? (unit > 1 ? ` ${kept / unit}/${group.channels / unit} heads` : ` ${kept}/${group.channels}`) : ''}
+          {group.channelStatistics && <abbr className="hint" title="Normalised across channels (LayerNorm): pruning also shifts the kept channels’ statistics"> LN</abbr>}
         </label>
       ) : (
         <span className="hint">{group.reason}</span>

@@ -25,6 +25,8 @@ export function listGroups(): GroupSummary[] {
     prunable: g.prunable,
     ...(g.prunable ? {} : { reason: g.barriers.join('; ') || 'not prunable' }),
     tensors: ranges[i]!,
+    ...(g.unit > 1 ? { unit: g.unit } : {}),
+    ...(g.channelStatistics ? { channelStatistics: true } : {}),
   }));
   return [...summaries.filter((g) => g.prunable), ...summaries.filter((g) => !g.prunable)];
 }
