@@ -43,6 +43,13 @@ DESCRIPTIONS = {
                    "SqueezeNet-style: 3×3 stem (32) → max-pool → 6 Fire modules (squeeze 1×1 → expand 1×1 ‖ "
                    "expand 3×3 → channel Concat; 16/32, 16/32, ·pool·, 24/48, 24/48, 32/64, 32/64) → dropout → "
                    "1×1 conv to 10 class maps → global average pool. BatchNorm after every conv."),
+    "vit": ("ViT (Fashion-MNIST)",
+            "Vision transformer (torchvision's VisionTransformer class, the code of ViT-B/16): 7×7 patch Conv "
+            "(1→64) → 16 patch tokens + class token + position embedding → 3 encoder blocks (LayerNorm, "
+            "4-head self-attention with a packed QKV projection, LayerNorm, MLP 64→128→64 with GELU, residual "
+            "Adds) → LayerNorm → class token → Linear(64→10). Heads, MLP width and embedding width prune."),
+    "vit-wide": ("ViT, wider (Fashion-MNIST)",
+                 "The held-out ViT variant: width 96, 6 heads, MLP 192, otherwise as the demo ViT."),
     "vgg": ("VGG-style (Fashion-MNIST)",
             "VGG-style: [3×3 conv 16, 3×3 conv 16, max-pool, 3×3 conv 32, 3×3 conv 32, max-pool] with "
             "BatchNorm+ReLU → Flatten (32×7×7) → Linear(1568→64) → ReLU → Linear(64→10)."),
@@ -75,7 +82,7 @@ def verify(path, images, expected):
 
 
 # Demo models in the order the studio offers them; the first one present is the default.
-ORDER = ["fmnist-resnet8", "fmnist-resnet14", "fmnist-squeezenet", "fmnist-vgg"]
+ORDER = ["fmnist-resnet8", "fmnist-resnet14", "fmnist-squeezenet", "fmnist-vgg", "fmnist-vit"]
 
 
 def write_index():
@@ -149,7 +156,8 @@ def main():
         "params": weight_count(folded),
         "trainableParams": run["params"],
         "macs": count_macs(model),
-        "macsNote": "multiply-adds of every Conv and Linear/Gemm for one 1×28×28 image (BN, ReLU, pooling, adds ignored)",
+        "macsNote": "multiply-adds of every Conv and Linear/Gemm (and attention's Q·Kᵀ and attention·V) for one 1×28×28 "
+                    "image (BN, ReLU, pooling, adds, norms, softmax ignored)",
         "bytes": os.path.getsize(path),
         "opset": OPSET,
         "ops": sorted(set(ops)),
@@ -161,7 +169,8 @@ def main():
         "variants": variants,
         "trainedWith": {
             "framework": f"PyTorch {run['torch']} on CPU (shared 2-core machine), exported with torch.onnx",
-            "optimizer": f"SGD Nesterov momentum 0.9, weight decay {run['weightDecay']} (not on BN/bias)",
+            "optimizer": (f"AdamW, weight decay {run['weightDecay']} (not on norms/bias)" if run.get("optimizer") == "adamw"
+                          else f"SGD Nesterov momentum 0.9, weight decay {run['weightDecay']} (not on BN/bias)"),
             "schedule": f"OneCycle, peak LR {run['lr']}, {run['epochs']} epochs, batch {run['batch']}",
             "augmentation": (f"random crop (pad {run['cropPad']}) + horizontal flip" if run.get("cropPad")
                              else "horizontal flip"),

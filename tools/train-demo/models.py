@@ -114,26 +114,57 @@ def resnet8():
     return ResNet(widths=(16, 32, 64), blocks=(1, 1, 1))
 
 
+class ViT(nn.Module):
+    """torchvision's VisionTransformer (the code of ViT-B/16) at Fashion-MNIST size: 7×7 patches of
+    the 28×28 image (16 tokens + class token), 3 blocks of width 64 with 4 heads and an MLP of 128
+    (the CPU budget of a shared 2-core machine). The patch embedding reads 1 channel instead of 3;
+    normalisation is inside like every demo."""
+
+    def __init__(self, dim=64, depth=3, heads=4, mlp=128, patch=7, num_classes=10):
+        super().__init__()
+        from torchvision.models.vision_transformer import VisionTransformer
+        self.normalize = Normalize()
+        self.vit = VisionTransformer(image_size=28, patch_size=patch, num_layers=depth, num_heads=heads,
+                                     hidden_dim=dim, mlp_dim=mlp, num_classes=num_classes, dropout=0.0)
+        self.vit.conv_proj = nn.Conv2d(1, dim, kernel_size=patch, stride=patch)
+
+    def forward(self, x):
+        return self.vit(self.normalize(x))
+
+
+def vit_wide():
+    """The held-out variant: another width and head count, never tuned on."""
+    return ViT(dim=96, heads=6, mlp=192)
+
+
 ARCHITECTURES = {
     "resnet": ResNet,
     "resnet8": resnet8,
     "squeezenet": SqueezeNet,
     "vgg": VGG,
+    "vit": ViT,
+    "vit-wide": vit_wide,
 }
 
 
 def count_macs(model, shape=(1, 1, 28, 28)):
-    """Multiply-adds of every Conv2d and Linear for one image (BN, ReLU, pooling, adds ignored)."""
+    """Multiply-adds of every Conv2d, Linear and attention block for one image (BN, ReLU, pooling, adds ignored)."""
     total = [0]
 
     def hook(module, inputs, output):
         if isinstance(module, nn.Conv2d):
             k = module.kernel_size[0] * module.kernel_size[1] * module.in_channels // module.groups
             total[0] += output.numel() // output.shape[0] * k
+        elif isinstance(module, nn.MultiheadAttention):
+            # Its projections run through F.linear (no Linear hook fires): in/out projections and the two attention MatMuls.
+            y = output[0]  # called with keyword arguments: the output has the token count
+            t = y.shape[1] if module.batch_first else y.shape[0]
+            d = module.embed_dim
+            total[0] += t * d * 3 * d + 2 * t * t * d + t * d * d
         elif isinstance(module, nn.Linear):
             total[0] += output.numel() // output.shape[0] * module.in_features
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear, nn.MultiheadAttention))]
     was_training = model.training
     model.eval()
     with torch.no_grad():

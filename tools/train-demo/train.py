@@ -54,6 +54,8 @@ def main():
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.1, help="OneCycle peak learning rate (SGD, Nesterov)")
     p.add_argument("--wd", type=float, default=5e-4)
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd",
+                   help="sgd (Nesterov) for the CNNs; adamw for the ViT, which SGD trains poorly")
     p.add_argument("--pad", type=int, default=2, help="random-crop padding; 0 disables cropping")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2,
@@ -72,8 +74,9 @@ def main():
     params = sum(t.numel() for t in model.parameters())
     decay = [t for n, t in model.named_parameters() if t.ndim > 1]
     no_decay = [t for n, t in model.named_parameters() if t.ndim <= 1]  # no weight decay on BN/bias
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0}],
-                          lr=args.lr, momentum=0.9, nesterov=True)
+    groups = [{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0}]
+    opt = (torch.optim.AdamW(groups, lr=args.lr) if args.optimizer == "adamw"
+           else torch.optim.SGD(groups, lr=args.lr, momentum=0.9, nesterov=True))
     steps = (len(tr_x) + args.batch - 1) // args.batch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps,
                                                 pct_start=0.25)
@@ -107,7 +110,7 @@ def main():
     model = model.to(memory_format=torch.contiguous_format)
     torch.save(model.state_dict(), os.path.join(RUNS, f"{args.name}.pt"))
     result = {"name": args.name, "arch": args.arch, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
-              "weightDecay": args.wd, "cropPad": args.pad, "seed": args.seed, "params": params,
+              "weightDecay": args.wd, "optimizer": args.optimizer, "cropPad": args.pad, "seed": args.seed, "params": params,
               "testAccuracy": history[-1]["testAccuracy"], "trainSeconds": round(time.time() - start, 1),
               "history": history, "torch": torch.__version__}
     with open(os.path.join(RUNS, f"{args.name}.json"), "w") as f:

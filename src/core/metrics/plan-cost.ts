@@ -143,6 +143,8 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
 function listMember(m: Member, opset: number, addOp: (node: NodeProto, input: number, op: InputOp) => boolean, addedInt64: PlanCostModel['addedInt64']): boolean {
   switch (m.kind) {
     case 'slice':
+      // A per-head constant (Swin's relative-position bias) is not mirrored yet: apply and measure.
+      if ((m.unit ?? 1) > 1) return false;
       return addOp(m.node, m.inputIndex, { kind: 'slice', axis: m.axis, segments: m.segments, block: m.block });
     case 'grouped-in':
       return addOp(m.node, m.inputIndex, { kind: 'grouped', segments: m.segments, blocks: m.blocks });

@@ -95,11 +95,16 @@ describe('swin-tiny (torchvision SwinTransformer: windows, cyclic shift, patch m
   const analysis = analyseChannels(buildGraph(model));
   const inputs = [{ name: 'input', shape: ['batch', 3, 32, 32] }];
 
-  it('prunes each stage’s embedding width and the MLPs: pruned == masked (LayerNorm statistics over the kept channels)', async () => {
+  it('prunes heads (qkv stacked as [B·nW, N, 3, h, d], relative-position bias sliced per head), MLPs and each stage’s embedding width: pruned == masked', async () => {
     const stats = analysis.groups.filter((g) => g.prunable && g.channelStatistics);
     expect(stats).toHaveLength(2); // stage 1 (patch embedding) and stage 2 (patch merging)
     // The window reverse reads the block input's width before the residual Add ties it: one group per stage anyway.
-    expect(analysis.groups.filter((g) => g.prunable && !g.channelStatistics)).toHaveLength(4);
+    const heads = analysis.groups.filter((g) => g.prunable && g.unit > 1);
+    expect(heads.map((g) => g.channels / g.unit)).toEqual([2, 2, 4, 4]);
+    expect(heads.every((g) => g.members.some((m) => m.role.includes('per-head constant')))).toBe(true);
+    expect(analysis.groups.filter((g) => g.prunable && g.unit === 1 && !g.channelStatistics)).toHaveLength(4);
+    const oneHeadEach: PrunePlan = { ...randomPlan(analysis, 1), groups: Object.fromEntries(heads.map((g) => [g.id, { channels: g.channels, keep: Array.from({ length: g.channels - g.unit }, (_, i) => i + g.unit) }])) };
+    await expectPrunedEqualsMasked(model, analysis, oneHeadEach, inputs);
     for (const seed of [1, 2]) await expectPrunedEqualsMasked(model, analysis, randomPlan(analysis, seed, 0.7, true), inputs);
   });
 });
@@ -107,6 +112,7 @@ describe('swin-tiny (torchvision SwinTransformer: windows, cyclic shift, patch m
 describe.each([
   ['separate Q, K, V', {}],
   ['packed QKV cut by chunk Slices', { packed: true }],
+  ['a per-head bias on the scores', { perHeadBias: true }],
 ])('hand-written attention, %s', (_, options) => {
   const model = attentionGraph(options).build();
   const analysis = analyseChannels(buildGraph(model));

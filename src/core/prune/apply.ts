@@ -137,7 +137,7 @@ function planMember(m: Member, s: Surgery): void {
   const { keep } = s;
   switch (m.kind) {
     case 'slice': {
-      const positions = keptPositions(m.segments, keep, m.block);
+      const positions = keptPositions(m.segments, keep, m.block, m.unit);
       if (positions) addInputOp(s, m.node, m.inputIndex, { kind: 'slice', axis: m.axis, keep: positions });
       return;
     }

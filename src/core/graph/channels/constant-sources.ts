@@ -22,14 +22,14 @@ const MAX_DEPTH = 16;
  * nothing added) when the input is not made of constants. The member that holds the weights
  * themselves keeps `producer` (magnitude criteria read it); scales and zero points do not.
  */
-export function sliceConstantInput(ctx: ChannelContext, node: NodeProto, inputIndex: number, axis: number, layout: { segments: Segment[]; block: number }, producer: boolean, role: string): boolean {
+export function sliceConstantInput(ctx: ChannelContext, node: NodeProto, inputIndex: number, axis: number, layout: { segments: Segment[]; block: number; unit?: number }, producer: boolean, role: string): boolean {
   const sources = constantSources(ctx, node, inputIndex, axis);
   if (!sources) return false;
   for (const s of sources) {
     const direct = s.node === node;
     const values = direct || (s.node.opType === 'DequantizeLinear' && s.inputIndex === 0);
     ctx.addMember({
-      kind: 'slice', node: s.node, inputIndex: s.inputIndex, axis: s.axis, segments: layout.segments, block: layout.block,
+      kind: 'slice', node: s.node, inputIndex: s.inputIndex, axis: s.axis, segments: layout.segments, block: layout.block, ...((layout.unit ?? 1) > 1 ? { unit: layout.unit } : {}),
       producer: producer && values, role: direct ? role : `${role} via ${s.node.opType}.input${s.inputIndex}`,
     });
   }

@@ -190,6 +190,11 @@ export class ChannelContext {
     return name ? this.layouts.get(name) : undefined;
   }
 
+  /** Sets the layout of a tensor a later node produces (a rule that follows a whole chain: rules-stacked-heads.ts). */
+  presetLayout(name: string | undefined, layout: ChannelLayout): void {
+    if (name) this.layouts.set(name, layout);
+  }
+
   setLayout(name: string | undefined, layout: ChannelLayout): void {
     if (!name) return;
     this.accounted = true;

@@ -54,9 +54,10 @@ describe('hand-written attention ([B, T, h, d] + Transpose)', () => {
     expect(g.barriers.join('\n')).toContain('need its 3 pieces pruned alike');
   });
 
-  it('refuses a per-head constant on the scores, and heads read as features by a layer', () => {
+  it('slices a per-head constant on the scores by heads, and refuses heads read as features by a layer', () => {
     const bias = analyse(attentionGraph({ perHeadBias: true }));
-    expect(groupOf(bias, 'q').barriers.join('\n')).toContain('is not broadcast along the attention heads');
+    expect(groupOf(bias, 'q').prunable).toBe(true);
+    expect(memberRoles(groupOf(bias, 'q'))).toContain('scores_b: Add.input1 (per-head constant)');
     const b = attentionGraph();
     b.weight('g', [4]).weight('beta', [4]).node('LayerNormalization', ['q4', 'g', 'beta'], ['q4n'], { axis: -1 }).output('q4n');
     expect(groupOf(analyse(b), 'q').barriers.join('\n')).toContain('LayerNormalization does not follow attention heads');

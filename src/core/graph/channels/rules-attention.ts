@@ -32,7 +32,7 @@ export function sameHeads(a: ChannelLayout, b: ChannelLayout): boolean {
 }
 
 /** What an entry of a Reshape target must do after pruning. */
-type Need = { kind: 'stay' } | { kind: 'count'; unit: number } | { kind: 'inferred'; unit: number };
+export type Need = { kind: 'stay' } | { kind: 'count'; unit: number } | { kind: 'inferred'; unit: number };
 
 /**
  * The Reshape at a head split or merge. Returns false when the shapes are neither (the caller
@@ -131,7 +131,7 @@ export function concatPiece(ctx: ChannelContext, name: string, position: number)
  * `stay` entries must not read any channel axis (when they read one, that axis becomes a barrier:
  * its width sizes this Reshape). Returns why it cannot, or undefined.
  */
-function fixTarget(node: NodeProto, ctx: ChannelContext, needs: Need[], out: ChannelLayout): string | undefined {
+export function fixTarget(node: NodeProto, ctx: ChannelContext, needs: Need[], out: ChannelLayout): string | undefined {
   const name = node.input[1];
   if (!name) return 'Reshape without a target shape';
   const constant = !!ctx.constant(name);

@@ -5,12 +5,13 @@ import { product, UNKNOWN } from '../shape-ops/dims.js';
 import type { ChannelContext } from './context.js';
 import { normAxis } from './context.js';
 import type { ChannelRule } from './rules-pointwise.js';
-import { segmentsLength, subSegments } from './segments.js';
+import { layoutPositions, segmentsLength, subSegments } from './segments.js';
 import type { ChannelLayout, Segment } from './types.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import { entryFollowsChannels } from './shape-provenance.js';
 import { sliceConstantInput } from './constant-sources.js';
 import { keepEntriesStatic } from './static-entries.js';
+import { stackedHeadsReshape } from './rules-stacked-heads.js';
 import { channelAxesRead } from './computed-ints.js';
 import { chunkSlice, concatPiece, hasHeads, headReshape, sameHeads } from './rules-attention.js';
 
@@ -61,23 +62,31 @@ const sameProduct = (a: readonly Dim[], b: readonly Dim[]) => {
 };
 const numericProduct = (dims: readonly Dim[]) => dims.reduce<number | undefined>((p, d) => (p !== undefined && typeof d === 'number' ? p * d : undefined), 1);
 
-/** Where the channel axis lands when `inShape` becomes `outShape`, and its new block size; undefined when channels get mixed. */
-function reshapedAxis(x: ChannelLayout, inShape: Dim[], outShape: Dim[]): { axis: number; block: number } | undefined {
-  const positions = segmentsLength(x.segments) * x.block;
+/**
+ * Where the channel axis lands when it survives as its own axis: only size-1 axes come or go around
+ * it, or the axes on either side merge or split among themselves ([B, C, h, w] → [B, C, h·w] at a
+ * patch embedding, [T·B, C] → [T, B, C] after an attention projection, Swin's attention viewed per
+ * window [B·nW, h, N, N] → [B, nW, h, N, N]): equal products before and after it keep every
+ * element's channel coordinate. Works for head axes too (a position is a head).
+ */
+function ownAxis(x: ChannelLayout, inShape: Dim[], outShape: Dim[]): number | undefined {
+  const positions = layoutPositions(x);
   const before = dropOnes(inShape.slice(0, x.axis));
   for (let j = 0; j < outShape.length; j++) {
-    if (!sameDims(dropOnes(outShape.slice(0, j)), before)) continue;
-    // The channel axis survives as its own axis (only size-1 axes come or go around it).
-    if (outShape[j] === positions && sameDims(dropOnes(outShape.slice(j + 1)), dropOnes(inShape.slice(x.axis + 1)))) return { axis: j, block: x.block };
+    if (outShape[j] === positions && sameDims(dropOnes(outShape.slice(0, j)), before) && sameDims(dropOnes(outShape.slice(j + 1)), dropOnes(inShape.slice(x.axis + 1)))) return j;
   }
-  // The channel axis survives while the axes on either side merge or split among themselves
-  // ([B, C, h, w] → [B, C, h·w] at a patch embedding, [T·B, C] → [T, B, C] after an attention
-  // projection): equal products before and after it keep every element's channel coordinate.
   for (let j = 0; j < outShape.length; j++) {
-    if (outShape[j] === positions && sameProduct(outShape.slice(0, j), inShape.slice(0, x.axis)) && sameProduct(outShape.slice(j + 1), inShape.slice(x.axis + 1))) {
-      return { axis: j, block: x.block };
-    }
+    if (outShape[j] === positions && sameProduct(outShape.slice(0, j), inShape.slice(0, x.axis)) && sameProduct(outShape.slice(j + 1), inShape.slice(x.axis + 1))) return j;
   }
+  return undefined;
+}
+
+/** Where the channel axis lands when `inShape` becomes `outShape`, and its new block size; undefined when channels get mixed. */
+function reshapedAxis(x: ChannelLayout, inShape: Dim[], outShape: Dim[]): { axis: number; block: number } | undefined {
+  const own = ownAxis(x, inShape, outShape);
+  if (own !== undefined) return { axis: own, block: x.block };
+  const positions = segmentsLength(x.segments) * x.block;
+  const before = dropOnes(inShape.slice(0, x.axis));
   for (let j = 0; j < outShape.length; j++) {
     if (!sameDims(dropOnes(outShape.slice(0, j)), before)) continue;
     // The channel axis merges with every axis after it (Flatten before a classifier).
@@ -102,15 +111,18 @@ export const reshape: ChannelRule = (node, ctx) => {
   const inShape = ctx.shape(node.input[0]);
   const outShape = ctx.shape(node.output[0]);
   if (!inShape || !outShape) return ctx.barrierNode(node, 'Reshape with unknown shapes');
-  const moved = hasHeads(x) ? undefined : reshapedAxis(x, inShape, outShape);
+  // Heads move as whole positions only (never merged with other axes); heads folded into the batch do not move.
+  const headAxis = hasHeads(x) && x.outer === undefined ? ownAxis(x, inShape, outShape) : undefined;
+  const moved = hasHeads(x) ? (headAxis === undefined ? undefined : { axis: headAxis, block: x.block }) : reshapedAxis(x, inShape, outShape);
   if (!moved && headReshape(node, ctx, x, inShape, outShape)) return;
+  if (!moved && !hasHeads(x) && stackedHeadsReshape(node, ctx, x, inShape, outShape)) return;
   // A barrier keeps the data's size, so the target must keep every entry too.
   const barrier = (reason: string) => {
     keepEntriesStatic(node, ctx, 1);
     ctx.barrierNode(node, reason);
   };
   if (!moved) return barrier(hasHeads(x) ? 'Reshape mixes channels (channel shuffle): channels split into (heads, head_dim) do not come back in order' : mixReason(node, ctx, x, outShape));
-  const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block };
+  const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block, ...(x.unit ? { unit: x.unit } : {}) };
   if (!shapeEntryMember(node, ctx, 1, moved.axis, out, RESHAPE_SELF_SIZING)) return barrier('Reshape target shape counts channels but is neither a constant nor the channels’ own size');
   keepEntriesStatic(node, ctx, 1, moved.axis);
   ctx.setLayout(node.output[0], out);
@@ -130,7 +142,7 @@ function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: numb
   if (v === undefined) return false;
   if (typeof v === 'number' && selfSizing.includes(v)) return true;
   if (ctx.constant(name)) {
-    ctx.addMember({ kind: 'shape-entry', node, inputIndex, position, segments: out.segments, block: out.block, role: `${node.opType}.shape[${position}]` });
+    ctx.addMember({ kind: 'shape-entry', node, inputIndex, position, segments: out.segments, block: out.block, ...((out.unit ?? 1) > 1 ? { unit: out.unit } : {}), role: `${node.opType}.shape[${position}]` });
     return true;
   }
   // A computed target whose channel entry is its own Concat piece (torch's flatten(2) of a patch
@@ -143,7 +155,7 @@ function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: numb
   if (!reads) return false;
   const alsoWhen = reads.flatMap((r) => ctx.layout(r.tensor)!.segments).filter((s) => !out.segments.some((o) => ctx.find(o.space) === ctx.find(s.space)));
   ctx.addMember({
-    kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments: out.segments, block: out.block, unit: 1, inferred: false,
+    kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments: out.segments, block: out.block, unit: out.unit ?? 1, inferred: false,
     ...(alsoWhen.length ? { alsoWhen } : {}), role: `Concat.input${piece.inputIndex} (${ctx.id(node)} target entry ${position})`,
   });
   return true;

@@ -5,7 +5,7 @@ import { tensorDims } from '../../onnx/tensor.js';
 import { attrInt } from '../attributes.js';
 import type { ChannelContext } from './context.js';
 import { normAxis } from './context.js';
-import { segmentsLength } from './segments.js';
+import { layoutPositions } from './segments.js';
 import { sliceConstantInput } from './constant-sources.js';
 import type { ChannelLayout } from './types.js';
 
@@ -48,7 +48,8 @@ export const elementwise: ChannelRule = (node, ctx) => {
     if (l.rank - l.axis !== fromRight || l.block !== ref.block || (l.unit ?? 1) !== (ref.unit ?? 1) || l.outer !== ref.outer) return ctx.barrierNode(node, `${node.opType} combines channel axes at different positions`);
     if (!ctx.unite(ref.segments, l.segments)) return ctx.barrierNode(node, `${node.opType} combines differently concatenated channels`);
   }
-  const positions = segmentsLength(ref.segments) * ref.block;
+  // Positions along the channel axis: channels × block, or heads when a position is a head of `unit` channels.
+  const positions = layoutPositions(ref);
   let outRank = ref.rank;
   for (let i = 0; i < node.input.length; i++) {
     const name = node.input[i];
@@ -62,7 +63,11 @@ export const elementwise: ChannelRule = (node, ctx) => {
     outRank = Math.max(outRank, shape.length);
     const pos = shape.length - fromRight;
     if (pos < 0 || shape[pos] === 1) continue;
-    if ((ref.unit ?? 1) > 1 || ref.outer !== undefined) return ctx.barrierNode(node, `${node.opType} input "${name}" is not broadcast along the attention heads`);
+    if ((ref.unit ?? 1) > 1 || ref.outer !== undefined) {
+      // A constant per head (Swin's relative-position bias [1, h, N, N]) is sliced by heads.
+      if (ref.outer === undefined && shape[pos] === positions && ref.block === 1 && sliceConstantInput(ctx, node, i, pos, ref, false, `${node.opType}.input${i} (per-head constant)`)) continue;
+      return ctx.barrierNode(node, `${node.opType} input "${name}" is not broadcast along the attention heads`);
+    }
     // A per-channel constant, possibly reshaped or dequantized on the way (sliced at its source).
     if (shape[pos] !== positions || !sliceConstantInput(ctx, node, i, pos, ref, false, `${node.opType}.input${i} (per-channel constant)`)) {
       return ctx.barrierNode(node, `${node.opType} input "${name}" is not per-channel along the channel axis`);

@@ -77,7 +77,7 @@ export function entryFollowsChannels(ctx: ChannelContext, name: string | undefin
   if (!name) return false;
   const source = dimSource(ctx, name, position);
   const l = source && ctx.layout(source.tensor);
-  if (!l || l.axis !== source.dim || l.block !== out.block || l.segments.length !== out.segments.length) return false;
+  if (!l || l.axis !== source.dim || l.block !== out.block || (l.unit ?? 1) !== (out.unit ?? 1) || l.outer !== out.outer || l.segments.length !== out.segments.length) return false;
   return l.segments.every((s, i) => {
     const o = out.segments[i]!;
     return ctx.find(s.space) === ctx.find(o.space) && s.start === o.start && s.length === o.length;

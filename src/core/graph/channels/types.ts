@@ -61,6 +61,8 @@ export interface SliceMember extends MemberBase {
   axis: number;
   segments: Segment[];
   block: number;
+  /** Positions along the axis are heads of `unit` channels (a per-head bias table); absent when 1. */
+  unit?: number;
   /** True for the weights that create the channels (used by magnitude scoring). */
   producer: boolean;
 }
