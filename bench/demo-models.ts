@@ -20,7 +20,7 @@ import { nodeModelRunner } from '../src/cli/data/score-images.js';
 import type { BenchContext } from './harness.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO = ['fmnist-resnet8.onnx', 'fmnist-squeezenet.onnx', 'fmnist-vgg.onnx'];
+const DEMO = ['fmnist-resnet8.onnx', 'fmnist-squeezenet.onnx', 'fmnist-vgg.onnx', 'fmnist-vit.onnx'];
 
 export interface BenchModel {
   file: string;
@@ -34,7 +34,7 @@ export function demoAndHeldOutModels(ctx: BenchContext, only?: readonly string[]
   const demo = DEMO.map((f) => ({ file: join(ROOT, 'public/models', f), heldOut: false }));
   const dir = process.env.BENCH_HELDOUT_DIR ?? join(ctx.cacheDir, 'heldout');
   const held = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => ({ file: join(dir, f), heldOut: true })) : [];
-  if (!held.length) ctx.log(`no held-out variants in ${dir}: train them with tools/train-demo/chain.sh heldout-resnet8|heldout-squeezenet|heldout-vgg`);
+  if (!held.length) ctx.log(`no held-out variants in ${dir}: train them with tools/train-demo/chain.sh heldout-resnet8|heldout-squeezenet|heldout-vgg|heldout-vit`);
   return [...demo, ...held]
     .filter((m) => !only || only.includes(basename(m.file)))
     .map((m) => ({ ...m, name: `${basename(m.file, '.onnx')}${m.heldOut ? ' (held-out)' : ''}` }));

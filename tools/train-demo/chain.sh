@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains then exports one demo model. On the shared 2-core machine under load, single-threaded jobs
 # run side by side finish far sooner than a two-threaded one (OpenMP barriers stall when oversubscribed).
-# Usage: nohup bash tools/train-demo/chain.sh resnet8|squeezenet|vgg|heldout-resnet8|heldout-squeezenet|heldout-vgg > tools/train-demo/logs/chain-X.log 2>&1 &
+# Usage: nohup bash tools/train-demo/chain.sh resnet8|squeezenet|vgg|vit|heldout-resnet8|heldout-squeezenet|heldout-vgg|heldout-vit > tools/train-demo/logs/chain-X.log 2>&1 &
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
@@ -19,6 +19,15 @@ case "$1" in
     $PY tools/train-demo/train.py --arch vgg --name fmnist-vgg --epochs 3 --lr 0.05 --pad 0 --threads 1 \
       > $LOGS/fmnist-vgg.log 2>&1
     $PY tools/train-demo/export.py fmnist-vgg ;;
+  vit)
+    $PY tools/train-demo/train.py --arch vit --name fmnist-vit --epochs 4 --lr 0.002 --wd 0.05 --optimizer adamw --pad 0 --threads 1 \
+      > $LOGS/fmnist-vit.log 2>&1
+    $PY tools/train-demo/export.py fmnist-vit ;;
+  heldout-vit)
+    # The held-out ViT: another width and head count (vit-wide) and seed, never tuned on.
+    $PY tools/train-demo/train.py --arch vit-wide --name fmnist-vit-s1 --seed 1 --epochs 4 --lr 0.002 --wd 0.05 --optimizer adamw --pad 0 --threads 1 \
+      > $LOGS/fmnist-vit-s1.log 2>&1
+    DEMO_MODELS_DIR=bench/cache/heldout $PY tools/train-demo/export.py fmnist-vit-s1 ;;
   heldout-*)
     # Held-out variants (seed 1) for the accuracy and distillation benches: never tuned on, written
     # to bench/cache/heldout (gitignored; the benches read BENCH_HELDOUT_DIR or that folder).
