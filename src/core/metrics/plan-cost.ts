@@ -9,7 +9,7 @@
 // counts them, so the MAC conventions stay in one place). Tensor identity follows apply's rewrite:
 // one new tensor per constant source and distinct set of ops (shared weights sliced alike stay one
 // tensor, in place), the original for reads that nothing rewrites.
-import { constantThroughIdentity, defaultOpset } from '../graph/ir.js';
+import { constantTensor, constantThroughIdentity, defaultOpset } from '../graph/ir.js';
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import { keptCount, keptPositions, segmentsLength, type KeepBySpace } from '../graph/channels/segments.js';
 import { memberSegments } from '../graph/channels/analyse.js';
@@ -67,8 +67,12 @@ export interface PlanCostModel {
   macLayers: MacLayer[];
   /** Non-MAC nodes' MACs are 0; their count is the same in every pruned model. */
   batch: BatchDim;
-  /** INT64 initializers pruning adds when any of the segments lose channels: sizes of Splits given none (opset ≥ 13), computed shape entries made constants. */
-  addedInt64: { segments: Segment[]; length: number }[];
+  /**
+   * INT64 initializers pruning adds when any of the segments lose channels: sizes of Splits given
+   * none (opset ≥ 13), computed shape entries made constants (`freed`: the constant the entry read
+   * before, which surgery's dead-value sweep then drops).
+   */
+  addedInt64: { segments: Segment[]; length: number; freed?: TensorProto }[];
 }
 
 /** Ops whose output has the shape of their first input (weights pass them on the way to a layer). */
@@ -101,7 +105,11 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
   };
   // Members of groups no plan can prune never change anything.
   const live = (m: Member) => memberSegments(m).some((seg) => analysis.groups[analysis.groupOfSpace[seg.space]!]!.prunable);
-  for (const m of analysis.members) if (live(m) && !listMember(m, opset, addOp, addedInt64)) return undefined;
+  for (const m of analysis.members) {
+    if (!live(m)) continue;
+    if (!listMember(m, opset, addOp, addedInt64)) return undefined;
+    if (m.kind === 'computed-entry') addedInt64.at(-1)!.freed = freedConstant(analysis, m.node.input[m.inputIndex]);
+  }
   for (const r of rewrites.values()) {
     // Two slices of one axis, or a slice of the grouped axis, compose in ways not mirrored here.
     const axes = r.ops.flatMap((op) => (op.kind === 'slice' ? [op.axis] : op.kind === 'grouped' ? [1] : []));
@@ -137,6 +145,21 @@ export function planCostModel(analysis: ChannelAnalysis): PlanCostModel | undefi
   const firstInput = ir.inputs[0]?.name;
   const batch = batchDimOf(firstInput ? shapes.tensors.get(firstInput)?.shape : undefined);
   return { analysis, reads, macLayers, batch, addedInt64 };
+}
+
+/** The constant behind `name` (an initializer or Constant node, through Identity) when `name` is read only there: replacing it leaves the constant dead. */
+function freedConstant(analysis: ChannelAnalysis, name: string | undefined): TensorProto | undefined {
+  const { ir } = analysis;
+  let n = name;
+  for (let depth = 0; n && depth < 8; depth++) {
+    if ((ir.consumers.get(n)?.length ?? 0) !== 1 || ir.outputs.has(n)) return undefined;
+    const t = constantTensor(ir, n);
+    if (t) return t;
+    const p = ir.producer.get(n);
+    if (p?.opType !== 'Identity') return undefined;
+    n = p.input[0];
+  }
+  return undefined;
 }
 
 /** Lists what member `m` rewrites (as planMember in apply.ts does); false when it cannot be mirrored. */
@@ -308,6 +331,11 @@ export function costOfPlan(pcm: PlanCostModel, plan: PrunePlan): PlanCostTotals 
     params += PARAM_TYPES.has(dataType) && size > 1 ? size : 0;
     bytes += size * bytesPerElement(dataType);
   };
+  for (const s of pcm.addedInt64) {
+    if (!lossAny(s.segments, keep)) continue;
+    add(s, s.length, TensorDataType.INT64);
+    if (s.freed) counted.add(s.freed); // replaced, then swept as dead: not in the pruned model
+  }
   for (const node of pcm.reads) {
     for (const read of node) {
       const c = read.rewrite ? costed.get(read.rewrite) : undefined;
@@ -315,7 +343,6 @@ export function costOfPlan(pcm: PlanCostModel, plan: PrunePlan): PlanCostTotals 
       else add(read.tensor, tensorSize(read.tensor), read.tensor.dataType);
     }
   }
-  for (const s of pcm.addedInt64) if (lossAny(s.segments, keep)) add(s, s.length, TensorDataType.INT64);
 
   let macs = 0;
   let macsUnknown = 0;

@@ -1,5 +1,5 @@
-// Pruning attention heads and MLP width: on torch exports (torchvision ViT, nn.TransformerEncoder,
-// both through nn.MultiheadAttention) and on hand-written attention, the pruned model must equal the
+// Pruning attention heads, MLP width and embedding width: on torch exports (torchvision ViT and
+// nn.TransformerEncoder through nn.MultiheadAttention, torchvision Swin, timm-style DeiT) and on hand-written attention, the pruned model must equal the
 // original with the removed heads' Q/K/V rows masked, pass the post-surgery check (applyPlan runs
 // it), and lose exactly the MACs the removed heads carried.
 import { readFileSync } from 'node:fs';
@@ -105,6 +105,20 @@ describe('swin-tiny (torchvision SwinTransformer: windows, cyclic shift, patch m
     expect(analysis.groups.filter((g) => g.prunable && g.unit === 1 && !g.channelStatistics)).toHaveLength(4);
     const oneHeadEach: PrunePlan = { ...randomPlan(analysis, 1), groups: Object.fromEntries(heads.map((g) => [g.id, { channels: g.channels, keep: Array.from({ length: g.channels - g.unit }, (_, i) => i + g.unit) }])) };
     await expectPrunedEqualsMasked(model, analysis, oneHeadEach, inputs);
+    for (const seed of [1, 2]) await expectPrunedEqualsMasked(model, analysis, randomPlan(analysis, seed, 0.7, true), inputs);
+  });
+});
+
+describe('deit-tiny (timm-style attention: qkv stacked and unbound, class + distillation tokens)', () => {
+  const model = fixture('deit-tiny');
+  const analysis = analyseChannels(buildGraph(model));
+  const inputs = [{ name: 'input', shape: ['batch', 3, 32, 32] }];
+
+  it('prunes heads (Split + Squeeze of the stacked qkv), MLPs and the embedding width: pruned == masked', async () => {
+    const heads = analysis.groups.filter((g) => g.prunable && g.unit > 1);
+    expect(heads.map((g) => g.channels / g.unit)).toEqual([4, 4]);
+    expect(analysis.groups.filter((g) => g.prunable && g.channelStatistics)).toHaveLength(1);
+    await expectPrunedEqualsMasked(model, analysis, halfPlan(analysis), inputs);
     for (const seed of [1, 2]) await expectPrunedEqualsMasked(model, analysis, randomPlan(analysis, seed, 0.7, true), inputs);
   });
 });

@@ -1,6 +1,6 @@
 // Q, K and V stacked on an axis of their own: timm's and Swin's attention reshape the packed
 // projection [.., 3·C] to [.., 3, h, d], move the stack axis first (Transpose) and take q, k, v
-// with Gather(index 0/1/2) on it. The packed space is cut into its three pieces (tied by attention
+// with Gather(index 0/1/2) on it, or unbind it (Split + Squeeze). The packed space is cut into its three pieces (tied by attention
 // like torch's chunk), each Gather output carries its piece as heads of d channels, and the target
 // entry that counts heads follows the kept heads (head_dim and the stack size stay).
 import type { NodeProto } from '../../onnx/proto.js';
@@ -15,7 +15,10 @@ import { keepEntriesStatic } from './static-entries.js';
 
 const sameDims = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => d === b[i] && d !== '?');
 
-/** The Gathers that take q, k and v off the stack axis after the Transpose, with their index; undefined when the chain is anything else. */
+/**
+ * The nodes that take q, k and v off the stack axis after the Transpose (Gathers, or a Split into
+ * size-1 pieces each Squeezed), with their index; undefined when the chain is anything else.
+ */
 function stackReaders(ctx: ChannelContext, reshaped: string, stackAxis: number): { transpose: NodeProto; perm: number[]; gathers: { node: NodeProto; index: number }[] } | undefined {
   const readers = ctx.ir.consumers.get(reshaped) ?? [];
   const transpose = readers[0]?.node;
@@ -27,7 +30,22 @@ function stackReaders(ctx: ChannelContext, reshaped: string, stackAxis: number):
   const out = transpose.output[0]!;
   if (ctx.ir.outputs.has(out)) return undefined;
   const gathers: { node: NodeProto; index: number }[] = [];
-  for (const { node } of ctx.ir.consumers.get(out) ?? []) {
+  const readersOfOut = ctx.ir.consumers.get(out) ?? [];
+  // timm's qkv.unbind(0): one Split into size-1 pieces along the stack axis, each squeezed.
+  const split = readersOfOut.length === 1 && readersOfOut[0]!.node.opType === 'Split' ? readersOfOut[0]!.node : undefined;
+  if (split) {
+    const sizes = ctx.intsArg(split, 1, 'split', 13);
+    if (normAxis(attrInt(split, 'axis', 0), rank) !== axis || sizes === 'dynamic' || (sizes && sizes.some((v) => v !== 1))) return undefined;
+    for (let i = 0; i < split.output.length; i++) {
+      const squeezes = ctx.ir.consumers.get(split.output[i]!) ?? [];
+      const sq = squeezes[0]?.node;
+      const axes = sq ? ctx.intsArg(sq, 1, 'axes', 13) : undefined;
+      if (squeezes.length !== 1 || sq?.opType !== 'Squeeze' || !Array.isArray(axes) || axes.length !== 1 || normAxis(axes[0]!, rank) !== axis) return undefined;
+      gathers.push({ node: sq, index: i });
+    }
+    return { transpose, perm, gathers };
+  }
+  for (const { node } of readersOfOut) {
     const index = ctx.ints(node.input[1]);
     const indexRank = ctx.shape(node.input[1])?.length ?? ctx.constant(node.input[1])?.dims.length;
     if (node.opType !== 'Gather' || normAxis(attrInt(node, 'axis', 0), rank) !== axis || index?.length !== 1 || indexRank !== 0) return undefined;
