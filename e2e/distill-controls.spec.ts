@@ -2,28 +2,13 @@
 // epoch, Pause really stops the worker (no step for seconds) and Resume goes on, Cancel keeps the
 // best epoch and validation and export use that model, and the user's own unlabelled images
 // (Fashion-MNIST training images the demo never saw, as PNG files) change what trains.
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { PNG } from 'pngjs';
+import { existsSync } from 'node:fs';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './helpers/test';
+import { FMNIST, fashionMnistPngs } from './helpers/fashion-mnist';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
-const FMNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
-
-/** `count` Fashion-MNIST training images from `from` on, as PNG files for a file input. */
-function fashionMnistPngs(from: number, count: number): { name: string; mimeType: string; buffer: Buffer }[] {
-  const raw = gunzipSync(readFileSync(FMNIST));
-  return Array.from({ length: count }, (_, k) => {
-    const png = new PNG({ width: 28, height: 28 });
-    for (let p = 0; p < 28 * 28; p++) {
-      const v = raw[16 + (from + k) * 784 + p]!;
-      png.data.set([v, v, v, 255], p * 4);
-    }
-    return { name: `my-${from + k}.png`, mimeType: 'image/png', buffer: PNG.sync.write(png) };
-  });
-}
 
 const chart = (page: Page) => page.getByTestId('training-chart');
 

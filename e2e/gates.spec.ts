@@ -6,29 +6,14 @@
 // resumed and cancelled mid-way: the best gates so far are pruned, refit and installed, and the
 // session goes on (validation runs on them).
 import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
-import { PNG } from 'pngjs';
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { decodeModel } from '../src/core/onnx/codec';
 import { expect, test } from './helpers/test';
+import { FMNIST, fashionMnistPngs } from './helpers/fashion-mnist';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
-const FMNIST = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
-
-/** `count` Fashion-MNIST training images from `from` on, as PNG files for a file input. */
-function fashionMnistPngs(from: number, count: number): { name: string; mimeType: string; buffer: Buffer }[] {
-  const raw = gunzipSync(readFileSync(FMNIST));
-  return Array.from({ length: count }, (_, k) => {
-    const png = new PNG({ width: 28, height: 28 });
-    for (let p = 0; p < 28 * 28; p++) {
-      const v = raw[16 + (from + k) * 784 + p]!;
-      png.data.set([v, v, v, 255], p * 4);
-    }
-    return { name: `my-${from + k}.png`, mimeType: 'image/png', buffer: PNG.sync.write(png) };
-  });
-}
 
 /** A part of the side panel as it shows (it scrolls: a page shot would miss it). */
 async function panelShot(page: Page, testInfo: TestInfo, name: string, target: Locator): Promise<void> {
