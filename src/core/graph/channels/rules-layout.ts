@@ -108,19 +108,19 @@ export const reshape: ChannelRule = (node, ctx) => {
   const x = ctx.layout(node.input[0]);
   // Untracked data keeps its size: so must every entry of its target.
   if (!x) return keepEntriesStatic(node, ctx, 1);
-  const inShape = ctx.shape(node.input[0]);
-  const outShape = ctx.shape(node.output[0]);
-  if (!inShape || !outShape) return ctx.barrierNode(node, 'Reshape with unknown shapes');
-  // Heads move as whole positions only (never merged with other axes); heads folded into the batch do not move.
-  const headAxis = hasHeads(x) && x.outer === undefined ? ownAxis(x, inShape, outShape) : undefined;
-  const moved = hasHeads(x) ? (headAxis === undefined ? undefined : { axis: headAxis, block: x.block }) : reshapedAxis(x, inShape, outShape);
-  if (!moved && headReshape(node, ctx, x, inShape, outShape)) return;
-  if (!moved && !hasHeads(x) && stackedHeadsReshape(node, ctx, x, inShape, outShape)) return;
   // A barrier keeps the data's size, so the target must keep every entry too.
   const barrier = (reason: string) => {
     keepEntriesStatic(node, ctx, 1);
     ctx.barrierNode(node, reason);
   };
+  const inShape = ctx.shape(node.input[0]);
+  const outShape = ctx.shape(node.output[0]);
+  if (!inShape || !outShape) return barrier('Reshape with unknown shapes');
+  // Heads move as whole positions only (never merged with other axes); heads folded into the batch do not move.
+  const headAxis = hasHeads(x) && x.outer === undefined ? ownAxis(x, inShape, outShape) : undefined;
+  const moved = hasHeads(x) ? (headAxis === undefined ? undefined : { axis: headAxis, block: x.block }) : reshapedAxis(x, inShape, outShape);
+  if (!moved && headReshape(node, ctx, x, inShape, outShape)) return;
+  if (!moved && !hasHeads(x) && stackedHeadsReshape(node, ctx, x, inShape, outShape)) return;
   if (!moved) return barrier(hasHeads(x) ? 'Reshape mixes channels (channel shuffle): channels split into (heads, head_dim) do not come back in order' : mixReason(node, ctx, x, outShape));
   const out: ChannelLayout = { axis: moved.axis, rank: outShape.length, segments: x.segments, block: moved.block, ...(x.unit ? { unit: x.unit } : {}) };
   if (!shapeEntryMember(node, ctx, 1, moved.axis, out, RESHAPE_SELF_SIZING)) return barrier('Reshape target shape counts channels but is neither a constant nor the channels’ own size');
