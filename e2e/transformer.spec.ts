@@ -49,3 +49,24 @@ test('ViT: heads as units, embedding width with LayerNorm statistics, plan on th
   await panels.validateOnBundledSamples();
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
+
+test('dynamic H/W (Swin): MACs are a lower bound until the user gives the input size', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page, testInfo);
+  await studio.goto();
+  await studio.dropPath('src/core/graph/test-data/tiny-swin.onnx');
+  await studio.expectGraph();
+  await page.getByRole('tab', { name: 'Model' }).click();
+  const summary = page.getByTestId('model-summary');
+  await expect(summary).toContainText(/MACs \/ sample\s*≥/);
+  await page.getByLabel('Input size for MACs').fill('1,3,40');
+  await page.getByRole('button', { name: 'Count MACs' }).click();
+  await expect(page.getByTestId('input-size').getByRole('status')).toContainText('has 4 dimensions; 3 were given');
+  await page.getByLabel('Input size for MACs').fill('1,3,40,56');
+  await page.getByRole('button', { name: 'Count MACs' }).click();
+  await expect(page.getByTestId('input-size').getByRole('status')).toContainText('MACs counted at 1×3×40×56');
+  await expect(summary).not.toContainText('≥');
+  await expect(page.getByTestId('input-size')).toContainText('MACs are counted at 1×3×40×56');
+  await studio.screenshot('input-size');
+  await page.getByRole('button', { name: 'Declared shape' }).click();
+  await expect(summary).toContainText(/MACs \/ sample\s*≥/);
+});

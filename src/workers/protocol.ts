@@ -178,6 +178,8 @@ export interface ModelSummary {
   externalDataFiles: string[];
   /** Every graph output with its task kind as detected (core/score/loss-task.ts). */
   outputTasks?: OutputTask[];
+  /** The first input's size the shapes and MACs were inferred at, when the user gave one (dynamic H/W). */
+  inputSize?: number[];
 }
 
 /** A graph output and the task (hence loss and measures) it is scored and validated with. */
@@ -224,6 +226,8 @@ export interface StudioWorkerApi {
    * Later scoring (Taylor/oracle), plans, sensitivity and validation use them; cached scores are dropped.
    */
   setOutputTasks(request: { jobId: number; overrides: Record<string, TaskKind> }): Promise<WorkerResult<OutputTask[]>>;
+  /** Re-infers shapes and MACs with the first input at `shape` (undefined: as declared); the new summary. */
+  setInputSize(request: { jobId: number; shape?: number[] }): Promise<WorkerResult<ModelSummary>>;
   /** Singular values of every factorisable layer of the loaded model (./studio/compress.ts). */
   layerSpectra(request: { jobId: number }, onProgress?: ProgressCallback): Promise<WorkerResult<SpectraResult>>;
   /** Layer id → rank for a global energy or MACs target (core's rank allocation over the spectra). */

@@ -3,6 +3,7 @@ import { formatBytes, formatCount, formatShape } from '../format';
 import { useStudio } from '../store/store';
 import { ModelCardView } from './ModelCardView';
 import { OutputTasksView } from './OutputTasksView';
+import { InputSizeForm } from './InputSizeForm';
 
 /** Summary of the loaded model. */
 export function ModelPanel() {
@@ -26,6 +27,7 @@ export function ModelPanel() {
       {summary.unknownShapes.length > 0 && (
         <p className="muted">Shapes unknown after {summary.unknownShapes.length} node(s), e.g. {summary.unknownShapes[0]!.opType}: {summary.unknownShapes[0]!.reason}</p>
       )}
+      <InputSizeForm />
       <OutputTasksView />
       {card && <ModelCardView card={card} />}
     </div>

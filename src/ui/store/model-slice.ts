@@ -52,11 +52,14 @@ export interface ModelSlice {
   dismissError(): void;
   select(id: string | undefined): void;
   setOutputTasks(outputTasks: OutputTask[]): void;
+  /** The same model re-summarised (shapes and MACs at another input size): per-model results stay. */
+  summaryUpdated(summary: ModelSummary): void;
 }
 
 export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set) => ({
   loadStarted: (fileName) => set({ loading: { fileName, progress: { stage: 'read', fraction: 0, message: `Reading ${fileName}` } } }),
   loadProgress: (progress) => set((s) => (s.loading ? { loading: { ...s.loading, progress } } : {})),
+  summaryUpdated: (summary) => set({ summary }),
   loadSucceeded: (summary, card) => set((s) => ({ ...modelResultsReset(s), summary, card, outputTasks: summary.outputTasks, loading: undefined, error: undefined, selectedId: undefined })),
   loadFailed: (error) => set({ loading: undefined, error }),
   showError: (error) => set({ error }),

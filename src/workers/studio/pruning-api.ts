@@ -12,6 +12,7 @@ import { controlTraining } from './training-control';
 import { sweepPoint } from './tradeoffs';
 import { learnGatesJob } from './gates';
 import { setOutputTasks } from './output-tasks';
+import { setInputSize } from './input-size';
 import { layerSpectra, rankTarget, sparsityMap } from './compress';
 
 type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel' | 'setWasmThreads'>;
@@ -33,6 +34,7 @@ export const pruningApi: PruningApi = {
   sweepPoint: (r, onProgress) => runJob(r.jobId, () => sweepPoint(r, onProgress), onProgress),
   learnGates: (r, onProgress) => runJob(r.jobId, () => learnGatesJob(r, onProgress), onProgress),
   setOutputTasks: (r) => runJob(r.jobId, async () => setOutputTasks(r.overrides)),
+  setInputSize: (r) => runJob(r.jobId, async () => setInputSize(r.shape)),
   layerSpectra: (r, onProgress) => runJob(r.jobId, () => layerSpectra(r.jobId, onProgress), onProgress),
   rankTarget: (r) => runJob(r.jobId, () => rankTarget(r)),
   sparsityMap: (r, onProgress) => runJob(r.jobId, () => sparsityMap(r, onProgress), onProgress),

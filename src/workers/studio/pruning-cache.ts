@@ -28,6 +28,14 @@ export function analysisOf(loaded: LoadedModel): ChannelAnalysis {
   return c.analysis;
 }
 
+/** Drops what was derived from the tensor shapes (analysis, metrics, cost model) after they change; scores stay. */
+export function forgetShapeDependents(loaded: LoadedModel): void {
+  const c = cacheOf(loaded);
+  c.analysis = undefined;
+  c.metrics = undefined;
+  c.costModel = undefined;
+}
+
 /** Params/MACs/bytes of the original model (computed once). */
 export function metricsOf(loaded: LoadedModel): ModelMetrics {
   const c = cacheOf(loaded);
