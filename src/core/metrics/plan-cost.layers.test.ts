@@ -15,9 +15,7 @@ import { costOfPlan, layerMacsOfPlan, planCostModel } from './plan-cost.js';
 const DIR = new URL('../../../tools/fixtures/models/', import.meta.url);
 interface Fixture { file: string; runnable: boolean }
 const manifest = JSON.parse(readFileSync(new URL('manifest.json', DIR), 'utf8')) as { fixtures: Fixture[] };
-// Per-head constants (Swin's relative-position bias sliced by heads) are not mirrored yet: apply and measure.
-const PER_HEAD_CONSTANTS = new Set(['swin-tiny.onnx']);
-const runnable = manifest.fixtures.filter((f) => f.runnable && !PER_HEAD_CONSTANTS.has(f.file));
+const runnable = manifest.fixtures.filter((f) => f.runnable);
 
 describe.each(runnable)('layerMacsOfPlan on $file', async (fixture) => {
   const model = await resolveExternalData(decodeModel(readFileSync(new URL(fixture.file, DIR)), fixture.file), (loc) => readFileSync(new URL(loc, DIR)), fixture.file);

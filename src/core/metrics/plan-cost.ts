@@ -34,7 +34,7 @@ export interface PlanCostTotals {
 
 /** What one member does to one constant input (the TensorOp of apply.ts, before the plan). */
 type InputOp =
-  | { kind: 'slice'; axis: number; segments: Segment[]; block: number }
+  | { kind: 'slice'; axis: number; segments: Segment[]; block: number; unit?: number }
   | { kind: 'grouped'; segments: Segment[]; blocks: number }
   | { kind: 'entry'; position: number; value: (keep: KeepBySpace) => number; touches: Segment[] };
 
@@ -166,9 +166,7 @@ function freedConstant(analysis: ChannelAnalysis, name: string | undefined): Ten
 function listMember(m: Member, opset: number, addOp: (node: NodeProto, input: number, op: InputOp) => boolean, addedInt64: PlanCostModel['addedInt64']): boolean {
   switch (m.kind) {
     case 'slice':
-      // A per-head constant (Swin's relative-position bias) is not mirrored yet: apply and measure.
-      if ((m.unit ?? 1) > 1) return false;
-      return addOp(m.node, m.inputIndex, { kind: 'slice', axis: m.axis, segments: m.segments, block: m.block });
+      return addOp(m.node, m.inputIndex, { kind: 'slice', axis: m.axis, segments: m.segments, block: m.block, unit: m.unit });
     case 'grouped-in':
       return addOp(m.node, m.inputIndex, { kind: 'grouped', segments: m.segments, blocks: m.blocks });
     case 'shape-entry':
@@ -223,7 +221,8 @@ function lossAny(segments: readonly Segment[], keep: KeepBySpace): boolean {
 function rewrittenDims(r: RewrittenInput, ops: InputOp[], keep: KeepBySpace): number[] {
   const dims = [...r.dims];
   for (const op of ops) {
-    if (op.kind === 'slice') dims[op.axis] = keptCount(op.segments, keep) * op.block;
+    // A per-head constant keeps one entry per kept head (unit channels each).
+    if (op.kind === 'slice') dims[op.axis] = (keptCount(op.segments, keep) / (op.unit ?? 1)) * op.block;
     else if (op.kind === 'grouped') dims[1] = keptCount(op.segments, keep) / op.blocks;
   }
   return dims;
@@ -233,7 +232,7 @@ function rewrittenDims(r: RewrittenInput, ops: InputOp[], keep: KeepBySpace): nu
 function signature(ops: InputOp[], keep: KeepBySpace): string {
   return JSON.stringify(ops.map((op) => {
     switch (op.kind) {
-      case 'slice': return { kind: 'slice', axis: op.axis, keep: keptPositions(op.segments, keep, op.block) };
+      case 'slice': return { kind: 'slice', axis: op.axis, keep: keptPositions(op.segments, keep, op.block, op.unit) };
       case 'entry': return { kind: 'entry', position: op.position, value: op.value(keep) };
       case 'grouped': {
         const kept = keptPositions(op.segments, keep)!;
