@@ -15,11 +15,12 @@ import { channelAxesRead, evaluateInts, SYMBOL_SAMPLES } from './computed-ints.j
 import type { ChannelRule } from './rules-pointwise.js';
 import { segmentsLength } from './segments.js';
 import { entryFollowsChannels } from './shape-provenance.js';
-import { keepEntriesStatic, keepEntryStatic } from './static-entries.js';
+import { keepEntriesStatic, keepEntryStatic, otherWidthsRead } from './static-entries.js';
 import type { ChannelLayout, Segment } from './types.js';
 
 const sameDim = (a: Dim | undefined, b: Dim | undefined) => a !== undefined && a === b && a !== '?';
-const sameDims = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => sameDim(d, b[i]));
+/** Same rank and every dim known equal ("?" is never equal). */
+export const sameDims = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => sameDim(d, b[i]));
 
 /** True when the layout carries heads (units of channels) or an outer factor. */
 export function hasHeads(l: ChannelLayout | undefined): boolean {
@@ -158,10 +159,9 @@ export function fixTarget(node: NodeProto, ctx: ChannelContext, needs: Need[], o
     if (need.kind === 'inferred' && values.some((w, i) => i !== position && (w === -1 || w === '?'))) return `Reshape at attention heads: target entry ${position} cannot be inferred (another entry is -1)`;
     // The piece may read other channels' width too (torch computes [T·B, embed_dim] from the query's shape).
     const reads = channelAxesRead(ctx, piece.node.input[piece.inputIndex]!) ?? [];
-    const alsoWhen = reads.flatMap((r) => ctx.layout(r.tensor)!.segments).filter((s) => !out.segments.some((o) => ctx.find(o.space) === ctx.find(s.space)));
     ctx.addMember({
       kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments: out.segments, block: 1, unit: need.unit, inferred: need.kind === 'inferred',
-      ...(alsoWhen.length ? { alsoWhen } : {}), role: `Concat.input${piece.inputIndex} (${id} target entry ${position})`,
+      ...otherWidthsRead(ctx, reads, out.segments), role: `Concat.input${piece.inputIndex} (${id} target entry ${position})`,
     });
   }
   return undefined;

@@ -10,7 +10,7 @@ import type { ChannelLayout, Segment } from './types.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import { entryFollowsChannels } from './shape-provenance.js';
 import { sliceConstantInput } from './constant-sources.js';
-import { keepEntriesStatic } from './static-entries.js';
+import { keepEntriesStatic, otherWidthsRead } from './static-entries.js';
 import { stackedHeadsReshape } from './rules-stacked-heads.js';
 import { channelAxesRead } from './computed-ints.js';
 import { chunkSlice, concatPiece, hasHeads, headReshape, sameHeads } from './rules-attention.js';
@@ -153,10 +153,9 @@ function shapeEntryMember(node: NodeProto, ctx: ChannelContext, inputIndex: numb
   if (!piece || typeof v !== 'number' || (ctx.ir.consumers.get(name)?.length ?? 0) !== 1) return false;
   const reads = ctx.constant(piece.node.input[piece.inputIndex]) ? [] : channelAxesRead(ctx, piece.node.input[piece.inputIndex]!);
   if (!reads) return false;
-  const alsoWhen = reads.flatMap((r) => ctx.layout(r.tensor)!.segments).filter((s) => !out.segments.some((o) => ctx.find(o.space) === ctx.find(s.space)));
   ctx.addMember({
     kind: 'computed-entry', node: piece.node, inputIndex: piece.inputIndex, segments: out.segments, block: out.block, unit: out.unit ?? 1, inferred: false,
-    ...(alsoWhen.length ? { alsoWhen } : {}), role: `Concat.input${piece.inputIndex} (${ctx.id(node)} target entry ${position})`,
+    ...otherWidthsRead(ctx, reads, out.segments), role: `Concat.input${piece.inputIndex} (${ctx.id(node)} target entry ${position})`,
   });
   return true;
 }

@@ -8,12 +8,11 @@ import { attrInt, attrInts } from '../attributes.js';
 import type { Dim } from '../shapes.js';
 import type { ChannelContext } from './context.js';
 import { normAxis } from './context.js';
-import { fixTarget, type Need } from './rules-attention.js';
+import { fixTarget, sameDims, type Need } from './rules-attention.js';
 import { segmentsLength } from './segments.js';
 import type { ChannelLayout, Segment } from './types.js';
 import { keepEntriesStatic } from './static-entries.js';
 
-const sameDims = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => d === b[i] && d !== '?');
 
 /**
  * The nodes that take q, k and v off the stack axis after the Transpose (Gathers, or a Split into

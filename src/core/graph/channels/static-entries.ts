@@ -7,8 +7,19 @@ import { TensorDataType, type NodeProto } from '../../onnx/proto.js';
 import { passThrough, type ChannelRule } from './rules-pointwise.js';
 import { attrInt } from '../attributes.js';
 import type { ChannelContext } from './context.js';
+import type { Segment } from './types.js';
 import { channelAxesRead } from './computed-ints.js';
 import { concatPiece } from './rules-attention.js';
+
+/**
+ * The `alsoWhen` of a computed entry: the segments of the widths it reads (`reads`) other than its
+ * own channels — pruning those makes it a constant too (torch's `[T·B, embed_dim]` merge, Swin's
+ * window reverse read the width from another tensor). Spread into the member.
+ */
+export function otherWidthsRead(ctx: ChannelContext, reads: readonly { tensor: string }[], own: readonly Segment[]): { alsoWhen?: Segment[] } {
+  const others = reads.flatMap((r) => ctx.layout(r.tensor)!.segments).filter((s) => !own.some((o) => ctx.find(o.space) === ctx.find(s.space)));
+  return others.length ? { alsoWhen: others } : {};
+}
 
 /**
  * Makes entry `position` of the shape vector `node.input[inputIndex]` keep its current value after
