@@ -11,8 +11,9 @@ import type { ModelProto } from '../onnx/proto.js';
 import { tensorToFloat32 } from '../onnx/tensor.js';
 import { privateCopy, setInitializer } from '../recover/common.js';
 import { allowsBlocks, forEachBlock, sparseLayers, type SparseLayer } from './sparse-layers.js';
+import type { SparsePattern } from './sparse-pattern.js';
 
-export type SparsePattern = { kind: 'unstructured' } | { kind: 'n:m'; n: number; m: number };
+export { parsePattern, patternSparsity, type SparsePattern } from './sparse-pattern.js';
 
 export interface SparsifyOptions {
   /** Share of each eligible layer's weights to zero (unstructured); N:M patterns imply 1 − N/M. */
@@ -40,19 +41,6 @@ export interface SparsifyResult {
   dense: { node: string; reason: string }[];
   /** Kept (true) / zeroed (false) per weight element, by weight name: what a refit must respect. */
   masks: Map<string, Uint8Array>;
-}
-
-/** Parses "unstructured", "2:4", "4:8" …; throws with the accepted forms otherwise. */
-export function parsePattern(text: string): SparsePattern {
-  if (text === 'unstructured') return { kind: 'unstructured' };
-  const m = /^(\d+):(\d+)$/.exec(text);
-  if (m && Number(m[1]) >= 1 && Number(m[1]) < Number(m[2])) return { kind: 'n:m', n: Number(m[1]), m: Number(m[2]) };
-  throw new Error(`pattern "${text}": use unstructured or N:M with 1 ≤ N < M (e.g. 2:4, 4:8)`);
-}
-
-/** The sparsity a pattern gives eligible layers (N:M: 1 − N/M). */
-export function patternSparsity(pattern: SparsePattern, sparsity: number): number {
-  return pattern.kind === 'n:m' ? 1 - pattern.n / pattern.m : sparsity;
 }
 
 /**
