@@ -1,13 +1,15 @@
 // `prune-studio lowrank MODEL -o OUT (--rank-ratio R | --energy E | --keep-macs F) [--images DIR]
-// [--recover none|lsq]`: low-rank factorisation of Gemm/MatMul/Conv layers (src/core/compress).
+// [--recover none|lsq] [--plan-out PLAN]`: low-rank factorisation of Gemm/MatMul/Conv layers
+// (src/core/compress). --plan-out writes a version 2 plan of the ranks that `prune --plan` replays.
 import { resolve } from 'node:path';
 import { choiceOption, flag, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
-import { checkModelOutputs, checkOutputPaths, loadModelFile, writeModelFile } from '../files.js';
+import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, writeModelFile } from '../files.js';
 import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { factoriseModel, type FactorisedLayer } from '../../core/compress/lowrank.js';
 import { inputCovariances, refitSecondFactors, type Refit } from '../../core/compress/lowrank-data.js';
 import type { RankTarget } from '../../core/compress/lowrank-rank.js';
+import { formatPlan, planModelInfo, planWithCompress, PLAN_FORMAT, PLAN_VERSION, type PrunePlan } from '../../core/prune/plan.js';
 import { sizeLines, sizeSummary, zippedBytes, type SizeSummary } from '../compress/report.js';
 import type { CliCommand } from './types.js';
 
@@ -62,6 +64,8 @@ export const lowrankCommand: CliCommand = {
     '  --images DIR         calibration images: whiten by each layer’s input covariance before the SVD',
     '  --recover M          none | lsq: refit each second factor and bias by least squares (needs --images)',
     '  --limit N            calibration images to read (default 256)',
+    '  --plan-out FILE      also write a plan (version 2) of the ranks that `prune MODEL -o OUT --plan FILE` replays',
+    '                       (by plain SVD: --images whitening and --recover are not replayed)',
     '  --external-data      write the weights to OUT.data beside OUT',
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
@@ -69,7 +73,7 @@ export const lowrankCommand: CliCommand = {
     'Layers are factorised only below their break-even rank (where two layers cost fewer MACs than one);',
     'each rank becomes a channel group that `prune` can shrink further. See docs/compress.md.',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'rank-ratio', 'energy', 'keep-macs', 'images', 'recover', 'limit', INPUT_SHAPE_OPTION],
+  valueOptions: ['o', 'out', 'rank-ratio', 'energy', 'keep-macs', 'images', 'recover', 'limit', 'plan-out', INPUT_SHAPE_OPTION],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('lowrank needs a MODEL path');
@@ -82,10 +86,11 @@ export const lowrankCommand: CliCommand = {
     const limit = numberOption(args, 'limit') ?? 256;
     if (!(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${stringOption(args, 'limit')}"`);
 
-    checkOutputPaths([{ option: '-o', file: out }], io.cwd);
+    const planOut = stringOption(args, 'plan-out');
+    checkOutputPaths([{ option: '-o', file: out }, ...(planOut ? [{ option: '--plan-out', file: planOut }] : [])], io.cwd);
     const loaded = await loadModelFile(file, io.cwd);
     const model = loaded.model;
-    checkModelOutputs(loaded, { option: '-o', file: out }, [], [], io.cwd);
+    checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut }] : [], [], io.cwd);
     const shapeOptions = inputShapeOptions(args, model);
     const data = images ? loadImageBatches(model, images, io.cwd, { limit }) : undefined;
     const ctx = data ? { runner: nodeModelRunner, batches: data.batches } : undefined;
@@ -104,6 +109,11 @@ export const lowrankCommand: CliCommand = {
     }
     const outPath = resolve(io.cwd, out);
     const written = writeModelFile(factorised, outPath, { externalData: flag(args, 'external-data') });
+    if (planOut) {
+      const channels: PrunePlan = { format: PLAN_FORMAT, version: PLAN_VERSION, model: planModelInfo(model), criterion: 'manual', groups: {} };
+      writeFileAtomic(resolve(io.cwd, planOut), formatPlan(planWithCompress(channels, { lowrank: { ranks: Object.fromEntries(result.layers.map((l) => [l.node, l.rank])) } })));
+      if (ctx) io.stderr('lowrank: --plan-out records the ranks; `prune --plan` factorises by plain SVD, so its weights differ from this data-aware run (same ranks)\n');
+    }
     const before = sizeSummary(model, shapeOptions);
     const after = sizeSummary(factorised, shapeOptions);
     const fileBytes = { before: loaded.bytes, after: written.bytes, zippedBefore: await zippedBytes(loaded.files), zippedAfter: await zippedBytes(written.files) };

@@ -1,5 +1,6 @@
 // `prune-studio prune MODEL -o OUT (--ratio R | --plan PLAN.json | --lossless) ...`: structured
-// channel pruning from the command line; reports params, MACs and bytes before and after.
+// channel pruning from the command line; reports params, MACs and bytes before and after. A version 2
+// plan's low rank and sparsity are applied after pruning and recovery (core/compress/plan-compress).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flag, numberOption, stringOption, UsageError } from '../args.js';
@@ -9,7 +10,9 @@ import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { modelMetrics, type ModelMetrics } from '../../core/metrics/model-metrics.js';
 import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
 import { applyPlan } from '../../core/prune/apply.js';
-import { parsePlan, type PrunePlan } from '../../core/prune/plan.js';
+import { formatPlan, hasCompress, parsePlan, type PrunePlan } from '../../core/prune/plan.js';
+import { applyPlanCompress, checkPlanCompressInputs, checkPlanRanks, type PlanCompressResult } from '../../core/compress/plan-compress.js';
+import { taylorImportanceProvider, TAYLOR_LIMIT } from '../data/taylor-importance.js';
 import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
 import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
@@ -45,6 +48,24 @@ export interface PruneReport {
   allocation?: AllocationReport;
   /** With --criterion gates: the gate histogram before removal, the gates at 0, the MACs met, the training. */
   gates?: ReturnType<typeof gatesReport>;
+  /** A version 2 plan: the layers factorised (and those its ranks left dense), the zeros sparsity set. */
+  compress?: ReturnType<typeof compressSummary>;
+}
+
+/** What a plan's low rank and sparsity did, for the report. */
+function compressSummary(r: PlanCompressResult) {
+  const weights = r.sparsity?.layers.reduce((a, l) => a + l.size, 0) ?? 0;
+  const zeros = r.sparsity?.layers.reduce((a, l) => a + l.zeros, 0) ?? 0;
+  return {
+    ...(r.lowrank ? { lowrank: { layers: r.lowrank.layers.map((l) => ({ node: l.node, rank: l.rank, fullRank: l.fullRank, macsBefore: l.macsBefore, macsAfter: l.macsAfter })), dense: r.lowrank.dense } } : {}),
+    ...(r.sparsity ? { sparsity: { layers: r.sparsity.layers.length, weights, zeros, dense: r.sparsity.dense } } : {}),
+  };
+}
+
+function limitOption(args: Parameters<CliCommand['run']>[0]): number {
+  const limit = numberOption(args, 'limit') ?? TAYLOR_LIMIT;
+  if (!(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${stringOption(args, 'limit')}"`);
+  return limit;
 }
 
 function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
@@ -79,7 +100,8 @@ export const pruneCommand: CliCommand = {
     '  -o, --out FILE       where to write the pruned model',
     '  --ratio R            remove this fraction of channels from every prunable group (0 ≤ R < 1)',
     ...TARGET_USAGE,
-    '  --plan FILE          apply a plan (docs/plan-format.md) instead of planning',
+    '  --plan FILE          apply a plan (docs/plan-format.md) instead of planning; a version 2 plan\'s low rank',
+    '                       and sparsity follow pruning and recovery (taylor sparsity needs --images)',
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
     `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
@@ -90,7 +112,8 @@ export const pruneCommand: CliCommand = {
     RECOVER_USAGE,
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
-    '  --plan-out FILE      also write the plan that was applied',
+    '  --plan-out FILE      also write the plan that was applied (version 2 when it has low rank or sparsity)',
+    `  --limit N            a taylor plan's sparsity: calibration images to read (default ${TAYLOR_LIMIT}, as sparsify)`,
     '  --external-data      write the weights to OUT.data beside OUT (automatic when the model passes 2 GiB)',
     '  --fp16               write fp16 weights and activations (inputs/outputs stay fp32; Resize & co. stay fp32 behind Casts)',
     '  --grouped-convs      also prune grouped convolutions (equal channels from every group)',
@@ -98,7 +121,7 @@ export const pruneCommand: CliCommand = {
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', ...RECOVER_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', 'limit', ...RECOVER_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -119,6 +142,7 @@ export const pruneCommand: CliCommand = {
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
+    if (args.options.has('limit') && !planFile) throw new UsageError('--limit applies to --plan PLAN whose sparsity criterion is taylor');
     const planOut = stringOption(args, 'plan-out');
     const outputs = [{ option: '-o', file: out }, ...(planOut ? [{ option: '--plan-out', file: planOut }] : [])];
     checkOutputPaths(outputs, io.cwd);
@@ -131,6 +155,7 @@ export const pruneCommand: CliCommand = {
     let recovery: RecoveryReport[] = [];
     let targeted: Awaited<ReturnType<typeof planToTarget>> | undefined;
     let gates: ReturnType<typeof gatesReport> | undefined;
+    let compressed: PruneReport['compress'];
     if (gatesRequest) {
       const learnt = await pruneWithGates(model, analyseChannels(buildGraph(model)), gatesRequest, io, tasks);
       ({ model: pruned, plan } = learnt);
@@ -149,6 +174,17 @@ export const pruneCommand: CliCommand = {
           throw new Error(`cannot read plan ${planFile}: ${(err as Error).message}`, { cause: err });
         }
         plan = parsePlan(json, planFile);
+        if (args.options.has('limit') && plan.sparsity?.criterion !== 'taylor') throw new UsageError(`--limit applies to a plan whose sparsity criterion is taylor; ${planFile} has none`);
+        if (hasCompress(plan)) {
+          try {
+            checkPlanCompressInputs(plan, { importance: images ? taylorImportanceProvider(images, io.cwd, io, 'prune') : undefined });
+          } catch (err) {
+            throw new UsageError(`${planFile}: ${(err as Error).message}: give them with --images DIR (the images \`sparsify --criterion taylor\` read)`);
+          }
+          if (plan.sparsity?.criterion === 'taylor') limitOption(args);
+          // Before the pruning and recovery: unknown layers and impossible ranks fail fast.
+          checkPlanRanks(model, plan.lowrank?.ranks ?? {}, { shapeOptions });
+        }
       } else {
         // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
         const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
@@ -167,11 +203,18 @@ export const pruneCommand: CliCommand = {
       const recover = !!recoverRequest?.methods.length && !!images;
       pruned = applyPlan(model, plan, analysis, { consumeInput: !recover });
       if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan, recoverRequest!, images, io, analysis, tasks));
+      if (hasCompress(plan)) {
+        const importance = images ? taylorImportanceProvider(images, io.cwd, io, 'prune', { limit: limitOption(args), tasks }) : undefined;
+        const done = await applyPlanCompress(pruned, plan, { importance, shapeOptions, ...(Object.keys(plan.groups).length ? { context: 'after channel pruning' } : {}) });
+        pruned = done.model;
+        compressed = compressSummary(done);
+        for (const d of done.lowrank?.dense ?? []) io.stderr(`prune: plan lowrank layer "${d.node}" left dense: ${d.reason}\n`);
+      }
     }
     let fp16: Float16Report | undefined;
     if (flag(args, 'fp16')) ({ model: pruned, report: fp16 } = half(pruned, io));
     const written = writeModelFile(pruned, resolve(io.cwd, out), { externalData: flag(args, 'external-data') });
-    if (planOut) writeFileAtomic(resolve(io.cwd, planOut), `${JSON.stringify(plan, null, 2)}\n`);
+    if (planOut) writeFileAtomic(resolve(io.cwd, planOut), formatPlan(plan));
 
     const before = summary(modelMetrics(model, shapeOptions));
     const after = summary(modelMetrics(pruned, shapeOptions));
@@ -191,6 +234,7 @@ export const pruneCommand: CliCommand = {
       ...(aimed ?? {}),
       ...(recovery.length ? { recovery: recovery.map(recoverySummary) } : {}),
       ...(gates ? { gates } : {}),
+      ...(compressed ? { compress: compressed } : {}),
     };
     const aimedText = aimed && targetText(aimed.target, aimed.allocation, maxRatio);
     if (aimedText?.warning) io.stderr(aimedText.warning);
@@ -205,6 +249,8 @@ export const pruneCommand: CliCommand = {
           `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
           ...(fp16 ? [`  file    ${report.fileBytes.before.toLocaleString('en')} → ${report.fileBytes.after.toLocaleString('en')} bytes`] : []),
           ...(aimedText ? [aimedText.line] : []),
+          ...(compressed?.lowrank ? [`  low rank  ${compressed.lowrank.layers.length} layers factorised${compressed.lowrank.dense.length ? `, ${compressed.lowrank.dense.length} left dense` : ''}`] : []),
+          ...(compressed?.sparsity ? [`  sparsity  ${plan.sparsity!.pattern}: ${((100 * compressed.sparsity.zeros) / Math.max(compressed.sparsity.weights, 1)).toFixed(1)}% zeros in ${compressed.sparsity.layers} layers${compressed.sparsity.dense.length ? `, ${compressed.sparsity.dense.length} dense` : ''}`] : []),
           ...(gates ? [`  gates   ${gates.zeroGates} of ${gates.totalGates} at 0, ${(gates.undecidedShare * 100).toFixed(1)} % in (0.05, 0.95); ${(gates.macs.keptFraction * 100).toFixed(1)} % of the MACs kept (target ${((gates.macs.target / gates.macs.base) * 100).toFixed(1)} %)`] : []),
           '',
         ].join('\n'),

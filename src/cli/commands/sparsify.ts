@@ -1,16 +1,18 @@
 // `prune-studio sparsify MODEL -o OUT --sparsity S [--pattern unstructured|2:4|4:8] [--criterion
-// magnitude|taylor] [--images DIR] [--recover none|lsq]`: zero individual weights (src/core/compress/
-// sparsify.ts). Shapes stay, so the model runs as before; the file shrinks once zipped.
+// magnitude|taylor] [--images DIR] [--recover none|lsq] [--plan-out PLAN]`: zero individual weights
+// (src/core/compress/sparsify.ts). Shapes stay, so the model runs as before; the file shrinks once
+// zipped. --plan-out writes a version 2 plan that `prune --plan` replays (docs/plan-format.md).
 import { resolve } from 'node:path';
 import { choiceOption, flag, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
-import { checkModelOutputs, checkOutputPaths, loadModelFile, writeModelFile } from '../files.js';
+import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, writeModelFile } from '../files.js';
 import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
-import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
+import { nodeModelRunner } from '../data/score-images.js';
+import { taylorBatches, taylorImportance, TAYLOR_LIMIT } from '../data/taylor-importance.js';
 import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { checkNM, parsePattern, patternSparsity, sparsifyModel, type SparsePattern, type SparsifiedLayer } from '../../core/compress/sparsify.js';
-import { weightTaylorImportance } from '../../core/compress/sparse-importance.js';
 import { sparseLayers } from '../../core/compress/sparse-layers.js';
 import { buildGraph } from '../../core/graph/ir.js';
+import { formatPlan, planModelInfo, planWithCompress, PLAN_FORMAT, PLAN_VERSION, type PrunePlan } from '../../core/prune/plan.js';
 import { refitSparse, type SparseRefit } from '../../core/compress/sparse-refit.js';
 import { sizeLines, sizeSummary, zippedBytes, type SizeSummary } from '../compress/report.js';
 import type { CliCommand } from './types.js';
@@ -68,7 +70,8 @@ export const sparsifyCommand: CliCommand = {
     '  --criterion C        magnitude (default; |w|) or taylor (Σ (w·∂C/∂w)² on --images, per output)',
     '  --images DIR         calibration images (taylor, --recover lsq)',
     '  --recover M          none | lsq: SparseGPT-style refit of the kept weights (needs --images)',
-    '  --limit N            calibration images to read (default 256)',
+    `  --limit N            calibration images to read (default ${TAYLOR_LIMIT})`,
+    '  --plan-out FILE      also write a plan (version 2) that `prune MODEL -o OUT --plan FILE` replays',
     TASK_OPTION_USAGE,
     '  --external-data      write the weights to OUT.data beside OUT',
     INPUT_SHAPE_USAGE,
@@ -78,7 +81,7 @@ export const sparsifyCommand: CliCommand = {
     '(DiSparse). Zeros do not speed up dense CPU kernels: the gain is the zipped file (and sparse hardware).',
     'See docs/compress.md.',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'sparsity', 'pattern', 'scope', 'criterion', 'images', 'recover', 'limit', 'task', INPUT_SHAPE_OPTION],
+  valueOptions: ['o', 'out', 'sparsity', 'pattern', 'scope', 'criterion', 'images', 'recover', 'limit', 'task', 'plan-out', INPUT_SHAPE_OPTION],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('sparsify needs a MODEL path');
@@ -97,25 +100,24 @@ export const sparsifyCommand: CliCommand = {
     const recover = choiceOption(args, 'recover', RECOVER, 'none');
     const images = stringOption(args, 'images');
     if ((criterion === 'taylor' || recover === 'lsq') && !images) throw new UsageError(`${criterion === 'taylor' ? '--criterion taylor' : '--recover lsq'} needs calibration images: --images DIR`);
-    const limit = numberOption(args, 'limit') ?? 256;
+    const limit = numberOption(args, 'limit') ?? TAYLOR_LIMIT;
     if (!(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${stringOption(args, 'limit')}"`);
     const tasks = taskOption(args);
 
-    checkOutputPaths([{ option: '-o', file: out }], io.cwd);
+    const planOut = stringOption(args, 'plan-out');
+    checkOutputPaths([{ option: '-o', file: out }, ...(planOut ? [{ option: '--plan-out', file: planOut }] : [])], io.cwd);
     const loaded = await loadModelFile(file, io.cwd);
     const model = loaded.model;
-    checkModelOutputs(loaded, { option: '-o', file: out }, [], [], io.cwd);
+    checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut }] : [], [], io.cwd);
     const shapeOptions = inputShapeOptions(args, model);
     // Small batches: the Taylor importance sums one squared gradient per batch (more batches, a better estimate).
-    const data = images ? loadImageBatches(model, images, io.cwd, { limit, batchSize: 8 }) : undefined;
+    const data = images ? taylorBatches(model, images, io.cwd, limit) : undefined;
     const ctx = data ? { runner: nodeModelRunner, batches: data.batches } : undefined;
 
     const outputs = model.graph!.output.map((o) => o.name);
     let importance: Map<string, Float32Array[]> | undefined;
     if (criterion === 'taylor') {
-      const weights = sparseLayers(buildGraph(model)).layers.map((l) => l.weight);
-      importance = await weightTaylorImportance(model, weights, ctx!, outputs, tasks);
-      io.stderr(`sparsify: Taylor importance of ${weights.length} weights on ${data!.images} images, per output (${outputs.join(', ')})\n`);
+      importance = await taylorImportance(model, sparseLayers(buildGraph(model)).layers.map((l) => l.weight), data!, io, 'sparsify', tasks);
     }
     const result = sparsifyModel(model, { sparsity, pattern, scope, importance });
     let sparse = result.model;
@@ -125,13 +127,18 @@ export const sparsifyCommand: CliCommand = {
       for (const r of refits) io.stderr(`sparsify: refit ${r.node}: relative output error² ${r.errorBefore.toFixed(4)} → ${r.errorAfter.toFixed(4)}${r.rowsRefit ? '' : ' (kept: no better)'}\n`);
     }
     const written = writeModelFile(sparse, resolve(io.cwd, out), { externalData: flag(args, 'external-data') });
+    const patternName = pattern.kind === 'n:m' ? `${pattern.n}:${pattern.m}` : 'unstructured';
+    if (planOut) {
+      const channels: PrunePlan = { format: PLAN_FORMAT, version: PLAN_VERSION, model: planModelInfo(model), criterion: 'manual', groups: {} };
+      writeFileAtomic(resolve(io.cwd, planOut), formatPlan(planWithCompress(channels, { sparsity: { pattern: patternName, sparsity, scope, criterion } })));
+      if (recover !== 'none') io.stderr(`sparsify: --plan-out records the pattern, sparsity, scope and criterion; \`prune --plan\` does not replay --recover ${recover}\n`);
+    }
     const before = sizeSummary(model, shapeOptions);
     const after = sizeSummary(sparse, shapeOptions);
     const fileBytes = { before: loaded.bytes, after: written.bytes, zippedBefore: await zippedBytes(loaded.files), zippedAfter: await zippedBytes(written.files) };
     const weights = result.layers.reduce((a, l) => a + l.size, 0);
     const zeros = result.layers.reduce((a, l) => a + l.zeros, 0);
     const check = pattern.kind === 'n:m' ? checkNM(sparse, pattern.n, pattern.m).filter((c) => c.eligible) : undefined;
-    const patternName = pattern.kind === 'n:m' ? `${pattern.n}:${pattern.m}` : 'unstructured';
     const report: SparsifyReport = {
       schemaVersion: 1, model: file, output: out, pattern: patternName, sparsity, scope, criterion, outputs: criterion === 'taylor' ? outputs : [], images: data?.images ?? 0, recover,
       layers: result.layers, dense: result.dense, refits, ...(check && { patternCheck: { layers: check.length, ok: check.filter((c) => c.ok).length } }),
