@@ -30,7 +30,7 @@ const SUITE = 'multitask';
 const KEEP = 0.5;
 
 /** Test accuracy of "logits" and mean squared error of "reconstruction" against the input pixels. */
-async function evaluate(model: ModelProto, test: readonly ImageBatch[]): Promise<{ accuracy: number; mse: number }> {
+export async function twoTaskMetrics(model: ModelProto, test: readonly ImageBatch[]): Promise<{ accuracy: number; mse: number }> {
   const outs = await referenceOutputs(model, nodeModelRunner, test);
   let correct = 0;
   let images = 0;
@@ -53,11 +53,14 @@ async function evaluate(model: ModelProto, test: readonly ImageBatch[]): Promise
   return { accuracy: correct / images, mse: se / values };
 }
 
-const TRAIN_FROM = 512;
-const TRAIN_IMAGES = 4096;
+export const TRAIN_FROM = 512;
+export const TRAIN_IMAGES = 4096;
 
-/** What a PyTorch user gets distilling the same lsq student on the same images and split (tools/torch-anchor/distill.py). */
-function torchDistill(ctx: BenchContext, file: string, teacher: ModelProto, student: ModelProto): { seconds: number; testAccuracy: number; reconstructionMse: number } | undefined {
+/**
+ * What a PyTorch user gets distilling the same student on the same images and split
+ * (tools/torch-anchor/distill.py); `keepZeros` holds the student's zero weights at zero (sparse fine-tuning).
+ */
+export function torchDistill(ctx: BenchContext, file: string, teacher: ModelProto, student: ModelProto, keepZeros = false): { seconds: number; testAccuracy: number; reconstructionMse: number } | undefined {
   if (!ctx.python) return undefined;
   const dir = join(ctx.cacheDir, 'multitask');
   mkdirSync(dir, { recursive: true });
@@ -68,7 +71,7 @@ function torchDistill(ctx: BenchContext, file: string, teacher: ModelProto, stud
   writeFileSync(cfg, JSON.stringify({
     images: fashionMnistPath('train', 'images'), test: fashionMnistPath('t10k', 'images'), testLabels: fashionMnistPath('t10k', 'labels'),
     train: split.train.map((i) => i + TRAIN_FROM), heldOut: split.heldOut.map((i) => i + TRAIN_FROM), epochs: DEFAULT_DISTILL_SETTINGS.epochs,
-    batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2,
+    batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2, keepZeros,
   }));
   return torchAnchor(ctx, 'distill.py', ['--teacher', t, '--student', s, '--split', cfg]);
 }
@@ -90,7 +93,7 @@ export default async function multitaskBench(ctx: BenchContext): Promise<BenchRo
     const model = decodeModel(readFileSync(join(dir, f)), f);
     const analysis = analyseChannels(buildGraph(model));
     const baseMacs = computeMetrics(analysis.ir, analysis.shapes).macs;
-    const base = await evaluate(model, test);
+    const base = await twoTaskMetrics(model, test);
     const row = (metric: string, value: number, unit: string, target?: string, pass?: boolean) => rows.push({ suite: SUITE, case: name, metric, value, unit, ...(target ? { target, pass } : {}) });
     row('accuracy unpruned', base.accuracy * 100, '%');
     row('reconstruction MSE unpruned', base.mse, '');
@@ -110,7 +113,7 @@ export default async function multitaskBench(ctx: BenchContext): Promise<BenchRo
       const pruned = applyPlan(model, found.plan, analysis);
       const { model: recovered } = await recoverPruned(model, pruned, found.plan, 'lsq', { runner: nodeModelRunner, batches: calibration }, analysis);
       const macs = computeMetrics(buildGraph(recovered)).macs / baseMacs;
-      const [oneShot, lsq] = [await evaluate(pruned, test), await evaluate(recovered, test)];
+      const [oneShot, lsq] = [await twoTaskMetrics(pruned, test), await twoTaskMetrics(recovered, test)];
       const drop = (base.accuracy - lsq.accuracy) * 100;
       const ratio = lsq.mse / base.mse;
       row(`${v.label} MACs kept`, macs * 100, '%', `≤ ${KEEP * 100} %`, macs <= KEEP + 1e-9);
@@ -124,7 +127,7 @@ export default async function multitaskBench(ctx: BenchContext): Promise<BenchRo
         // 4096 unlabelled training images, 10 epochs, every output's loss (KL / L2) normalised.
         const t1 = performance.now();
         const { model: distilled } = await recoverPruned(model, recovered, found.plan, 'distill', { runner: nodeModelRunner, batches: calibration, distill: { batches: training() } }, analysis);
-        const d = await evaluate(distilled, test);
+        const d = await twoTaskMetrics(distilled, test);
         const dDrop = (base.accuracy - d.accuracy) * 100;
         row('taylor+lsq+distill accuracy drop', dDrop, 'pts', '≤ 1', dDrop <= 1);
         row('taylor+lsq+distill MSE ratio', d.mse / base.mse, '×', '≤ 1.25', d.mse / base.mse <= 1.25);

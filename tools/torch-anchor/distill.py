@@ -11,7 +11,8 @@ by the held-out loss.
 
   /usr/bin/python3 tools/torch-anchor/distill.py --teacher T.onnx --student S.onnx --split split.json
 split.json: {"images": path of an IDX images file, "train": [...], "heldOut": [...], "test": IDX images,
-"testLabels": IDX labels, "epochs", "batch", "lr", "temperature", "seed", "threads"}
+"testLabels": IDX labels, "epochs", "batch", "lr", "temperature", "seed", "threads", "keepZeros" (optional:
+the student's zero weights stay zero — sparse fine-tuning, as torch.nn.utils.prune's masks do)}
 """
 import argparse
 import gzip
@@ -74,6 +75,7 @@ def main():
         with torch.no_grad():
             return total(losses(student.forward_all(held_x), held_t, T)).item()
 
+    masks = [(p, p.detach() != 0) for p in student.parameters() if p.dim() > 1] if cfg.get("keepZeros") else []
     decay = [p for p in student.parameters() if p.dim() > 1]
     no_decay = [p for p in student.parameters() if p.dim() <= 1]
     opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}],
@@ -97,6 +99,9 @@ def main():
             loss.backward()
             opt.step()
             sched.step()
+            with torch.no_grad():
+                for p, keep in masks:
+                    p.mul_(keep)
         h = held_loss()
         history.append(h)
         if h < best[0]:

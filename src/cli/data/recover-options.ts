@@ -10,6 +10,7 @@ import { DEFAULT_DISTILL_SETTINGS, type DistillSettings } from '../../core/train
 import { OPTIMIZER_IDS, type OptimizerId } from '../../core/train/optimizer.js';
 import { SCHEDULE_IDS, type ScheduleId } from '../../core/train/schedule.js';
 import type { TaskKind } from '../../core/score/loss-task.js';
+import type { EpochReport } from '../../core/train/trainer.js';
 import type { CliIO } from '../io.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
@@ -87,6 +88,14 @@ export function recoverOptions(args: ParsedArgs, images: string | undefined): Re
   };
 }
 
+/** One stderr line per distillation epoch (epoch 0: the start). */
+export function distillEpochLine(e: EpochReport, images: { images: number; labelled: number }, epochs: number): string {
+  const agreement = (sep: string) => (e.heldOutAgreement !== undefined ? `${sep}agreement ${(e.heldOutAgreement * 100).toFixed(1)}%` : '');
+  return e.epoch === 0
+    ? `distill: ${images.images} images${images.labelled ? ' (labelled)' : ''}, held-out KL ${e.heldOutLoss.toFixed(4)}${agreement(', ')}\n`
+    : `distill: epoch ${e.epoch}/${epochs}  loss ${e.trainLoss!.toFixed(4)}  held-out KL ${e.heldOutLoss.toFixed(4)}${agreement('  ')}  ${e.seconds.toFixed(1)} s${e.best ? '  (best)' : ''}\n`;
+}
+
 /** Runs the requested methods one after the other on the pruned model; progress on stderr. */
 export async function recoverChain(original: ModelProto, pruned: ModelProto, plan: PrunePlan, request: RecoverRequest, images: string, io: CliIO, analysis: ChannelAnalysis, tasks?: Record<string, TaskKind>): Promise<{ model: ModelProto; reports: RecoveryReport[] }> {
   const reports: RecoveryReport[] = [];
@@ -103,9 +112,7 @@ export async function recoverChain(original: ModelProto, pruned: ModelProto, pla
         batches: training!.batches,
         settings: request.distill,
         tasks,
-        onEpoch: (e) => io.stderr(e.epoch === 0
-          ? `distill: ${training!.images} images${training!.labelled ? ' (labelled)' : ''}, held-out KL ${e.heldOutLoss.toFixed(4)}${e.heldOutAgreement !== undefined ? `, agreement ${(e.heldOutAgreement * 100).toFixed(1)}%` : ''}\n`
-          : `distill: epoch ${e.epoch}/${request.distill.epochs}  loss ${e.trainLoss!.toFixed(4)}  held-out KL ${e.heldOutLoss.toFixed(4)}${e.heldOutAgreement !== undefined ? `  agreement ${(e.heldOutAgreement * 100).toFixed(1)}%` : ''}  ${e.seconds.toFixed(1)} s${e.best ? '  (best)' : ''}\n`),
+        onEpoch: (e) => io.stderr(distillEpochLine(e, training!, request.distill.epochs)),
       } : undefined,
     }, analysis);
     model = next;

@@ -8,7 +8,7 @@ import { buildGraph } from '../graph/ir.js';
 import { inferShapes } from '../graph/shapes.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { seededRandom } from '../random.js';
-import { buildBackwardModel } from '../score/backward.js';
+import { ancestors, buildBackwardModel } from '../score/backward.js';
 import { forwardOutputs, lossTarget, type DataScoreOptions } from '../score/criteria-data.js';
 import { denseProbeTarget, resolveTasks, type TaskKind } from '../score/loss-task.js';
 import { checkAborted, withModel } from '../score/runner.js';
@@ -29,18 +29,24 @@ export async function weightTaylorImportance(
   const result = new Map<string, Float32Array[]>(weights.map((w) => [w, []]));
   const plainOut = await forwardOutputs(model, opts);
   for (const [index, out] of names.entries()) {
-    const bw = buildBackwardModel(wide, { activations: [], lossOutputs: [out], tasks: { [out]: kinds.get(out)! }, trainable: [...weights] });
+    // A weight this output does not read (another task's head) is worth nothing to it: zeros, so
+    // the DiSparse max over outputs leaves that weight to the tasks that do read it.
+    const reaching = ancestors(wide.graph!.node, [out]);
+    const read = weights.filter((w) => reaching.has(w));
+    for (const w of weights) if (!reaching.has(w)) result.get(w)!.push(new Float32Array(params[w]!.data.length));
+    if (!read.length) continue;
+    const bw = buildBackwardModel(wide, { activations: [], lossOutputs: [out], tasks: { [out]: kinds.get(out)! }, trainable: read });
     const isProbs = bw.logitsOf.get(out) !== out;
     const dense = bw.taskOf.get(out) === 'dense';
     const random = seededRandom(index);
-    const sums = new Map(weights.map((w) => [w, new Float64Array(params[w]!.data.length)]));
+    const sums = new Map(read.map((w) => [w, new Float64Array(params[w]!.data.length)]));
     await withModel(opts.runner, bw.model, async (m) => {
       for (const [bi, batch] of opts.batches.entries()) {
         checkAborted(opts.signal);
         const plain = plainOut[bi]![out]!;
         const target = dense ? denseProbeTarget(plain, random) : lossTarget(index, batch, plain, isProbs);
         const res = await m.run({ ...batch.feeds, ...params, [bw.targetOf.get(out)!]: target }, { signal: opts.signal });
-        for (const w of weights) {
+        for (const w of read) {
           const g = res[bw.parameterGradientOf.get(w)!]!.data;
           const v = params[w]!.data;
           const acc = sums.get(w)!;
@@ -49,7 +55,7 @@ export async function weightTaylorImportance(
         opts.onProgress?.(index * opts.batches.length + bi + 1, names.length * opts.batches.length);
       }
     });
-    for (const w of weights) result.get(w)!.push(Float32Array.from(sums.get(w)!));
+    for (const w of read) result.get(w)!.push(Float32Array.from(sums.get(w)!));
   }
   return result;
 }

@@ -94,8 +94,8 @@ function descendants(nodes: NodeProto[], starts: Iterable<string>): Set<string> 
   return seen;
 }
 
-/** Tensors from which `ends` can be reached (including them). */
-function ancestors(nodes: NodeProto[], ends: Iterable<string>): Set<string> {
+/** Tensors from which `ends` can be reached (including them); `nodes` in topological order. */
+export function ancestors(nodes: NodeProto[], ends: Iterable<string>): Set<string> {
   const seen = new Set(ends);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i]!;
