@@ -2,8 +2,11 @@
 // reconstruction): the Model tab lists both outputs with their detected tasks, Taylor scores each
 // output's loss and the Heatmaps tab shows a heatmap per task plus which task holds each kept channel,
 // validation measures each output in its task's terms (class agreement/KL, dense MSE/PSNR), and an
-// overridden task kind reaches the worker's validation; sensitivity draws a chart per output.
+// overridden task kind reaches the worker's validation; sensitivity draws a chart per output; the
+// HTML report lists the outputs with their tasks, a validation row and a sensitivity chart per output.
+import { readFileSync } from 'node:fs';
 import { expect, test } from './helpers/test';
+import { ArchitecturePage } from './pages/architecture';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
@@ -70,6 +73,25 @@ test('multi-task model: outputs and tasks, per-task heatmaps, per-output validat
   await expect(page.getByTestId('sensitivity-output-reconstruction').getByTestId('line-chart').locator('[data-series]').first()).toBeVisible();
   await page.getByTestId('sensitivity-output-logits').scrollIntoViewIfNeeded();
   await studio.screenshot('per-output-sensitivity');
+
+  // The report has the per-task views: both outputs with their tasks, a validation row per output
+  // in its task's measures, and a sensitivity chart per output (escaped, inline SVG, no scripts).
+  await new ArchitecturePage(page).open();
+  const html = readFileSync(await (await new ArchitecturePage(page).download('Download report')).path(), 'utf8');
+  expect(html).not.toMatch(/https?:|<script|\s(src|href)=/i);
+  const report = await page.context().newPage();
+  await report.setContent(html);
+  await expect(report.getByTestId('report-outputs').locator('tr[data-output="logits"]')).toContainText('classification');
+  await expect(report.getByTestId('report-outputs').locator('tr[data-output="reconstruction"]')).toContainText('dense regression');
+  const outputRows = report.getByTestId('report-output-validation');
+  await expect(outputRows.locator('tr[data-output="logits"]')).toContainText(/agreement \d+(\.\d+)? %/);
+  await expect(outputRows.locator('tr[data-output="reconstruction"]')).toContainText(/MSE \d.*PSNR \d+(\.\d+)? dB/);
+  await expect(report.getByTestId('report-sensitivity-output')).toHaveCount(2);
+  await expect(report.locator('[data-testid="report-sensitivity-output"][data-output="reconstruction"]')).toContainText('dense regression');
+  await report.setViewportSize({ width: 1280, height: 1800 });
+  await report.locator('#outputs').scrollIntoViewIfNeeded();
+  await report.screenshot({ path: testInfo.outputPath('multi-task-report.png'), fullPage: true });
+  await report.close();
 
   // Overriding a task reaches the worker: logits measured as a dense output.
   await page.getByRole('tab', { name: 'Model' }).click();

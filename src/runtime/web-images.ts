@@ -51,23 +51,31 @@ export async function decodeImageBlob(blob: Blob, source = 'image', maxPixels = 
   }
 }
 
-/** A picked image file with the label its folder implies. */
+/** A picked image file with the label its folder implies, and its segmentation label mask when one was picked beside it. */
 export interface LabelledFile {
   file: File;
   label?: number;
+  mask?: File;
 }
+
+/** Label masks are named after their image (photo.jpg → photo.mask.png), as the CLI reads them (node-images.ts). */
+const MASK_SUFFIX = /\.mask\.png$/i;
+const pathOf = (f: File): string => f.webkitRelativePath || f.name;
 
 /**
  * Labels files from a folder picker (`<input webkitdirectory>`: each has webkitRelativePath
  * "root/<class>/<file>"): numeric class folders are output indices, names are looked up in `labelNames`.
+ * A NAME.mask.png picked with NAME.png/.jpg (same folder) is that image's label mask, not an image.
  */
 export function labelPickedFiles(files: readonly File[], labelNames?: readonly string[]): LabelledFile[] {
+  const masks = new Map(files.filter((f) => MASK_SUFFIX.test(f.name)).map((f) => [pathOf(f).replace(MASK_SUFFIX, ''), f]));
   return files
-    .filter((f) => /\.(png|jpe?g)$/i.test(f.name))
+    .filter((f) => /\.(png|jpe?g)$/i.test(f.name) && !MASK_SUFFIX.test(f.name))
     .map((file) => {
-      const parts = (file.webkitRelativePath || file.name).split('/');
+      const parts = pathOf(file).split('/');
       const folder = parts.length >= 3 ? parts[parts.length - 2] : undefined;
       const label = folder !== undefined ? labelForFolder(folder, labelNames) : undefined;
-      return label !== undefined ? { file, label } : { file };
+      const mask = masks.get(pathOf(file).replace(/\.(png|jpe?g)$/i, ''));
+      return { file, ...(label !== undefined ? { label } : {}), ...(mask ? { mask } : {}) };
     });
 }

@@ -275,6 +275,8 @@ export interface ImageInput {
   bytes: ArrayBuffer;
   /** Class index when known (bundled samples, sub-folder names matched to the model's classes). */
   label?: number;
+  /** Its segmentation label mask (NAME.mask.png picked beside it: 8-bit grayscale, value = class, 255 = ignore). */
+  mask?: ArrayBuffer;
 }
 
 /** How images become the model's input tensor: core/images PreprocessSpec plus the preset it came from. */
@@ -406,6 +408,11 @@ export interface ValidationReport {
   compressNote?: string;
   /** Every graph output with its task kind and that task's measures of the pruned model (core/metrics/dense-metrics.ts). */
   outputs?: OutputMetricsSummary[];
+  /**
+   * With label masks: the unpruned model's measures against them, on the images that have one (the
+   * pruned model's `outputs` are against the masks too there, and against the unpruned masks elsewhere).
+   */
+  originalOutputs?: OutputMetricsSummary[];
 }
 
 export interface PreviewRequest {

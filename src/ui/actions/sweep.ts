@@ -12,12 +12,22 @@ import { errorText } from './errors';
 import { jobs } from './jobs';
 import { calibrationImages, fetchSampleSet } from './samples';
 import { proxyProgress, toImageInputs, transferImages } from './transfer';
+import { sweepMeasureOf, type SweepMeasure } from '../validation-measures';
 
 const s = () => useStudio.getState();
 
+/** The sweep's measure without one point's value, as the result keeps it. */
+function withoutValue(m: ReturnType<typeof sweepMeasureOf>): { measure: SweepMeasure } | undefined {
+  if (!m) return undefined;
+  const { value: _value, ...measure } = m;
+  return { measure };
+}
+
 function toPoint(series: string, target: number, r: SweepPointResult): SweepPoint {
+  // A segmentation or dense model is plotted in its own task's measure (the class labels do not apply to it).
+  const measure = sweepMeasureOf(r.report);
   return {
-    series, target, macsKept: r.macsKept, accuracy: r.report.pruned.accuracy, agreement: r.report.pruned.agreement,
+    series, target, macsKept: r.macsKept, accuracy: measure ? undefined : r.report.pruned.accuracy, agreement: measure?.value ?? r.report.pruned.agreement,
     latencyMs: r.report.pruned.latencyMs, params: r.params, plan: r.plan, met: r.met, seconds: r.seconds,
   };
 }
@@ -70,6 +80,7 @@ export async function runSweep(): Promise<void> {
       result = {
         ...result, points: [...result.points, toPoint(line.id, target, r)], backend: describeBackend(r.report.backend, r.report.threads),
         baseline: result.baseline ?? { accuracy: r.report.original.accuracy, latencyMs: r.report.original.latencyMs },
+        ...(withoutValue(sweepMeasureOf(r.report)) ?? {}),
       };
       // The last point goes to the store with the end of the sweep, in one update.
       if (k + 1 < order.length) show(result, { done: k + 1, total: order.length, fraction: (k + 1) / order.length, message: head, timeLeftMs: timeLeftMs(done, order.length - k - 1) });

@@ -12,14 +12,16 @@ export async function toImageInputs(images: readonly ValidationImage[]): Promise
   const out: ImageInput[] = [];
   for (let i = 0; i < images.length; i += READ_CHUNK) {
     const chunk = images.slice(i, i + READ_CHUNK);
-    out.push(...(await Promise.all(chunk.map(async (img) => ({ name: img.name, bytes: await img.blob.arrayBuffer(), label: img.label })))));
+    out.push(...(await Promise.all(chunk.map(async (img) => ({
+      name: img.name, bytes: await img.blob.arrayBuffer(), label: img.label, ...(img.mask ? { mask: await img.mask.arrayBuffer() } : {}),
+    })))));
   }
   return out;
 }
 
 /** Moves the request's image buffers to the worker instead of copying them (they are read per call). */
 export function transferImages<T extends { images?: ImageInput[]; calibration?: ImageInput[] }>(request: T): T {
-  const buffers = [...(request.images ?? []), ...(request.calibration ?? [])].map((i) => i.bytes);
+  const buffers = [...(request.images ?? []), ...(request.calibration ?? [])].flatMap((i) => (i.mask ? [i.bytes, i.mask] : [i.bytes]));
   return Comlink.transfer(request, buffers);
 }
 

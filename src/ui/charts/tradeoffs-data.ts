@@ -2,6 +2,7 @@
 // allocation), the points it measured, the Pareto front among them, and the time-left estimate.
 // Pure (no DOM, no store), so the panel, the chart, the report and the tests share it.
 import type { GlobalMode, PlanInput, RecoveryMethod } from '../../workers/protocol';
+import type { SweepMeasure } from '../validation-measures';
 
 /** Keep 90 … 30 % of the MACs, the tab's default targets (percent of the unpruned model's MACs). */
 export const DEFAULT_TARGETS = [90, 80, 70, 60, 50, 40, 30];
@@ -23,7 +24,7 @@ export interface SweepPoint {
   macsKept: number;
   /** Top-1 accuracy on labelled images; undefined when some image has no label. */
   accuracy?: number;
-  /** Top-1 agreement with the unpruned model. */
+  /** Top-1 agreement with the unpruned model; for a model without class output, its sweep measure (SweepResult.measure). */
   agreement: number;
   /** Median ms per image of the pruned model, measured during validation. */
   latencyMs: number;
@@ -50,6 +51,8 @@ export interface SweepResult {
   /** How the sweep ended: still running, done, cancelled or failed (with why). */
   state: 'running' | 'done' | 'cancelled' | 'failed';
   error?: string;
+  /** A model without class output (segmentation, dense): what `agreement` holds (mIoU, cosine similarity). */
+  measure?: SweepMeasure;
 }
 
 export type SweepMetric = 'accuracy' | 'agreement';
@@ -138,7 +141,7 @@ export function formatTimeLeft(ms: number | undefined): string {
 }
 
 /** What a point's button says to a screen reader and its tooltip ("L1 · uniform: 50.1 % of MACs, accuracy 88.3 %, 0.42 ms per image"). */
-export function pointDescription(p: SweepPoint, seriesName: string, metric: SweepMetric, onFront: boolean): string {
+export function pointDescription(p: SweepPoint, seriesName: string, metric: SweepMetric, onFront: boolean, measure?: SweepMeasure): string {
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
-  return `${seriesName}: ${pct(p.macsKept)} of MACs, ${metric} ${pct(metricOf(p, metric))}, ${p.latencyMs.toFixed(2)} ms per image${onFront ? ', on the Pareto front' : ''}${p.met ? '' : ' (target not reached)'}`;
+  return `${seriesName}: ${pct(p.macsKept)} of MACs, ${measure?.name ?? metric} ${pct(metricOf(p, metric))}, ${p.latencyMs.toFixed(2)} ms per image${onFront ? ', on the Pareto front' : ''}${p.met ? '' : ' (target not reached)'}`;
 }

@@ -37,7 +37,9 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
   const points = result.points;
   const metric = sweepMetric(points);
   const front = new Set(paretoFront(points.map((q) => ({ x: q.macsKept, y: metricOf(q, metric) }))));
-  const baseMetric = metric === 'accuracy' ? result.baseline?.accuracy : 1;
+  const baseMetric = metric === 'accuracy' ? result.baseline?.accuracy : result.measure?.base ?? 1;
+  // A segmentation or dense model plots its own task's measure (mIoU, cosine similarity), named so.
+  const metricName = result.measure?.name ?? metric;
   const seriesIndex = new Map(result.series.map((s, i) => [s.id, i]));
   const titleH = o.title ? fs * 1.9 : 0;
 
@@ -107,7 +109,7 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
     const on = o.selected === i;
     const cx = X(q.macsKept);
     const cy = plotTop + y(metricOf(q, metric));
-    const description = pointDescription(q, s?.label ?? q.series, metric, front.has(i));
+    const description = pointDescription(q, s?.label ?? q.series, metric, front.has(i), result.measure);
     const attrs = o.interactive
       ? { role: 'button', tabindex: i === (o.focusIndex ?? 0) ? 0 : -1, 'aria-label': description, 'aria-pressed': on ? 'true' : 'false', 'data-point': i, class: 'tradeoff-point' }
       : { 'data-point': i };
@@ -135,7 +137,7 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
       el('text', { x: fs * 2, y: fs * 0.55, dy: '0.35em', 'font-size': small, fill: p.text }, item.label))));
 
   const summary = points.length
-    ? `Trade-offs: ${metric} against MACs kept, ${points.length} points in ${result.series.length} series, ${front.size} on the Pareto front; latency per image below`
+    ? `Trade-offs: ${metricName} against MACs kept, ${points.length} points in ${result.series.length} series, ${front.size} on the Pareto front; latency per image below`
     : `Trade-offs: no point yet, ${result.total} to validate in ${result.series.length} series`;
   return el('svg', {
     width: o.width, height: o.height, viewBox: `0 0 ${o.width} ${o.height}`, ...font,
@@ -146,7 +148,8 @@ export function tradeoffsChart(result: SweepResult, o: TradeoffsChartOptions): S
   o.title && el('text', { x: fs * 0.4, y: fs * 1.25, 'font-size': fs * 1.15, 'font-weight': 700, fill: p.text }, o.title),
   legend,
   panel(y, plotTop, topH, 5, pct(0), !points.length ? 'Accuracy, or agreement on unlabelled images (higher is better)'
-    : metric === 'accuracy' ? 'Accuracy (higher is better)' : 'Agreement with the unpruned model (higher is better)'),
+    : result.measure ? `${result.measure.axis} (higher is better)`
+      : metric === 'accuracy' ? 'Accuracy (higher is better)' : 'Agreement with the unpruned model (higher is better)'),
   panel(yLat, latTop, latH, 3, (v) => `${d3.format('.2~f')(v)} ms`, 'Latency per image (median, lower is better)'),
   baseline, latBaseline,
   el('path', { d: frontPath, fill: 'none', stroke: p.select, 'stroke-width': fs * 0.75, 'stroke-opacity': 0.25, 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true' }),

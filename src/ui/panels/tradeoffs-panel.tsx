@@ -9,6 +9,7 @@ import { loadSweepPoint, runSweep } from '../actions/sweep';
 import { TradeoffsChart } from '../charts/tradeoffs-chart';
 import { emptySweep, formatTimeLeft, metricOf, paretoFront, parseTargets, sweepCriteriaOf, sweepMetric, sweepSeries, type SweepResult } from '../charts/tradeoffs-data';
 import { useStudio } from '../store/store';
+import { headlineTask } from '../validation-measures';
 import { percent } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
@@ -103,7 +104,7 @@ function PointsTable({ sweep }: { sweep: SweepResult }) {
     <details className="sweep-table">
       <summary>The points as a table</summary>
       <table data-testid="sweep-points">
-        <thead><tr><th>series</th><th>MACs kept</th><th>{metric}</th><th>ms / image</th><th>front</th><th /></tr></thead>
+        <thead><tr><th>series</th><th>MACs kept</th><th>{sweep.measure?.name ?? metric}</th><th>ms / image</th><th>front</th><th /></tr></thead>
         <tbody>
           {sweep.points.map((p, i) => (
             <tr key={i} aria-current={selected === i}>
@@ -148,10 +149,15 @@ export function TradeoffsPanel() {
   const targets = useStudio((s) => s.sweepTargets.length);
   const names = useStudio((s) => (s.sweepCriteria.length ? s.sweepCriteria : [s.criterion]).map((id) => s.criteria.find((c) => c.id === id)?.name ?? id).join(', '));
   const loaded = selected !== undefined ? sweep?.points[selected] : undefined;
+  const task = useStudio((s) => headlineTask(s.outputTasks));
+  const plotted = sweep?.measure ? sweep.measure.axis
+    : task === 'segmentation' ? "mIoU (against label masks when the images have them, else the unpruned model's masks)"
+      : task === 'dense' ? "cosine similarity to the unpruned model's output"
+        : sweep && sweepMetric(sweep.points) === 'agreement' ? 'agreement with the unpruned model' : 'accuracy (agreement when images are unlabelled)';
   return (
     <section className="prune-panel tradeoffs-panel" aria-label="Trade-offs">
       <p className="hint">
-        Prunes the model to each MACs target, validates it as the Validate tab does, and plots {sweep && sweepMetric(sweep.points) === 'agreement' ? 'agreement with the unpruned model' : 'accuracy (agreement when images are unlabelled)'} and
+        Prunes the model to each MACs target, validates it as the Validate tab does, and plots {plotted} and
         latency against the MACs kept. Click a point to load its plan.
       </p>
       <TargetsInput disabled={running} />
@@ -183,7 +189,7 @@ export function TradeoffsPanel() {
               Loaded: {sweep.series.find((s) => s.id === loaded.series)?.label}, {percent(loaded.macsKept)} of MACs — the graph and the Ratios tab show its plan.
             </p>
           )}
-          <p className="hint">Rings: the Pareto front (no other point keeps fewer MACs with better {sweepMetric(sweep.points)}). Dashed: the unpruned model. Focus the chart, move with ← →, Enter loads.</p>
+          <p className="hint">Rings: the Pareto front (no other point keeps fewer MACs with better {sweep.measure?.name ?? sweepMetric(sweep.points)}). Dashed: the unpruned model. Focus the chart, move with ← →, Enter loads.</p>
           <PointsTable sweep={sweep} />
         </>
       )}

@@ -14,6 +14,7 @@ import { useStudio } from '../store/store';
 import { RecoveryChoice } from './recovery-choice';
 import { startPruningSync } from './sync';
 import { TrainingPanel } from './training-panel';
+import { headlineTask } from '../validation-measures';
 import { ConfusionMatrix, OutputsTable, Predictions, ResultsTable } from './validation-results';
 import './panels.css';
 
@@ -33,7 +34,15 @@ function useClassNames(): string[] {
   return fromCard ?? fallback;
 }
 
+/** What the images can carry for this model: class folders for classifiers, label masks for segmentation. */
+const NO_IMAGES_HINT = {
+  class: 'No images yet. A folder of class sub-folders (0/, 1/ … or class names) gives labels, so accuracy can be measured.',
+  segmentation: 'No images yet. Label masks picked with the images (NAME.mask.png beside NAME.png or .jpg: 8-bit grayscale, value = class, 255 = ignore) are scored against; without them the pruned model is compared with the unpruned model\'s masks.',
+  dense: 'No images yet. A dense output is compared with the unpruned model\'s output on the same images; no labels are needed.',
+} as const;
+
 function ImageSource({ classNames }: { classNames: string[] }) {
+  const task = useStudio((s) => headlineTask(s.outputTasks));
   const source = useStudio((s) => s.imagesSource);
   const count = useStudio((s) => s.validationImages.length);
   const [busy, setBusy] = useState(false);
@@ -43,7 +52,9 @@ function ImageSource({ classNames }: { classNames: string[] }) {
     setError(undefined);
     try {
       const images = await fetchSampleSet('test');
-      useStudio.getState().setValidationImages(images, `bundled samples (${images.length} labelled images)`);
+      // Their labels are image classes: they mean nothing to a segmentation or dense output.
+      useStudio.getState().setValidationImages(images, task === 'class' ? `bundled samples (${images.length} labelled images)`
+        : `bundled samples (${images.length} images; their class labels do not apply to ${task === 'segmentation' ? 'segmentation: no label masks' : 'a dense output'})`);
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -55,8 +66,13 @@ function ImageSource({ classNames }: { classNames: string[] }) {
     const labelled = labelPickedFiles([...list], classNames);
     if (labelled.length === 0) return setError('None of the chosen files is a PNG or JPEG image.');
     const withLabels = labelled.filter((f) => f.label !== undefined).length;
-    useStudio.getState().setValidationImages(labelled.map((f) => ({ name: f.file.webkitRelativePath || f.file.name, blob: f.file, label: f.label })),
-      `${labelled.length} uploaded images${withLabels ? `, ${withLabels} labelled by folder` : ', unlabelled (agreement only)'}`);
+    const withMasks = labelled.filter((f) => f.mask).length;
+    const described = task === 'class'
+      ? (withLabels ? `, ${withLabels} labelled by folder` : ', unlabelled (agreement only)')
+      : task === 'segmentation' ? (withMasks ? `, ${withMasks} with label masks` : ', no label masks (compared with the unpruned model\'s masks)') : '';
+    useStudio.getState().setValidationImages(labelled.map((f) => ({
+      name: f.file.webkitRelativePath || f.file.name, blob: f.file, label: f.label, ...(f.mask ? { mask: f.mask } : {}),
+    })), `${labelled.length} uploaded images${described}`);
     setError(undefined);
   };
   return (
@@ -67,7 +83,7 @@ function ImageSource({ classNames }: { classNames: string[] }) {
       <label className="button">Upload folder <input type="file" multiple hidden aria-label="Upload a folder of class sub-folders"
         ref={(el) => el?.setAttribute('webkitdirectory', '')} onChange={(e) => takePicked(e.target.files)} /></label>
       <p className="hint" style={{ flexBasis: '100%' }} data-testid="image-source">
-        {count ? source : 'No images yet. A folder of class sub-folders (0/, 1/ … or class names) gives labels, so accuracy can be measured.'}
+        {count ? source : NO_IMAGES_HINT[task]}
       </p>
       {error && <p className="error" role="alert">{error}</p>}
     </fieldset>
@@ -148,6 +164,8 @@ export function ValidationPanel() {
   // Store updates render synchronously; the thumbnails and matrix follow in an interruptible pass.
   const deferredReport = useDeferredValue(report);
   const running = !!progress;
+  // Top-1 predictions and the confusion matrix are about classes: shown only when a class output exists.
+  const classifier = headlineTask(report?.outputs) === 'class';
   return (
     <section className="prune-panel" aria-label="Validation">
       <ImageSource classNames={classNames} />
@@ -170,8 +188,8 @@ export function ValidationPanel() {
         <>
           <ResultsTable report={report} />
           <OutputsTable report={report} />
-          {deferredReport && <ConfusionMatrix report={deferredReport} classNames={classNames} />}
-          {deferredReport && <Predictions report={deferredReport} images={images} classNames={classNames} />}
+          {classifier && deferredReport && <ConfusionMatrix report={deferredReport} classNames={classNames} />}
+          {classifier && deferredReport && <Predictions report={deferredReport} images={images} classNames={classNames} />}
         </>
       )}
     </section>

@@ -1,11 +1,11 @@
-// Validation results: original vs pruned metrics, per-image predictions with thumbnails, and the
-// confusion matrix of the pruned model (when the images are labelled).
+// Validation results: original vs pruned in the model's task's measures, one row per output, and
+// for classifiers the per-image predictions with thumbnails and the confusion matrix of the pruned
+// model (when the images are labelled).
 import { useMemo, useState } from 'react';
-import type { OutputMetricsSummary } from '../../core/metrics/dense-metrics';
 import type { ValidationReport } from '../../workers/protocol';
 import { TASK_NAMES } from '../task-names';
 import type { ValidationImage } from '../store/validation-slice';
-import { percent } from './panel-format';
+import { headlineReference, headlineRows, headlineTask, outputMeasures } from '../validation-measures';
 import { RECOVERY_NAMES } from './recovery-choice';
 
 // Object URLs per image Blob, made once: the images live as long as the validation set, and a
@@ -19,65 +19,39 @@ function thumbnailUrl(blob: Blob): string {
 
 const className = (names: readonly string[], i: number | undefined): string => (i === undefined || i < 0 ? '—' : names[i] ?? `class ${i}`);
 
-/** Original vs pruned table. */
+/** Original vs pruned table, in the headline task's measures (validation-measures.ts), then cost and recovery. */
 export function ResultsTable({ report }: { report: ValidationReport }) {
   const { original, pruned } = report;
+  const reference = headlineReference(report);
   return (
-    <table data-testid="validation-results">
-      <thead><tr><th /><th>original</th><th>pruned</th></tr></thead>
-      <tbody>
-        <tr data-testid="accuracy-row"><td>Accuracy</td><td>{percent(original.accuracy)}</td><td>{percent(pruned.accuracy)}</td></tr>
-        <tr><td title="Share of images where the pruned model predicts the same class as the original">Agreement (top-1)</td><td>100 %</td><td>{percent(pruned.agreement)}</td></tr>
-        {pruned.top5Agreement !== undefined && <tr><td>Agreement (top-5)</td><td>100 %</td><td>{percent(pruned.top5Agreement)}</td></tr>}
-        <tr><td title="KL divergence of the pruned model's softmax from the original's (nats, mean per image)">KL(original‖pruned)</td><td>0</td><td>{pruned.kl.toFixed(4)}</td></tr>
-        <tr><td>Latency / image (median)</td><td>{original.latencyMs.toFixed(2)} ms</td><td>{pruned.latencyMs.toFixed(2)} ms</td></tr>
-        <tr><td>Speedup</td><td>1.00×</td><td>{pruned.speedup.toFixed(2)}×</td></tr>
-        <tr data-testid="recovery-row">
-          <td>Recovery</td><td>—</td>
-          <td title={report.recoveryNote}>{RECOVERY_NAMES[report.recovery ?? 'none']}</td>
-        </tr>
-        {report.compressNote && (
-          <tr data-testid="compress-row"><td>Low rank / sparsity</td><td colSpan={2} style={{ textAlign: 'left' }}>{report.compressNote}</td></tr>
+    <>
+      <table data-testid="validation-results" data-task={headlineTask(report.outputs)}>
+        <thead><tr><th /><th>original</th><th>pruned</th></tr></thead>
+        <tbody>
+          {headlineRows(report).map((r) => (
+            <tr key={r.name} data-measure={r.name} {...(r.name === 'Accuracy' ? { 'data-testid': 'accuracy-row' } : {})}>
+              <td title={r.title}>{r.name}</td><td>{r.original}</td><td>{r.pruned}</td>
+            </tr>
+          ))}
+          <tr><td>Latency / image (median)</td><td>{original.latencyMs.toFixed(2)} ms</td><td>{pruned.latencyMs.toFixed(2)} ms</td></tr>
+          <tr><td>Speedup</td><td>1.00×</td><td>{pruned.speedup.toFixed(2)}×</td></tr>
+          <tr data-testid="recovery-row">
+            <td>Recovery</td><td>—</td>
+            <td title={report.recoveryNote}>{RECOVERY_NAMES[report.recovery ?? 'none']}</td>
+          </tr>
+          {report.compressNote && (
+            <tr data-testid="compress-row"><td>Low rank / sparsity</td><td colSpan={2} style={{ textAlign: 'left' }}>{report.compressNote}</td></tr>
+          )}
+        </tbody>
+        {report.recoveryNote && (
+          <caption style={{ captionSide: 'bottom', textAlign: 'left', fontSize: '0.85em', paddingTop: '0.3em' }} data-testid="recovery-note">
+            Recovery: {report.recoveryNote}
+          </caption>
         )}
-      </tbody>
-      {report.recoveryNote && (
-        <caption style={{ captionSide: 'bottom', textAlign: 'left', fontSize: '0.85em', paddingTop: '0.3em' }} data-testid="recovery-note">
-          Recovery: {report.recoveryNote}
-        </caption>
-      )}
-    </table>
+      </table>
+      {reference && <p className="hint" data-testid="measured-against">{reference}</p>}
+    </>
   );
-}
-
-const db = (v: number | undefined) => (v === undefined ? '—' : v === Infinity ? '∞ dB' : `${v.toFixed(2)} dB`);
-
-/** The measures of one output's task, as [name, value, explanation]. */
-function outputMeasures(o: OutputMetricsSummary): [string, string, string][] {
-  if (o.kind === 'class' && o.class) {
-    const c = o.class;
-    return [
-      ...(c.accuracy !== undefined ? [['accuracy', percent(c.accuracy), 'Top-1 accuracy against the labels'] as [string, string, string]] : []),
-      ['agreement', percent(c.agreement), 'Share of images where the pruned model predicts the same class as the original'],
-      ['KL', c.kl === undefined ? '—' : c.kl.toFixed(4), 'KL(original‖pruned) of the softmax, nats per image'],
-    ];
-  }
-  if (o.kind === 'dense' && o.dense) {
-    const d = o.dense;
-    return [
-      ['MSE', d.mse.toPrecision(3), 'Mean squared error to the original model\'s output'],
-      ['PSNR', db(d.psnr), `10·log10(range² / MSE), range ${d.psnrRange.toPrecision(3)} of the original's values`],
-      ['cosine', d.cosine.toFixed(4), 'Mean cosine similarity to the original output, per image'],
-    ];
-  }
-  if (o.kind === 'segmentation' && o.segmentation) {
-    const g = o.segmentation;
-    const against = g.labelledImages ? `${g.labelledImages} of ${g.images} images against label masks, the rest` : 'against';
-    return [
-      ['pixel accuracy', percent(g.pixelAccuracy), `Per-pixel argmax ${against} the unpruned model's masks`],
-      ['mIoU', percent(g.miou), `Mean IoU over ${g.miouClasses} classes, ${against} the unpruned model's masks`],
-    ];
-  }
-  return [['—', 'no measure', 'This output produced no values to compare']];
 }
 
 /** Models with several outputs (or a dense/segmentation one): one row per output with the measures of its task (pruned vs original). */

@@ -10,13 +10,15 @@ import { tradeoffsChart } from '../charts/tradeoffs-svg';
 import { describeBackend } from '../../runtime/wasm-threads';
 import { formatBytes, formatCount } from '../format';
 import { bytes, change, compact, percent } from '../panels/panel-format';
+import { headlineReference, headlineRows } from '../validation-measures';
 import type { ReportInput } from './report-input';
+import { outputSensitivityCharts, outputTasksSection, outputValidationTable } from './report-tasks';
 
 const CSS = `
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif; font-size: 17px; line-height: 1.45; color: #16202c; background: #f6f7f9; margin: 0; }
 main { max-width: 1180px; margin: 0 auto; padding: 1.5rem 2rem 3rem; background: #fff; }
-h1 { font-size: 1.7rem; margin: 0 0 0.2rem; } h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 2px solid #1d5fd6; padding-bottom: 0.2rem; }
+h1 { font-size: 1.7rem; margin: 0 0 0.2rem; } h3 { font-size: 1.05rem; margin: 1.2rem 0 0.4rem; } h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 2px solid #1d5fd6; padding-bottom: 0.2rem; }
 .meta, .note { color: #566373; } .note { font-size: 0.9em; }
 table { border-collapse: collapse; margin: 0.4rem 0; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #cfd6df; text-align: right; vertical-align: top; }
@@ -93,18 +95,19 @@ function validationSection(r: ReportInput): string {
   const v = r.validation;
   if (!v) return `<section id="validation"><h2>Validation</h2><p class="note">Not validated: run the Validate tab before downloading the report to include accuracy and agreement.</p></section>`;
   const { original, pruned } = v.report;
+  // The model's own task's measures (segmentation: pixel accuracy and mIoU, dense: MSE/PSNR/cosine), as the Validate tab shows them.
   const rows: [string, string, string][] = [
-    ['Accuracy', percent(original.accuracy), percent(pruned.accuracy)],
-    ['Agreement (top-1)', '100 %', percent(pruned.agreement)],
-    ...(pruned.top5Agreement !== undefined ? [['Agreement (top-5)', '100 %', percent(pruned.top5Agreement)] as [string, string, string]] : []),
-    ['KL(original‖pruned)', '0', pruned.kl.toFixed(4)],
+    ...headlineRows(v.report).map((m): [string, string, string] => [m.name, m.original, m.pruned]),
     ['Latency / image (median)', `${original.latencyMs.toFixed(2)} ms`, `${pruned.latencyMs.toFixed(2)} ms`],
     ['Speedup', '1.00×', `${pruned.speedup.toFixed(2)}×`],
   ];
+  const reference = headlineReference(v.report);
   return `<section id="validation"><h2>Validation</h2>
 <p class="note">${esc(`${v.imageCount} images${v.images ? ` (${v.images})` : ''}, backend ${describeBackend(v.report.backend, v.report.threads)}${v.report.recovery && v.report.recovery !== 'none' ? `, recovery ${v.report.recovery}` : ''}; last run of the Validate tab.`)}</p>
 <table data-testid="report-validation"><thead><tr><th></th><th>original</th><th>pruned</th></tr></thead><tbody>${
-    rows.map(([k, o, p]) => `<tr><td>${esc(k)}</td><td>${esc(o)}</td><td>${esc(p)}</td></tr>`).join('')}</tbody></table></section>`;
+    rows.map(([k, o, p]) => `<tr><td>${esc(k)}</td><td>${esc(o)}</td><td>${esc(p)}</td></tr>`).join('')}</tbody></table>${
+    reference ? `<p class="note" data-testid="report-measured-against">${esc(reference)}</p>` : ''}
+${outputValidationTable(r)}</section>`;
 }
 
 function sensitivitySection(r: ReportInput): string {
@@ -113,13 +116,15 @@ function sensitivitySection(r: ReportInput): string {
   const svg = toSvgString(sensitivityChart(s.series, { width: 1100, height: 420, fontSize: 16, palette: PALETTES.light, metric: s.metric }));
   const legend = s.series.map((c, i) => `<li><span class="swatch" style="background:${curveColour(i)}"></span><span class="name">${esc(c.label)}</span></li>`).join('');
   return `<section id="sensitivity"><h2>Sensitivity</h2><p class="note">${esc(`Each group pruned alone at ${s.ratios.map((x) => `${Math.round(x * 100)} %`).join(', ')}; ${s.metric} drop on the validation images. Flat curves can be pruned hard.`)}</p>
-<figure>${svg}</figure><ul class="legend">${legend}</ul></section>`;
+<figure>${svg}</figure><ul class="legend">${legend}</ul>
+${outputSensitivityCharts(r)}</section>`;
 }
 
 function tradeoffsSection(r: ReportInput): string {
   const t = r.tradeoffs;
   if (!t) return '';
   const metric = sweepMetric(t.points);
+  const metricName = t.measure?.name ?? metric;
   const front = new Set(paretoFront(t.points.map((p) => ({ x: p.macsKept, y: metricOf(p, metric) }))));
   const svg = toSvgString(tradeoffsChart(t, { width: 1100, height: 640, fontSize: 16, palette: PALETTES.light }));
   const label = (id: string) => t.series.find((s) => s.id === id)?.label ?? id;
@@ -127,9 +132,9 @@ function tradeoffsSection(r: ReportInput): string {
     `<td>${esc(percent(metricOf(p, metric)))}</td><td>${p.latencyMs.toFixed(2)} ms</td><td>${front.has(i) ? 'yes' : ''}</td></tr>`).join('');
   const status = t.state === 'done' ? '' : ` The sweep was ${t.state === 'cancelled' ? 'cancelled' : 'stopped by an error'} after ${t.points.length} of ${t.total} points.`;
   return `<section id="tradeoffs"><h2>Trade-offs</h2>
-<p class="note">${esc(`Each point: the model pruned to keep a share of its MACs, validated on ${t.images} images (backend ${t.backend ?? 'wasm'}, recovery ${t.recovery}); ${metric} and median latency per image.${status}`)}</p>
+<p class="note">${esc(`Each point: the model pruned to keep a share of its MACs, validated on ${t.images} images (backend ${t.backend ?? 'wasm'}, recovery ${t.recovery}); ${t.measure?.axis ?? metric} and median latency per image.${status}`)}</p>
 <figure>${svg}</figure>
-<table data-testid="report-tradeoffs"><thead><tr><th>series</th><th>target</th><th>MACs kept</th><th>${esc(metric)}</th><th>latency / image</th><th>Pareto front</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<table data-testid="report-tradeoffs"><thead><tr><th>series</th><th>target</th><th>MACs kept</th><th>${esc(metricName)}</th><th>latency / image</th><th>Pareto front</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 /** The whole report page. */
@@ -145,6 +150,7 @@ export function reportHtml(r: ReportInput): string {
 <h1>${esc(title)}</h1>
 <p class="meta">${esc(`${headline} · ${r.plan.allocation} · made with Prune Studio on ${r.generatedAt.replace('T', ' ').slice(0, 16)} UTC`)}</p>
 ${modelSection(r)}
+${outputTasksSection(r)}
 ${planSection(r)}
 ${costSection(r)}
 ${architectureSection(r)}

@@ -9,6 +9,8 @@ import { formatShape } from '../format';
 import { RECOVERY_NAMES } from '../panels/recovery-choice';
 import type { StudioState } from '../store/store';
 import type { ModelCard } from '../store/model-slice';
+import { headlineTask } from '../validation-measures';
+import type { ReportOutputCurves, ReportOutputTask } from './report-tasks';
 
 export interface ReportGroup {
   label: string;
@@ -36,11 +38,13 @@ export interface ReportInput {
     outputs: string;
   };
   card?: ModelCard;
+  /** Models with several outputs or a non-class one: every output with its task (report-tasks.ts). */
+  outputTasks?: ReportOutputTask[];
   plan: { criterion: string; allocation: string; roundTo: number; recovery: string; groups: ReportGroup[] };
   cost: NonNullable<StudioState['cost']>;
   architecture: ArchitectureData;
   validation?: { report: NonNullable<StudioState['validationReport']>; images?: string; imageCount: number };
-  sensitivity?: { metric: string; ratios: number[]; series: CurveSeries[] };
+  sensitivity?: { metric: string; ratios: number[]; series: CurveSeries[]; perOutput?: ReportOutputCurves[] };
   /** The Trade-offs tab's sweep, when it has points (a cancelled one: those done). */
   tradeoffs?: SweepResult;
 }
@@ -66,6 +70,10 @@ export function reportInput(s: StudioState, now = new Date()): ReportInput | { m
   if (!summary) return { missing: 'Open a model first.' };
   if (!groups || !cost || s.costPending) return { missing: 'Wait for the plan’s cost to be computed.' };
   const label = (id: string) => groups.find((g) => g.id === id)?.label ?? id;
+  const curve = (drops: readonly number[]): [number, number][] => [[0, 0], ...s.sensitivityResult!.ratios.map((r, i): [number, number] => [r, drops[i] ?? 0])];
+  // A single classifier output needs no task table; several outputs, or a segmentation/dense one, do.
+  const tasks = s.outputTasks ?? [];
+  const multiTask = tasks.length > 1 || headlineTask(tasks) !== 'class';
   const criterion = s.criteria.find((c) => c.id === s.criterion);
   return {
     generatedAt: now.toISOString(),
@@ -77,6 +85,9 @@ export function reportInput(s: StudioState, now = new Date()): ReportInput | { m
       outputs: summary.outputs.map((o) => `${o.name} ${formatShape(o.shape)}`).join(', '),
     },
     card: s.card,
+    ...(multiTask ? {
+      outputTasks: tasks.map((t) => ({ ...t, shape: formatShape(summary.outputs.find((o) => o.name === t.name)?.shape ?? []) })),
+    } : {}),
     plan: {
       criterion: criterion ? `${criterion.name} (${criterion.id})` : s.criterion,
       allocation: allocationText(groups, s.ratios, s.globalMode, s.globalTarget),
@@ -94,9 +105,14 @@ export function reportInput(s: StudioState, now = new Date()): ReportInput | { m
       sensitivity: {
         metric: s.sensitivityResult.metric,
         ratios: s.sensitivityResult.ratios,
-        series: Object.entries(s.sensitivityResult.curves).map(([id, drops]) => ({
-          id, label: label(id), points: [[0, 0] as [number, number], ...s.sensitivityResult!.ratios.map((r, i): [number, number] => [r, drops[i] ?? 0])],
-        })),
+        series: Object.entries(s.sensitivityResult.curves).map(([id, drops]) => ({ id, label: label(id), points: curve(drops) })),
+        ...(s.sensitivityResult.outputs && s.sensitivityResult.perOutput ? {
+          perOutput: s.sensitivityResult.outputs.map((o) => ({
+            name: o.name, task: o.task, measure: o.measure,
+            // Same groups in the same order as the combined chart, so the colours match its legend.
+            series: Object.keys(s.sensitivityResult!.curves).map((id) => ({ id, label: label(id), points: curve(s.sensitivityResult!.perOutput![id]?.[o.name] ?? []) })),
+          })),
+        } : {}),
       },
     } : {}),
     ...(s.sweep?.points.length ? { tradeoffs: s.sweep } : {}),

@@ -9,6 +9,8 @@ export interface ValidationImage {
   name: string;
   blob: Blob;
   label?: number;
+  /** Its segmentation label mask (NAME.mask.png picked beside it). */
+  mask?: Blob;
 }
 
 export interface ValidationSlice {

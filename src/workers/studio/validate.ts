@@ -3,10 +3,11 @@
 // recover it (prepare-pruned.ts) — plus the preprocessing defaults and preview. The images as the model
 // reads them and the unpruned model's runs on them are reused from the previous validation on the
 // same images (reference-cache.ts).
+import { maskFromPixels } from '../../core/images/label-mask';
 import { preprocessImage } from '../../core/images/preprocess';
 import { evaluate } from '../../runtime/evaluate';
 import { decodeImageBlob } from '../../runtime/web-images';
-import type { PreprocessSpec, PreviewImage, PreviewRequest, ProgressCallback, ValidateRequest, ValidationReport } from '../protocol';
+import type { ImageInput, PreprocessSpec, PreviewImage, PreviewRequest, ProgressCallback, ValidateRequest, ValidationReport } from '../protocol';
 import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../jobs';
 import { presetsFor, sampleToRgba } from './images';
 import { requireLoadedModel } from './loaded-model';
@@ -29,6 +30,15 @@ export async function previewPreprocess(request: PreviewRequest): Promise<Previe
   return { width: request.preprocess.width, height: request.preprocess.height, rgba, min, max };
 }
 
+/** An image as evaluate reads it: decoded on demand, with its label mask when it has one. */
+function evaluatedImage(img: ImageInput) {
+  const mask = img.mask;
+  return {
+    name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
+    ...(mask ? { mask: async () => maskFromPixels(await decodeImageBlob(new Blob([mask]), `${img.name} (mask)`), `${img.name} (mask)`) } : {}),
+  };
+}
+
 /** Runs original and pruned models on the images and compares them. */
 export async function validate(request: ValidateRequest, onProgress?: ProgressCallback): Promise<ValidationReport> {
   const loaded = requireLoadedModel();
@@ -46,9 +56,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
   let result: Awaited<ReturnType<typeof evaluate>>;
   try {
     result = await evaluate({
-      model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map((img) => ({
-        name: img.name, label: img.label, load: () => decodeImageBlob(new Blob([img.bytes]), img.name),
-      })),
+      model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map(evaluatedImage),
       preprocess: spec, backend, batchSize: 1, signal, tasks: taskOverridesOf(loaded), threads: workerWasmThreads(), referenceCache,
       // The runs never yield to the worker's message loop: each image is a checkpoint.
       beforeBatch: () => checkpointIfDue(jobId),
@@ -59,6 +67,20 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
   } catch (err) {
     if (signal.aborted) throw abortedJobError();
     throw err;
+  }
+  // Against label masks the unpruned model has a score of its own (against its own masks it would be 100 %).
+  const masked = images.filter((img) => img.mask);
+  let originalOutputs: ValidationReport['originalOutputs'];
+  if (masked.length && result.outputs?.some((o) => o.kind === 'segmentation')) {
+    onProgress?.({ stage: 'run', fraction: 0.99, message: `Scoring the unpruned model on ${masked.length} label masks` });
+    const original = await evaluate({
+      model: loaded.bytes, images: masked.map(evaluatedImage), preprocess: spec, backend, batchSize: 1, signal,
+      tasks: taskOverridesOf(loaded), threads: workerWasmThreads(), beforeBatch: () => checkpointIfDue(jobId),
+    }).catch((err: unknown) => {
+      if (signal.aborted) throw abortedJobError();
+      throw err;
+    });
+    originalOutputs = original.outputs;
   }
   const origMs = result.referenceLatencyMs?.median ?? result.latencyMs.median;
   return {
@@ -75,5 +97,6 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
     ...(pruned.recoveryNote ? { recoveryNote: pruned.recoveryNote } : {}),
     ...(pruned.compressNote ? { compressNote: pruned.compressNote } : {}),
     outputs: result.outputs,
+    ...(originalOutputs ? { originalOutputs } : {}),
   };
 }
