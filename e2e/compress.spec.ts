@@ -3,16 +3,32 @@
 // layer, a MACs target over all layers,
 // validation of the factorised model (its agreement row and what was applied), the download checked
 // in onnxruntime-node (factorised layers present, runs, finite), then 2:4 sparsity: the heatmap, and
-// an export in which every eligible layer holds the pattern. Screenshots of each step are attached.
+// an export in which every eligible layer holds the pattern; the plan JSON (format version 2) of each,
+// replayed as `prune --plan` does to the downloaded weights, and imported back into the Rank and
+// Sparsity tabs. Screenshots of each step are attached.
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { checkNM } from '../src/core/compress/sparsify';
 import { LOWRANK_METADATA_KEY } from '../src/core/compress/lowrank';
+import { applyPlanCompress } from '../src/core/compress/plan-compress';
 import { decodeModel } from '../src/core/onnx/codec';
+import type { ModelProto } from '../src/core/onnx/proto';
+import { tensorToFloat32 } from '../src/core/onnx/tensor';
+import { applyPlan } from '../src/core/prune/apply';
+import { parsePlan, type PrunePlan } from '../src/core/prune/plan';
 import { expect, test } from './helpers/test';
 import { CompressPage } from './pages/compress';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
+
+const DEMO = 'public/models/fmnist-resnet8.onnx';
+const weights = (m: ModelProto) => new Map(m.graph!.initializer.map((t) => [t.name, Array.from(tensorToFloat32(t))]));
+
+/** The plan file replayed on the demo as `prune --plan` does: its channels, then its low rank and sparsity. */
+async function replay(plan: PrunePlan): Promise<ModelProto> {
+  const original = decodeModel(new Uint8Array(readFileSync(DEMO)), DEMO);
+  return (await applyPlanCompress(applyPlan(original, plan), plan)).model;
+}
 
 async function runs(bytes: Uint8Array): Promise<void> {
   const session = await ort.InferenceSession.create(bytes);
@@ -89,6 +105,17 @@ test('demo → Rank: slider, MACs target → validate → download factorised �
   await saved.scrollIntoViewIfNeeded();
   await studio.screenshot('export-lowrank');
 
+  // Its plan (version 2): the ranks applied; replayed, the downloaded weights.
+  const planDownload = await compress.downloadPlan();
+  expect(planDownload.suggestedFilename()).toMatch(/\.plan-0\.lowrank\.json$/);
+  const planFile = testInfo.outputPath(planDownload.suggestedFilename());
+  await planDownload.saveAs(planFile);
+  const lowrankPlan = parsePlan(JSON.parse(readFileSync(planFile, 'utf8')));
+  expect(lowrankPlan.version).toBe(2);
+  expect(Object.keys(lowrankPlan.lowrank!.ranks)).toHaveLength(factorised);
+  expect(lowrankPlan.sparsity).toBeUndefined();
+  expect(weights(await replay(lowrankPlan))).toEqual(weights(model));
+
   // 2:4 sparsity: the heatmap of zeros per layer and output channel; the first conv (one input channel) stays dense.
   await compress.openRank();
   await page.getByRole('button', { name: 'All dense' }).click();
@@ -111,6 +138,21 @@ test('demo → Rank: slider, MACs target → validate → download factorised �
   expect(check.length).toBeGreaterThan(5);
   expect(check.every((l) => l.ok)).toBe(true);
   await runs(sparseBytes);
+  const sparsePlanDownload = await compress.downloadPlan();
+  const sparsePlan = parsePlan(JSON.parse(readFileSync(await sparsePlanDownload.path(), 'utf8')));
+  expect(sparsePlan).toMatchObject({ version: 2, sparsity: { pattern: '2:4', sparsity: 0.5, scope: 'layer', criterion: 'magnitude' } });
+  expect(sparsePlan.lowrank).toBeUndefined();
+  expect(weights(await replay(sparsePlan))).toEqual(weights(decodeModel(sparseBytes, sparseFile)));
+
+  // Importing the low-rank plan (Ratios tab) sets the Rank tab's ranks again and turns sparsity off.
+  await panels.openTab('Ratios');
+  await page.getByLabel('Import plan file').setInputFiles(planFile);
+  await expect(page.getByRole('status').filter({ hasText: `Rank and Sparsity tabs: ranks of ${factorised} layers.` })).toBeVisible();
+  await panels.openTab('Export');
+  await expect(page.getByTestId('export-compress')).toHaveText(`Also applied after pruning: low rank on ${factorised} layers (Rank and Sparsity tabs).`);
+  await compress.openRank();
+  await expect(compress.factorisedRows()).toHaveCount(factorised);
+  await page.getByRole('button', { name: 'All dense' }).click();
 
   // Unstructured, one cut over all layers: the share of zeros differs by layer and output channel.
   await compress.openTab('Sparsity');

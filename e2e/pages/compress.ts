@@ -49,6 +49,13 @@ export class CompressPage {
     return this.rankLayers.locator('tbody tr').filter({ hasNotText: /dense/ });
   }
 
+  /** Clicks the Export tab's "Download plan JSON" (version 2 with the Rank/Sparsity choices) and returns it. */
+  async downloadPlan(): Promise<Download> {
+    await this.page.getByRole('tab', { name: 'Export', exact: true }).click();
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('button', { name: 'Download plan JSON' }).click()]);
+    return download;
+  }
+
   /** Clicks the Export tab's download (its name carries ".lowrank" / ".sparse-…") and returns it. */
   async download(): Promise<Download> {
     await this.page.getByRole('tab', { name: 'Export', exact: true }).click();

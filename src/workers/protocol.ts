@@ -234,6 +234,8 @@ export interface StudioWorkerApi {
   rankTarget(request: RankTargetRequest): Promise<WorkerResult<Record<string, number>>>;
   /** The loaded model sparsified as asked: zeros per layer and per output channel. */
   sparsityMap(request: SparsityRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SparsityMap>>;
+  /** The plan JSON to download: version 2 with the ranks applied and the sparsity when `compress` is given. */
+  planJson(request: PlanJsonRequest): Promise<WorkerResult<string>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,6 +571,12 @@ export interface SparsityMap {
 export interface CompressSpec {
   ranks?: Record<string, number>;
   sparsity?: SparsitySettings;
+}
+
+/** The plan file for a plan and the Rank/Sparsity tabs' choices (docs/plan-format.md, version 2 when compressed). */
+export interface PlanJsonRequest extends PlanInput {
+  jobId: number;
+  compress?: CompressSpec;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // for a global target, the sparsity map; and the spec that Validate and Export send so the model
 // they build is factorised and sparsified as these tabs say.
 import { isAborted } from '../../workers/client/studio-error';
+import type { PlanCompress } from '../../core/prune/plan';
 import type { CompressSpec } from '../../workers/protocol';
 import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
@@ -22,6 +23,28 @@ export function currentCompress(): CompressSpec | undefined {
     ...(enabled ? { sparsity: settings } : {}),
   };
   return spec.ranks || spec.sparsity ? spec : undefined;
+}
+
+/**
+ * Puts an imported version 2 plan's low rank and sparsity into the Rank and Sparsity tabs (the plan
+ * is the whole choice: layers it does not list go dense, no `sparsity` turns sparsity off); says
+ * what it set ("" when nothing), and what the studio cannot do (taylor: it sparsifies by magnitude).
+ */
+export function importCompress(compress: PlanCompress): string {
+  const known = s().spectra && new Set(s().spectra!.layers.map((l) => l.id));
+  const ranks = Object.fromEntries(Object.entries(compress.lowrank?.ranks ?? {}).filter(([id]) => !known || known.has(id)));
+  const ignored = Object.keys(compress.lowrank?.ranks ?? {}).length - Object.keys(ranks).length;
+  s().setRanks(ranks);
+  const sp = compress.sparsity;
+  s().setSparsity(sp ? { enabled: true, pattern: sp.pattern, sparsity: sp.sparsity, scope: sp.scope } : { enabled: false });
+  if (sp) scheduleSparsityMap();
+  const n = Object.keys(ranks).length;
+  const parts = [
+    n ? `ranks of ${n} layer${n === 1 ? '' : 's'}` : '',
+    ignored ? `${ignored} rank(s) of layers not in this model ignored` : '',
+    sp ? `${sp.pattern === 'unstructured' ? `${Math.round(sp.sparsity * 100)} % unstructured (${sp.scope})` : sp.pattern} sparsity${sp.criterion === 'taylor' ? ' (by magnitude: the studio has no Taylor sparsity; `prune --plan --images` replays taylor)' : ''}` : '',
+  ].filter(Boolean);
+  return parts.length ? `Rank and Sparsity tabs: ${parts.join('; ')}.` : 'Rank and Sparsity tabs: all dense, sparsity off.';
 }
 
 /** Singular values of the factorisable layers (once per model; progress and Cancel in the Rank tab). */

@@ -1,7 +1,10 @@
-// The plan as the worker sees it, and the global control that rewrites it in one undo step.
+// The plan as the worker sees it, the global control that rewrites it in one undo step, and the
+// plan file "Export plan" downloads (version 2 with the Rank and Sparsity tabs' choices).
 import type { PlanInput } from '../../workers/protocol';
 import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
+import { currentCompress } from './compress';
+import { downloadBytes } from './download';
 import { errorText } from './errors';
 
 const s = () => useStudio.getState();
@@ -24,4 +27,16 @@ export async function applyGlobal(): Promise<void> {
   } catch (err) {
     if (s().summary === summary) s().setCost(s().cost, errorText(err));
   }
+}
+
+/**
+ * Downloads the plan file as `name`: the costed channel plan (version 1) or, with low rank or
+ * sparsity chosen, version 2 from the worker with the ranks the pruned model really gets and the
+ * sparsity settings (what `prune --plan` replays). Rejects with the worker's error.
+ */
+export async function downloadPlanJson(name: string): Promise<void> {
+  const compress = currentCompress();
+  const planJson = s().cost?.planJson;
+  const text = compress ? await studioClient().call((api, jobId) => api.planJson({ jobId, ...currentPlan(), compress })) : planJson;
+  if (text) downloadBytes(text, name, 'application/json');
 }

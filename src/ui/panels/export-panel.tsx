@@ -2,10 +2,12 @@
 // the plan JSON, with an optional recovery step on the calibration images applied before encoding
 // (the same choice as Validate) and an optional fp16 conversion after it.
 import { useEffect } from 'react';
-import { downloadBytes } from '../actions/download';
 import { headlinePercent, prunedFileName, runExport } from '../actions/export';
+import { errorText } from '../actions/errors';
 import { cancelJob } from '../actions/jobs';
-import { describeCompress } from './compress-format';
+import { downloadPlanJson } from '../actions/plan';
+import { compressSuffix, describeCompress } from './compress-format';
+import { currentCompress } from '../actions/compress';
 import { useStudio } from '../store/store';
 import { change, compact } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
@@ -47,7 +49,7 @@ export function ExportPanel() {
       <div className="row">
         <button type="button" onClick={() => void runExport()} disabled={!!progress || !groups}>Download {outName}</button>
         {progress && <button type="button" onClick={() => cancelJob('export')}>Cancel</button>}
-        <button type="button" disabled={!cost || costPending} onClick={() => cost && downloadBytes(cost.planJson, fileName.replace(/\.onnx$/i, '') + `.plan-${Math.round(percent)}.json`, 'application/json')}>
+        <button type="button" disabled={!cost || costPending} onClick={() => void downloadPlanJson(fileName.replace(/\.onnx$/i, '') + `.plan-${Math.round(percent)}${compressSuffix(currentCompress())}.json`).catch((err: unknown) => useStudio.getState().setExport({ message: { text: errorText(err), error: true } }))}>
           Download plan JSON
         </button>
       </div>

@@ -1,5 +1,7 @@
-// Reading a plan file (the core plan JSON: {format, version, groups: {id: {channels, keep}}})
-// back into ratios. Unknown groups are reported, not silently dropped.
+// Reading a plan file (the core plan JSON: {format, version, groups: {id: {channels, keep}}}, and
+// from version 2 `lowrank` and `sparsity`) back into ratios and the Rank/Sparsity tabs' settings.
+// Unknown groups are reported, not silently dropped; versions this build does not read are refused.
+import { parsePlanCompress, parsePlanVersion, type PlanCompress } from '../../core/prune/plan';
 import type { GroupSummary } from '../../workers/protocol';
 
 export interface ImportedPlan {
@@ -8,6 +10,8 @@ export interface ImportedPlan {
   unknown: string[];
   /** Groups whose channel count differs from this model's (probably another model's plan). */
   mismatched: string[];
+  /** A version 2 plan's low rank and sparsity (absent from version 1 plans). */
+  compress?: PlanCompress;
 }
 
 /** Parses a plan file's text; throws an Error whose message says what is wrong with it. */
@@ -22,8 +26,15 @@ export function parsePlanJson(text: string, groups: readonly GroupSummary[], fil
   if (typeof planGroups !== 'object' || planGroups === null || Array.isArray(planGroups)) {
     throw new Error(`${fileName} has no "groups" object, so it is not a Prune Studio plan.`);
   }
+  const plan = json as Record<string, unknown>;
+  const fail = (what: string): never => {
+    throw new Error(`${fileName}: ${what}.`);
+  };
+  // Files without a version (older studio exports of ratios) read as version 1.
+  const version = plan.version === undefined ? 1 : parsePlanVersion(plan.version, fail);
+  const compress = parsePlanCompress(plan, version, fail);
   const byId = new Map(groups.map((g) => [g.id, g]));
-  const out: ImportedPlan = { ratios: {}, unknown: [], mismatched: [] };
+  const out: ImportedPlan = { ratios: {}, unknown: [], mismatched: [], ...(version === 2 ? { compress } : {}) };
   for (const [id, entry] of Object.entries(planGroups as Record<string, unknown>)) {
     const group = byId.get(id);
     if (!group) {

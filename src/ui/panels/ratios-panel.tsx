@@ -3,9 +3,9 @@
 // group (barriers disabled with their reason, locks kept by the global control).
 import { useEffect, useRef, useState } from 'react';
 import type { GroupSummary } from '../../workers/protocol';
-import { downloadBytes } from '../actions/download';
 import { errorText } from '../actions/errors';
-import { applyGlobal } from '../actions/plan';
+import { importCompress } from '../actions/compress';
+import { applyGlobal, downloadPlanJson } from '../actions/plan';
 import { MiddleEllipsis } from '../shell/MiddleEllipsis';
 import type { AllocationMode } from '../store/plan-slice';
 import { useStudio } from '../store/store';
@@ -91,13 +91,14 @@ function HistoryAndFiles() {
   const importFile = async (file: File | undefined): Promise<void> => {
     if (!file) return;
     try {
-      const { ratios, unknown, mismatched } = parsePlanJson(await file.text(), useStudio.getState().groups ?? [], file.name);
+      const { ratios, unknown, mismatched, compress } = parsePlanJson(await file.text(), useStudio.getState().groups ?? [], file.name);
       useStudio.getState().applyRatios(ratios);
+      const compressNote = compress ? ` ${importCompress(compress)}` : '';
       const notes = [
         unknown.length ? `${unknown.length} group(s) not in this model ignored` : '',
         mismatched.length ? `${mismatched.length} group(s) with a different channel count ignored` : '',
       ].filter(Boolean);
-      setMessage(`Imported ${Object.keys(ratios).length} ratios from ${file.name}${notes.length ? ` (${notes.join('; ')})` : ''}.`);
+      setMessage(`Imported ${Object.keys(ratios).length} ratios from ${file.name}${notes.length ? ` (${notes.join('; ')})` : ''}.${compressNote}`);
     } catch (err) {
       setMessage(errorText(err));
     }
@@ -107,7 +108,8 @@ function HistoryAndFiles() {
       <button type="button" disabled={!canUndo} onClick={() => useStudio.getState().undo()} title="Undo (Ctrl+Z)">Undo</button>
       <button type="button" disabled={!canRedo} onClick={() => useStudio.getState().redo()} title="Redo (Ctrl+Shift+Z)">Redo</button>
       <button type="button" onClick={() => useStudio.getState().applyRatios({})}>Reset</button>
-      <button type="button" disabled={!planJson} onClick={() => planJson && downloadBytes(planJson, fileName.replace(/\.onnx$/i, '') + '.plan.json', 'application/json')}>
+      <button type="button" disabled={!planJson} title="The channel plan, with the Rank and Sparsity tabs' choices when set (plan format version 2)"
+        onClick={() => void downloadPlanJson(fileName.replace(/\.onnx$/i, '') + '.plan.json').catch((err: unknown) => setMessage(errorText(err)))}>
         Export plan
       </button>
       <button type="button" onClick={() => fileInput.current?.click()}>Import plan</button>

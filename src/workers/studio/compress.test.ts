@@ -10,13 +10,19 @@ import { buildGraph } from '../../core/graph/ir';
 import { computeMetrics } from '../../core/metrics/model-metrics';
 import { encodeModel } from '../../core/onnx/codec';
 import { runJob } from '../jobs';
-import { layerSpectra, rankTarget, sparsityMap } from './compress';
+import { applyPlanCompress } from '../../core/compress/plan-compress';
+import { tensorToFloat32 } from '../../core/onnx/tensor';
+import type { ModelProto } from '../../core/onnx/proto';
+import { applyPlan, PLAN_METADATA_KEY } from '../../core/prune/apply';
+import { parsePlan } from '../../core/prune/plan';
+import { layerSpectra, planJson, rankTarget, sparsityMap } from './compress';
 import { loadModel } from './load-model';
 import { listGroups } from './groups';
 import { requireLoadedModel } from './loaded-model';
 import { preparePruned } from './prepare-pruned';
 
 const bytes = readFileSync('public/models/fmnist-resnet8.onnx');
+const weights = (m: ModelProto) => new Map(m.graph!.initializer.map((t) => [t.name, Array.from(tensorToFloat32(t))]));
 let job = 7000;
 
 async function load(): Promise<void> {
@@ -105,5 +111,27 @@ describe('studio compression (demo ResNet-8)', () => {
     const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(28 * 28).fill(0.5), [1, 1, 28, 28]) });
     expect(Array.from(out[session.outputNames[0]!]!.data as Float32Array).every(Number.isFinite)).toBe(true);
     await session.release();
+  });
+
+  it('Export plan: version 2 with the ranks the pruned model gets and the sparsity; replayed as `prune --plan` does, the same weights', async () => {
+    await load();
+    const loaded = requireLoadedModel();
+    const spectra = await layerSpectra(job++);
+    const plan = { ratios: Object.fromEntries(listGroups().filter((g) => g.prunable).map((g) => [g.id, 0.5])), roundTo: 1, criterion: 'l1' };
+    // Full ranks: clamped to the pruned widths, then left out (not below break-even); rank 2 stays.
+    const ranks = Object.fromEntries(spectra.layers.map((l, i) => [l.id, i === 0 ? 2 : Math.min(l.out, l.in)]));
+    const compress = { ranks, sparsity: { pattern: '2:4', sparsity: 0.7, scope: 'global' as const } };
+    const text = await planJson({ jobId: job++, ...plan, compress });
+    const parsed = parsePlan(JSON.parse(text));
+    expect(parsed.version).toBe(2);
+    expect(parsed.lowrank).toEqual({ ranks: { [spectra.layers[0]!.id]: 2 } });
+    expect(parsed.sparsity).toEqual({ pattern: '2:4', sparsity: 0.5, scope: 'layer', criterion: 'magnitude' });
+    const prepared = await preparePruned(loaded, { jobId: job++, plan, recovery: 'none', compress });
+    expect(prepared.plan).toEqual(parsed);
+    expect(JSON.parse(prepared.model.metadataProps.find((p) => p.key === PLAN_METADATA_KEY)!.value)).toEqual(parsed);
+    const replayed = await applyPlanCompress(applyPlan(loaded.model, parsed), parsed);
+    expect(weights(replayed.model)).toEqual(weights(prepared.model));
+    // Without compression: the channel plan as before (version 1).
+    expect(parsePlan(JSON.parse(await planJson({ jobId: job++, ...plan }))).version).toBe(1);
   });
 });

@@ -2,18 +2,22 @@
 // loaded model's factorisable layers (the Rank tab), ranks for a global target (core's allocation),
 // the zeros a sparsity setting leaves per layer and output channel (the Sparsity tab), and the
 // low-rank + sparse model that validation and export build after pruning and recovery
-// (prepare-pruned.ts). Factors and weights stay here; the page gets numbers.
-import { factoriseModel } from '../../core/compress/lowrank';
+// (prepare-pruned.ts) — by core's applyPlanCompress, as `prune --plan` does with the version 2 plan
+// that Export plan writes. Factors and weights stay here; the page gets numbers.
 import { layerSpectrum } from '../../core/compress/lowrank-factor';
 import { lowRankCandidates } from '../../core/compress/lowrank-layers';
 import { selectRanks } from '../../core/compress/lowrank-rank';
+import { applyPlanCompress, resolveRanks } from '../../core/compress/plan-compress';
 import { sparseLayers } from '../../core/compress/sparse-layers';
 import { parsePattern, patternSparsity, sparsifyModel, type SparsePattern } from '../../core/compress/sparsify';
 import type { ModelProto } from '../../core/onnx/proto';
+import { formatPlan, planWithCompress, type PlanCompress, type PrunePlan } from '../../core/prune/plan';
 import { tensorToFloat32 } from '../../core/onnx/tensor';
 import { checkpoint, JobError } from '../jobs';
-import type { CompressSpec, ProgressCallback, RankTargetRequest, SparsityMap, SparsityRequest, SparsitySettings, SpectraResult } from '../protocol';
+import type { CompressSpec, PlanJsonRequest, ProgressCallback, RankTargetRequest, SparsityMap, SparsityRequest, SparsitySettings, SpectraResult } from '../protocol';
+import { learntModel } from './gates';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
+import { prunedModel } from './plan';
 import { metricsOf } from './pruning-cache';
 
 const spectraCache = new WeakMap<LoadedModel, SpectraResult>();
@@ -90,38 +94,65 @@ export async function sparsityMap(request: SparsityRequest, onProgress?: Progres
   return { layers, dense: result.dense, sparsity: size ? zeros / size : 0 };
 }
 
-let lastCompressed: { source: ModelProto; key: string; model: ModelProto; note: string } | undefined;
+/**
+ * The plan's compression for the Rank and Sparsity tabs' choices on `model` (the pruned one): the
+ * ranks it really gets (clamped to the pruned widths, those not below break-even left out: the
+ * layer stays dense) and the sparsity settings (by magnitude; N:M always per layer).
+ */
+export function planCompressOf(model: ModelProto, spec: CompressSpec | undefined): PlanCompress {
+  const ranks = spec?.ranks && Object.keys(spec.ranks).length ? resolveRanks(model, spec.ranks).ranks : {};
+  const s = spec?.sparsity;
+  const pattern = s && patternOf(s);
+  return {
+    ...(Object.keys(ranks).length ? { lowrank: { ranks } } : {}),
+    ...(s && pattern ? { sparsity: { pattern: s.pattern, sparsity: patternSparsity(pattern, s.sparsity), scope: pattern.kind === 'n:m' ? 'layer' : s.scope, criterion: 'magnitude' } } : {}),
+  };
+}
+
+let lastCompressed: { source: ModelProto; key: string; model: ModelProto; plan: PrunePlan; note: string } | undefined;
 
 /**
- * `model` (the pruned, recovered one) factorised at the spec's ranks, then sparsified: what
- * validation measures and export writes. The last result is reused (validate, then export).
+ * `model` (the pruned, recovered one, made with `plan`) factorised at the spec's ranks, then
+ * sparsified (core's applyPlanCompress); `plan` gains the compression (version 2), which the model
+ * carries in its metadata. What validation measures and export writes. The last result is reused
+ * (validate, then export).
  */
-export function compressModel(model: ModelProto, spec: CompressSpec): { model: ModelProto; note: string } {
-  const key = JSON.stringify(spec);
+export async function compressModel(model: ModelProto, plan: PrunePlan, spec: CompressSpec): Promise<{ model: ModelProto; plan: PrunePlan; note: string }> {
+  const full = planWithCompress(plan, planCompressOf(model, spec));
+  const key = JSON.stringify(full);
   if (lastCompressed?.source === model && lastCompressed.key === key) return lastCompressed;
-  let out = model;
-  const notes: string[] = [];
-  if (spec.ranks && Object.keys(spec.ranks).length) {
-    let factorised: ReturnType<typeof factoriseModel>;
-    try {
-      factorised = factoriseModel(out, { target: { kind: 'ranks', ranks: spec.ranks } });
-    } catch (err) {
-      throw new JobError('refused', `Low-rank factorisation failed: ${(err as Error).message}`, 'Set the named layer back to dense in the Rank tab.');
-    }
-    out = factorised.model;
-    const before = factorised.layers.reduce((a, l) => a + l.macsBefore, 0);
-    const after = factorised.layers.reduce((a, l) => a + l.macsAfter, 0);
-    notes.push(`low rank: ${factorised.layers.length} layer${factorised.layers.length === 1 ? '' : 's'} factorised (their MACs ${(100 * (1 - after / Math.max(before, 1))).toFixed(1)} % fewer)`);
+  let result: Awaited<ReturnType<typeof applyPlanCompress>>;
+  try {
+    result = await applyPlanCompress(model, full);
+  } catch (err) {
+    throw new JobError('refused', `Low rank / sparsity failed: ${(err as Error).message}`, 'Set the named layer back to dense in the Rank tab.');
   }
-  if (spec.sparsity) {
-    const pattern = patternOf(spec.sparsity);
-    const sparse = sparsifyModel(out, { sparsity: patternSparsity(pattern, spec.sparsity.sparsity), pattern, scope: spec.sparsity.scope });
-    out = sparse.model;
+  const notes: string[] = [];
+  if (result.lowrank) {
+    const layers = result.lowrank.layers;
+    const before = layers.reduce((a, l) => a + l.macsBefore, 0);
+    const after = layers.reduce((a, l) => a + l.macsAfter, 0);
+    notes.push(`low rank: ${layers.length} layer${layers.length === 1 ? '' : 's'} factorised (their MACs ${(100 * (1 - after / Math.max(before, 1))).toFixed(1)} % fewer)`);
+  }
+  if (result.sparsity && full.sparsity) {
+    const sparse = result.sparsity;
     const zeros = sparse.layers.reduce((a, l) => a + l.zeros, 0);
     const size = sparse.layers.reduce((a, l) => a + l.size, 0);
-    const kind = pattern.kind === 'n:m' ? `${pattern.n}:${pattern.m}` : `unstructured (${spec.sparsity.scope})`;
+    const kind = full.sparsity.pattern === 'unstructured' ? `unstructured (${full.sparsity.scope})` : full.sparsity.pattern;
     notes.push(`${kind} sparsity: ${((100 * zeros) / Math.max(size, 1)).toFixed(1)} % zeros in ${sparse.layers.length} layers${sparse.dense.length ? `, ${sparse.dense.length} dense` : ''}`);
   }
-  lastCompressed = { source: model, key, model: out, note: notes.join('; ') };
+  lastCompressed = { source: model, key, model: result.model, plan: full, note: notes.join('; ') };
   return lastCompressed;
+}
+
+/**
+ * The plan JSON "Export plan" downloads: the channel plan, and with the Rank and Sparsity tabs'
+ * choices version 2 with the ranks the pruned model really gets and the sparsity settings — what
+ * `prune --plan` replays (after the same recovery, which the plan does not record).
+ */
+export async function planJson(request: PlanJsonRequest): Promise<string> {
+  const loaded = requireLoadedModel();
+  const { jobId, compress, ...plan } = request;
+  const base = learntModel(loaded, plan) ?? await prunedModel(loaded, plan, jobId);
+  return formatPlan(planWithCompress(base.plan, planCompressOf(base.model, compress)));
 }

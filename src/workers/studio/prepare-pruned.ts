@@ -52,8 +52,8 @@ export async function preparePruned(loaded: LoadedModel, request: PrepareRequest
   if (!spec || (!spec.sparsity && !Object.keys(spec.ranks ?? {}).length)) return prepared;
   onProgress?.({ stage: 'compress', fraction: to, message: 'Low rank and sparsity' });
   await checkpoint(request.jobId);
-  const compressed = compressModel(prepared.model, spec);
-  return { ...prepared, model: compressed.model, compressNote: compressed.note };
+  const compressed = await compressModel(prepared.model, prepared.plan, spec);
+  return { ...prepared, model: compressed.model, plan: compressed.plan, compressNote: compressed.note };
 }
 
 async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onProgress: ((p: Progress) => void) | undefined, from: number, to: number): Promise<PreparedModel> {

@@ -13,7 +13,7 @@ import { sweepPoint } from './tradeoffs';
 import { learnGatesJob } from './gates';
 import { setOutputTasks } from './output-tasks';
 import { setInputSize } from './input-size';
-import { layerSpectra, rankTarget, sparsityMap } from './compress';
+import { layerSpectra, planJson, rankTarget, sparsityMap } from './compress';
 
 type PruningApi = Omit<StudioWorkerApi, 'loadModel' | 'cancel' | 'setWasmThreads'>;
 
@@ -38,4 +38,5 @@ export const pruningApi: PruningApi = {
   layerSpectra: (r, onProgress) => runJob(r.jobId, () => layerSpectra(r.jobId, onProgress), onProgress),
   rankTarget: (r) => runJob(r.jobId, () => rankTarget(r)),
   sparsityMap: (r, onProgress) => runJob(r.jobId, () => sparsityMap(r, onProgress), onProgress),
+  planJson: (r) => runJob(r.jobId, () => planJson(r)),
 };
