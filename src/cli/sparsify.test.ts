@@ -7,10 +7,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNM } from '../core/compress/sparsify.js';
 import { decodeModel } from '../core/onnx/codec.js';
+import { tensorToFloat32 } from '../core/onnx/tensor.js';
 import type { SparsifyReport } from './commands/sparsify.js';
 import { runCli } from './test-utils/run-cli.js';
 
 const MODEL = 'public/models/fmnist-vgg.onnx';
+const TWO_TASK = 'tools/fixtures/models/multi-task.onnx';
+const CALIBRATION = 'public/samples/calibration';
 
 describe('prune-studio sparsify', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sparsify-cli-'));
@@ -38,5 +41,24 @@ describe('prune-studio sparsify', () => {
     expect((await runCli([...base, '--pattern', '3:2'])).err).toMatch(/use unstructured or N:M with 1 ≤ N < M/);
     expect((await runCli([...base, '--sparsity', '0.5', '--criterion', 'taylor'])).err).toMatch(/--criterion taylor needs calibration images: --images DIR/);
     expect((await runCli([...base, '--pattern', '2:4', '--scope', 'global'])).err).toMatch(/--scope global applies to unstructured/);
+    expect((await runCli([...base, '--sparsity', '0.5', '--recover', 'distill'])).err).toMatch(/--recover distill needs images: --images DIR/);
+    expect((await runCli([...base, '--sparsity', '0.5', '--recover', 'bn', '--images', CALIBRATION])).err).toMatch(/--recover bn does not apply to sparsify; choose from none, lsq, distill/);
+    expect((await runCli([...base, '--sparsity', '0.5', '--epochs', '2', '--images', CALIBRATION])).err).toMatch(/--epochs only applies to --recover distill/);
   });
+
+  it('--recover lsq,distill on a two-task model: per-task Taylor, the refit, then sparse fine-tuning that keeps every zero', async () => {
+    const out = join(dir, 'two-task-60.onnx');
+    const r = await runCli(['sparsify', TWO_TASK, '-o', out, '--sparsity', '0.6', '--criterion', 'taylor', '--images', CALIBRATION, '--limit', '32',
+      '--recover', 'lsq,distill', '--epochs', '2', '--train-images', '64', '--batch', '16', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as SparsifyReport;
+    expect(report.outputs).toEqual(['logits', 'reconstruction']);
+    expect(report.recover).toBe('lsq,distill');
+    expect(report.training!.history.length).toBe(3);
+    expect(r.err).toMatch(/distill: epoch 2\/2/);
+    // The written weights are still 60 % zero after training (distillation moved none of the zeros).
+    const written = decodeModel(readFileSync(out));
+    const zeros = report.layers.reduce((a, l) => a + Array.from(tensorToFloat32(written.graph!.initializer.find((t) => t.name === l.weight)!)).filter((x) => x === 0).length, 0);
+    expect(zeros).toBeGreaterThanOrEqual(report.overall.zeros);
+  }, 180_000);
 });

@@ -1,12 +1,15 @@
 // `prune-studio sparsify MODEL -o OUT --sparsity S [--pattern unstructured|2:4|4:8] [--criterion
-// magnitude|taylor] [--images DIR] [--recover none|lsq] [--plan-out PLAN]`: zero individual weights
+// magnitude|taylor] [--images DIR] [--recover none|lsq|distill|lsq,distill] [--plan-out PLAN]`: zero individual weights
 // (src/core/compress/sparsify.ts). Shapes stay, so the model runs as before; the file shrinks once
 // zipped. --plan-out writes a version 2 plan that `prune --plan` replays (docs/plan-format.md).
 import { resolve } from 'node:path';
 import { choiceOption, flag, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, writeModelFile } from '../files.js';
 import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
-import { nodeModelRunner } from '../data/score-images.js';
+import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
+import { distillEpochLine, RECOVER_USAGE, RECOVER_VALUE_OPTIONS, recoverOptions } from '../data/recover-options.js';
+import { distillSparse } from '../../core/compress/sparse-distill.js';
+import type { TrainingSummary } from '../../core/recover/distill.js';
 import { taylorBatches, taylorImportance, TAYLOR_LIMIT } from '../data/taylor-importance.js';
 import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { checkNM, parsePattern, patternSparsity, sparsifyModel, type SparsePattern, type SparsifiedLayer } from '../../core/compress/sparsify.js';
@@ -18,7 +21,8 @@ import { sizeLines, sizeSummary, zippedBytes, type SizeSummary } from '../compre
 import type { CliCommand } from './types.js';
 
 const CRITERIA = ['magnitude', 'taylor'] as const;
-const RECOVER = ['none', 'lsq'] as const;
+/** What recovers a sparsified model: the SparseGPT-style refit (lsq) and sparse fine-tuning (distill). */
+const RECOVER = ['lsq', 'distill'] as const;
 const SCOPES = ['layer', 'global'] as const;
 
 /** The `--json` report of a sparsify run (schemaVersion 1). */
@@ -33,7 +37,10 @@ export interface SparsifyReport {
   /** Outputs whose importance was intersected (DiSparse), for taylor. */
   outputs: string[];
   images: number;
-  recover: (typeof RECOVER)[number];
+  /** "none", or the methods in order ("lsq", "distill", "lsq,distill"). */
+  recover: string;
+  /** distill: the training run (epochs, seconds, held-out loss per epoch), zeros held at zero. */
+  training?: TrainingSummary;
   layers: SparsifiedLayer[];
   dense: { node: string; reason: string }[];
   refits: SparseRefit[];
@@ -69,7 +76,9 @@ export const sparsifyCommand: CliCommand = {
     '  --scope SC           unstructured: global (default; one cut over all layers, like torch global_unstructured) or layer (S in every layer)',
     '  --criterion C        magnitude (default; |w|) or taylor (Σ (w·∂C/∂w)² on --images, per output)',
     '  --images DIR         calibration images (taylor, --recover lsq)',
-    '  --recover M          none | lsq: SparseGPT-style refit of the kept weights (needs --images)',
+    '  --recover M[,M]      none | lsq: SparseGPT-style refit of the kept weights | distill: sparse fine-tuning,',
+    '                       distillation from the dense model with every zero held at zero (lsq,distill: both)',
+    RECOVER_USAGE.split('\n').filter((l) => !l.startsWith('  --recover') && !l.startsWith('                       training-free')).join('\n'),
     `  --limit N            calibration images to read (default ${TAYLOR_LIMIT})`,
     '  --plan-out FILE      also write a plan (version 2) that `prune MODEL -o OUT --plan FILE` replays',
     TASK_OPTION_USAGE,
@@ -81,7 +90,7 @@ export const sparsifyCommand: CliCommand = {
     '(DiSparse). Zeros do not speed up dense CPU kernels: the gain is the zipped file (and sparse hardware).',
     'See docs/compress.md.',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'sparsity', 'pattern', 'scope', 'criterion', 'images', 'recover', 'limit', 'task', 'plan-out', INPUT_SHAPE_OPTION],
+  valueOptions: ['o', 'out', 'sparsity', 'pattern', 'scope', 'criterion', 'images', 'limit', 'task', 'plan-out', ...RECOVER_VALUE_OPTIONS, INPUT_SHAPE_OPTION],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('sparsify needs a MODEL path');
@@ -97,9 +106,12 @@ export const sparsifyCommand: CliCommand = {
     const scope = choiceOption(args, 'scope', SCOPES, pattern.kind === 'n:m' ? 'layer' : 'global');
     if (args.options.get('scope') === 'global' && pattern.kind === 'n:m') throw new UsageError('--scope global applies to unstructured sparsity; N:M is per block');
     const criterion = choiceOption(args, 'criterion', CRITERIA, 'magnitude');
-    const recover = choiceOption(args, 'recover', RECOVER, 'none');
     const images = stringOption(args, 'images');
-    if ((criterion === 'taylor' || recover === 'lsq') && !images) throw new UsageError(`${criterion === 'taylor' ? '--criterion taylor' : '--recover lsq'} needs calibration images: --images DIR`);
+    if (criterion === 'taylor' && !images) throw new UsageError('--criterion taylor needs calibration images: --images DIR');
+    const recovery = recoverOptions(args, images);
+    const unfit = recovery.methods.find((m) => !(RECOVER as readonly string[]).includes(m));
+    if (unfit) throw new UsageError(`--recover ${unfit} does not apply to sparsify; choose from none, ${RECOVER.join(', ')} (both: lsq,distill)`);
+    const recover = recovery.methods.join(',') || 'none';
     const limit = numberOption(args, 'limit') ?? TAYLOR_LIMIT;
     if (!(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${stringOption(args, 'limit')}"`);
     const tasks = taskOption(args);
@@ -122,9 +134,21 @@ export const sparsifyCommand: CliCommand = {
     const result = sparsifyModel(model, { sparsity, pattern, scope, importance });
     let sparse = result.model;
     let refits: SparseRefit[] = [];
-    if (ctx && recover === 'lsq') {
+    if (ctx && recovery.methods.includes('lsq')) {
       ({ model: sparse, refits } = await refitSparse(model, sparse, result.masks, ctx));
       for (const r of refits) io.stderr(`sparsify: refit ${r.node}: relative output error² ${r.errorBefore.toFixed(4)} → ${r.errorAfter.toFixed(4)}${r.rowsRefit ? '' : ' (kept: no better)'}\n`);
+    }
+    let training: TrainingSummary | undefined;
+    if (images && recovery.methods.includes('distill')) {
+      const train = loadImageBatches(model, images, io.cwd, { limit: recovery.trainImages, batchSize: recovery.distill.batchSize });
+      const tuned = await distillSparse({
+        runner: nodeModelRunner, original: model, sparse, masks: result.masks, batches: train.batches, settings: recovery.distill, tasks,
+        onEpoch: (e) => io.stderr(distillEpochLine(e, train, recovery.distill.epochs)),
+      });
+      sparse = tuned.model;
+      const r = tuned.result;
+      training = { history: r.history, bestEpoch: r.bestEpoch, stoppedBy: r.stoppedBy, note: r.note, seconds: r.seconds, steps: r.steps, images: r.images, parameters: r.parameters.length, settings: tuned.settings };
+      io.stderr(`sparsify: distilled ${r.parameters.length} parameters with every zero kept (best epoch ${r.bestEpoch} of ${r.history.length - 1}, ${r.seconds.toFixed(1)} s)${r.note ? `; ${r.note}` : ''}\n`);
     }
     const written = writeModelFile(sparse, resolve(io.cwd, out), { externalData: flag(args, 'external-data') });
     const patternName = pattern.kind === 'n:m' ? `${pattern.n}:${pattern.m}` : 'unstructured';
@@ -140,7 +164,7 @@ export const sparsifyCommand: CliCommand = {
     const zeros = result.layers.reduce((a, l) => a + l.zeros, 0);
     const check = pattern.kind === 'n:m' ? checkNM(sparse, pattern.n, pattern.m).filter((c) => c.eligible) : undefined;
     const report: SparsifyReport = {
-      schemaVersion: 1, model: file, output: out, pattern: patternName, sparsity, scope, criterion, outputs: criterion === 'taylor' ? outputs : [], images: data?.images ?? 0, recover,
+      schemaVersion: 1, model: file, output: out, pattern: patternName, sparsity, scope, criterion, outputs: criterion === 'taylor' ? outputs : [], images: data?.images ?? 0, recover, ...(training && { training }),
       layers: result.layers, dense: result.dense, refits, ...(check && { patternCheck: { layers: check.length, ok: check.filter((c) => c.ok).length } }),
       overall: { weights, zeros, sparsity: weights ? zeros / weights : 0 }, before, after, fileBytes,
     };
