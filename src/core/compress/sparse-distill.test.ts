@@ -15,7 +15,7 @@ import { nodeRunner, REPO_ROOT } from '../score/test-utils/ort-runner.js';
 import { distillSparse, keepZerosTerm } from './sparse-distill.js';
 import { weightTaylorImportance } from './sparse-importance.js';
 import { sparseLayers } from './sparse-layers.js';
-import { sparsifyModel } from './sparsify.js';
+import { checkNM, sparsifyModel } from './sparsify.js';
 
 const MODEL = 'tools/fixtures/models/multi-task.onnx';
 const model = decodeModel(readFileSync(join(REPO_ROOT, MODEL)), MODEL);
@@ -36,6 +36,26 @@ describe('per-task weight importance', () => {
     expect(outForLogits!.every((v) => v === 0) && outForReconstruction!.some((v) => v > 0)).toBe(true);
     expect(trunkForLogits!.some((v) => v > 0) && trunkForReconstruction!.some((v) => v > 0)).toBe(true);
   }, 120_000);
+});
+
+describe('ConvTranspose weights (decoders)', () => {
+  it('are eligible along their input channels, each element mapped to the output channel it feeds', () => {
+    const up = layers.find((l) => l.op === 'ConvTranspose')!;
+    expect(up.axis).toBe(0);
+    const [cin, cout, ...kernel] = up.dims;
+    const k = kernel.reduce((a, b) => a * b, 1);
+    const count = new Array<number>(up.outputs).fill(0);
+    for (let i = 0; i < cin! * cout! * k; i++) {
+      const o = up.outputOf(i);
+      expect(o).toBe(Math.floor(i / k) % cout!);
+      count[o]!++;
+    }
+    expect(up.outputs).toBe(cout);
+    expect(new Set(count)).toEqual(new Set([cin! * k]));
+    const nm = sparsifyModel(model, { sparsity: 0, pattern: { kind: 'n:m', n: 2, m: 4 } });
+    expect(nm.layers.map((l) => l.op)).toContain('ConvTranspose');
+    expect(checkNM(nm.model, 2, 4).filter((c) => c.eligible).every((c) => c.ok)).toBe(true);
+  });
 });
 
 describe('sparse fine-tuning', () => {

@@ -1,7 +1,7 @@
 // Which weights sparsification can zero, and where their input-channel axis is: the N:M pattern
 // (2:4 on NVIDIA's sparse tensor cores) groups M consecutive weights along the axis a layer REDUCES
-// over, at a fixed output and kernel position. Conv W[O, C/g, k…]: axis 1; Gemm B[K, N] (transB = 0)
-// or B[N, K] (transB = 1): the K axis; MatMul B[K, N]: axis 0. Weights are float constants reached
+// over, at a fixed output and kernel position. Conv W[O, C/g, k…]: axis 1; ConvTranspose W[C, O/g, k…]
+// (decoders): axis 0; Gemm B[K, N] (transB = 0) or B[N, K] (transB = 1): the K axis; MatMul B[K, N]: axis 0. Weights are float constants reached
 // directly or through Identity (fp16 ones too: values are written back in their own type);
 // quantized and computed weights stay dense, with the reason.
 import { attrInt } from '../graph/attributes.js';
@@ -10,7 +10,9 @@ import { isDefaultDomain } from '../graph/op-traits.js';
 import { TensorDataType } from '../onnx/proto.js';
 import { tensorDims } from '../onnx/tensor.js';
 
-export type SparseOp = 'Conv' | 'Gemm' | 'MatMul';
+export type SparseOp = 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul';
+
+const SPARSE_OPS = new Set<string>(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 
 export interface SparseLayer {
   /** GraphIR.nodeId of the layer. */
@@ -37,7 +39,7 @@ export function sparseLayers(ir: GraphIR): { layers: SparseLayer[]; skipped: { n
   const skipped: { node: string; reason: string }[] = [];
   const seen = new Set<string>();
   for (const node of ir.nodes) {
-    if (!isDefaultDomain(node.domain) || (node.opType !== 'Conv' && node.opType !== 'Gemm' && node.opType !== 'MatMul')) continue;
+    if (!isDefaultDomain(node.domain) || !SPARSE_OPS.has(node.opType)) continue;
     const id = ir.nodeId.get(node) ?? node.name;
     const w = constantThroughIdentity(ir, node.input[1]);
     if (!w || !ir.initializers.has(w.name)) {
@@ -56,16 +58,31 @@ export function sparseLayers(ir: GraphIR): { layers: SparseLayer[]; skipped: { n
     const dims = tensorDims(w.tensor);
     const axis = reductionAxis(node.opType as SparseOp, dims, attrInt(node, 'transB', 0) === 1);
     if (axis === undefined) {
-      skipped.push({ node: id, reason: `a ${dims.length}-D ${node.opType} weight (only 2-D Gemm/MatMul weights and Conv kernels)` });
+      skipped.push({ node: id, reason: `a ${dims.length}-D ${node.opType} weight (only 2-D Gemm/MatMul weights and Conv/ConvTranspose kernels)` });
       continue;
     }
     seen.add(w.name);
     const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
     const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
     const per = dims[axis]! * inner;
-    // Conv: output = the index along axis 0; Gemm/MatMul with K first: the column; K last: the row.
-    const outputOf = node.opType === 'Conv' || axis === 1 ? (i: number) => Math.floor(i / per) : (i: number) => i % inner;
-    const outputs = node.opType === 'Conv' || axis === 1 ? dims[0]! : dims[1]!;
+    // Conv: output = the index along axis 0; Gemm/MatMul with K first: the column; K last: the row;
+    // ConvTranspose W[C, O/g, k…]: the index along axis 1, offset by the group its input channel is in.
+    let outputOf: (i: number) => number;
+    let outputs: number;
+    if (node.opType === 'ConvTranspose') {
+      const groups = Math.max(1, attrInt(node, 'group', 1));
+      const perGroup = dims[1]!;
+      const kernel = inner / perGroup;
+      const inPerGroup = dims[0]! / groups;
+      outputOf = (i) => Math.floor(Math.floor(i / inner) / inPerGroup) * perGroup + (Math.floor(i / kernel) % perGroup);
+      outputs = perGroup * groups;
+    } else if (node.opType === 'Conv' || axis === 1) {
+      outputOf = (i) => Math.floor(i / per);
+      outputs = dims[0]!;
+    } else {
+      outputOf = (i) => i % inner;
+      outputs = dims[1]!;
+    }
     layers.push({ node: id, op: node.opType as SparseOp, weight: w.name, dims, axis, outer, inner, outputOf, outputs });
   }
   return { layers, skipped };
@@ -73,6 +90,7 @@ export function sparseLayers(ir: GraphIR): { layers: SparseLayer[]; skipped: { n
 
 function reductionAxis(op: SparseOp, dims: readonly number[], transB: boolean): number | undefined {
   if (op === 'Conv') return dims.length >= 3 ? 1 : undefined;
+  if (op === 'ConvTranspose') return dims.length >= 3 ? 0 : undefined;
   if (dims.length !== 2) return undefined;
   return op === 'Gemm' && transB ? 1 : 0;
 }

@@ -85,6 +85,7 @@ export async function refitSparse(original: ModelProto, sparse: ModelProto, mask
   for (const l of sparseLayers(ir).layers) {
     const keep = masks.get(l.weight);
     const cov = covariances.get(l.node);
+    if (keep && l.op === 'ConvTranspose') skipped.push({ node: l.node, reason: 'ConvTranspose weights are masked, not refit (train them: --recover distill)' });
     if (!keep || !cov) continue;
     const n = Math.round(Math.sqrt(cov.length));
     // Fewer rows than ~4 per input leave directions the images never showed; an update along them
