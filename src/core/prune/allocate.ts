@@ -15,7 +15,7 @@ import type { ImageBatch } from '../score/images.js';
 import { compareOutputs, metricDrop, referenceOutputs, type MetricName } from '../score/metric.js';
 import type { AbortSignalLike, ModelRunner } from '../score/runner.js';
 import { checkAborted } from '../score/runner.js';
-import type { SensitivityResult } from '../score/sensitivity.js';
+import { allocationDrop, type SensitivityResult } from '../score/sensitivity.js';
 import { applyPlan } from './apply.js';
 import { planFromRatios } from './allocate-plan.js';
 
@@ -102,7 +102,7 @@ export async function allocateGreedy(model: ModelProto, analysis: ChannelAnalysi
   const ids = Object.keys(sens.curves).filter((id) => !(id in locked));
   const level = new Map(ids.map((id) => [id, -1]));
   const ratios: Record<string, number> = { ...locked };
-  const drop = (id: string, l: number) => (l < 0 ? 0 : Math.max(0, sens.curves[id]!.drop[l]!));
+  const drop = (id: string, l: number) => (l < 0 ? 0 : Math.max(0, allocationDrop(sens.curves[id]!, l)));
   const budgets = opts.budgets ? budgetCurves(sens, opts.budgets) : [];
   const taskDrop = (id: string, l: number, name: string) => (l < 0 ? 0 : Math.max(0, sens.curves[id]!.perOutput![name]![l]!));
   const spent = new Map(budgets.map((b) => [b.name, 0]));
@@ -167,7 +167,10 @@ export async function allocateBudgeted(model: ModelProto, analysis: ChannelAnaly
   const roundTo = opts.roundTo ?? 1;
   const reference = await referenceOutputs(model, opts.runner, opts.batches, opts.signal);
   const baseline = new Map(outputs.map((o) => [o, compareOutputs(reference, reference, opts.batches, o)]));
-  const area = (id: string) => opts.sensitivity?.curves[id]?.drop.reduce((a, d) => a + Math.max(0, d), 0) ?? 0;
+  const area = (id: string) => {
+    const curve = opts.sensitivity?.curves[id];
+    return curve ? curve.drop.reduce((a, _, l) => a + Math.max(0, allocationDrop(curve, l)), 0) : 0;
+  };
   const macsShare = (id: string) => -(opts.sensitivity?.curves[id]?.macs[0] ?? 0);
   const groups = analysis.groups.filter((g) => g.prunable && opts.scores.has(g.id)).map((g) => g.id);
   groups.sort((a, b) => (opts.sensitivity ? area(a) - area(b) : macsShare(a) - macsShare(b)));

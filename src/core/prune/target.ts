@@ -18,7 +18,7 @@
 import type { ChannelAnalysis } from '../graph/channels/analyse.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { normaliseScores } from '../score/group-tensors.js';
-import type { SensitivityResult } from '../score/sensitivity.js';
+import { allocationDrop, type SensitivityResult } from '../score/sensitivity.js';
 import { allocateGreedy } from './allocate.js';
 import { globalRanking } from './global-ranking.js';
 import type { PrunePlan } from './plan.js';
@@ -242,10 +242,10 @@ function predictedDrop(sens: SensitivityResult, ratios: Record<string, number>, 
   return Object.entries(ratios).reduce((total, [id, r]) => total + curveDrop(sens, id, r, output), 0);
 }
 
-/** A group's drop at `ratio` on its curve (or `output`'s): linear between the measured ratios, 0 at 0 (negative drops count as 0). */
+/** A group's drop at `ratio` on its curve (the largest over outputs, see allocationDrop; or `output`'s): linear between the measured ratios, 0 at 0 (negative drops count as 0). */
 function curveDrop(sens: SensitivityResult, id: string, ratio: number, output?: string): number {
   const curve = sens.curves[id];
-  const drops = output === undefined ? curve?.drop : curve?.perOutput?.[output];
+  const drops = output === undefined ? curve?.drop.map((_, l) => allocationDrop(curve, l)) : curve?.perOutput?.[output];
   if (!drops || ratio <= 0) return 0;
   const xs = [0, ...sens.ratios];
   const ys = [0, ...drops.map((d) => Math.max(0, d))];

@@ -63,6 +63,17 @@ export interface SensitivityCurve {
   perOutput?: Record<string, number[]>;
 }
 
+/**
+ * The drop allocation weighs for a curve at level `l`: the metric drop of the main output, or, for
+ * models with several outputs, the largest drop over the outputs (each in its task's measure) — a
+ * group that hurts any task costs what it costs that task, as per-output scores combine by max. Without
+ * it a decoder that the class output never reads looked free and was cut to 1/12 of its channels.
+ */
+export function allocationDrop(curve: SensitivityCurve, l: number): number {
+  if (!curve.perOutput) return curve.drop[l]!;
+  return Math.max(...Object.values(curve.perOutput).map((d) => d[l]!));
+}
+
 /** An output of a model with several, the task its drop is measured for and the measure's name. */
 export interface SensitivityOutput {
   name: string;
