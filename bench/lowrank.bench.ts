@@ -2,7 +2,7 @@
 // - accuracy: the VGG-style demo model and its held-out variant (bench/cache/heldout, from
 //   `tools/train-demo/chain.sh heldout-vgg`) factorised to ≤ 50 % of their MACs (`--keep-macs 0.5`,
 //   global ranking of normalised singular values): plain SVD, data-aware (whitened by the input
-//   covariance of 256 unlabelled training images), data-aware + least-squares refit of the second
+//   covariance of 1,024 unlabelled training images, the CLI's default), data-aware + least-squares refit of the second
 //   factors; full 10,000-image test set beside the unpruned model and PyTorch's truncated SVD
 //   (torch.linalg.svd) at the same ranks (tools/torch-anchor/lowrank.py). Bar: within 2 points.
 // - speed: SVD of every factorisable layer and the whole factorisation of ResNet-50 and ViT-B/16
@@ -30,7 +30,7 @@ const macsOf = (m: ModelProto) => computeMetrics(buildGraph(m)).macs;
 async function accuracyRows(ctx: BenchContext, rows: BenchRow[]): Promise<void> {
   const test = fullTestSet(ctx.log);
   if (!test) return;
-  const calibration = unlabelled(fashionMnistBatches('train', 0, 256, 64));
+  const calibration = unlabelled(fashionMnistBatches('train', 0, 1024, 64));
   const calib = { runner: nodeModelRunner, batches: calibration };
   for (const { file, name } of demoAndHeldOutModels(ctx, (process.env.BENCH_LOWRANK_MODELS ?? 'fmnist-vgg.onnx,fmnist-vgg-s1.onnx').split(','))) {
     const row = (metric: string, value: number, unit: string, target?: string, pass?: boolean) => rows.push({ suite: SUITE, case: name, metric, value, unit, ...(target ? { target, pass } : {}) });
