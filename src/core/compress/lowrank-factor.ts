@@ -7,7 +7,7 @@
 // products with W itself, so at full rank second·first = W to rounding:
 // - out ≤ in: U = eigenvectors of W·C·Wᵀ (C = I when plain); first = U_rᵀ·W, second = U_r.
 // - out > in: V = eigenvectors of Lᵀ·Wᵀ·W·L (L = I when plain); first = V_rᵀ·L⁻¹, second = W·L·V_r.
-import { gramColumns, gramRows, symmetricEigen } from './svd.js';
+import { gramColumns, gramRows, symmetricEigen, symmetricEigenvalues } from './svd.js';
 
 export interface LayerSpectrum {
   out: number;
@@ -22,11 +22,13 @@ export interface LayerSpectrum {
 export function layerSpectrum(w: Float32Array, out: number, inn: number, covariance?: Float64Array): LayerSpectrum {
   if (out <= inn) {
     const g = covariance ? weightedGram(w, out, inn, covariance) : gramRows(w, out, inn);
-    const { values, vectors } = symmetricEigen(g, out);
-    const sigma = values.map((v) => Math.sqrt(Math.max(v, 0)));
+    // Values now (spectra and rank choice need no more), eigenvectors only when factors are asked for.
+    const sigma = symmetricEigenvalues(g, out).map((v) => Math.sqrt(Math.max(v, 0)));
+    let eigenvectors: Float64Array | undefined;
     return {
       out, in: inn, sigma,
       factors(r) {
+        const vectors = (eigenvectors ??= symmetricEigen(g, out).vectors);
         const first = new Float32Array(r * inn);
         const second = new Float32Array(out * r);
         for (let c = 0; c < r; c++) {
@@ -45,11 +47,13 @@ export function layerSpectrum(w: Float32Array, out: number, inn: number, covaria
   }
   const l = covariance ? cholesky(covariance, inn) : undefined;
   const m = l ? multiplyLower(w, out, inn, l) : Float64Array.from(w);
-  const { values, vectors } = symmetricEigen(gramColumns(m, out, inn), inn);
-  const sigma = values.slice(0, out).map((v) => Math.sqrt(Math.max(v, 0)));
+  const gram = gramColumns(m, out, inn);
+  const sigma = symmetricEigenvalues(gram, inn).slice(0, out).map((v) => Math.sqrt(Math.max(v, 0)));
+  let eigenvectors: Float64Array | undefined;
   return {
     out, in: inn, sigma,
     factors(r) {
+      const vectors = (eigenvectors ??= symmetricEigen(gram, inn).vectors);
       const vr = new Float64Array(inn * r); // in×r
       for (let j = 0; j < inn; j++) for (let c = 0; c < r; c++) vr[j * r + c] = vectors[j * inn + c]!;
       const second = new Float32Array(out * r);

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { layerSpectrum } from './lowrank-factor.js';
-import { thinSvd } from './svd.js';
+import { gramColumns, gramRows, symmetricEigenvalues, thinSvd } from './svd.js';
 
 const PYTHON = `
 import json, sys, numpy as np
@@ -40,6 +40,15 @@ describe.each(cases)('thinSvd on $name', ({ m, n, a, s: want }) => {
       expect(err).toBeLessThan(1e-7 * s1);
       if (w > 1e-6 * s1) expect(err).toBeLessThan(100 * 2.2e-16 * (s1 * s1) / w + 1e-12 * s1);
       // Well above the noise floor of float32 weights, σ is close to exact.
+      if (w > 1e-3 * s1) expect(err / w).toBeLessThan(1e-8);
+    });
+  });
+  it('eigenvalues alone (no eigenvectors) of the Gram matrix give numpy’s singular values to the same bound', () => {
+    const gram = m <= n ? gramRows(a, m, n) : gramColumns(a, m, n);
+    const sigma = symmetricEigenvalues(gram, Math.min(m, n)).map((v) => Math.sqrt(Math.max(v, 0)));
+    want.forEach((w, i) => {
+      const err = Math.abs(sigma[i]! - w);
+      expect(err).toBeLessThan(1e-7 * s1);
       if (w > 1e-3 * s1) expect(err / w).toBeLessThan(1e-8);
     });
   });
@@ -103,5 +112,16 @@ describe('data-aware spectrum', () => {
         expect(acc).toBeCloseTo(w[i * inn + j]!, 4);
       }
     }
+  });
+});
+
+describe('symmetricEigenvalues on small cases', () => {
+  it('1×1, zero, diagonal and a known 2×2 matrix', () => {
+    expect(Array.from(symmetricEigenvalues(Float64Array.from([5]), 1))).toEqual([5]);
+    expect(Array.from(symmetricEigenvalues(new Float64Array(9), 3))).toEqual([0, 0, 0]);
+    expect(Array.from(symmetricEigenvalues(Float64Array.from([1, 0, 0, 0, 3, 0, 0, 0, 2]), 3))).toEqual([3, 2, 1]);
+    const [hi, lo] = symmetricEigenvalues(Float64Array.from([2, 1, 1, 2]), 2);
+    expect(hi).toBeCloseTo(3, 12);
+    expect(lo).toBeCloseTo(1, 12);
   });
 });

@@ -32,6 +32,105 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
   return { values, vectors };
 }
 
+/**
+ * Eigenvalues (descending) of a symmetric matrix (only its lower triangle is read), without the
+ * eigenvectors: Householder reduction to tridiagonal form and the implicit QL iteration with
+ * Wilkinson shifts (Numerical Recipes' tred2/tqli, values-only branches). ml-matrix always
+ * accumulates the eigenvectors, several times the work; the spectra of the Rank tab and the rank
+ * choice need values only (measured on a 768×768 Gram matrix: see docs/compress.md).
+ */
+export function symmetricEigenvalues(source: Float64Array, n: number): Float64Array {
+  const a = Float64Array.from(source);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    const row = i * n;
+    let h = 0;
+    if (l > 0) {
+      let scale = 0;
+      for (let k = 0; k <= l; k++) scale += Math.abs(a[row + k]!);
+      if (scale === 0) {
+        e[i] = a[row + l]!;
+      } else {
+        for (let k = 0; k <= l; k++) {
+          a[row + k] = a[row + k]! / scale;
+          h += a[row + k]! * a[row + k]!;
+        }
+        let f = a[row + l]!;
+        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g;
+        h -= f * g;
+        a[row + l] = f - g;
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          g = 0;
+          for (let k = 0; k <= j; k++) g += a[j * n + k]! * a[row + k]!;
+          for (let k = j + 1; k <= l; k++) g += a[k * n + j]! * a[row + k]!;
+          e[j] = g / h;
+          f += e[j]! * a[row + j]!;
+        }
+        const hh = f / (h + h);
+        for (let j = 0; j <= l; j++) {
+          f = a[row + j]!;
+          g = e[j]! - hh * f;
+          e[j] = g;
+          for (let k = 0; k <= j; k++) a[j * n + k] = a[j * n + k]! - (f * e[k]! + g * a[row + k]!);
+        }
+      }
+    } else {
+      e[i] = a[row + l]!;
+    }
+  }
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i]!;
+  // QL on the tridiagonal matrix (diagonal d, sub-diagonal e shifted to e[0 … n−2]).
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    for (let iter = 0; ; iter++) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
+        if (Math.abs(e[m]!) + dd === dd) break;
+      }
+      if (m === l) break;
+      if (iter === 60) throw new Error('symmetric eigenvalues: no convergence after 60 QL iterations');
+      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+      let r = Math.hypot(g, 1);
+      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let underflow = false;
+      for (let i = m - 1; i >= l; i--) {
+        const f = s * e[i]!;
+        const b = c * e[i]!;
+        r = Math.hypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          // Recover from underflow: deflate and iterate again.
+          d[i + 1] = d[i + 1]! - p;
+          e[m] = 0;
+          underflow = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1]! - p;
+        r = (d[i]! - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+      }
+      if (underflow) continue;
+      d[l] = d[l]! - p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return d.sort().reverse();
+}
+
 /** A·Aᵀ (m×m) of a row-major m×n matrix, in float64. */
 export function gramRows(a: ArrayLike<number>, m: number, n: number): Float64Array {
   const g = new Float64Array(m * m);
