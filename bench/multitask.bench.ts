@@ -76,14 +76,20 @@ export function torchDistill(ctx: BenchContext, file: string, teacher: ModelProt
   return torchAnchor(ctx, 'distill.py', ['--teacher', t, '--student', s, '--split', cfg]);
 }
 
-export default async function multitaskBench(ctx: BenchContext): Promise<BenchRow[]> {
+/** The two-task models (BENCH_TWOTASK_DIR or bench/cache/twotask) and the test set; undefined (logged) when either is missing. */
+export function twoTaskModels(ctx: BenchContext): { test: ImageBatch[]; dir: string; files: string[] } | undefined {
   const test = fullTestSet(ctx.log);
   const dir = process.env.BENCH_TWOTASK_DIR ?? join(ctx.cacheDir, 'twotask');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort() : [];
-  if (!test || !files.length) {
-    ctx.log(`no two-task models in ${dir}: train them with tools/train-demo/train_two_task.py (see its header)`);
-    return [];
-  }
+  if (test && files.length) return { test, dir, files };
+  if (test) ctx.log(`no two-task models in ${dir}: train them with tools/train-demo/train_two_task.py (see its header)`);
+  return undefined;
+}
+
+export default async function multitaskBench(ctx: BenchContext): Promise<BenchRow[]> {
+  const found = twoTaskModels(ctx);
+  if (!found) return [];
+  const { test, dir, files } = found;
   const calibration = unlabelled(fashionMnistBatches('train', 0, 512, 64));
   let trainingSet: ImageBatch[] | undefined;
   const training = () => (trainingSet ??= unlabelled(fashionMnistBatches('train', TRAIN_FROM, TRAIN_IMAGES, 64)));

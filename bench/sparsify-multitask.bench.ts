@@ -7,7 +7,7 @@
 // accuracy and the reconstruction's MSE against the input image, beside the dense model, magnitude
 // pruning, and PyTorch distilling the same sparse student with its zeros masked (same images, split).
 // The bar: accuracy within 1 point, reconstruction MSE ≤ 1.25× the dense model's.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { buildGraph } from '../src/core/graph/ir.js';
 import { decodeModel } from '../src/core/onnx/codec.js';
@@ -19,8 +19,8 @@ import { refitSparse } from '../src/core/compress/sparse-refit.js';
 import { distillSparse } from '../src/core/compress/sparse-distill.js';
 import { sparsifyModel, type SparsifyOptions } from '../src/core/compress/sparsify.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
-import { fashionMnistBatches, fullTestSet, unlabelled } from './fashion-mnist.js';
-import { torchDistill, TRAIN_FROM, TRAIN_IMAGES, twoTaskMetrics } from './multitask.bench.js';
+import { fashionMnistBatches, unlabelled } from './fashion-mnist.js';
+import { torchDistill, TRAIN_FROM, TRAIN_IMAGES, twoTaskMetrics, twoTaskModels } from './multitask.bench.js';
 import type { BenchContext, BenchRow } from './harness.js';
 
 const SUITE = 'sparsify-multitask';
@@ -38,13 +38,9 @@ function maskViolations(model: ModelProto, masks: ReadonlyMap<string, Uint8Array
 }
 
 export default async function sparsifyMultitaskBench(ctx: BenchContext): Promise<BenchRow[]> {
-  const test = fullTestSet(ctx.log);
-  const dir = process.env.BENCH_TWOTASK_DIR ?? join(ctx.cacheDir, 'twotask');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort() : [];
-  if (!test || !files.length) {
-    ctx.log(`no two-task models in ${dir}: train them with tools/train-demo/train_two_task.py (see its header)`);
-    return [];
-  }
+  const found = twoTaskModels(ctx);
+  if (!found) return [];
+  const { test, dir, files } = found;
   const calibration = unlabelled(fashionMnistBatches('train', 0, 512, 64));
   const scoring = unlabelled(fashionMnistBatches('train', 0, 512, 8));
   const training = unlabelled(fashionMnistBatches('train', TRAIN_FROM, TRAIN_IMAGES, 64));

@@ -10,12 +10,11 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_module import OnnxModule  # noqa: E402
-from distill import idx  # noqa: E402
+from sparsify import test_accuracy  # noqa: E402
 
 
 def main():
@@ -44,13 +43,7 @@ def main():
             approx = (u[:, :r] * s[:r]) @ vh[:r]
             w.copy_(approx.reshape(w.shape).float())
             done += 1
-    x = torch.from_numpy(idx(args.test).astype(np.float32)[:, None] / 255.0)
-    y = torch.from_numpy(idx(args.labels).astype(np.int64))
-    correct = 0
-    with torch.no_grad():
-        for i in range(0, len(x), 500):
-            correct += int((module(x[i:i + 500]).argmax(1) == y[i:i + 500]).sum())
-    print(json.dumps({"testAccuracy": correct / len(x), "layers": done}))
+    print(json.dumps({"testAccuracy": test_accuracy(module, args.test, args.labels), "layers": done}))
 
 
 if __name__ == "__main__":

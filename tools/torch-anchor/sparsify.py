@@ -26,6 +26,17 @@ class Holder(torch.nn.Module):
         self.weight = torch.nn.Parameter(tensor.detach().clone())
 
 
+def test_accuracy(module, images, labels):
+    """Top-1 accuracy of the module's first output on an IDX test set (pixels scaled to [0, 1])."""
+    x = torch.from_numpy(idx(images).astype(np.float32)[:, None] / 255.0)
+    y = torch.from_numpy(idx(labels).astype(np.int64))
+    correct = 0
+    with torch.no_grad():
+        for i in range(0, len(x), 500):
+            correct += int((module(x[i:i + 500]).argmax(1) == y[i:i + 500]).sum())
+    return correct / len(x)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", required=True)
@@ -50,13 +61,7 @@ def main():
             module.params[k].copy_(h.weight)
             zeros += int((h.weight == 0).sum())
             total += h.weight.numel()
-    x = torch.from_numpy(idx(args.test).astype(np.float32)[:, None] / 255.0)
-    y = torch.from_numpy(idx(args.labels).astype(np.int64))
-    correct = 0
-    with torch.no_grad():
-        for i in range(0, len(x), 500):
-            correct += int((module(x[i:i + 500]).argmax(1) == y[i:i + 500]).sum())
-    print(json.dumps({"testAccuracy": correct / len(x), "sparsity": zeros / max(total, 1)}))
+    print(json.dumps({"testAccuracy": test_accuracy(module, args.test, args.labels), "sparsity": zeros / max(total, 1)}))
 
 
 if __name__ == "__main__":
