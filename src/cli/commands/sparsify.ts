@@ -75,7 +75,7 @@ export const sparsifyCommand: CliCommand = {
     '  --pattern P          unstructured (default) or N:M along the input channels: 2:4, 4:8 … (implies S = 1 − N/M)',
     '  --scope SC           unstructured: global (default; one cut over all layers, like torch global_unstructured) or layer (S in every layer)',
     '  --criterion C        magnitude (default; |w|) or taylor (Σ (w·∂C/∂w)² on --images, per output)',
-    '  --images DIR         calibration images (taylor, --recover lsq)',
+    '  --images DIR         calibration images (taylor, --recover lsq) and training images (--recover distill)',
     '  --recover M[,M]      none | lsq: SparseGPT-style refit of the kept weights | distill: sparse fine-tuning,',
     '                       distillation from the dense model with every zero held at zero (lsq,distill: both)',
     RECOVER_USAGE.split('\n').filter((l) => !l.startsWith('  --recover') && !l.startsWith('                       training-free')).join('\n'),
