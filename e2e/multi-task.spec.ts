@@ -16,9 +16,7 @@ test('multi-task model: outputs and tasks, per-task heatmaps, per-output validat
   test.setTimeout(300_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);
-  await studio.goto();
-  await studio.dropPath(FIXTURE);
-  await studio.expectGraph();
+  await studio.openModel(FIXTURE);
 
   // Outputs and their detected tasks.
   await page.getByRole('tab', { name: 'Model' }).click();
@@ -107,9 +105,7 @@ test('segmentation model: its task in the Model tab, pixel accuracy and mIoU in 
   test.setTimeout(180_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);
-  await studio.goto();
-  await studio.dropPath('tools/fixtures/models/segmentation.onnx');
-  await studio.expectGraph();
+  await studio.openModel('tools/fixtures/models/segmentation.onnx');
   await page.getByRole('tab', { name: 'Model' }).click();
   await expect(page.getByTestId('output-tasks')).toContainText('detected: segmentation');
   await panels.setGlobalUniform(50);

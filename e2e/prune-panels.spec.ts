@@ -12,9 +12,7 @@ test('criteria, undo/redo, plan round trip, sensitivity and recovery export', as
   test.setTimeout(300_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);
-  await studio.goto();
-  await studio.dropPath(FIXTURE);
-  await studio.expectGraph();
+  await studio.openModel(FIXTURE);
 
   await panels.openTab('Heatmaps');
   await panels.expectScored();

@@ -37,9 +37,7 @@ test('segmentation model: Validate speaks pixel accuracy and mIoU (vs unpruned m
   test.setTimeout(240_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);
-  await studio.goto();
-  await studio.dropPath(FIXTURE);
-  await studio.expectGraph();
+  await studio.openModel(FIXTURE);
   await panels.setGlobalUniform(50);
 
   // Before any image: the hint names label masks, not class folders.

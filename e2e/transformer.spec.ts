@@ -14,9 +14,7 @@ test('ViT: heads as units, embedding width with LayerNorm statistics, plan on th
   test.setTimeout(240_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);
-  await studio.goto();
-  await studio.dropPath(FIXTURE);
-  await studio.expectGraph();
+  await studio.openModel(FIXTURE);
 
   // 3 head groups + 3 MLPs + the embedding width are prunable.
   await panels.openTab('Ratios');
@@ -52,9 +50,7 @@ test('ViT: heads as units, embedding width with LayerNorm statistics, plan on th
 
 test('dynamic H/W (Swin): MACs are a lower bound until the user gives the input size', async ({ page }, testInfo) => {
   const studio = new StudioPage(page, testInfo);
-  await studio.goto();
-  await studio.dropPath('src/core/graph/test-data/tiny-swin.onnx');
-  await studio.expectGraph();
+  await studio.openModel('src/core/graph/test-data/tiny-swin.onnx');
   await page.getByRole('tab', { name: 'Model' }).click();
   const summary = page.getByTestId('model-summary');
   await expect(summary).toContainText(/MACs \/ sample\s*≥/);

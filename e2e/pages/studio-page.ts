@@ -65,6 +65,13 @@ export class StudioPage {
     await this.dropFile(path.basename(file), readFileSync(file));
   }
 
+  /** Opens the studio without the demo, drops `file` on it and waits for its graph. */
+  async openModel(file: string): Promise<void> {
+    await this.goto();
+    await this.dropPath(file);
+    await this.expectGraph();
+  }
+
   /** Waits until the graph of a loaded model is drawn. */
   async expectGraph(): Promise<void> {
     await expect(this.graph).toBeVisible();

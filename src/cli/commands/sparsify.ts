@@ -9,7 +9,7 @@ import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../inp
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { distillEpochLine, RECOVER_USAGE, RECOVER_VALUE_OPTIONS, recoverOptions } from '../data/recover-options.js';
 import { distillSparse } from '../../core/compress/sparse-distill.js';
-import type { TrainingSummary } from '../../core/recover/distill.js';
+import { trainingSummary, type TrainingSummary } from '../../core/recover/distill.js';
 import { taylorBatches, taylorImportance, TAYLOR_LIMIT } from '../data/taylor-importance.js';
 import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { checkNM, parsePattern, patternSparsity, sparsifyModel, type SparsePattern, type SparsifiedLayer } from '../../core/compress/sparsify.js';
@@ -147,7 +147,7 @@ export const sparsifyCommand: CliCommand = {
       });
       sparse = tuned.model;
       const r = tuned.result;
-      training = { history: r.history, bestEpoch: r.bestEpoch, stoppedBy: r.stoppedBy, note: r.note, seconds: r.seconds, steps: r.steps, images: r.images, parameters: r.parameters.length, settings: tuned.settings };
+      training = trainingSummary(r, tuned.settings);
       io.stderr(`sparsify: distilled ${r.parameters.length} parameters with every zero kept (best epoch ${r.bestEpoch} of ${r.history.length - 1}, ${r.seconds.toFixed(1)} s)${r.note ? `; ${r.note}` : ''}\n`);
     }
     const written = writeModelFile(sparse, resolve(io.cwd, out), { externalData: flag(args, 'external-data') });

@@ -32,6 +32,14 @@ export type TrainingSummary = Pick<DistillResult, 'history' | 'bestEpoch' | 'sto
   settings: DistillSettings;
 };
 
+/** The report's view of a distillation run (no parameters, only their count). */
+export function trainingSummary(result: DistillResult, settings: DistillSettings): TrainingSummary {
+  return {
+    history: result.history, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy, note: result.note, seconds: result.seconds, steps: result.steps,
+    images: result.images, parameters: result.parameters.length, settings,
+  };
+}
+
 export const distillRecovery: Recovery<'distill'> = {
   id: 'distill',
   name: 'distillation',
@@ -53,10 +61,7 @@ export const distillRecovery: Recovery<'distill'> = {
       onEpoch: opts.onEpoch,
       onStep: opts.onStep,
     });
-    const training: TrainingSummary = {
-      history: result.history, bestEpoch: result.bestEpoch, stoppedBy: result.stoppedBy, note: result.note, seconds: result.seconds, steps: result.steps,
-      images: result.images, parameters: result.parameters.length, settings,
-    };
+    const training = trainingSummary(result, settings);
     // A hard abort (not a stop) ends the job like every other recovery.
     if (job.ctx.signal?.aborted) return;
     const dims = new Map(job.model.graph!.initializer.map((t) => [t.name, tensorDims(t)]));
