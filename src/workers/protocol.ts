@@ -208,7 +208,7 @@ export interface StudioWorkerApi {
   /** Params/MACs/bytes before → after and the kept channels, for the live read-out. */
   planCost(request: PlanInput & { jobId: number }): Promise<WorkerResult<PlanCost>>;
   /** Ratios for every unlocked prunable group from the global control. */
-  globalPlan(request: GlobalPlanRequest & { jobId: number }): Promise<WorkerResult<Record<string, number>>>;
+  globalPlan(request: GlobalPlanRequest & { jobId: number }): Promise<WorkerResult<GlobalPlanResult>>;
   sensitivity(request: SensitivityRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SensitivityResult>>;
   /** The preprocessing inferred from the model (input shape, card) and the presets to choose from. */
   preprocessDefaults(request: { jobId: number }): Promise<WorkerResult<{ inferred: PreprocessSpec; presets: PreprocessSpec[] }>>;
@@ -341,6 +341,32 @@ export interface GlobalPlanRequest {
   roundTo: number;
   /** Ranks channels (global mode); sensitivity mode uses the worker's last sensitivity run. */
   criterion: string;
+  /**
+   * Sensitivity mode on a model with several outputs (PAGCP's task budgets): output name → the
+   * largest drop its curves may predict, in its task's measure (SensitivityResult.outputs). A budget
+   * that binds before the target ends the pruning there, without an error (budgetLimited).
+   */
+  budgets?: Record<string, number>;
+}
+
+/** A budgeted output after the allocation: the drop its curves predict, its budget and their measure. */
+export interface TaskBudgetOutcome {
+  predictedDrop: number;
+  budget: number;
+  measure: string;
+}
+
+export interface GlobalPlanResult {
+  /** Group id → ratio for every unlocked prunable group. */
+  ratios: Record<string, number>;
+  /** Sensitivity mode: the share of the MACs the plan keeps. */
+  keptMacs?: number;
+  /** With budgets: each budgeted output. */
+  tasks?: Record<string, TaskBudgetOutcome>;
+  /** With budgets: true when a budget, not the MACs target, stopped the pruning (the plan is within every budget). */
+  budgetLimited?: boolean;
+  /** When budgetLimited: the outputs whose budget refused the next step. */
+  binding?: string[];
 }
 
 export interface SensitivityRequest {

@@ -36,6 +36,11 @@ export interface Allocation {
   reached: boolean;
   /** With task budgets: each budgeted output's predicted drop (sum of its curves' drops at the chosen ratios). */
   taskDrops?: Record<string, number>;
+  /**
+   * With task budgets: the outputs whose budget refused a further step when the target was not
+   * reached (empty when the target was met, or when every step was taken without a budget binding).
+   */
+  binding?: string[];
 }
 
 export interface GreedyOptions {
@@ -111,9 +116,15 @@ export async function allocateGreedy(model: ModelProto, analysis: ChannelAnalysi
   const saving = (id: string, l: number) => (l < 0 ? 0 : base - (target.kind === 'params' ? sens.curves[id]!.params[l]! : sens.curves[id]!.macs[l]!));
   let cost = await costOf(model, analysis, opts.scores, ratios, target, sens.criterion, roundTo, opts.measure);
   let predictedDrop = 0;
-  const result = (reached: boolean): Allocation => ({ ratios, predictedDrop, cost, baseCost, reached, ...(budgets.length ? { taskDrops: Object.fromEntries(spent) } : {}) });
+  // Budgets that refused a step in the current pass: when no step is left, these stopped the pruning.
+  const blocked = new Set<string>();
+  const result = (reached: boolean): Allocation => ({
+    ratios, predictedDrop, cost, baseCost, reached,
+    ...(budgets.length ? { taskDrops: Object.fromEntries(spent), binding: reached ? [] : budgets.map((b) => b.name).filter((n) => blocked.has(n)) } : {}),
+  });
   while (cost > goal) {
     let best: { id: string; next: number; marginal: number } | undefined;
+    blocked.clear();
     for (const id of ids) {
       const cur = level.get(id)!;
       // The next level that saves anything (rounding can make neighbouring ratios identical).
@@ -121,7 +132,11 @@ export async function allocateGreedy(model: ModelProto, analysis: ChannelAnalysi
         const gained = saving(id, next) - saving(id, cur);
         if (gained <= 0) continue;
         const deltas = budgets.map((b) => taskDrop(id, next, b.name) - taskDrop(id, cur, b.name));
-        if (budgets.some((b, i) => spent.get(b.name)! + deltas[i]! > b.budget)) break;
+        const over = budgets.filter((b, i) => spent.get(b.name)! + deltas[i]! > b.budget);
+        if (over.length) {
+          for (const b of over) blocked.add(b.name);
+          break;
+        }
         const worse = budgets.length ? deltas.reduce((a, d, i) => a + d / budgets[i]!.budget, 0) : drop(id, next) - drop(id, cur);
         const marginal = worse / gained;
         if (!best || marginal < best.marginal) best = { id, next, marginal };

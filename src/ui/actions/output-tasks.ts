@@ -22,7 +22,7 @@ export async function setOutputTask(output: string, kind: TaskKind): Promise<voi
     const tasks = await studioClient().call((api, jobId) => api.setOutputTasks({ jobId, overrides }));
     if (s().summary !== model) return;
     s().setOutputTasks(tasks);
-    useStudio.setState({ validationReport: undefined, sensitivityResult: undefined, scores: undefined });
+    useStudio.setState({ validationReport: undefined, sensitivityResult: undefined, scores: undefined, budgetOutcome: undefined });
     void scoreChannels();
   } catch (err) {
     if (s().summary === model) s().setScores(undefined, errorText(err));

@@ -6,6 +6,7 @@ import { useStudio } from '../store/store';
 import { currentCompress } from './compress';
 import { downloadBytes } from './download';
 import { errorText } from './errors';
+import { budgetsToSend } from './task-budgets';
 
 const s = () => useStudio.getState();
 
@@ -15,15 +16,21 @@ export function currentPlan(): PlanInput {
   return { ratios, roundTo, criterion };
 }
 
-/** Runs the global control and records the result as one undo step. */
+/**
+ * Runs the global control and records the result as one undo step. The sensitivity mode sends the
+ * task budgets typed for the outputs; the worker's per-task read-out is kept with the plan it made.
+ */
 export async function applyGlobal(): Promise<void> {
   const { globalMode, globalTarget, locked, ratios, roundTo, criterion, summary } = s();
   if (globalMode === 'gates') return; // trained, not applied: actions/gates.ts
   const lockedRatios = Object.fromEntries(Object.keys(locked).map((id) => [id, ratios[id] ?? 0]));
+  const budgets = globalMode === 'sensitivity' ? budgetsToSend(s()) : undefined;
   try {
-    const next = await studioClient().call((api, jobId) =>
-      api.globalPlan({ jobId, mode: globalMode, target: globalTarget, locked: lockedRatios, roundTo, criterion }));
-    if (s().summary === summary) s().applyRatios({ ...next, ...lockedRatios }); // not another model's groups
+    const { ratios: next, ...readOut } = await studioClient().call((api, jobId) =>
+      api.globalPlan({ jobId, mode: globalMode, target: globalTarget, locked: lockedRatios, roundTo, criterion, ...(budgets ? { budgets } : {}) }));
+    if (s().summary !== summary) return; // not another model's groups
+    s().applyRatios({ ...next, ...lockedRatios });
+    s().setBudgetOutcome(readOut.tasks ? { ...readOut, plan: s().ratios, target: globalTarget } : undefined);
   } catch (err) {
     if (s().summary === summary) s().setCost(s().cost, errorText(err));
   }

@@ -6,6 +6,7 @@ import type { GroupSummary } from '../../workers/protocol';
 import { errorText } from '../actions/errors';
 import { importCompress } from '../actions/compress';
 import { applyGlobal, downloadPlanJson } from '../actions/plan';
+import { invalidBudgets } from '../actions/task-budgets';
 import { MiddleEllipsis } from '../shell/MiddleEllipsis';
 import type { AllocationMode } from '../store/plan-slice';
 import { useStudio } from '../store/store';
@@ -13,6 +14,7 @@ import { GatesPanel } from './gates-panel';
 import { bytes, change, compact } from './panel-format';
 import { parsePlanJson } from './plan-json';
 import { startPruningSync } from './sync';
+import { TaskBudgets } from './task-budgets';
 import './panels.css';
 
 const MODE_TEXT: Record<AllocationMode, string> = {
@@ -30,6 +32,7 @@ function GlobalControl() {
   const criterionName = useStudio((s) => s.criteria.find((c) => c.id === s.criterion)?.name ?? s.criterion);
   // The worker ranks by weight L2 until a data criterion's scores exist (workers/studio/plan.ts rankingCriterion).
   const standIn = useStudio((s) => !!s.criteria.find((c) => c.id === s.criterion)?.needsImages && s.scores?.criterion !== s.criterion);
+  const badBudget = useStudio((s) => s.globalMode === 'sensitivity' && invalidBudgets(s).length > 0);
   const [busy, setBusy] = useState(false);
   const set = useStudio.getState().setGlobal;
   return (
@@ -44,7 +47,7 @@ function GlobalControl() {
       <input type="range" min={0} max={0.95} step={0.05} value={target} aria-label="Global target"
         onChange={(e) => set(mode, Number(e.target.value))} />
       <output>{Math.round(target * 100)} %{mode === 'sensitivity' || mode === 'gates' ? ' of MACs' : ''}</output>
-      {mode !== 'gates' && <button type="button" disabled={busy} onClick={() => { setBusy(true); void applyGlobal().finally(() => setBusy(false)); }}>Apply</button>}
+      {mode !== 'gates' && <button type="button" disabled={busy || badBudget} title={badBudget ? 'A task budget is not a positive number' : undefined} onClick={() => { setBusy(true); void applyGlobal().finally(() => setBusy(false)); }}>Apply</button>}
       <label>
         round to{' '}
         <select aria-label="Round channels to" value={roundTo} onChange={(e) => useStudio.getState().setRoundTo(Number(e.target.value))}>
@@ -55,6 +58,7 @@ function GlobalControl() {
         {MODE_TEXT[mode]}{mode === 'gates' ? '' : <> Inside each group the lowest-scoring channels go, by {criterionName} (Heatmaps tab)
         {standIn ? '; weight L2 stands in until its scores are computed on the images' : ''}.</>}
       </p>
+      {mode === 'sensitivity' && <TaskBudgets />}
     </fieldset>
   );
 }

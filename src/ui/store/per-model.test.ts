@@ -16,6 +16,8 @@ describe('opening another model', () => {
     s().setValidation({ error: 'old failure' });
     s().setExport({ message: { text: 'Saved a.pruned-50.onnx: 1 KB' } });
     s().setGlobal('sensitivity', 0.3);
+    s().setTaskBudget('g', '0.03');
+    s().setBudgetOutcome({ plan: s().ratios, target: 0.3, tasks: { g: { predictedDrop: 0.02, budget: 0.03, measure: '1 − R²' } } });
     s().setBackend('webgpu');
     s().setCriterion('l2');
     s().setSweep({ series: [], targets: [50], points: [{ series: 'uniform:l1' } as never], total: 1, recovery: 'none', images: 3, state: 'done' });
@@ -31,6 +33,7 @@ describe('opening another model', () => {
       groups: undefined, scores: undefined, cost: undefined, sensitivityResult: undefined, validationReport: undefined,
       validationError: undefined, exportMessage: undefined, globalMode: 'uniform', backend: 'webgpu', criterion: 'l2',
       sweep: undefined, sweepSelected: undefined, sweepTargets: [70, 40], sweepAllocations: ['uniform'],
+      taskBudgets: {}, budgetOutcome: undefined,
     });
   });
 });

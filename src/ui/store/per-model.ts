@@ -14,6 +14,7 @@ export function modelResultsReset(s: StudioState): Partial<StudioState> {
     groups: undefined, groupsError: undefined, selectedGroupId: undefined, locked: {},
     // The sensitivity-guided control needs this model's curves, which do not exist yet.
     ...(s.globalMode === 'sensitivity' ? { globalMode: 'uniform' as const } : {}),
+    taskBudgets: {}, budgetOutcome: undefined,
     validationReport: undefined, validationProgress: undefined, validationError: undefined,
     preprocess: undefined, inferredPreprocess: undefined, presets: [],
     exportProgress: undefined, exportMessage: undefined,

@@ -3,7 +3,7 @@
 // entries are just the previous objects. Persisted per model hash by plan-storage.ts.
 // The model's dependency groups (from the studio worker) live here too: ratios and locks are keyed by their ids.
 import type { StateCreator } from 'zustand';
-import type { GlobalMode, GroupSummary, RecoveryMethod, TrainingRequest } from '../../workers/protocol';
+import type { GlobalMode, GlobalPlanResult, GroupSummary, RecoveryMethod, TrainingRequest } from '../../workers/protocol';
 import type { StudioState } from './types';
 
 export type Ratios = Record<string, number>;
@@ -16,6 +16,17 @@ export type AllocationMode = GlobalMode | 'gates';
 export const HISTORY_LIMIT = 200;
 /** Slider moves on the same group closer together than this are one undo step. */
 export const COALESCE_MS = 800;
+
+/**
+ * The worker's per-task read-out of the last sensitivity apply with task budgets, with the ratios
+ * object that apply installed: panels show it only while that object is the plan (a slider move or
+ * another apply makes it stale; undo back to it shows it again).
+ */
+export interface BudgetOutcome extends Omit<GlobalPlanResult, 'ratios'> {
+  plan: Ratios;
+  /** The fraction of MACs the apply asked to remove. */
+  target: number;
+}
 
 export interface PlanSlice {
   /** Group id → fraction of channels to remove (0..1). */
@@ -31,6 +42,9 @@ export interface PlanSlice {
   recovery: RecoveryMethod;
   /** Epochs and learning rate of the distill recovery. */
   training: TrainingRequest;
+  /** Sensitivity mode, several outputs: output name → its task budget as typed ('' = no budget); per model. */
+  taskBudgets: Record<string, string>;
+  budgetOutcome?: BudgetOutcome;
   /** Undo stack (oldest first) and redo stack (next redo last). */
   past: Ratios[];
   future: Ratios[];
@@ -53,6 +67,8 @@ export interface PlanSlice {
   toggleLock(groupId: string): void;
   setRoundTo(roundTo: number): void;
   setGlobal(mode: AllocationMode, target: number): void;
+  setTaskBudget(output: string, text: string): void;
+  setBudgetOutcome(outcome: BudgetOutcome | undefined): void;
   setRecovery(recovery: RecoveryMethod): void;
   setTraining(training: Partial<TrainingRequest>): void;
   setGroups(groups: GroupSummary[] | undefined, error?: string): void;
@@ -82,6 +98,7 @@ export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (se
   recovery: 'none',
   // The CLI's defaults (core/train/distill.ts) but fewer epochs: the page trains on the bundled 512 images on WASM.
   training: { epochs: 5, lr: 1e-3 },
+  taskBudgets: {},
   past: [],
   future: [],
 
@@ -122,6 +139,8 @@ export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (se
     }),
   setRoundTo: (roundTo) => set({ roundTo: Math.max(1, Math.floor(roundTo) || 1) }),
   setGlobal: (globalMode, globalTarget) => set({ globalMode, globalTarget: clamp01(globalTarget) }),
+  setTaskBudget: (output, text) => set((s) => ({ taskBudgets: { ...s.taskBudgets, [output]: text } })),
+  setBudgetOutcome: (budgetOutcome) => set({ budgetOutcome }),
   setRecovery: (recovery) => set({ recovery }),
   setTraining: (training) => set((s) => ({ training: { ...s.training, ...training } })),
   setGroups: (groups, groupsError) => set({ groups, groupsError, selectedGroupId: undefined, locked: {} }),

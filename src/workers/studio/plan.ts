@@ -11,7 +11,7 @@ import { planFromRatios } from '../../core/prune/allocate-plan';
 import { globalRanking as rankGlobally } from '../../core/prune/global-ranking';
 import type { PrunePlan } from '../../core/prune/plan';
 import { criterionInfo } from '../../core/score/criteria';
-import type { GlobalPlanRequest, ModelCost, PlanCost, PlanInput } from '../protocol';
+import type { GlobalPlanRequest, GlobalPlanResult, ModelCost, PlanCost, PlanInput } from '../protocol';
 import { JobError } from '../jobs';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { analysisOf, cachedScores, costModelOf, metricsOf } from './pruning-cache';
@@ -138,14 +138,14 @@ async function costedPlan(loaded: LoadedModel, request: PlanInput & { jobId: num
 }
 
 /** Ratios for the unlocked prunable groups from the global control (locked groups keep theirs). */
-export async function globalPlan(request: GlobalPlanRequest & { jobId: number }): Promise<Record<string, number>> {
+export async function globalPlan(request: GlobalPlanRequest & { jobId: number }): Promise<GlobalPlanResult> {
   const loaded = requireLoadedModel();
   const target = Math.min(MAX_RATIO, Math.max(0, request.target));
   const free = analysisOf(loaded).groups.filter((g) => g.prunable && !(g.id in request.locked));
-  if (request.mode === 'uniform') return Object.fromEntries(free.map((g) => [g.id, target]));
+  if (request.mode === 'uniform') return { ratios: Object.fromEntries(free.map((g) => [g.id, target])) };
   if (request.mode === 'global') {
     const { scores } = await rankingScores(loaded, request.criterion, request.jobId);
-    return globalRanking(free.map((g) => ({ id: g.id, scores: scores.get(g.id) ?? new Float64Array(g.channels).fill(1) })), target);
+    return { ratios: globalRanking(free.map((g) => ({ id: g.id, scores: scores.get(g.id) ?? new Float64Array(g.channels).fill(1) })), target) };
   }
   const { allocateBySensitivity } = await import('./allocate');
   return allocateBySensitivity(loaded, request, free.map((g) => g.id));

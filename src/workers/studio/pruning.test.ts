@@ -34,7 +34,7 @@ describe('pruning worker calls', () => {
     const scores = await scoreGroups({ jobId: job++, criterion: 'l1' });
     for (const g of prunable) expect(scores.scores[g.id]).toHaveLength(g.channels);
 
-    const ratios = await globalPlan({ jobId: job++, mode: 'uniform', target: 0.5, locked: {}, roundTo: 1, criterion: 'l1' });
+    const { ratios } = await globalPlan({ jobId: job++, mode: 'uniform', target: 0.5, locked: {}, roundTo: 1, criterion: 'l1' });
     expect(Object.keys(ratios).sort()).toEqual(prunable.map((g) => g.id).sort());
     const plan = { ratios, roundTo: 1, criterion: 'l1' };
     const cost = await planCost({ jobId: job++, ...plan });

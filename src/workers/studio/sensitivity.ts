@@ -19,6 +19,11 @@ export function lastSensitivity(loaded: LoadedModel): CoreSensitivity | undefine
   return lastResult.get(loaded);
 }
 
+/** Keeps `result` as the model's last sensitivity run (tests install curves measured in Node with it). */
+export function rememberSensitivity(loaded: LoadedModel, result: CoreSensitivity): void {
+  lastResult.set(loaded, result);
+}
+
 /** One curve per prunable group. */
 export async function sensitivity(request: SensitivityRequest, onProgress?: ProgressCallback): Promise<SensitivityResult> {
   const loaded = requireLoadedModel();
@@ -45,7 +50,7 @@ export async function sensitivity(request: SensitivityRequest, onProgress?: Prog
     if (signal.aborted) throw abortedJobError();
     throw err;
   }
-  lastResult.set(loaded, result);
+  rememberSensitivity(loaded, result);
   return {
     ratios: result.ratios,
     metric: result.metric,
