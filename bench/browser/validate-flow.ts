@@ -37,9 +37,11 @@ function ms(text: string): number {
   return value;
 }
 
-/** Opens the demo at `url` and prunes every group by half (Ratios tab, global uniform). */
-export async function openDemoHalved(page: Page, url: string): Promise<void> {
+/** Opens the demo at `url` (or, with `modelFile`, the app without the demo and that model file) and prunes every group by half (Ratios tab, global uniform). */
+export async function openAndHalve(page: Page, url: string, modelFile?: string): Promise<void> {
   await page.goto(url);
+  // A path, not a buffer: the local browser reads it from disk (a 45 MB buffer crosses the protocol as base64).
+  if (modelFile) await page.getByLabel('Open ONNX model').setInputFiles(modelFile, { timeout: TIMEOUT_MS });
   await page.getByTestId('graph').locator('[data-node-id]').first().waitFor({ timeout: TIMEOUT_MS });
   await page.getByRole('tab', { name: 'Ratios' }).click();
   await page.getByLabel('Global mode').selectOption('uniform');
@@ -48,11 +50,16 @@ export async function openDemoHalved(page: Page, url: string): Promise<void> {
   await page.getByTestId('plan-cost').getByRole('row', { name: /Parameters/ }).filter({ hasText: /−[1-9]/ }).waitFor({ timeout: TIMEOUT_MS });
 }
 
-/** Validates original vs pruned on the bundled samples; the page must show a pruned plan. */
-export async function validateBundled(page: Page): Promise<ValidationRun> {
+/** Validates original vs pruned on the bundled samples, or on `images` uploaded; the page must show a pruned plan. */
+export async function validateOnImages(page: Page, images?: { name: string; mimeType: string; buffer: Buffer }[]): Promise<ValidationRun> {
   await page.getByRole('tab', { name: 'Validate' }).click();
-  await page.getByRole('button', { name: 'Use bundled samples' }).click();
-  await page.getByTestId('image-source').filter({ hasText: 'bundled samples' }).waitFor({ timeout: TIMEOUT_MS });
+  if (images) {
+    await page.getByLabel('Upload images', { exact: true }).setInputFiles(images);
+    await page.getByTestId('image-source').filter({ hasText: `${images.length} uploaded images` }).waitFor({ timeout: TIMEOUT_MS });
+  } else {
+    await page.getByRole('button', { name: 'Use bundled samples' }).click();
+    await page.getByTestId('image-source').filter({ hasText: 'bundled samples' }).waitFor({ timeout: TIMEOUT_MS });
+  }
   await page.evaluate(() => {
     (window as unknown as { benchLongTasks: number[] }).benchLongTasks = [];
   });
