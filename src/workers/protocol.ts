@@ -229,7 +229,7 @@ export interface StudioWorkerApi {
   /** Re-infers shapes and MACs with the first input at `shape` (undefined: as declared); the new summary. */
   setInputSize(request: { jobId: number; shape?: number[] }): Promise<WorkerResult<ModelSummary>>;
   /** Singular values of every factorisable layer of the loaded model (./studio/compress.ts). */
-  layerSpectra(request: { jobId: number }, onProgress?: ProgressCallback): Promise<WorkerResult<SpectraResult>>;
+  layerSpectra(request: SpectraRequest, onProgress?: ProgressCallback): Promise<WorkerResult<SpectraResult>>;
   /** Layer id → rank for a global energy or MACs target (core's rank allocation over the spectra). */
   rankTarget(request: RankTargetRequest): Promise<WorkerResult<Record<string, number>>>;
   /** The loaded model sparsified as asked: zeros per layer and per output channel. */
@@ -557,7 +557,26 @@ export interface LayerSpectrumInfo extends Pick<LowRankCandidate, 'id' | 'op' | 
   sigma: number[];
 }
 
+/**
+ * Calibration images for data-aware low rank, Taylor sparsity and the least-squares refits (the
+ * worker preprocesses them as given and uses at most RECOVERY_IMAGES of them).
+ */
+export interface CompressCalibration {
+  images: ImageInput[];
+  preprocess: PreprocessSpec;
+}
+
+/** Rank tab: plain singular values, or (dataAware, with images) those of W·L, whitened by each layer's input covariance. */
+export interface SpectraRequest {
+  jobId: number;
+  dataAware?: boolean;
+  calibration?: CompressCalibration;
+}
+
 export interface SpectraResult {
+  /** Whether the σ are whitened (data-aware); layers over the whitening limit keep plain σ and are in `notWhitened`. */
+  dataAware?: boolean;
+  notWhitened?: { node: string; reason: string }[];
   layers: LayerSpectrumInfo[];
   /** Layers of a factorisable op type that cannot be factorised, with why. */
   skipped: { node: string; reason: string }[];
@@ -565,8 +584,7 @@ export interface SpectraResult {
   modelMacs: number;
 }
 
-export interface RankTargetRequest {
-  jobId: number;
+export interface RankTargetRequest extends SpectraRequest {
   target: Exclude<RankTarget, { kind: 'ranks' }>;
 }
 
@@ -574,10 +592,16 @@ export interface RankTargetRequest {
 export interface SparsitySettings extends Pick<SparsifyOptions, 'sparsity'> {
   pattern: string;
   scope: NonNullable<SparsifyOptions['scope']>;
+  /** Weight importance: |w| (default), or Taylor on the calibration images (recorded in the plan). */
+  criterion?: 'magnitude' | 'taylor';
+  /** Refit the kept weights by least squares on the calibration images (not recorded in the plan). */
+  refit?: boolean;
 }
 
 export interface SparsityRequest extends SparsitySettings {
   jobId: number;
+  /** Needed by criterion "taylor" and refit. */
+  calibration?: CompressCalibration;
 }
 
 /** A sparsified layer and the share of zeros in each of its output channels. */
@@ -591,12 +615,21 @@ export interface SparsityMap {
   dense: { node: string; reason: string }[];
   /** Zeros over all eligible weights. */
   sparsity: number;
+  /** With refit: each refit layer's relative output error² before → after, and the layers left as sparsified, with why. */
+  refits?: { node: string; errorBefore: number; errorAfter: number; applied: boolean }[];
+  notRefit?: { node: string; reason: string }[];
 }
 
 /** What validation and export apply after pruning and recovery: ranks per layer id, then sparsity. */
 export interface CompressSpec {
   ranks?: Record<string, number>;
+  /** Whiten each layer's SVD by its input covariance (not recorded in the plan: `prune --plan` uses plain SVD). */
+  dataAware?: boolean;
+  /** Refit the second factors and biases by least squares (not recorded in the plan). */
+  refitFactors?: boolean;
   sparsity?: SparsitySettings;
+  /** The images data-aware low rank, Taylor and the refits run on. */
+  calibration?: CompressCalibration;
 }
 
 /** The plan file for a plan and the Rank/Sparsity tabs' choices (docs/plan-format.md, version 2 when compressed). */

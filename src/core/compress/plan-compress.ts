@@ -8,6 +8,8 @@ import type { ModelProto } from '../onnx/proto.js';
 import { PLAN_METADATA_KEY } from '../prune/apply.js';
 import { hasCompress, planWithCompress, type PlanCompress, type PlanSparsity, type PrunePlan } from '../prune/plan.js';
 import { factoriseModel, type FactorisedLayer } from './lowrank.js';
+import { inputCovariances, refitSecondFactors, type CalibrationContext, type Refit } from './lowrank-data.js';
+import { refitSparse, type SparseRefit } from './sparse-refit.js';
 import { lowRankCandidates, type LowRankCandidate } from './lowrank-layers.js';
 import { sparseLayers } from './sparse-layers.js';
 import { parsePattern, patternSparsity, sparsifyModel, type SparsifiedLayer } from './sparsify.js';
@@ -21,13 +23,30 @@ export interface PlanCompressOptions {
   shapeOptions?: ShapeOptions;
   /** Words for errors: where the model comes from ("after channel pruning"). */
   context?: string;
+  /**
+   * What a plan does NOT record, on calibration images (the studio's data-aware low rank and
+   * refits, as `lowrank --images --recover lsq` and `sparsify --recover lsq` do): whitened factors
+   * at the plan's ranks, least-squares refits of the second factors and of the kept sparse weights.
+   * `prune --plan` does not replay these; the ranks and sparsity settings stay the plan's.
+   */
+  beyondPlan?: BeyondPlan;
+}
+
+export interface BeyondPlan {
+  calibration: CalibrationContext;
+  /** Factorise by the SVD whitened with each layer's input covariance. */
+  whiten?: boolean;
+  /** Refit each factorised layer's second factor and bias. */
+  refitFactors?: boolean;
+  /** Refit the weights sparsity kept (SparseGPT-style). */
+  refitSparse?: boolean;
 }
 
 export interface PlanCompressResult {
   model: ModelProto;
   /** Layers factorised (ranks at or above break-even leave a layer dense: listed in `dense`). */
-  lowrank?: { layers: FactorisedLayer[]; dense: { node: string; reason: string }[] };
-  sparsity?: { layers: SparsifiedLayer[]; dense: { node: string; reason: string }[]; masks: Map<string, Uint8Array> };
+  lowrank?: { layers: FactorisedLayer[]; dense: { node: string; reason: string }[]; notWhitened?: { node: string; reason: string }[]; refits?: Refit[] };
+  sparsity?: { layers: SparsifiedLayer[]; dense: { node: string; reason: string }[]; masks: Map<string, Uint8Array>; refits?: SparseRefit[]; notRefit?: { node: string; reason: string }[] };
 }
 
 /** A layer's full rank, min(out, in): the most a plan may give it. */
@@ -110,17 +129,32 @@ export async function applyPlanCompress(model: ModelProto, plan: PrunePlan, opti
   const ranks = plan.lowrank?.ranks ?? {};
   if (Object.keys(ranks).length) {
     checkPlanRanks(out, ranks, options);
-    const factorised = factoriseModel(out, { target: { kind: 'ranks', ranks }, shapeOptions: options.shapeOptions });
-    out = factorised.model;
-    result.lowrank = { layers: factorised.layers, dense: factorised.dense.filter((d) => d.node in ranks) };
+    const data = options.beyondPlan;
+    const whitened = data?.whiten ? await inputCovariances(out, data.calibration) : undefined;
+    const factorised = factoriseModel(out, { target: { kind: 'ranks', ranks }, shapeOptions: options.shapeOptions, covariances: whitened?.covariances });
+    result.lowrank = { layers: factorised.layers, dense: factorised.dense.filter((d) => d.node in ranks), ...(whitened ? { notWhitened: whitened.skipped.filter((s) => s.node in ranks) } : {}) };
+    if (data?.refitFactors && factorised.layers.length) {
+      const refit = await refitSecondFactors(out, factorised.model, factorised.layers, data.calibration);
+      result.lowrank.refits = refit.refits;
+      out = refit.model;
+    } else {
+      out = factorised.model;
+    }
   }
   if (plan.sparsity) {
     const settings = sparsifyOptions(plan.sparsity);
     let importance: Map<string, Float32Array[]> | undefined;
     if (plan.sparsity.criterion === 'taylor') importance = await options.importance!(out, sparseLayers(buildGraph(out)).layers.map((l) => l.weight));
     const sparse = sparsifyModel(out, { ...settings, importance });
-    out = sparse.model;
     result.sparsity = { layers: sparse.layers, dense: sparse.dense, masks: sparse.masks };
+    if (options.beyondPlan?.refitSparse) {
+      // Toward the model as it was before sparsity (factorised, when low rank ran): each layer's own inputs.
+      const refit = await refitSparse(out, sparse.model, sparse.masks, options.beyondPlan.calibration);
+      Object.assign(result.sparsity, { refits: refit.refits, notRefit: refit.skipped });
+      out = refit.model;
+    } else {
+      out = sparse.model;
+    }
   }
   const metadataProps = [
     ...out.metadataProps.filter((p) => p.key !== PLAN_METADATA_KEY),

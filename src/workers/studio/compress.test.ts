@@ -35,7 +35,7 @@ describe('studio compression (demo ResNet-8)', () => {
   it('lists the spectrum of every candidate layer, descending, with progress, and stops when cancelled', async () => {
     await load();
     const seen: number[] = [];
-    const spectra = await layerSpectra(job++, (p) => seen.push(p.fraction));
+    const spectra = await layerSpectra({ jobId: job++ }, (p) => seen.push(p.fraction));
     const { candidates } = lowRankCandidates(requireLoadedModel().ir);
     expect(spectra.layers.map((l) => l.id)).toEqual(candidates.map((c) => c.id));
     for (const l of spectra.layers) {
@@ -47,14 +47,14 @@ describe('studio compression (demo ResNet-8)', () => {
     await load(); // a new model: no cached spectra
     const { cancelJob } = await import('../jobs');
     const id = job++;
-    const running = runJob(id, () => layerSpectra(id));
+    const running = runJob(id, () => layerSpectra({ jobId: id }));
     cancelJob(id);
     expect(await running).toMatchObject({ ok: false, error: { code: 'aborted' } });
   });
 
   it('turns a MACs target into ranks below break-even, and refuses one that cannot be met', async () => {
     await load();
-    const spectra = await layerSpectra(job++);
+    const spectra = await layerSpectra({ jobId: job++ });
     const ranks = await rankTarget({ jobId: job++, target: { kind: 'keep-macs', fraction: 0.7 } });
     const saved = spectra.layers.reduce((a, l) => a + (ranks[l.id] ? l.macs - ranks[l.id]! * l.macsPerRank : 0), 0);
     expect(spectra.modelMacs - saved).toBeLessThanOrEqual(0.7 * spectra.modelMacs);
@@ -79,7 +79,7 @@ describe('studio compression (demo ResNet-8)', () => {
   it('builds the validated/exported model from ranks and 2:4: factorised where asked, sparse, runs in onnxruntime-node', async () => {
     await load();
     const loaded = requireLoadedModel();
-    const spectra = await layerSpectra(job++);
+    const spectra = await layerSpectra({ jobId: job++ });
     const [a, b] = spectra.layers;
     const ranks = { [a!.id]: 1, [b!.id]: b!.breakEven };
     const prepared = await preparePruned(loaded, { jobId: job++, plan: { ratios: {}, roundTo: 1, criterion: 'l1' }, recovery: 'none', compress: { ranks, sparsity: { pattern: '2:4', sparsity: 0.5, scope: 'global' } } });
@@ -100,7 +100,7 @@ describe('studio compression (demo ResNet-8)', () => {
   it('applies ranks after a channel plan too: factorised where the pruned layer still gains, and it runs', async () => {
     await load();
     const loaded = requireLoadedModel();
-    const spectra = await layerSpectra(job++);
+    const spectra = await layerSpectra({ jobId: job++ });
     const ratios = Object.fromEntries(listGroups().filter((g) => g.prunable).map((g) => [g.id, 0.5]));
     const ranks = Object.fromEntries(spectra.layers.map((l) => [l.id, 2]));
     const prepared = await preparePruned(loaded, { jobId: job++, plan: { ratios, roundTo: 1, criterion: 'l1' }, recovery: 'none', compress: { ranks } });
@@ -116,7 +116,7 @@ describe('studio compression (demo ResNet-8)', () => {
   it('Export plan: version 2 with the ranks the pruned model gets and the sparsity; replayed as `prune --plan` does, the same weights', async () => {
     await load();
     const loaded = requireLoadedModel();
-    const spectra = await layerSpectra(job++);
+    const spectra = await layerSpectra({ jobId: job++ });
     const plan = { ratios: Object.fromEntries(listGroups().filter((g) => g.prunable).map((g) => [g.id, 0.5])), roundTo: 1, criterion: 'l1' };
     // Full ranks: clamped to the pruned widths, then left out (not below break-even); rank 2 stays.
     const ranks = Object.fromEntries(spectra.layers.map((l, i) => [l.id, i === 0 ? 2 : Math.min(l.out, l.in)]));

@@ -13,7 +13,7 @@ import { learntModel } from './gates';
 import { prunedModel } from './plan';
 import { analysisOf, workerWasmThreads } from './pruning-cache';
 import { chooseWasmThreads, threadEnvironment } from '../../runtime/wasm-threads';
-import { imageBatches, jobRunner } from './scores';
+import { imageBatches, jobRunner, RECOVERY_IMAGES } from './scores';
 import { trainingControl } from './training-control';
 import { compressModel } from './compress';
 
@@ -23,8 +23,7 @@ function trainingBackend(): string {
   return `WASM (onnxruntime-web, ${threads} thread${threads === 1 ? '' : 's'})`;
 }
 
-/** Recovery uses at most this many calibration images (the core default is 512; the browser is slower). */
-export const RECOVERY_IMAGES = 256;
+export { RECOVERY_IMAGES } from './scores';
 
 /** What building the pruned model needs: an export request's fields (validation passes its own). */
 export type PrepareRequest = ExportRequest;
@@ -52,7 +51,8 @@ export async function preparePruned(loaded: LoadedModel, request: PrepareRequest
   if (!spec || (!spec.sparsity && !Object.keys(spec.ranks ?? {}).length)) return prepared;
   onProgress?.({ stage: 'compress', fraction: to, message: 'Low rank and sparsity' });
   await checkpoint(request.jobId);
-  const compressed = await compressModel(prepared.model, prepared.plan, spec);
+  // The bar stays at `to` (the caller's share ends there); the messages say which layer is refit.
+  const compressed = await compressModel(prepared.model, prepared.plan, spec, request.jobId, onProgress && ((p) => onProgress({ ...p, fraction: to })));
   return { ...prepared, model: compressed.model, plan: compressed.plan, compressNote: compressed.note };
 }
 

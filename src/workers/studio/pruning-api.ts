@@ -35,7 +35,7 @@ export const pruningApi: PruningApi = {
   learnGates: (r, onProgress) => runJob(r.jobId, () => learnGatesJob(r, onProgress), onProgress),
   setOutputTasks: (r) => runJob(r.jobId, async () => setOutputTasks(r.overrides)),
   setInputSize: (r) => runJob(r.jobId, async () => setInputSize(r.shape)),
-  layerSpectra: (r, onProgress) => runJob(r.jobId, () => layerSpectra(r.jobId, onProgress), onProgress),
+  layerSpectra: (r, onProgress) => runJob(r.jobId, () => layerSpectra(r, onProgress), onProgress),
   rankTarget: (r) => runJob(r.jobId, () => rankTarget(r)),
   sparsityMap: (r, onProgress) => runJob(r.jobId, () => sparsityMap(r, onProgress), onProgress),
   planJson: (r) => runJob(r.jobId, () => planJson(r)),

@@ -17,6 +17,8 @@ import { analysisOf, cachedScores, storeScores, workerWasmThreads } from './prun
 const SCORE_BATCH = 32;
 /** Data criteria use at most this many calibration images: enough for stable statistics in the browser. */
 export const SCORE_IMAGES = 256;
+/** Recovery (and compress-data.ts's calibration) uses at most this many images (the core default is 512; the browser is slower). */
+export const RECOVERY_IMAGES = 256;
 
 /** The criteria with their one-line explanations. */
 export function listCriteria(): CriterionInfo[] {
