@@ -9,7 +9,7 @@ import { bytes, compact } from '../panels/panel-format';
 import { downloadBytes } from './download';
 import { errorText } from './errors';
 import { jobs } from './jobs';
-import { compressSuffix, currentCompress } from './compress';
+import { compressRequest, compressSuffix, currentCompress } from './compress';
 import { currentPlan } from './plan';
 import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
 import { proxyProgress, transferImages } from './transfer';
@@ -44,10 +44,11 @@ export async function runExport(): Promise<void> {
   try {
     const plan = currentPlan();
     const calibration = await recoveryImages(recovery);
+    const compress = await compressRequest();
     const result = await studioClient().call((api, jobId) => {
       trainingJob = jobId;
       const progress = trainingProgress(job, 'export', jobId, recovery, (p) => show({ progress: p }));
-      return api.exportPruned(transferImages({ jobId, plan, recovery, training, calibration, preprocess, fp16, compress: currentCompress() }), proxyProgress(progress));
+      return api.exportPruned(transferImages({ jobId, plan, recovery, training, calibration, preprocess, fp16, compress }), proxyProgress(progress));
     }, job.signal);
     if (!job.isLive()) return;
     downloadBytes(result.bytes, outName, 'application/octet-stream');

@@ -20,8 +20,9 @@ export async function toImageInputs(images: readonly ValidationImage[]): Promise
 }
 
 /** Moves the request's image buffers to the worker instead of copying them (they are read per call). */
-export function transferImages<T extends { images?: ImageInput[]; calibration?: ImageInput[] }>(request: T): T {
-  const buffers = [...(request.images ?? []), ...(request.calibration ?? [])].flatMap((i) => (i.mask ? [i.bytes, i.mask] : [i.bytes]));
+export function transferImages<T extends { images?: ImageInput[]; calibration?: ImageInput[] | { images: ImageInput[] }; compress?: { calibration?: { images: ImageInput[] } } }>(request: T): T {
+  const calibration = Array.isArray(request.calibration) ? request.calibration : request.calibration?.images ?? [];
+  const buffers = [...(request.images ?? []), ...calibration, ...(request.compress?.calibration?.images ?? [])].flatMap((i) => (i.mask ? [i.bytes, i.mask] : [i.bytes]));
   return Comlink.transfer(request, buffers);
 }
 

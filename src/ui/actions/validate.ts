@@ -4,7 +4,7 @@ import { studioClient } from '../services/clients';
 import { useStudio } from '../store/store';
 import { errorText } from './errors';
 import { jobs } from './jobs';
-import { currentCompress } from './compress';
+import { compressRequest } from './compress';
 import { currentPlan } from './plan';
 import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
 import { proxyProgress, toImageInputs, transferImages } from './transfer';
@@ -26,10 +26,11 @@ export async function runValidation(): Promise<void> {
     const plan = currentPlan();
     // Validate what export would write: the same recovery, on the same images (training.ts).
     const calibration = await recoveryImages(recovery);
+    const compress = await compressRequest();
     const report = await studioClient().call((api, jobId) => {
       trainingJob = jobId;
       const progress = trainingProgress(job, 'validate', jobId, recovery, (p) => show({ progress: p }));
-      return api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, training, calibration, compress: currentCompress() }), proxyProgress(progress));
+      return api.validate(transferImages({ jobId, images, preprocess, backend, plan, recovery, training, calibration, compress }), proxyProgress(progress));
     }, job.signal);
     show({ report });
   } catch (err) {

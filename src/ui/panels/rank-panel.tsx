@@ -2,9 +2,11 @@
 // selected layer (the graph's selection when it is factorisable, or the picker): its singular-value
 // spectrum and the energy kept, a rank slider over the ranks that lower MACs (as core allows), and the
 // layer's MACs and weights before → after; a global energy or MACs target sets every layer at once.
-// Validate and Export factorise the layers given a rank here (after pruning and recovery).
+// Validate and Export factorise the layers given a rank here (after pruning and recovery). On the
+// calibration images: data-aware (the SVD whitened by each layer's input covariance: spectra, ranks
+// and factors) and the second factors refit by least squares, as `lowrank --images --recover lsq`.
 import { useEffect } from 'react';
-import { applyRankTarget, loadSpectra } from '../actions/compress';
+import { applyRankTarget, effectiveCompressOptions, hasCalibration, loadSpectra } from '../actions/compress';
 import { cancelJob } from '../actions/jobs';
 import { SpectrumChart } from '../charts/spectrum-chart';
 import { MiddleEllipsis } from '../shell/MiddleEllipsis';
@@ -26,10 +28,13 @@ export function RankPanel() {
   const selectedId = useStudio((s) => s.selectedId);
   const target = useStudio((s) => s.rankTarget);
   const targetError = useStudio((s) => s.rankTargetError);
+  const rankData = useStudio((s) => s.rankData);
+  const images = useStudio((s) => hasCalibration(s));
+  const dataAware = useStudio((s) => effectiveCompressOptions(s).dataAware);
 
   useEffect(() => {
     if (summary) void loadSpectra();
-  }, [summary]);
+  }, [summary, dataAware]);
   // A factorisable layer selected in the graph becomes the one shown.
   useEffect(() => {
     if (selectedId && spectra?.layers.some((l) => l.id === selectedId)) useStudio.getState().selectRankLayer(selectedId);
@@ -46,6 +51,22 @@ export function RankPanel() {
       <p className="hint" title="Each Conv, Gemm or MatMul weight W becomes two thinner layers of rank r (W ≈ B·A, from its SVD); only ranks below the break-even rank save MACs.">
         A layer of rank r: two thinner layers from its SVD. Validate and Export apply the ranks set here.
       </p>
+      <fieldset className="rank-data">
+        <legend>Calibration images</legend>
+        <label className="check" title="The SVD of W·L with L·Lᵀ the layer's input covariance on the images: it keeps what the layer's output needs, not what the weights hold. The spectra, the targets and the factors follow.">
+          <input type="checkbox" aria-label="Data-aware (whiten by input covariance)" checked={images && rankData.dataAware} disabled={!images} onChange={(e) => useStudio.getState().setRankData({ dataAware: e.target.checked })} />
+          {' '}Data-aware (whiten by input covariance)
+        </label>
+        <label className="check" title="With each first factor fixed, the second factor and bias are refit so that the factorised model's layer reproduces the original layer's output on the images.">
+          <input type="checkbox" aria-label="Refit second factors (least squares)" checked={images && rankData.refit} disabled={!images} onChange={(e) => useStudio.getState().setRankData({ refit: e.target.checked })} />
+          {' '}Refit second factors (least squares)
+        </label>
+        <p className="hint" data-testid="rank-data-note">
+          {images
+            ? 'Export plan records the chosen ranks only: `prune --plan` factorises by plain SVD, without the whitening or the refit.'
+            : 'Both need calibration images: choose images in the Validate tab (bundled samples or your own).'}
+        </p>
+      </fieldset>
       {progress && (
         <div className="progress" role="status">
           <progress max={1} value={progress.fraction} aria-label="Spectra progress" />
@@ -67,6 +88,7 @@ export function RankPanel() {
               ))}
             </select>
           </label>
+          {spectra.dataAware && <p className="hint" data-testid="spectra-whitened">Singular values of W·L (whitened by the input covariance){spectra.notWhitened?.some((n) => n.node === layer.id) ? ' — this layer is not whitened (too wide): plain σ' : ''}.</p>}
           <SpectrumChart sigma={layer.sigma} rank={rank} breakEven={layer.breakEven} onPick={(r) => setRank(r)} />
           <div className="row rank-slider">
             <label htmlFor="rank-slider">Rank</label>

@@ -18,9 +18,11 @@ export interface CompressSlice {
   ranks: Record<string, number>;
   /** The global control: keep this share of each layer's energy, or of the model's MACs. */
   rankTarget: { kind: RankTargetKind; value: number };
+  /** Rank tab on calibration images: whitened spectra and factors; second factors refit (neither is in a plan). */
+  rankData: { dataAware: boolean; refit: boolean };
   rankTargetError?: string;
-  /** Sparsity settings; `enabled`: validation and export sparsify. */
-  sparsity: SparsitySettings & { enabled: boolean };
+  /** Sparsity settings (criterion and refit included); `enabled`: validation and export sparsify. */
+  sparsity: SparsitySettings & { enabled: boolean; criterion: NonNullable<SparsitySettings['criterion']>; refit: boolean };
   sparsityMap?: SparsityMap;
   sparsityProgress?: Progress;
   sparsityError?: string;
@@ -31,6 +33,7 @@ export interface CompressSlice {
   setRank(id: string, rank: number | undefined): void;
   setRanks(ranks: Record<string, number>): void;
   setRankTarget(target: Partial<CompressSlice['rankTarget']>, error?: string): void;
+  setRankData(patch: Partial<CompressSlice['rankData']>): void;
   setSparsity(patch: Partial<CompressSlice['sparsity']>): void;
   setSparsityMap(patch: { map?: SparsityMap; progress?: Progress; error?: string }): void;
 }
@@ -46,7 +49,8 @@ export function compressResultsReset(): Partial<CompressSlice> {
 export const createCompressSlice: StateCreator<StudioState, [], [], CompressSlice> = (set) => ({
   ranks: {},
   rankTarget: { kind: 'energy', value: 0.9 },
-  sparsity: { enabled: false, pattern: '2:4', sparsity: 0.5, scope: 'global' },
+  rankData: { dataAware: false, refit: false },
+  sparsity: { enabled: false, pattern: '2:4', sparsity: 0.5, scope: 'global', criterion: 'magnitude', refit: false },
   setSpectra: ({ spectra, progress, error }) => set((s) => ({
     spectra: spectra ?? s.spectra, spectraProgress: progress, spectraError: error,
     ...(spectra && !s.rankLayerId ? { rankLayerId: spectra.layers[0]?.id } : {}),
@@ -60,6 +64,7 @@ export const createCompressSlice: StateCreator<StudioState, [], [], CompressSlic
   }),
   setRanks: (ranks) => set({ ranks: { ...ranks }, rankTargetError: undefined }),
   setRankTarget: (target, rankTargetError) => set((s) => ({ rankTarget: { ...s.rankTarget, ...target }, rankTargetError })),
+  setRankData: (patch) => set((s) => ({ rankData: { ...s.rankData, ...patch } })),
   setSparsity: (patch) => set((s) => ({ sparsity: { ...s.sparsity, ...patch } })),
   setSparsityMap: ({ map, progress, error }) => set((s) => ({ sparsityMap: map ?? (error ? undefined : s.sparsityMap), sparsityProgress: progress, sparsityError: error })),
 });
