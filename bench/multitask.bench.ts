@@ -14,7 +14,7 @@ import { decodeModel, encodeModel } from '../src/core/onnx/codec.js';
 import type { ModelProto } from '../src/core/onnx/proto.js';
 import { applyPlan } from '../src/core/prune/apply.js';
 import { planForTarget, type AllocationMethod } from '../src/core/prune/target.js';
-import { recoverPruned } from '../src/core/recover/recover.js';
+import { recoverPruned, sensitivityRecovery } from '../src/core/recover/recover.js';
 import { scoreGroups } from '../src/core/score/criteria.js';
 import type { ImageBatch } from '../src/core/score/images.js';
 import { referenceOutputs } from '../src/core/score/metric.js';
@@ -104,17 +104,22 @@ export default async function multitaskBench(ctx: BenchContext): Promise<BenchRo
     row('accuracy unpruned', base.accuracy * 100, '%');
     row('reconstruction MSE unpruned', base.mse, '');
     ctx.log(`${name}: unpruned accuracy ${(base.accuracy * 100).toFixed(2)} %, reconstruction MSE ${base.mse.toFixed(5)}`);
-    const variants: { label: string; criterion: string; method: AllocationMethod; budgets?: Record<string, number> }[] = [
+    const variants: { label: string; criterion: string; method: AllocationMethod; budgets?: Record<string, number>; curvesAfterLsq?: boolean }[] = [
       { label: 'l2', criterion: 'l2', method: 'global' },
       { label: 'taylor', criterion: 'taylor', method: 'global' },
       { label: 'oracle', criterion: 'oracle', method: 'global' },
       { label: 'taylor+budgets', criterion: 'taylor', method: 'sensitivity', budgets: { logits: 0.01, reconstruction: 0.01 } },
+      // Plain sensitivity curves against curves measured after lsq on the same 256 images
+      // (`prune --allocate sensitivity --sensitivity-recover lsq`): where lsq mends the cut.
+      { label: 'taylor sensitivity', criterion: 'taylor', method: 'sensitivity' },
+      { label: 'taylor sensitivity-after-lsq', criterion: 'taylor', method: 'sensitivity', curvesAfterLsq: true },
     ];
     for (const v of variants) {
       const t0 = performance.now();
       const scoring = calibration.slice(0, 4); // 256 images
       const { scores } = await scoreGroups(model, v.criterion, { runner: nodeModelRunner, batches: scoring }, analysis);
-      const sensitivity = v.method === 'sensitivity' ? await analyseSensitivity(model, { runner: nodeModelRunner, batches: scoring, scores, criterion: v.criterion }, analysis) : undefined;
+      const recover = v.curvesAfterLsq ? { recover: sensitivityRecovery(model, 'lsq', { runner: nodeModelRunner, batches: scoring }, analysis) } : {};
+      const sensitivity = v.method === 'sensitivity' ? await analyseSensitivity(model, { runner: nodeModelRunner, batches: scoring, scores, criterion: v.criterion, ...recover }, analysis) : undefined;
       const found = await planForTarget(model, analysis, { target: { kind: 'macs', keep: KEEP }, method: v.method, scores, criterion: v.criterion, sensitivity, budgets: v.budgets });
       const pruned = applyPlan(model, found.plan, analysis);
       const { model: recovered } = await recoverPruned(model, pruned, found.plan, 'lsq', { runner: nodeModelRunner, batches: calibration }, analysis);

@@ -14,19 +14,21 @@ import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { sensitivityProgressLine } from '../data/sensitivity-progress.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
 import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
-import { taskBudgetOption } from '../data/prune-target.js';
+import { curveRecovery, sensitivityRecoverOption, taskBudgetOption } from '../data/prune-target.js';
 import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
 
 export const sensitivityCommand: CliCommand = {
   summary: 'prune each group alone at 10…90 % and measure the accuracy/agreement drop on images',
   usage: [
-    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--task NAME=KIND,…] [--keep-macs F [--task-budget NAME=DROP,…] [--plan-out FILE]] [--json]',
+    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--task NAME=KIND,…] [--recover lsq|bias|bn] [--keep-macs F [--task-budget NAME=DROP,…] [--plan-out FILE]] [--json]',
     '',
     `  --criterion NAME   ranks the channels removed (default l2): ${CRITERIA.map((c) => c.id).join(', ')}`,
     '  --metric M         accuracy (default with labelled images), agreement or kl',
     '  --ratios LIST      comma-separated fractions (default 0.1,…,0.9)',
     '  --limit N          use at most N images (default 256)',
+    '  --recover M        measure each point after recovery M (lsq, bias or bn) on the same images: the curves',
+    '                     of a pipeline that recovers (prune --allocate sensitivity --sensitivity-recover M)',
     '  --keep-macs F      also allocate per-group ratios keeping fraction F of the MACs (greedy on the curves)',
     '  --keep-params F    … or keeping fraction F of the parameters',
     '  --plan-out FILE    write that allocation as a plan for `prune --plan FILE`',
@@ -37,7 +39,7 @@ export const sensitivityCommand: CliCommand = {
     '  --json             machine-readable report (the SensitivityResult of core/score/sensitivity.ts)',
     ...IMAGE_OPTION_USAGE,
   ].join('\n'),
-  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out', 'task', 'task-budget', ...IMAGE_VALUE_OPTIONS],
+  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out', 'task', 'task-budget', 'recover', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('sensitivity needs a MODEL path');
@@ -67,6 +69,7 @@ export const sensitivityCommand: CliCommand = {
     if (planOut && keep === undefined) throw new UsageError('--plan-out needs --keep-macs F or --keep-params F');
     const tasks = taskOption(args);
     const budgets = taskBudgetOption(args);
+    const recover = sensitivityRecoverOption(args, 'recover');
     if (budgets && keep === undefined) throw new UsageError('--task-budget bounds each output\'s drop in the allocation: give --keep-macs F or --keep-params F with it');
     if (planOut) checkOutputPaths([{ option: '--plan-out', file: planOut }], io.cwd);
 
@@ -76,6 +79,7 @@ export const sensitivityCommand: CliCommand = {
     const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches, allowNonFinite: flag(args, 'allow-non-finite'), tasks }, analysis);
     const result: SensitivityResult = await analyseSensitivity(model, {
       runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric, tasks,
+      ...curveRecovery(model, analysis, recover, data.batches, tasks),
       onProgress: (p) => io.stderr(sensitivityProgressLine(p)),
     }, analysis);
     io.stderr('\n');
@@ -97,7 +101,7 @@ export const sensitivityCommand: CliCommand = {
     const unit = result.metric === 'kl' ? '' : ' pts';
     const rows = Object.entries(result.curves).map(([id, c]) => `${id.padEnd(32)} ${c.drop.map((d) => (result.metric === 'kl' ? d.toFixed(3) : (d * 100).toFixed(1)).padStart(7)).join('')}`);
     const base = result.metric === 'accuracy' ? `accuracy ${(result.baseline.accuracy! * 100).toFixed(2)} %` : result.metric;
-    const lines = [`${file}: ${result.metric} drop${unit} when pruning one group (${criterion}; ${data.images} images; unpruned ${base})`, header, ...rows];
+    const lines = [`${file}: ${result.metric} drop${unit} when pruning one group (${criterion}${recover ? `, each point after ${recover}` : ''}; ${data.images} images; unpruned ${base})`, header, ...rows];
     for (const o of result.outputs ?? []) {
       lines.push('', `output ${o.name} (${o.task}): ${o.measure} drop`, `${'group'.padEnd(32)} ${result.ratios.map((r) => `${Math.round(r * 100)}%`.padStart(9)).join('')}`);
       for (const [id, c] of Object.entries(result.curves)) lines.push(`${id.padEnd(32)} ${c.perOutput![o.name]!.map((d) => d.toFixed(4).padStart(9)).join('')}`);

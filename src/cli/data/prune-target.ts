@@ -10,11 +10,13 @@ import { planCosting } from '../../core/prune/plan-costing.js';
 import { ALLOCATION_METHODS, planForTarget, type AllocationMethod, type CostTarget, type TargetPlan } from '../../core/prune/target.js';
 import { parseTaskBudgets, type TaskKind } from '../../core/score/loss-task.js';
 import { analyseSensitivity } from '../../core/score/sensitivity.js';
+import type { ImageBatch } from '../../core/score/images.js';
+import { RECOVERY_METHODS, sensitivityRecovery, type RecoveryMethod } from '../../core/recover/recover.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 import { sensitivityProgressLine } from './sensitivity-progress.js';
 
 /** Option names that take a value (prune's valueOptions). */
-export const TARGET_VALUE_OPTIONS = ['keep-macs', 'keep-params', 'allocate', 'task-budget'];
+export const TARGET_VALUE_OPTIONS = ['keep-macs', 'keep-params', 'allocate', 'task-budget', 'sensitivity-recover'];
 
 /** Usage lines of the target options. */
 export const TARGET_USAGE = [
@@ -26,13 +28,35 @@ export const TARGET_USAGE = [
   '  --task-budget NAME=DROP[,…]  multi-output models (PAGCP): the largest predicted drop of each output, in its',
   '                       task\'s measure (class: accuracy/agreement, 0.01 = 1 point; dense: 1 − R² against the',
   '                       unpruned output; segmentation: pixel agreement); implies --allocate sensitivity',
+  '  --sensitivity-recover M  with --allocate sensitivity: measure each curve point after recovery M (lsq, bias',
+  '                       or bn) on the same images, so the allocation sees what pruning costs once the refit',
+  '                       has run (slower: one recovery per group and ratio); use with --recover M',
 ];
+
+/** Training-free recoveries a sensitivity curve point can be measured after (distillation would train per point). */
+export const SENSITIVITY_RECOVERIES = RECOVERY_METHODS.filter((m) => m !== 'distill' && m !== 'none');
+
+/** `--NAME M` (sensitivity-recover for prune, recover for sensitivity): a training-free recovery, or undefined. */
+export function sensitivityRecoverOption(args: ParsedArgs, name: string): RecoveryMethod | undefined {
+  const v = stringOption(args, name);
+  if (v === undefined || v === 'none') return undefined;
+  if (v === 'distill') throw new UsageError(`--${name} distill would train once per group and ratio: measure the curves after lsq (--${name} lsq) and distil the final model (prune --recover lsq,distill)`);
+  if (!(SENSITIVITY_RECOVERIES as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${SENSITIVITY_RECOVERIES.join(', ')} (or none), got "${v}"`);
+  return v as RecoveryMethod;
+}
+
+/** The hook that recovers every curve point on the sensitivity images (core sensitivityRecovery). */
+export function curveRecovery(model: ModelProto, analysis: ChannelAnalysis, method: RecoveryMethod | undefined, batches: readonly ImageBatch[], tasks?: Record<string, TaskKind>) {
+  return method ? { recover: sensitivityRecovery(model, method, { runner: nodeModelRunner, batches, tasks }, analysis) } : {};
+}
 
 /** What `--keep-*` and `--allocate` ask for. */
 export interface TargetRequest extends CostTarget {
   method: AllocationMethod;
   /** --task-budget: output name → largest predicted drop. */
   budgets?: Record<string, number>;
+  /** --sensitivity-recover: the recovery each curve point is measured after. */
+  curveRecovery?: RecoveryMethod;
 }
 
 /** --task-budget NAME=DROP[,…] (undefined when absent). */
@@ -73,9 +97,11 @@ export function targetOption(args: ParsedArgs, images: string | undefined): Targ
   if (args.options.has('plan')) throw new UsageError(`--plan applies a plan as it is, so --${name} cannot change it: drop --${name}, or make a plan for the target with \`prune MODEL -o OUT --${name} ${keep} --plan-out PLAN.json\``);
   if (flag(args, 'lossless')) throw new UsageError(`--lossless removes only provably constant channels, whatever their cost: drop --${name} or --lossless`);
   const chosen = method ?? (budgets ? 'sensitivity' : 'global');
+  const curveRecover = sensitivityRecoverOption(args, 'sensitivity-recover');
+  if (curveRecover && chosen !== 'sensitivity') throw new UsageError(`--sensitivity-recover measures the sensitivity curves after recovery: it needs --allocate sensitivity, not ${chosen}`);
   if (budgets && chosen !== 'sensitivity') throw new UsageError(`--task-budget is honoured by --allocate sensitivity (curves per output), not by --allocate ${chosen}: drop one of them`);
   if (chosen === 'sensitivity' && !images) throw new UsageError(`${budgets ? '--task-budget' : '--allocate sensitivity'} measures per-group curves on images: give --images DIR${budgets ? '' : ' (or --allocate global, which needs none)'}`);
-  return { kind: macs !== undefined ? 'macs' : 'params', keep, method: chosen, ...(budgets ? { budgets } : {}) };
+  return { kind: macs !== undefined ? 'macs' : 'params', keep, method: chosen, ...(budgets ? { budgets } : {}), ...(curveRecover ? { curveRecovery: curveRecover } : {}) };
 }
 
 export interface TargetContext {
@@ -109,6 +135,7 @@ export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis,
     images = data.images;
     sensitivity = await analyseSensitivity(model, {
       runner: nodeModelRunner, batches: data.batches, scores: ctx.scores, criterion: ctx.criterion, tasks: ctx.tasks,
+      ...curveRecovery(model, analysis, request.curveRecovery, data.batches, ctx.tasks),
       onProgress: (p) => ctx.io.stderr(sensitivityProgressLine(p)),
     }, analysis);
     ctx.io.stderr('\n');
@@ -141,6 +168,8 @@ export interface AllocationReport {
   predictedDrop?: number;
   metric?: string;
   images?: number;
+  /** --sensitivity-recover: the recovery every curve point was measured after. */
+  curveRecovery?: string;
   /** --task-budget: per output, its budget, the drop the curves predict and the measure both are in. */
   tasks?: Record<string, { budget: number; predictedDrop: number; measure: string }>;
   /** --task-budget: true when a budget, not the cost target, stopped the pruning. */
@@ -157,6 +186,7 @@ export function targetReports(request: TargetRequest, result: Awaited<ReturnType
       ratios: found.ratios,
       ...(found.ratio !== undefined ? { ratio: found.ratio } : {}),
       ...(found.predictedDrop !== undefined ? { predictedDrop: found.predictedDrop, metric: result.metric, images: result.sensitivityImages } : {}),
+      ...(request.curveRecovery ? { curveRecovery: request.curveRecovery } : {}),
       ...(found.taskDrops ? {
         tasks: Object.fromEntries(Object.entries(found.taskDrops).map(([name, drop]) => [name, { budget: request.budgets![name]!, predictedDrop: drop, measure: result.measures?.[name] ?? '' }])),
         budgetLimited: !!found.budgetLimited,
@@ -171,7 +201,7 @@ const percent = (f: number) => `${(f * 100).toFixed(1)} %`;
 export function targetText(target: TargetReport, allocation: AllocationReport, maxRatio: number | undefined): { line: string; warning?: string } {
   const what = target.kind === 'macs' ? 'MACs' : 'params';
   const budgetLines = Object.entries(allocation.tasks ?? {}).map(([name, t]) => `\n  budget  ${name}: predicted drop ${t.predictedDrop.toFixed(4)} of ${t.budget} (${t.measure})`);
-  const line = `  target  keep ${percent(target.keep)} of ${what} (${allocation.method}${allocation.ratio !== undefined ? ` ratio ${allocation.ratio.toFixed(3)}` : ''}): kept ${percent(target.reached)}${target.met ? '' : '  (NOT met)'}${budgetLines.join('')}`;
+  const line = `  target  keep ${percent(target.keep)} of ${what} (${allocation.method}${allocation.curveRecovery ? `, curves after ${allocation.curveRecovery}` : ''}${allocation.ratio !== undefined ? ` ratio ${allocation.ratio.toFixed(3)}` : ''}): kept ${percent(target.reached)}${target.met ? '' : '  (NOT met)'}${budgetLines.join('')}`;
   if (target.met) return { line };
   if (allocation.budgetLimited) {
     return { line, warning: `prune: warning: the task budgets stop the pruning before the target (keep ${percent(target.keep)} of ${what}): the model keeps ${percent(target.reached)}; the plan within every budget was written. To go further, raise --task-budget for the output that binds (its predicted drop equals its budget)\n` };

@@ -7,6 +7,7 @@ import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse
 import { buildGraph } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
 import type { PrunePlan } from '../prune/plan.js';
+import type { SensitivityRecovery } from '../score/sensitivity.js';
 import type { ImageBatch } from '../score/images.js';
 import { referenceOutputs } from '../score/metric.js';
 import type { AbortSignalLike, ModelRunner } from '../score/runner.js';
@@ -119,4 +120,15 @@ export async function runRecovery<Id extends string>(recovery: Recovery<Id>, ori
   }
   const outputs = names.length > 1 ? ctx.outputs.map((o, i) => ({ name: o.name, task: o.task, lossBefore: startLosses[i]!, lossAfter: losses[i]! })) : undefined;
   return { model, report: { method: recovery.id, images, lossBefore, lossAfter: loss, ...(outputs ? { outputs } : {}), layers, ...(training ? { training } : {}) } };
+}
+
+/**
+ * Recovery-aware sensitivity curves (score/sensitivity.ts `recover`): every (group, ratio) model is
+ * recovered with the training-free `method` on `options`' images before it is measured. On the
+ * two-task models at 50 % of MACs with least squares, curves measured after lsq moved the allocation
+ * from the layers lsq cannot mend to those it can (docs/criteria.md).
+ */
+export function sensitivityRecovery(original: ModelProto, method: RecoveryMethod, options: RecoveryOptions, analysis: ChannelAnalysis = analyseChannels(buildGraph(original))): SensitivityRecovery {
+  if (method === 'distill') throw new Error('sensitivity curves are measured after a training-free recovery (lsq, bias, bn): distillation would train once per curve point; distil the final model instead');
+  return { method, run: async (pruned, plan) => (await recoverPruned(original, pruned, plan, method, options, analysis)).model };
 }

@@ -8,6 +8,7 @@ import { computeMetrics } from '../metrics/model-metrics.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { applyPlan } from '../prune/apply.js';
 import { planFromRatios } from '../prune/allocate-plan.js';
+import type { PrunePlan } from '../prune/plan.js';
 import type { ImageBatch } from './images.js';
 import { compareOutputs, metricDrop, referenceOutputs, type MetricName, type Quality } from './metric.js';
 import { resolveTasks, type TaskKind } from './loss-task.js';
@@ -50,6 +51,18 @@ export interface SensitivityOptions {
    * slower reference path, kept for tests and benches.
    */
   fullModel?: boolean;
+  /**
+   * Recovery-aware curves: each single-group pruned model is recovered (e.g. least squares) before it
+   * is measured, so the allocation sees what pruning costs after the refit that will follow it. The
+   * whole recovered model runs (the refit changes layers after the group).
+   */
+  recover?: SensitivityRecovery;
+}
+
+/** A recovery run on every (group, ratio) model before it is measured; `method` is recorded in the result. */
+export interface SensitivityRecovery {
+  method: string;
+  run(pruned: ModelProto, plan: PrunePlan): Promise<ModelProto>;
 }
 
 /** One group's curve. */
@@ -92,6 +105,8 @@ export interface SensitivityResult {
   curves: Record<string, SensitivityCurve>;
   /** Models with several outputs: every output, in the order of the graph (curves' `perOutput` keys). */
   outputs?: SensitivityOutput[];
+  /** The recovery each pruned model had before it was measured, when the curves are recovery-aware. */
+  recovery?: string;
 }
 
 /** Measures every group's sensitivity; one pruned model per (group, ratio). */
@@ -124,10 +139,11 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
     for (const ratio of ratios) {
       checkAborted(options.signal);
       const plan = planFromRatios(model, analysis, options.scores, { [g.id]: ratio }, options.criterion);
-      const pruned = Object.keys(plan.groups).length ? applyPlan(model, plan, analysis) : model;
+      const cut = Object.keys(plan.groups).length ? applyPlan(model, plan, analysis) : model;
+      const pruned = options.recover && cut !== model ? await options.recover.run(cut, plan) : cut;
       const prunedIr = buildGraph(pruned);
       const cost = computeMetrics(prunedIr);
-      const tail = tails && prunedTail(tails, pruned);
+      const tail = tails && !options.recover && prunedTail(tails, pruned);
       const outs =
         tail === 'unchanged' ? reference : tail ? await runTail(tail, cache!, options.runner, reference, options.signal) : await referenceOutputs(pruned, options.runner, options.batches, options.signal);
       curve.drop.push(metricDrop(metric, baseline, compareOutputs(outs, reference, options.batches, output)));
@@ -140,5 +156,5 @@ export async function analyseSensitivity(model: ModelProto, options: Sensitivity
     measured.set(g.id, curve);
   }
   for (const g of groups) curves[g.id] = measured.get(g.id)!;
-  return { ratios, metric, criterion: options.criterion, baseline, baseMacs: base.macs, baseParams: base.params, curves, ...(outputs ? { outputs } : {}) };
+  return { ratios, metric, criterion: options.criterion, baseline, baseMacs: base.macs, baseParams: base.params, curves, ...(outputs ? { outputs } : {}), ...(options.recover ? { recovery: options.recover.method } : {}) };
 }
