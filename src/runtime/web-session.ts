@@ -61,7 +61,12 @@ export async function createWebSession(
     (options.threads !== undefined && options.threads !== setup.threads
       ? `onnxruntime-web was already initialised with ${setup.threads} thread(s); the thread count is fixed per page`
       : undefined);
-  const session = await ort.InferenceSession.create(modelBytes, { ...base, executionProviders: ['wasm'] });
+  // WASM gets 'extended', not 'all': the layout transformations 'all' adds break a graph output
+  // that is an intermediate tensor of a fused Conv + Add (a ResNet shortcut's conv exposed by the
+  // refits' captureTensors): onnxruntime-web's browser build then returns a non-tensor value ("Can't
+  // access output tensor data … non-tensor typed value"). Latency on WASM was the same within noise
+  // (ResNet-18 224², the demos; docs/runtime.md).
+  const session = await ort.InferenceSession.create(modelBytes, { ...base, graphOptimizationLevel: 'extended', executionProviders: ['wasm'] });
   const reasons = [fallbackReason, threadReason].filter((r): r is string => !!r);
   return {
     session: wrapOrtSession(session, Tensor, 'wasm'),
