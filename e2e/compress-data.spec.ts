@@ -5,19 +5,24 @@
 // what was applied, and the plan records the ranks and the Taylor criterion but not the refits.
 import { readFileSync } from 'node:fs';
 import { parsePlan } from '../src/core/prune/plan';
+import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './helpers/test';
 import { CompressPage } from './pages/compress';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
-test('demo → data options need images → Taylor sparsity on the bundled calibration set → validate → plan records taylor', async ({ page }, testInfo) => {
-  test.setTimeout(300_000);
+/** The demo at 1440×900 (the projector size these screenshots are read at), with the page objects. */
+async function openDemo(page: Page, testInfo: TestInfo): Promise<{ studio: StudioPage; panels: PanelsPage; compress: CompressPage }> {
   await page.setViewportSize({ width: 1440, height: 900 });
   const studio = new StudioPage(page, testInfo);
-  const panels = new PanelsPage(page);
-  const compress = new CompressPage(page);
   await studio.goto({ demo: true });
   await studio.expectGraph();
+  return { studio, panels: new PanelsPage(page), compress: new CompressPage(page) };
+}
+
+test('demo → data options need images → Taylor sparsity on the bundled calibration set → validate → plan records taylor', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const { studio, panels, compress } = await openDemo(page, testInfo);
 
   // No images yet: the controls are off and say what to do.
   await compress.openTab('Sparsity');
@@ -64,12 +69,7 @@ test('demo → data options need images → Taylor sparsity on the bundled calib
 // ResNet-8's shortcut convs among them: the run that once failed in the browser only (web-session.ts).
 test('demo → Taylor + refit, data-aware + refit → validate → plan without refits', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  const studio = new StudioPage(page, testInfo);
-  const panels = new PanelsPage(page);
-  const compress = new CompressPage(page);
-  await studio.goto({ demo: true });
-  await studio.expectGraph();
+  const { studio, panels, compress } = await openDemo(page, testInfo);
   await panels.validateOnBundledSamples();
   await compress.openTab('Sparsity');
   await page.getByLabel('Sparsity pattern').selectOption('unstructured');
