@@ -60,3 +60,29 @@ test('task budgets: a tight reconstruction budget binds before the MACs target a
   await expect(page.getByTestId('task-budget-logits')).toContainText(/predicted drop [\d.e-]+ of budget 100 \(agreement\)/);
   await expect(binds).toHaveCount(0);
 });
+
+test('recovery-aware curves: measured after least squares, captioned, and named where the allocation uses them', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const studio = new StudioPage(page, testInfo);
+  const panels = new PanelsPage(page);
+  await studio.openModel('tools/fixtures/models/multi-task.onnx');
+
+  await panels.openTab('Sensitivity');
+  const afterLsq = page.getByLabel('Measure each point after least squares');
+  await expect(afterLsq).not.toBeChecked();
+  await afterLsq.check();
+  await panels.runSensitivityButton().click();
+  const caption = page.getByTestId('sensitivity-recovery');
+  await expect(caption).toContainText('Curves after least squares', { timeout: 240_000 });
+  await expect(page.getByTestId('sensitivity-output-reconstruction')).toBeVisible();
+  await studio.screenshot('sensitivity-after-lsq');
+
+  await panels.openTab('Ratios');
+  await page.getByLabel('Global mode').selectOption('sensitivity');
+  const readout = page.getByTestId('allocation-curves');
+  await expect(readout).toContainText('curves after least squares');
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await readout.scrollIntoViewIfNeeded();
+  await studio.screenshot('ratios-curves-after-lsq');
+});

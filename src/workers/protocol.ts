@@ -376,10 +376,16 @@ export interface SensitivityRequest {
   ratios: number[];
   images: ImageInput[];
   preprocess: PreprocessSpec;
+  /**
+   * Recovery-aware curves: every (group, ratio) model is refitted by least squares on the same
+   * images before it is measured (core sensitivityRecovery), so the allocation sees what pruning
+   * costs once the refit has run. One refit per point: much slower.
+   */
+  recovery?: 'lsq';
 }
 
 /** core/score/sensitivity's result without what stays in the worker (costs, baseline). */
-export interface SensitivityResult extends Pick<CoreSensitivityResult, 'ratios' | 'metric'> {
+export interface SensitivityResult extends Pick<CoreSensitivityResult, 'ratios' | 'metric' | 'recovery'> {
   /** Group id → drop at each ratio (0 = no change, 1 = everything lost). */
   curves: Record<string, SensitivityCurve['drop']>;
   /** Models with several outputs: every output with its task and measure. */

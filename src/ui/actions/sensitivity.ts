@@ -10,8 +10,11 @@ import { proxyProgress, toImageInputs, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
 
-/** Sensitivity analysis over `ratios` on the validation (or calibration) images. */
-export async function runSensitivity(ratios: number[]): Promise<void> {
+/**
+ * Sensitivity analysis over `ratios` on the validation (or calibration) images; with `afterLsq`
+ * every point is measured after a least-squares refit on the same images (one refit per point).
+ */
+export async function runSensitivity(ratios: number[], afterLsq = false): Promise<void> {
   const job = jobs.start('sensitivity');
   // Late progress (posted before the worker saw a cancel) and results for a replaced model are dropped.
   const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setSensitivity']>[0]) => s().setSensitivity(patch));
@@ -20,7 +23,7 @@ export async function runSensitivity(ratios: number[]): Promise<void> {
     if (!preprocess) return show({ error: 'Preprocessing is not known yet: open the Validate tab to choose it.' });
     show({ progress: { stage: 'start', fraction: 0, message: 'Preparing images' } });
     const images = await toImageInputs(s().validationImages.length ? s().validationImages : await calibrationImages());
-    const request: Omit<SensitivityRequest, 'jobId'> = { criterion, ratios, images, preprocess };
+    const request: Omit<SensitivityRequest, 'jobId'> = { criterion, ratios, images, preprocess, ...(afterLsq ? { recovery: 'lsq' as const } : {}) };
     const result = await studioClient().call(
       (api, jobId) => api.sensitivity(transferImages({ jobId, ...request }), proxyProgress((p) => show({ progress: p }))),
       job.signal,

@@ -29,6 +29,8 @@ function GlobalControl() {
   const target = useStudio((s) => s.globalTarget);
   const roundTo = useStudio((s) => s.roundTo);
   const hasSensitivity = useStudio((s) => !!s.sensitivityResult);
+  // The worker allocates with the curves measured last; say which kind they are.
+  const curvesAfterLsq = useStudio((s) => s.sensitivityResult?.recovery === 'lsq');
   const criterionName = useStudio((s) => s.criteria.find((c) => c.id === s.criterion)?.name ?? s.criterion);
   // The worker ranks by weight L2 until a data criterion's scores exist (workers/studio/plan.ts rankingCriterion).
   const standIn = useStudio((s) => !!s.criteria.find((c) => c.id === s.criterion)?.needsImages && s.scores?.criterion !== s.criterion);
@@ -57,6 +59,9 @@ function GlobalControl() {
       <p className="hint" style={{ flexBasis: '100%' }}>
         {MODE_TEXT[mode]}{mode === 'gates' ? '' : <> Inside each group the lowest-scoring channels go, by {criterionName} (Heatmaps tab)
         {standIn ? '; weight L2 stands in until its scores are computed on the images' : ''}.</>}
+        {mode === 'sensitivity' && hasSensitivity && (
+          <span data-testid="allocation-curves"> Uses the curves measured last: {curvesAfterLsq ? 'curves after least squares (each point refitted before it was measured)' : 'plain curves (no refit)'}.</span>
+        )}
       </p>
       {mode === 'sensitivity' && <TaskBudgets />}
     </fieldset>

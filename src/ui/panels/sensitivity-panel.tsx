@@ -25,6 +25,7 @@ export function SensitivityPanel() {
   const selectedGroupId = useStudio((s) => s.selectedGroupId);
   const imageCount = useStudio((s) => s.validationImages.length);
   const [set, setSet] = useState<keyof typeof RATIO_SETS>('quick');
+  const [afterLsq, setAfterLsq] = useState(false);
 
   const series = useMemo<LineSeries[]>(() => {
     if (!result) return [];
@@ -67,7 +68,12 @@ export function SensitivityPanel() {
             <option value="standard">standard (10 … 90 %)</option>
           </select>
         </label>
-        <button type="button" disabled={running || !groups} onClick={() => void runSensitivity(RATIO_SETS[set]!)}>Run sensitivity</button>
+        <label title="Refits the layers after each pruned group by least squares on the same images before measuring, so the curves show what pruning costs once Export's least-squares recovery has run">
+          <input type="checkbox" aria-label="Measure each point after least squares" checked={afterLsq} disabled={running}
+            onChange={(e) => setAfterLsq(e.target.checked)} />
+          {' '}Measure after least squares (slower: one refit per point)
+        </label>
+        <button type="button" disabled={running || !groups} onClick={() => void runSensitivity(RATIO_SETS[set]!, afterLsq)}>Run sensitivity</button>
         {running && <button type="button" onClick={() => cancelJob('sensitivity')}>Cancel</button>}
       </div>
       {progress && (
@@ -79,6 +85,11 @@ export function SensitivityPanel() {
       {error && <p className="error" role="alert">{error}</p>}
       {result && (
         <>
+          {result.recovery && (
+            <p className="hint" data-testid="sensitivity-recovery">
+              Curves after least squares: each pruned model was refitted on the same images before it was measured.
+            </p>
+          )}
           <LineChart series={series} xLabel="pruning ratio of the group" yLabel={`${result.metric} drop`} highlightId={selectedGroupId}
             onSelect={(id) => useStudio.getState().selectGroup(id)} yFormat={result.metric === 'kl' ? (v) => v.toFixed(2) : undefined} />
           {perOutputSeries.map(({ output, series: s }) => (
@@ -88,7 +99,7 @@ export function SensitivityPanel() {
                 onSelect={(id) => useStudio.getState().selectGroup(id)} height={200} />
             </div>
           ))}
-          <p className="hint">Dots: each group’s chosen ratio. Click a line to select its group. Ratios → “sensitivity → MACs target” uses these curves.</p>
+          <p className="hint">Dots: each group’s chosen ratio. Click a line to select its group. Ratios → “sensitivity → MACs target” uses these curves{result.recovery ? ' (after least squares)' : ''}.</p>
         </>
       )}
     </section>

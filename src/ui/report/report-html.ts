@@ -115,7 +115,7 @@ function sensitivitySection(r: ReportInput): string {
   if (!s) return '';
   const svg = toSvgString(sensitivityChart(s.series, { width: 1100, height: 420, fontSize: 16, palette: PALETTES.light, metric: s.metric }));
   const legend = s.series.map((c, i) => `<li><span class="swatch" style="background:${curveColour(i)}"></span><span class="name">${esc(c.label)}</span></li>`).join('');
-  return `<section id="sensitivity"><h2>Sensitivity</h2><p class="note">${esc(`Each group pruned alone at ${s.ratios.map((x) => `${Math.round(x * 100)} %`).join(', ')}; ${s.metric} drop on the validation images. Flat curves can be pruned hard.`)}</p>
+  return `<section id="sensitivity"><h2>Sensitivity</h2><p class="note">${esc(`Each group pruned alone at ${s.ratios.map((x) => `${Math.round(x * 100)} %`).join(', ')}${s.recovery === 'lsq' ? ', then refitted by least squares on the same images (curves after least squares)' : ''}; ${s.metric} drop on the validation images. Flat curves can be pruned hard.`)}</p>
 <figure>${svg}</figure><ul class="legend">${legend}</ul>
 ${outputSensitivityCharts(r)}</section>`;
 }

@@ -44,7 +44,8 @@ export interface ReportInput {
   cost: NonNullable<StudioState['cost']>;
   architecture: ArchitectureData;
   validation?: { report: NonNullable<StudioState['validationReport']>; images?: string; imageCount: number };
-  sensitivity?: { metric: string; ratios: number[]; series: CurveSeries[]; perOutput?: ReportOutputCurves[] };
+  /** `recovery`: the refit every point had before it was measured ('lsq'), when the curves are recovery-aware. */
+  sensitivity?: { metric: string; ratios: number[]; series: CurveSeries[]; perOutput?: ReportOutputCurves[]; recovery?: string };
   /** The Trade-offs tab's sweep, when it has points (a cancelled one: those done). */
   tradeoffs?: SweepResult;
 }
@@ -105,6 +106,7 @@ export function reportInput(s: StudioState, now = new Date()): ReportInput | { m
       sensitivity: {
         metric: s.sensitivityResult.metric,
         ratios: s.sensitivityResult.ratios,
+        ...(s.sensitivityResult.recovery ? { recovery: s.sensitivityResult.recovery } : {}),
         series: Object.entries(s.sensitivityResult.curves).map(([id, drops]) => ({ id, label: label(id), points: curve(drops) })),
         ...(s.sensitivityResult.outputs && s.sensitivityResult.perOutput ? {
           perOutput: s.sensitivityResult.outputs.map((o) => ({

@@ -50,7 +50,7 @@ describe('the HTML report of a multi-task model', () => {
     });
     st.getState().setSensitivity({
       result: {
-        ratios: [0.5], metric: 'agreement', curves: { trunk: [0.1], dec: [0.2] },
+        ratios: [0.5], metric: 'agreement', recovery: 'lsq', curves: { trunk: [0.1], dec: [0.2] },
         outputs: [{ name: 'logits', task: 'class', measure: 'agreement' }, { name: `recon${EVIL}`, task: 'dense', measure: '1 − R²' }],
         perOutput: { trunk: { logits: [0.1], [`recon${EVIL}`]: [0.05] }, dec: { logits: [0], [`recon${EVIL}`]: [0.3] } },
       },
@@ -69,6 +69,8 @@ describe('the HTML report of a multi-task model', () => {
     expect(html).toContain('<tr><td>Accuracy</td><td>85.0 %</td><td>80.0 %</td></tr>');
     // Sensitivity: the combined chart plus one per output, two curves each.
     expect(html.match(/data-testid="report-sensitivity-output"/g)).toHaveLength(2);
+    // Curves measured after the least-squares refit say so.
+    expect(html).toContain('then refitted by least squares on the same images (curves after least squares)');
     expect(html).toContain('1 − R² drop of that output alone');
     expect(html.match(/<path d="M[^"]+" fill="none" stroke="#[0-9a-f]{6}" stroke-width="2">/g)).toHaveLength(6);
   });
