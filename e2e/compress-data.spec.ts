@@ -63,6 +63,8 @@ test('demo → data options need images → Taylor sparsity on the bundled calib
   await planDownload.saveAs(planFile);
   const plan = parsePlan(JSON.parse(readFileSync(planFile, 'utf8')));
   expect(plan.sparsity).toMatchObject({ pattern: 'unstructured', criterion: 'taylor' });
+  // The Export tab's summary says so too, in the Validate row's words.
+  await expect(page.getByTestId('export-compress')).toContainText('sparsity (global) by Taylor; on the calibration images');
 });
 
 // The refits and data-aware low rank capture layer inputs/outputs (core captureTensors), the demo

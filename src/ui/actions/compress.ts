@@ -98,19 +98,48 @@ export function importCompress(compress: PlanCompress): string {
 }
 
 /**
+ * What spectra were computed from: the data-aware choice and, when whitened, the calibration images
+ * and preprocessing. Compared by identity: the store replaces both on every change, so choosing
+ * other images in the Validate tab makes whitened spectra stale (the worker's cache, keyed by the
+ * images' names and sizes, answers at once when the same set comes back).
+ */
+export interface SpectraSource {
+  dataAware: boolean;
+  images?: unknown;
+  preprocess?: unknown;
+}
+
+/** The source spectra should have now (images only matter when whitened). */
+export function spectraSource(state: Pick<StudioState, 'validationImages' | 'preprocess' | 'rankData' | 'sparsity'> = s()): SpectraSource {
+  const { dataAware } = effectiveCompressOptions(state);
+  return dataAware ? { dataAware, images: state.validationImages, preprocess: state.preprocess } : { dataAware };
+}
+
+const sameSource = (a: SpectraSource | undefined, b: SpectraSource) =>
+  !!a && a.dataAware === b.dataAware && a.images === b.images && a.preprocess === b.preprocess;
+
+/** The source of the spectra in the store, and of the run in flight. */
+let shownFrom: SpectraSource | undefined;
+let loadingFrom: SpectraSource | undefined;
+
+/**
  * Singular values of the factorisable layers, whitened when data-aware (once per model and choice
- * in the worker; progress and Cancel in the Rank tab). Reloads when the data-aware choice changes.
+ * in the worker; progress and Cancel in the Rank tab). Reloads when the data-aware choice changes,
+ * and, when data-aware, when the calibration images or preprocessing change (a run for the old
+ * images is replaced).
  */
 export async function loadSpectra(): Promise<void> {
-  const { dataAware } = effectiveCompressOptions();
-  const spectra = s().spectra;
-  if (s().spectraProgress || (spectra && !!spectra.dataAware === dataAware)) return;
+  const want = spectraSource();
+  const { dataAware } = want;
+  if (s().spectraProgress ? sameSource(loadingFrom, want) : s().spectra && sameSource(shownFrom, want)) return;
   const job = jobs.start('spectra');
+  loadingFrom = want;
   const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setSpectra']>[0]) => s().setSpectra(patch));
   try {
     show({ progress: { stage: 'start', fraction: 0, message: dataAware ? 'Whitened singular values of the layers' : 'Singular values of the layers' } });
     const calibration = dataAware ? await compressCalibration() : undefined;
     const spectra = await studioClient().call((api, jobId) => api.layerSpectra(transferImages({ jobId, dataAware, ...(calibration ? { calibration } : {}) }), proxyProgress((p) => show({ progress: p }))), job.signal);
+    if (job.isLive()) shownFrom = want;
     show({ spectra });
   } catch (err) {
     if (job.isCurrent()) s().setSpectra({ error: isAborted(err) || job.signal.aborted ? 'Cancelled.' : errorText(err) });

@@ -49,4 +49,13 @@ describe('helpers', () => {
     expect(describeCompress({ a: 1, b: 2 }, { enabled: true, pattern: '2:4', sparsity: 0.5, scope: 'global' })).toBe('low rank on 2 layers; 2:4 sparsity');
     expect(describeCompress({}, { enabled: true, pattern: 'unstructured', sparsity: 0.7, scope: 'layer' })).toBe('70 % unstructured sparsity (layer)');
   });
+
+  it('names Taylor, whitening and the refits as Validate’s row does, and which of them the plan does not record', () => {
+    const off = { dataAware: false, refitFactors: false, criterion: 'magnitude', refitSparse: false };
+    const sparse = { enabled: true, pattern: '2:4', sparsity: 0.5, scope: 'global' } as const;
+    expect(describeCompress({ a: 1 }, sparse, off)).toBe('low rank on 1 layer; 2:4 sparsity');
+    expect(describeCompress({}, sparse, { ...off, criterion: 'taylor' })).toBe('2:4 sparsity by Taylor; on the calibration images');
+    expect(describeCompress({ a: 1, b: 2 }, { ...sparse, pattern: 'unstructured', sparsity: 0.7 }, { dataAware: true, refitFactors: true, criterion: 'taylor', refitSparse: true }))
+      .toBe('low rank on 2 layers, data-aware, second factors refit; 70 % unstructured sparsity (global) by Taylor, layers refit; on the calibration images (whitening, low-rank refit, sparsity refit: not in the plan)');
+  });
 });

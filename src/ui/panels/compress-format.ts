@@ -12,12 +12,40 @@ export function compressSuffix(spec: CompressSpec | undefined): string {
   return parts.map((p) => `.${p}`).join('');
 }
 
-/** "low rank on 5 layers; 2:4 sparsity" for what validation and export will apply; "" when nothing. */
-export function describeCompress(ranks: Record<string, number>, sparsity: SparsitySettings & { enabled: boolean }): string {
+/** The data options as they apply (actions/compress effectiveCompressOptions). */
+export interface CompressDataOptions {
+  dataAware: boolean;
+  refitFactors: boolean;
+  criterion: string;
+  refitSparse: boolean;
+}
+
+/**
+ * "low rank on 5 layers, data-aware; 2:4 sparsity by Taylor, layers refit; on the calibration images
+ * (whitening, sparsity refit: not in the plan)" for what validation and export will apply, in the
+ * words of Validate's "Low rank / sparsity" row (workers/studio/compress.ts compressNote); "" when nothing.
+ */
+export function describeCompress(ranks: Record<string, number>, sparsity: SparsitySettings & { enabled: boolean }, data?: CompressDataOptions): string {
   const n = Object.keys(ranks).length;
   const parts = [];
-  if (n) parts.push(`low rank on ${n} layer${n === 1 ? '' : 's'}`);
-  if (sparsity.enabled) parts.push(/^\d+:\d+$/.test(sparsity.pattern) ? `${sparsity.pattern} sparsity` : `${Math.round(sparsity.sparsity * 100)} % unstructured sparsity (${sparsity.scope})`);
+  const beyond: string[] = [];
+  let images = false;
+  if (n) {
+    const whiten = !!data?.dataAware;
+    const refit = !!data?.refitFactors;
+    parts.push(`low rank on ${n} layer${n === 1 ? '' : 's'}${whiten ? ', data-aware' : ''}${refit ? ', second factors refit' : ''}`);
+    if (whiten) beyond.push('whitening');
+    if (refit) beyond.push('low-rank refit');
+    images ||= whiten || refit;
+  }
+  if (sparsity.enabled) {
+    const taylor = data?.criterion === 'taylor';
+    const refit = !!data?.refitSparse;
+    parts.push(`${/^\d+:\d+$/.test(sparsity.pattern) ? sparsity.pattern : `${Math.round(sparsity.sparsity * 100)} % unstructured`} sparsity${sparsity.pattern === 'unstructured' ? ` (${sparsity.scope})` : ''}${taylor ? ' by Taylor' : ''}${refit ? ', layers refit' : ''}`);
+    if (refit) beyond.push('sparsity refit');
+    images ||= taylor || refit;
+  }
+  if (images) parts.push(`on the calibration images${beyond.length ? ` (${beyond.join(', ')}: not in the plan)` : ''}`);
   return parts.join('; ');
 }
 

@@ -7,7 +7,7 @@ import { errorText } from '../actions/errors';
 import { cancelJob } from '../actions/jobs';
 import { downloadPlanJson } from '../actions/plan';
 import { compressSuffix, describeCompress } from './compress-format';
-import { currentCompress } from '../actions/compress';
+import { currentCompress, effectiveCompressOptions } from '../actions/compress';
 import { useStudio } from '../store/store';
 import { change, compact } from './panel-format';
 import { RecoveryChoice } from './recovery-choice';
@@ -27,7 +27,8 @@ export function ExportPanel() {
   const message = useStudio((s) => s.exportMessage);
   const fp16 = useStudio((s) => s.exportFp16);
   void ratios; // re-render when the plan changes: the file name carries the ratio
-  const compressed = useStudio((s) => describeCompress(s.ranks, s.sparsity)); // and the Rank/Sparsity tabs' choices
+  // And the Rank/Sparsity tabs' choices, with Taylor and the refits as they apply (off without images).
+  const compressed = useStudio((s) => describeCompress(s.ranks, s.sparsity, effectiveCompressOptions(s)));
   const percent = groups ? headlinePercent() : 0;
   const outName = prunedFileName(fileName, percent, fp16);
 

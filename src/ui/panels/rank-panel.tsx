@@ -31,10 +31,13 @@ export function RankPanel() {
   const rankData = useStudio((s) => s.rankData);
   const images = useStudio((s) => hasCalibration(s));
   const dataAware = useStudio((s) => effectiveCompressOptions(s).dataAware);
+  // Whitened spectra depend on the calibration images: other images (Validate tab) recompute them.
+  const calibrationImages = useStudio((s) => (dataAware ? s.validationImages : undefined));
+  const calibrationPreprocess = useStudio((s) => (dataAware ? s.preprocess : undefined));
 
   useEffect(() => {
     if (summary) void loadSpectra();
-  }, [summary, dataAware]);
+  }, [summary, dataAware, calibrationImages, calibrationPreprocess]);
   // A factorisable layer selected in the graph becomes the one shown.
   useEffect(() => {
     if (selectedId && spectra?.layers.some((l) => l.id === selectedId)) useStudio.getState().selectRankLayer(selectedId);
