@@ -64,8 +64,8 @@ export async function createWebSession(
   // WASM gets 'extended', not 'all': the layout transformations 'all' adds break a graph output
   // that is an intermediate tensor of a fused Conv + Add (a ResNet shortcut's conv exposed by the
   // refits' captureTensors): onnxruntime-web's browser build then returns a non-tensor value ("Can't
-  // access output tensor data … non-tensor typed value"). Latency on WASM was the same within noise
-  // (ResNet-18 224², the demos; docs/runtime.md).
+  // access output tensor data … non-tensor typed value"). It is faster too in the worker, and scales
+  // better on threads (ResNet-18 224²: docs/runtime.md, "Optimisation level").
   const session = await ort.InferenceSession.create(modelBytes, { ...base, graphOptimizationLevel: 'extended', executionProviders: ['wasm'] });
   const reasons = [fallbackReason, threadReason].filter((r): r is string => !!r);
   return {
