@@ -15,14 +15,8 @@ import { loadModel } from './load-model';
 import { requireLoadedModel } from './loaded-model';
 import { lastSensitivity, sensitivity } from './sensitivity';
 
-vi.mock('../../runtime/web-images', async (importOriginal) => {
-  const { decodeImage } = await import('../../runtime/node-images');
-  return { ...(await importOriginal<object>()), decodeImageBlob: async (blob: Blob, source: string) => decodeImage(new Uint8Array(await blob.arrayBuffer()), source) };
-});
-vi.mock('../../runtime/session', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../runtime/session')>();
-  return { ...original, createSession: (bytes: Uint8Array, opts: object) => original.createSession(bytes, { ...opts, backend: 'cpu-node' }) };
-});
+vi.mock('../../runtime/web-images', async (importOriginal) => (await import('./test-utils/node-runtime')).nodeWebImages(importOriginal));
+vi.mock('../../runtime/session', async (importOriginal) => (await import('./test-utils/node-runtime')).nodeSessions(importOriginal));
 
 const MODEL = 'tools/fixtures/models/multi-task.onnx';
 const IMAGES = 16;
