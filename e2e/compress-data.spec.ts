@@ -3,7 +3,6 @@
 // in Validate, Taylor sparsity with the refit (the map reports each layer's output error) and
 // data-aware low rank with the refit (whitened spectra, a MACs target over them); validation names
 // what was applied, and the plan records the ranks and the Taylor criterion but not the refits.
-import { readFileSync } from 'node:fs';
 import { parsePlan } from '../src/core/prune/plan';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './helpers/test';
@@ -58,10 +57,7 @@ test('demo → data options need images → Taylor sparsity on the bundled calib
   await studio.screenshot('validate-taylor');
 
   // The plan records the Taylor criterion (replayed by `prune --plan --images`).
-  const planDownload = await compress.downloadPlan();
-  const planFile = testInfo.outputPath(planDownload.suggestedFilename());
-  await planDownload.saveAs(planFile);
-  const plan = parsePlan(JSON.parse(readFileSync(planFile, 'utf8')));
+  const plan = parsePlan(JSON.parse(await compress.planText(testInfo)));
   expect(plan.sparsity).toMatchObject({ pattern: 'unstructured', criterion: 'taylor' });
   // The Export tab's summary says so too, in the Validate row's words.
   await expect(page.getByTestId('export-compress')).toContainText('sparsity (global) by Taylor; on the calibration images');
@@ -104,10 +100,7 @@ test('demo → Taylor + refit, data-aware + refit → validate → plan without 
   await studio.screenshot('validate-data-aware');
 
   // The plan: the ranks and the Taylor criterion (replayed by `prune --plan --images`), no refits.
-  const planDownload = await compress.downloadPlan();
-  const planFile = testInfo.outputPath(planDownload.suggestedFilename());
-  await planDownload.saveAs(planFile);
-  const text = readFileSync(planFile, 'utf8');
+  const text = await compress.planText(testInfo);
   const plan = parsePlan(JSON.parse(text));
   expect(Object.keys(plan.lowrank!.ranks)).toHaveLength(factorised);
   expect(plan.sparsity).toMatchObject({ pattern: 'unstructured', criterion: 'taylor' });

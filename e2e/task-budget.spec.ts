@@ -3,17 +3,23 @@
 // measure; a tight reconstruction budget stops the pruning before the MACs target, the plan within
 // it is applied, each output's predicted drop is shown against its budget and a note says which
 // budget binds. A budget that is not a positive number holds Apply back; loose budgets meet the target.
+import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './helpers/test';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
-test('task budgets: a tight reconstruction budget binds before the MACs target and says so', async ({ page }, testInfo) => {
-  test.setTimeout(300_000);
+/** The two-task fixture opened, on its Sensitivity tab. */
+async function openTwoTaskSensitivity(page: Page, testInfo: TestInfo): Promise<{ studio: StudioPage; panels: PanelsPage }> {
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);
   await studio.openModel('tools/fixtures/models/multi-task.onnx');
-
   await panels.openTab('Sensitivity');
+  return { studio, panels };
+}
+
+test('task budgets: a tight reconstruction budget binds before the MACs target and says so', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const { studio, panels } = await openTwoTaskSensitivity(page, testInfo);
   await panels.runSensitivityButton().click();
   await expect(page.getByTestId('sensitivity-output-reconstruction')).toBeVisible({ timeout: 180_000 });
 
@@ -63,11 +69,7 @@ test('task budgets: a tight reconstruction budget binds before the MACs target a
 
 test('recovery-aware curves: measured after least squares, captioned, and named where the allocation uses them', async ({ page }, testInfo) => {
   test.setTimeout(300_000);
-  const studio = new StudioPage(page, testInfo);
-  const panels = new PanelsPage(page);
-  await studio.openModel('tools/fixtures/models/multi-task.onnx');
-
-  await panels.openTab('Sensitivity');
+  const { studio, panels } = await openTwoTaskSensitivity(page, testInfo);
   const afterLsq = page.getByLabel('Measure each point after least squares');
   await expect(afterLsq).not.toBeChecked();
   await afterLsq.check();

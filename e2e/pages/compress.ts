@@ -1,5 +1,6 @@
 // Page object for the Rank (low rank) and Sparsity tabs.
-import { expect, type Download, type Locator, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { expect, type Download, type Locator, type Page, type TestInfo } from '@playwright/test';
 
 export class CompressPage {
   readonly spectrum: Locator;
@@ -54,6 +55,14 @@ export class CompressPage {
     await this.page.getByRole('tab', { name: 'Export', exact: true }).click();
     const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByRole('button', { name: 'Download plan JSON' }).click()]);
     return download;
+  }
+
+  /** Downloads the plan JSON and returns its text, saved beside the test's outputs for a look afterwards. */
+  async planText(testInfo: TestInfo): Promise<string> {
+    const download = await this.downloadPlan();
+    const file = testInfo.outputPath(download.suggestedFilename());
+    await download.saveAs(file);
+    return readFileSync(file, 'utf8');
   }
 
   /** Clicks the Export tab's download (its name carries ".lowrank" / ".sparse-…") and returns it. */

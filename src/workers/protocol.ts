@@ -20,6 +20,7 @@ import type { Dim, ShapeResult, TensorInfo } from '../core/graph/shapes';
 import type { AgreementSummary } from '../core/metrics/agreement';
 import type { ModelMetrics } from '../core/metrics/model-metrics';
 import type { Quality } from '../core/score/metric';
+import type { TaskBudgetOutcome } from '../core/prune/allocate';
 import type { LayerMacs } from '../core/metrics/plan-cost';
 import type { TaskKind } from '../core/score/loss-task';
 import type { OutputMetricsSummary } from '../core/metrics/dense-metrics';
@@ -350,11 +351,7 @@ export interface GlobalPlanRequest {
 }
 
 /** A budgeted output after the allocation: the drop its curves predict, its budget and their measure. */
-export interface TaskBudgetOutcome {
-  predictedDrop: number;
-  budget: number;
-  measure: string;
-}
+export type { TaskBudgetOutcome };
 
 export interface GlobalPlanResult {
   /** Group id → ratio for every unlocked prunable group. */

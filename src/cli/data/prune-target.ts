@@ -9,7 +9,8 @@ import type { ModelProto } from '../../core/onnx/proto.js';
 import { planCosting } from '../../core/prune/plan-costing.js';
 import { ALLOCATION_METHODS, planForTarget, type AllocationMethod, type CostTarget, type TargetPlan } from '../../core/prune/target.js';
 import { parseTaskBudgets, type TaskKind } from '../../core/score/loss-task.js';
-import { analyseSensitivity } from '../../core/score/sensitivity.js';
+import { analyseSensitivity, type SensitivityOutput } from '../../core/score/sensitivity.js';
+import { taskBudgetOutcomes, type TaskBudgetOutcome } from '../../core/prune/allocate.js';
 import type { ImageBatch } from '../../core/score/images.js';
 import { RECOVERY_METHODS, sensitivityRecovery, type RecoveryMethod } from '../../core/recover/recover.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
@@ -120,7 +121,7 @@ export interface TargetContext {
 }
 
 /** The target's plan, with the sensitivity curves measured first when the allocation needs them. */
-export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis, request: TargetRequest, ctx: TargetContext): Promise<{ found: TargetPlan; sensitivityImages?: number; metric?: string; measures?: Record<string, string> }> {
+export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis, request: TargetRequest, ctx: TargetContext): Promise<{ found: TargetPlan; sensitivityImages?: number; metric?: string; outputs?: SensitivityOutput[] }> {
   const costing = planCosting(model, analysis, ctx.shapeOptions, { groupedConvolutions: ctx.groupedConvolutions });
   if (!(costing.base[request.kind] > 0)) {
     throw new UsageError(`the model's ${request.kind === 'macs' ? 'MACs are unknown' : 'parameter count is 0'}, so --keep-${request.kind} has nothing to keep a fraction of${request.kind === 'macs' ? ': give --input-shape for a model with dynamic input dims, or use --ratio' : ''}`);
@@ -144,8 +145,7 @@ export async function planToTarget(model: ModelProto, analysis: ChannelAnalysis,
     target: request, method: request.method, scores: ctx.scores, criterion: ctx.criterion,
     maxRatio: ctx.maxRatio, roundTo: ctx.roundTo, allowNonFinite: ctx.allowNonFinite, sensitivity, costing, budgets: request.budgets,
   });
-  const measures = sensitivity?.outputs && Object.fromEntries(sensitivity.outputs.map((o) => [o.name, o.measure]));
-  return { found, ...(images !== undefined ? { sensitivityImages: images, metric: sensitivity!.metric } : {}), ...(measures ? { measures } : {}) };
+  return { found, ...(images !== undefined ? { sensitivityImages: images, metric: sensitivity!.metric } : {}), ...(sensitivity?.outputs ? { outputs: sensitivity.outputs } : {}) };
 }
 
 /** The report's `target`: how much of the unpruned cost the written model keeps (its real metrics). */
@@ -171,7 +171,7 @@ export interface AllocationReport {
   /** --sensitivity-recover: the recovery every curve point was measured after. */
   curveRecovery?: string;
   /** --task-budget: per output, its budget, the drop the curves predict and the measure both are in. */
-  tasks?: Record<string, { budget: number; predictedDrop: number; measure: string }>;
+  tasks?: Record<string, TaskBudgetOutcome>;
   /** --task-budget: true when a budget, not the cost target, stopped the pruning. */
   budgetLimited?: boolean;
 }
@@ -188,7 +188,7 @@ export function targetReports(request: TargetRequest, result: Awaited<ReturnType
       ...(found.predictedDrop !== undefined ? { predictedDrop: found.predictedDrop, metric: result.metric, images: result.sensitivityImages } : {}),
       ...(request.curveRecovery ? { curveRecovery: request.curveRecovery } : {}),
       ...(found.taskDrops ? {
-        tasks: Object.fromEntries(Object.entries(found.taskDrops).map(([name, drop]) => [name, { budget: request.budgets![name]!, predictedDrop: drop, measure: result.measures?.[name] ?? '' }])),
+        tasks: taskBudgetOutcomes(found.taskDrops, request.budgets!, result.outputs),
         budgetLimited: !!found.budgetLimited,
       } : {}),
     },

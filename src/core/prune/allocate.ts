@@ -43,6 +43,23 @@ export interface Allocation {
   binding?: string[];
 }
 
+/** One budgeted output after the allocation: its budget, the drop the curves predict and the measure both are in. */
+export interface TaskBudgetOutcome {
+  budget: number;
+  predictedDrop: number;
+  measure: string;
+}
+
+/**
+ * Each budgeted output's outcome, for reports (the CLI's `allocation.tasks`, the studio's read-out).
+ * `measures`: output name → its measure (the sensitivity result's `outputs`).
+ */
+export function taskBudgetOutcomes(taskDrops: Readonly<Record<string, number>> | undefined, budgets: Readonly<Record<string, number>>, measures: readonly { name: string; measure: string }[] = []): Record<string, TaskBudgetOutcome> {
+  return Object.fromEntries(Object.entries(budgets).map(([name, budget]) => [name, {
+    budget, predictedDrop: taskDrops?.[name] ?? 0, measure: measures.find((o) => o.name === name)?.measure ?? '',
+  }]));
+}
+
 export interface GreedyOptions {
   sensitivity: SensitivityResult;
   scores: ReadonlyMap<string, ArrayLike<number>>;

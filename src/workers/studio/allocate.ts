@@ -1,7 +1,7 @@
 // Sensitivity-guided global control: ratios that remove the target share of MACs with the smallest
 // predicted drop (core/prune/allocate greedy), from the last sensitivity run, optionally within a
 // drop budget per output (PAGCP's task budgets, as `prune --task-budget` in the CLI).
-import { allocateGreedy, type Allocation } from '../../core/prune/allocate';
+import { allocateGreedy, taskBudgetOutcomes, type Allocation } from '../../core/prune/allocate';
 import type { GlobalPlanRequest, GlobalPlanResult } from '../protocol';
 import { JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
@@ -29,9 +29,7 @@ export async function allocateBySensitivity(loaded: LoadedModel, request: Global
   }
   const ratios = Object.fromEntries(free.map((id) => [id, allocation.ratios[id] ?? 0]));
   const keptMacs = allocation.cost / allocation.baseCost;
-  const tasks = budgets && Object.fromEntries(Object.entries(budgets).map(([name, budget]) => [name, {
-    predictedDrop: allocation.taskDrops?.[name] ?? 0, budget, measure: sensitivity.outputs?.find((o) => o.name === name)?.measure ?? '',
-  }]));
+  const tasks = budgets && taskBudgetOutcomes(allocation.taskDrops, budgets, sensitivity.outputs);
   const binding = allocation.binding ?? [];
   if (!allocation.reached && !binding.length) {
     throw new JobError('internal', `The MACs target (−${Math.round(request.target * 100)} %) cannot be reached with the measured ratios.`,
