@@ -8,7 +8,7 @@ import { weightTaylorImportance } from '../../core/compress/sparse-importance';
 import type { ImageBatch } from '../../core/score/images';
 import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import type { CompressCalibration, ProgressCallback } from '../protocol';
-import { modelInput, preprocessBatches } from './images';
+import { imageSetKey, modelInput, preprocessBatches } from './images';
 import type { LoadedModel } from './loaded-model';
 import { taskOverridesOf } from './output-tasks';
 import { jobRunner, RECOVERY_IMAGES } from './scores';
@@ -23,7 +23,7 @@ export const CALIBRATION_BATCH = 8;
 /** Identifies an image set and its preprocessing (what the decoded batches depend on). */
 export function calibrationKey(calibration: CompressCalibration | undefined): string {
   if (!calibration?.images.length) return '';
-  return JSON.stringify([calibration.preprocess, calibration.images.slice(0, RECOVERY_IMAGES).map((i) => [i.name, i.bytes.byteLength, i.label ?? null])]);
+  return JSON.stringify([calibration.preprocess, imageSetKey(calibration.images.slice(0, RECOVERY_IMAGES))]);
 }
 
 let lastBatches: { loaded: LoadedModel; key: string; batches: ImageBatch[] } | undefined;

@@ -8,6 +8,14 @@ import type { ImageInput, PreprocessSpec } from '../protocol';
 import { checkpoint, JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 
+/**
+ * What a cache of results on `images` is keyed by: names, sizes and labels (the bytes themselves
+ * would cost a hash per image on every request; a changed file keeps its name only rarely).
+ */
+export function imageSetKey(images: readonly ImageInput[]): [string, number, number | null][] {
+  return images.map((i) => [i.name, i.bytes.byteLength, i.label ?? null]);
+}
+
 /** The model's first input: name and shape (symbolic dims as strings). */
 export function modelInput(loaded: LoadedModel): { name: string; shape: (number | string)[] } {
   const input = loaded.summary.inputs[0];

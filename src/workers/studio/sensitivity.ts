@@ -5,6 +5,7 @@ import { formatDuration } from '../../core/format-duration';
 import { sensitivityRecovery } from '../../core/recover/recover';
 import { analyseSensitivity, type SensitivityResult as CoreSensitivity } from '../../core/score/sensitivity';
 import type { ProgressCallback, SensitivityRequest, SensitivityResult } from '../protocol';
+import { imageSetKey } from './images';
 import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { analysisOf } from './pruning-cache';
@@ -25,7 +26,7 @@ const KEPT_RUNS = 4;
  * least-squares run or the other way round; so are the output tasks (they change the per-output drops).
  */
 export function sensitivityKey(loaded: LoadedModel, request: Omit<SensitivityRequest, 'jobId'>): string {
-  const images = request.images.slice(0, SENSITIVITY_IMAGES).map((i) => [i.name, i.bytes.byteLength, i.label ?? null]);
+  const images = imageSetKey(request.images.slice(0, SENSITIVITY_IMAGES));
   return JSON.stringify([request.criterion, request.ratios, request.recovery ?? 'none', request.preprocess, images, taskOverridesOf(loaded)]);
 }
 
