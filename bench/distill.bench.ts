@@ -31,7 +31,7 @@ function torchDistill(ctx: BenchContext, teacher: string, student: string, split
   const cfg = join(ctx.cacheDir, 'distill-split.json');
   writeFileSync(cfg, JSON.stringify({
     images: fashionMnistPath('train', 'images'), test: fashionMnistPath('t10k', 'images'), testLabels: fashionMnistPath('t10k', 'labels'),
-    train: split.train, heldOut: split.heldOut, epochs: EPOCHS, batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr,
+    train: split.train, heldOut: split.heldOut, epochs: EPOCHS, batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, optimizer: DEFAULT_DISTILL_SETTINGS.optimizer,
     temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2,
   }));
   return torchAnchor(ctx, 'distill.py', ['--teacher', teacher, '--student', student, '--split', cfg]);

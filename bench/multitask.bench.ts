@@ -71,7 +71,7 @@ export function torchDistill(ctx: BenchContext, file: string, teacher: ModelProt
   writeFileSync(cfg, JSON.stringify({
     images: fashionMnistPath('train', 'images'), test: fashionMnistPath('t10k', 'images'), testLabels: fashionMnistPath('t10k', 'labels'),
     train: split.train.map((i) => i + TRAIN_FROM), heldOut: split.heldOut.map((i) => i + TRAIN_FROM), epochs: DEFAULT_DISTILL_SETTINGS.epochs,
-    batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2, keepZeros,
+    batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, optimizer: DEFAULT_DISTILL_SETTINGS.optimizer, temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2, keepZeros,
   }));
   return torchAnchor(ctx, 'distill.py', ['--teacher', t, '--student', s, '--split', cfg]);
 }

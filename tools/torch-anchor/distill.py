@@ -6,12 +6,13 @@ output's test MSE against the input image.
 
 Recipe: T²·KL at temperature T on class outputs (rank 2), ½‖s − t‖² per image on dense ones, each
 output's loss scaled by (mean of the outputs' held-out losses at the start) / (its own) — 1 for a
-single output — SGD-Nesterov + OneCycleLR, weight decay on ≥2-D tensors, horizontal flips, best epoch
+single output — AdamW or SGD-Nesterov ("optimizer") + OneCycleLR, weight decay on ≥2-D tensors, horizontal flips, best epoch
 by the held-out loss.
 
   /usr/bin/python3 tools/torch-anchor/distill.py --teacher T.onnx --student S.onnx --split split.json
 split.json: {"images": path of an IDX images file, "train": [...], "heldOut": [...], "test": IDX images,
-"testLabels": IDX labels, "epochs", "batch", "lr", "temperature", "seed", "threads", "keepZeros" (optional:
+"testLabels": IDX labels, "epochs", "batch", "lr", "optimizer" ("sgd" or "adamw"; default "sgd"), "temperature", "seed",
+"threads", "keepZeros" (optional:
 the student's zero weights stay zero — sparse fine-tuning, as torch.nn.utils.prune's masks do)}
 """
 import argparse
@@ -78,8 +79,11 @@ def main():
     masks = [(p, p.detach() != 0) for p in student.parameters() if p.dim() > 1] if cfg.get("keepZeros") else []
     decay = [p for p in student.parameters() if p.dim() > 1]
     no_decay = [p for p in student.parameters() if p.dim() <= 1]
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}],
-                          lr=cfg["lr"], momentum=0.9, nesterov=True)
+    groups = [{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0}]
+    if cfg.get("optimizer", "sgd") == "adamw":
+        opt = torch.optim.AdamW(groups, lr=cfg["lr"], betas=(0.9, 0.999), eps=1e-8)
+    else:
+        opt = torch.optim.SGD(groups, lr=cfg["lr"], momentum=0.9, nesterov=True)
     steps = (len(train_x) + cfg["batch"] - 1) // cfg["batch"]
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg["lr"], total_steps=steps * cfg["epochs"])
     best = (held_loss(), {k: v.detach().clone() for k, v in student.state_dict().items()}, 0)

@@ -73,7 +73,7 @@ describe('sparse fine-tuning', () => {
     const sparse = sparsifyModel(model, { sparsity: 0.6, pattern: { kind: 'unstructured' }, scope: 'global' });
     const { model: tuned, result } = await distillSparse({
       runner: nodeRunner, original: model, sparse: sparse.model, masks: sparse.masks, batches,
-      settings: { epochs: 2, batchSize: 16, heldOutFraction: 0.25, lr: 1e-2 },
+      settings: { epochs: 2, batchSize: 16, heldOutFraction: 0.25, lr: 1e-3 },
     });
     for (const [w, keep] of sparse.masks) {
       const v = weightOf(tuned, w);
