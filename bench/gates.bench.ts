@@ -36,7 +36,8 @@ async function taylorDistill(ctx: BenchContext, file: string, model: ModelProto,
   const dir = join(ctx.cacheDir, 'gates');
   mkdirSync(dir, { recursive: true });
   const cacheFile = join(dir, `${basename(file, '.onnx')}.taylor-distill.json`);
-  const key = `${statSync(file).size}:${statSync(file).mtimeMs}:${EPOCHS}:${TRAIN_IMAGES}:${KEEP}`;
+  // The distill recipe is in the key, so a change of its defaults (optimizer, rate) reruns the baseline.
+  const key = `${statSync(file).size}:${statSync(file).mtimeMs}:${EPOCHS}:${TRAIN_IMAGES}:${KEEP}:${JSON.stringify(DEFAULT_DISTILL_SETTINGS)}`;
   if (existsSync(cacheFile) && !process.env.BENCH_GATES_FRESH) {
     const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; accuracy: number; macsKept: number; seconds: number };
     if (cached.key === key) {

@@ -28,6 +28,7 @@ import { scheduleInfo } from './schedule.js';
 import { scoreGroups } from '../score/criteria.js';
 import { recoverPruned } from '../recover/recover.js';
 import type { ImageBatch } from '../score/images.js';
+import type { OptimizerId } from './optimizer.js';
 
 export interface GatesPhases {
   /**
@@ -37,6 +38,8 @@ export interface GatesPhases {
   fineTune: number;
   /** Peak learning rate of that distillation (the gates phase uses `lr`). */
   fineTuneLr: number;
+  /** Its optimizer (the gates phase uses `optimizer`). */
+  fineTuneOptimizer: OptimizerId;
   /** Images the Taylor importance of the channels is computed on before training (0: MACs only). */
   importanceImages: number;
   /**
@@ -54,7 +57,7 @@ export type GatesSettings = DistillSettings & PolarizeSettings & GatesPhases;
  * channels as they close; the polarisation's strength schedule was tuned with SGD's steps (measured
  * in docs/training.md), so the gates keep it when the distill recovery moved to AdamW.
  */
-export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, optimizer: 'sgd', lr: 3e-3, ...DEFAULT_POLARIZE_SETTINGS, fineTune: 0.3, fineTuneLr: 3e-3, importanceImages: 256, refitImages: 512 };
+export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, optimizer: 'sgd', lr: 3e-3, ...DEFAULT_POLARIZE_SETTINGS, fineTune: 0.3, fineTuneLr: 3e-3, fineTuneOptimizer: 'sgd', importanceImages: 256, refitImages: 512 };
 
 export interface GatesJob {
   runner: ModelRunner;
@@ -201,7 +204,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     : pruned;
   const tuned = fineTuneEpochs && proceed
     ? await distill({
-      runner: job.runner, teacher: model, student: refit, images: job.images, settings: { ...s, epochs: fineTuneEpochs, lr: s.fineTuneLr }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
+      runner: job.runner, teacher: model, student: refit, images: job.images, settings: { ...s, epochs: fineTuneEpochs, lr: s.fineTuneLr, optimizer: s.fineTuneOptimizer }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
       onEpoch: (e) => e.epoch && job.onEpoch?.({ ...e, epoch: gateEpochs + e.epoch, zeroGates, lambda: 0, epsilon, phase: 'fine-tune' }),
     })
     : undefined;
