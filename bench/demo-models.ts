@@ -17,6 +17,8 @@ import { scoreGroups } from '../src/core/score/criteria.js';
 import type { ImageBatch } from '../src/core/score/images.js';
 import { compareOutputs, referenceOutputs } from '../src/core/score/metric.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
+import { DEFAULT_DISTILL_SETTINGS } from '../src/core/train/distill.js';
+import { fashionMnistPath } from './fashion-mnist.js';
 import type { BenchContext } from './harness.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +58,19 @@ export async function taylorLsq(model: ModelProto, calibration: readonly ImageBa
   const target = await planForTarget(model, analysis, { target: { kind: 'macs', keep }, method: 'global', scores, criterion: 'taylor' });
   const pruned = applyPlan(model, target.plan, analysis);
   return { model: (await recoverPruned(model, pruned, target.plan, 'lsq', { runner: nodeModelRunner, batches: calibration }, analysis)).model, plan: target.plan };
+}
+
+/**
+ * The split file of tools/torch-anchor/distill.py: Fashion-MNIST training images `split` (indices),
+ * the test set, and the distill recovery's own recipe (DEFAULT_DISTILL_SETTINGS), so the PyTorch
+ * anchor always runs what ours does. `extra` adds options such as keepZeros.
+ */
+export function torchDistillSplit(split: { train: readonly number[]; heldOut: readonly number[] }, epochs: number = DEFAULT_DISTILL_SETTINGS.epochs, extra: Record<string, unknown> = {}): string {
+  const d = DEFAULT_DISTILL_SETTINGS;
+  return JSON.stringify({
+    images: fashionMnistPath('train', 'images'), test: fashionMnistPath('t10k', 'images'), testLabels: fashionMnistPath('t10k', 'labels'),
+    train: split.train, heldOut: split.heldOut, epochs, batch: d.batchSize, lr: d.lr, optimizer: d.optimizer, temperature: d.temperature, seed: 0, threads: 2, ...extra,
+  });
 }
 
 /** Runs tools/torch-anchor/SCRIPT with `args` and parses its last stdout line as JSON; undefined without torch or on failure (logged). */

@@ -16,8 +16,8 @@ import { DEFAULT_DISTILL_SETTINGS, distill } from '../src/core/train/distill.js'
 import { splitHeldOut, trainingImages } from '../src/core/train/images.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
 import { createSession } from '../src/runtime/session.js';
-import { fashionMnistBatches, fashionMnistPath, fullTestSet, unlabelled } from './fashion-mnist.js';
-import { demoAndHeldOutModels, taylorLsq, testAccuracy, torchAnchor } from './demo-models.js';
+import { fashionMnistBatches, fullTestSet, unlabelled } from './fashion-mnist.js';
+import { demoAndHeldOutModels, taylorLsq, testAccuracy, torchAnchor, torchDistillSplit } from './demo-models.js';
 import type { BenchContext, BenchRow } from './harness.js';
 
 const SUITE = 'distill';
@@ -29,11 +29,7 @@ const wasmRunner: ModelRunner = async (m) => (await createSession(encodeModel(m)
 function torchDistill(ctx: BenchContext, teacher: string, student: string, split: { train: number[]; heldOut: number[] }): { seconds: number; testAccuracy: number } | undefined {
   if (!ctx.python) return undefined;
   const cfg = join(ctx.cacheDir, 'distill-split.json');
-  writeFileSync(cfg, JSON.stringify({
-    images: fashionMnistPath('train', 'images'), test: fashionMnistPath('t10k', 'images'), testLabels: fashionMnistPath('t10k', 'labels'),
-    train: split.train, heldOut: split.heldOut, epochs: EPOCHS, batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, optimizer: DEFAULT_DISTILL_SETTINGS.optimizer,
-    temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2,
-  }));
+  writeFileSync(cfg, torchDistillSplit(split, EPOCHS));
   return torchAnchor(ctx, 'distill.py', ['--teacher', teacher, '--student', student, '--split', cfg]);
 }
 

@@ -22,8 +22,8 @@ import { analyseSensitivity } from '../src/core/score/sensitivity.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
 import { DEFAULT_DISTILL_SETTINGS } from '../src/core/train/distill.js';
 import { splitHeldOut } from '../src/core/train/images.js';
-import { fashionMnistBatches, fashionMnistPath, fullTestSet, unlabelled } from './fashion-mnist.js';
-import { torchAnchor } from './demo-models.js';
+import { fashionMnistBatches, fullTestSet, unlabelled } from './fashion-mnist.js';
+import { torchAnchor, torchDistillSplit } from './demo-models.js';
 import type { BenchContext, BenchRow } from './harness.js';
 
 const SUITE = 'multitask';
@@ -68,11 +68,7 @@ export function torchDistill(ctx: BenchContext, file: string, teacher: ModelProt
   writeFileSync(t, encodeModel(teacher));
   writeFileSync(s, encodeModel(student));
   const split = splitHeldOut(TRAIN_IMAGES, DEFAULT_DISTILL_SETTINGS.heldOutFraction, DEFAULT_DISTILL_SETTINGS.seed);
-  writeFileSync(cfg, JSON.stringify({
-    images: fashionMnistPath('train', 'images'), test: fashionMnistPath('t10k', 'images'), testLabels: fashionMnistPath('t10k', 'labels'),
-    train: split.train.map((i) => i + TRAIN_FROM), heldOut: split.heldOut.map((i) => i + TRAIN_FROM), epochs: DEFAULT_DISTILL_SETTINGS.epochs,
-    batch: DEFAULT_DISTILL_SETTINGS.batchSize, lr: DEFAULT_DISTILL_SETTINGS.lr, optimizer: DEFAULT_DISTILL_SETTINGS.optimizer, temperature: DEFAULT_DISTILL_SETTINGS.temperature, seed: 0, threads: 2, keepZeros,
-  }));
+  writeFileSync(cfg, torchDistillSplit({ train: split.train.map((i) => i + TRAIN_FROM), heldOut: split.heldOut.map((i) => i + TRAIN_FROM) }, undefined, { keepZeros }));
   return torchAnchor(ctx, 'distill.py', ['--teacher', t, '--student', s, '--split', cfg]);
 }
 
