@@ -12,8 +12,8 @@ import type { ModelProto } from '../src/core/onnx/proto.js';
 import { applyPlan } from '../src/core/prune/apply.js';
 import type { PrunePlan } from '../src/core/prune/plan.js';
 import { planForTarget } from '../src/core/prune/target.js';
-import { recoverPruned } from '../src/core/recover/recover.js';
-import { scoreGroups } from '../src/core/score/criteria.js';
+import { limitImages, recoverPruned } from '../src/core/recover/recover.js';
+import { scoreGroups, scoreImages } from '../src/core/score/criteria.js';
 import type { ImageBatch } from '../src/core/score/images.js';
 import { compareOutputs, referenceOutputs } from '../src/core/score/metric.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
@@ -49,15 +49,16 @@ export async function testAccuracy(model: ModelProto, test: readonly ImageBatch[
 }
 
 /**
- * One-shot Taylor (scored on 256 images) to keep `keep` of the MACs with the global ranking, then
- * least squares on `calibration`: the start the training benches compare against.
+ * One-shot Taylor to keep `keep` of the MACs with the global ranking, then least squares on the first
+ * 512 of `images`: the start the training benches compare against. Taylor scores on as many of
+ * `images` as the CLI's `prune --criterion taylor` reads by default (scoreImages: 4,096).
  */
-export async function taylorLsq(model: ModelProto, calibration: readonly ImageBatch[], keep: number): Promise<{ model: ModelProto; plan: PrunePlan }> {
+export async function taylorLsq(model: ModelProto, images: readonly ImageBatch[], keep: number): Promise<{ model: ModelProto; plan: PrunePlan }> {
   const analysis = analyseChannels(buildGraph(model));
-  const scores = (await scoreGroups(model, 'taylor', { runner: nodeModelRunner, batches: calibration.slice(0, 4) }, analysis)).scores;
+  const scores = (await scoreGroups(model, 'taylor', { runner: nodeModelRunner, batches: limitImages(images, scoreImages('taylor')) }, analysis)).scores;
   const target = await planForTarget(model, analysis, { target: { kind: 'macs', keep }, method: 'global', scores, criterion: 'taylor' });
   const pruned = applyPlan(model, target.plan, analysis);
-  return { model: (await recoverPruned(model, pruned, target.plan, 'lsq', { runner: nodeModelRunner, batches: calibration }, analysis)).model, plan: target.plan };
+  return { model: (await recoverPruned(model, pruned, target.plan, 'lsq', { runner: nodeModelRunner, batches: limitImages(images, 512) }, analysis)).model, plan: target.plan };
 }
 
 /**

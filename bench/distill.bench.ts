@@ -38,15 +38,14 @@ export default async function distillBench(ctx: BenchContext): Promise<BenchRow[
   if (!test) return [];
   const rows: BenchRow[] = [];
   const images = unlabelled(fashionMnistBatches('train', 0, TRAIN_IMAGES, 64));
-  const calibration = images.slice(0, 8); // 512 images
   const outDir = join(ctx.cacheDir, 'distill');
   mkdirSync(outDir, { recursive: true });
   for (const { file, name } of demoAndHeldOutModels(ctx, process.env.BENCH_DISTILL_MODELS?.split(','))) {
     const row = (metric: string, value: number, unit: string, target?: string, pass?: boolean) => rows.push({ suite: SUITE, case: name, metric, value, unit, target, pass });
-    ctx.log(`${name}: pruning to 50 % MACs (taylor, global) + lsq`);
+    ctx.log(`${name}: pruning to 50 % MACs (taylor on ${TRAIN_IMAGES} images, global) + lsq on 512`);
     const model = decodeModel(readFileSync(file), file);
     const base = await testAccuracy(model, test);
-    const lsq = (await taylorLsq(model, calibration, 0.5)).model;
+    const lsq = (await taylorLsq(model, images, 0.5)).model;
     const lsqAcc = await testAccuracy(lsq, test);
     const macsKept = computeMetrics(buildGraph(lsq)).macs / computeMetrics(buildGraph(model)).macs;
 

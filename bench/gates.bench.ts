@@ -45,7 +45,7 @@ async function taylorDistill(ctx: BenchContext, file: string, model: ModelProto,
       return cached;
     }
   }
-  const { model: lsq, plan } = await taylorLsq(model, images.slice(0, 8), KEEP);
+  const { model: lsq, plan } = await taylorLsq(model, images, KEEP);
   ctx.log(`${basename(file)}: taylor + lsq, distilling ${EPOCHS} epochs`);
   const started = performance.now();
   const node = await distill({ runner: nodeModelRunner, teacher: model, student: lsq, images: trainingImages(images), settings: { ...DEFAULT_DISTILL_SETTINGS, epochs: EPOCHS } });

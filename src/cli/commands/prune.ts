@@ -18,7 +18,7 @@ import { removeConstantChannels } from '../../core/prune/lossless.js';
 import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
 import type { CliCommand } from './types.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
-import { CRITERIA, CRITERION_IDS } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, CRITERION_IDS, DEFAULT_SCORE_IMAGES } from '../../core/score/criteria.js';
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
 import { scoresForCriterion, scoringOptions, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
@@ -113,7 +113,8 @@ export const pruneCommand: CliCommand = {
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied (version 2 when it has low rank or sparsity)',
-    `  --limit N            a taylor plan's sparsity: calibration images to read (default ${TAYLOR_LIMIT}, as sparsify)`,
+    `  --limit N            images a data criterion scores on (default ${DEFAULT_SCORE_IMAGES}; ${CRITERIA.filter((c) => c.defaultImages).map((c) => `${c.id} ${c.defaultImages}`).join(', ')});`,
+    `                       with --plan, the images of its taylor sparsity (default ${TAYLOR_LIMIT}, as sparsify)`,
     '  --external-data      write the weights to OUT.data beside OUT (automatic when the model passes 2 GiB)',
     '  --fp16               write fp16 weights and activations (inputs/outputs stay fp32; Resize & co. stay fp32 behind Casts)',
     '  --grouped-convs      also prune grouped convolutions (equal channels from every group)',
@@ -142,7 +143,8 @@ export const pruneCommand: CliCommand = {
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
-    if (args.options.has('limit') && !planFile) throw new UsageError('--limit applies to --plan PLAN whose sparsity criterion is taylor');
+    if (args.options.has('limit') && !planFile && !(target || ratio !== undefined) ) throw new UsageError('--limit applies to a criterion that reads images (--ratio or --keep-*) or to --plan PLAN whose sparsity criterion is taylor');
+    if (args.options.has('limit') && !planFile && !criterionInfo(criterion).needsImages) throw new UsageError(`--limit: criterion ${criterion} reads no images; it applies to ${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')}`);
     const planOut = stringOption(args, 'plan-out');
     const outputs = [{ option: '-o', file: out }, ...(planOut ? [{ option: '--plan-out', file: planOut }] : [])];
     checkOutputPaths(outputs, io.cwd);
@@ -189,7 +191,7 @@ export const pruneCommand: CliCommand = {
         // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
         const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
         const allowNonFinite = flag(args, 'allow-non-finite');
-        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks });
+        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: args.options.has('limit') ? limitOption(args) : undefined });
         if (target) {
           const ranking = scores ?? magnitudeScores(analysis, magnitude);
           targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io, tasks });

@@ -3,7 +3,7 @@
 import { choiceOption, UsageError, type ParsedArgs } from '../args.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
-import { CRITERIA, criterionInfo, NON_FINITE_REASON, scoreGroups, type CriterionId } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, NON_FINITE_REASON, scoreGroups, scoreImages, type CriterionId } from '../../core/score/criteria.js';
 import { parseTaskOverrides, TASK_KINDS, type TaskKind } from '../../core/score/loss-task.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
@@ -31,9 +31,9 @@ export function taskOption(args: ParsedArgs): Record<string, TaskKind> | undefin
   }
 }
 
-/** Channel scores of `criterion` for every prunable group (scoreGroups, images loaded when it needs them). */
+/** Channel scores of `criterion` for every prunable group (scoreGroups on at most `limit` images, default the criterion's own, loaded when it needs them). */
 export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: { limit?: number; allowNonFinite?: boolean; tasks?: Record<string, TaskKind> } = {}): Promise<Map<string, Float64Array>> {
-  const data = images && criterionInfo(criterion).needsImages ? loadImageBatches(model, images, cwd, { limit: options.limit ?? 256 }) : undefined;
+  const data = images && criterionInfo(criterion).needsImages ? loadImageBatches(model, images, cwd, { limit: options.limit ?? scoreImages(criterion) }) : undefined;
   const result = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches, allowNonFinite: options.allowNonFinite, tasks: options.tasks }, analysis);
   // Groups skipped for NaN/Inf scores keep NaN scores, so the planner (allowNonFinite) leaves them whole.
   const scores = new Map(result.scores);

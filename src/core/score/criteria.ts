@@ -17,7 +17,7 @@ export const ZERO_SCORES_REASON = 'every score is 0: the criterion sees no diffe
 import { aggregateScores, groupTensors, normaliseScores, type Aggregate, type GroupTensor, type Normalisation } from './group-tensors.js';
 import { resolveTasks, type TaskKind } from './loss-task.js';
 
-export { CRITERIA, CRITERION_IDS, criterionInfo, isCriterionId, type CriterionId } from './criteria/registry.js';
+export { CRITERIA, CRITERION_IDS, criterionInfo, DEFAULT_SCORE_IMAGES, isCriterionId, scoreImages, type CriterionId } from './criteria/registry.js';
 export type { Criterion, CriterionScores, ScoringJob } from './criteria/types.js';
 
 export interface ScoreOptions extends Partial<DataScoreOptions> {

@@ -41,3 +41,12 @@ export function criterionInfo(id: string): (typeof CRITERIA)[number] {
   if (!c) throw new Error(`unknown criterion "${id}"; choose one of: ${CRITERION_IDS}`);
   return c;
 }
+
+/** Images a data criterion reads unless told otherwise: enough for steady statistics (forward-only criteria, the oracle's one run per channel). */
+export const DEFAULT_SCORE_IMAGES = 256;
+
+/** How many images `id` scores on by default (its `defaultImages`, else DEFAULT_SCORE_IMAGES). */
+export function scoreImages(id: string): number {
+  const c: Criterion = criterionInfo(id);
+  return c.defaultImages ?? DEFAULT_SCORE_IMAGES;
+}

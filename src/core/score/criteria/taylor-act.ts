@@ -6,6 +6,7 @@ export const taylorActCriterion: Criterion<'taylor-act'> = {
   name: 'Taylor + activation',
   description: 'Taylor and activation L2, each normalised per layer, averaged.',
   needsImages: true,
+  defaultImages: 4096,
   perOutput: true,
   score: (job) => scoreTaylor(job, true),
 };

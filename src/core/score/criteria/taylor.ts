@@ -46,6 +46,7 @@ export const taylorCriterion: Criterion<'taylor'> = {
   name: 'Taylor',
   description: 'First-order estimate of the loss change when the channel is removed: |mean of a·∂C/∂a|, averaged over images.',
   needsImages: true,
+  defaultImages: 4096,
   perOutput: true,
   score: (job) => scoreTaylor(job, false),
 };

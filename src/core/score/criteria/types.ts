@@ -40,6 +40,12 @@ export interface Criterion<Id extends string = string> {
   /** One line a teacher can read aloud: what the score measures. */
   readonly description: string;
   readonly needsImages: boolean;
+  /**
+   * Images the CLI scores on by default (DEFAULT_SCORE_IMAGES when absent). A per-image estimate as
+   * noisy as Taylor's needs thousands: on the SqueezeNet demo, Taylor on 256 images left 84.8 % after
+   * lsq at 50 % of the MACs, on 4,096 images 89.1 % (docs/criteria.md).
+   */
+  readonly defaultImages?: number;
   /** The score depends on a loss: scoreGroups scores each model output alone and combines them. */
   readonly perOutput?: boolean;
   score(job: ScoringJob): CriterionScores | Promise<CriterionScores>;
