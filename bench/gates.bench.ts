@@ -14,6 +14,7 @@ import { buildGraph } from '../src/core/graph/ir.js';
 import { computeMetrics } from '../src/core/metrics/model-metrics.js';
 import { decodeModel } from '../src/core/onnx/codec.js';
 import type { ModelProto } from '../src/core/onnx/proto.js';
+import { scoreImages } from '../src/core/score/criteria.js';
 import type { ImageBatch } from '../src/core/score/images.js';
 import { DEFAULT_DISTILL_SETTINGS, distill } from '../src/core/train/distill.js';
 import { DEFAULT_GATES_SETTINGS, learnGates, type GatesSettings } from '../src/core/train/gates.js';
@@ -36,8 +37,8 @@ async function taylorDistill(ctx: BenchContext, file: string, model: ModelProto,
   const dir = join(ctx.cacheDir, 'gates');
   mkdirSync(dir, { recursive: true });
   const cacheFile = join(dir, `${basename(file, '.onnx')}.taylor-distill.json`);
-  // The distill recipe is in the key, so a change of its defaults (optimizer, rate) reruns the baseline.
-  const key = `${statSync(file).size}:${statSync(file).mtimeMs}:${EPOCHS}:${TRAIN_IMAGES}:${KEEP}:${JSON.stringify(DEFAULT_DISTILL_SETTINGS)}`;
+  // The scoring and distill recipes are in the key, so a change of their defaults (images, optimizer, rate) reruns the baseline.
+  const key = `${statSync(file).size}:${statSync(file).mtimeMs}:${EPOCHS}:${TRAIN_IMAGES}:${KEEP}:taylor on ${scoreImages('taylor')}:${JSON.stringify(DEFAULT_DISTILL_SETTINGS)}`;
   if (existsSync(cacheFile) && !process.env.BENCH_GATES_FRESH) {
     const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; accuracy: number; macsKept: number; seconds: number };
     if (cached.key === key) {
