@@ -17,7 +17,7 @@ const IMAGES = 'public/samples/calibration';
 describe('prune --recover lsq,distill', () => {
   it('least squares then distillation, with the epochs in the report', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'distill-')), 'half.onnx');
-    const r = await runCli(['prune', MODEL, '-o', out, '--keep-macs', '0.5', '--images', IMAGES, '--recover', 'lsq,distill', '--epochs', '2', '--train-images', '128', '--batch', '32', '--json']);
+    const r = await runCli(['prune', MODEL, '-o', out, '--keep-macs', '0.5', '--prune-steps', '1', '--images', IMAGES, '--recover', 'lsq,distill', '--epochs', '2', '--train-images', '128', '--batch', '32', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out) as PruneReport;
     expect(report.recovery!.map((x) => x.method)).toEqual(['lsq', 'distill']);

@@ -17,6 +17,7 @@ import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
 import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
 import type { CliCommand } from './types.js';
+import { pruneGradually, pruneStepsOption, PRUNE_STEPS_USAGE, type GradualResult } from '../data/prune-gradual.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, criterionInfo, CRITERION_IDS, DEFAULT_SCORE_IMAGES } from '../../core/score/criteria.js';
 import type { RecoveryReport } from '../../core/recover/recover.js';
@@ -46,6 +47,8 @@ export interface PruneReport {
   target?: TargetReport;
   /** With --keep-*: how the ratios were chosen (--allocate) and each group's ratio. */
   allocation?: AllocationReport;
+  /** With --prune-steps N > 1 (default 2 when distilling to --keep-*): each cut's target, what it reached, its epochs. */
+  gradual?: GradualResult['steps'];
   /** With --criterion gates: the gate histogram before removal, the gates at 0, the MACs met, the training. */
   gates?: ReturnType<typeof gatesReport>;
   /** A version 2 plan: the layers factorised (and those its ranks left dense), the zeros sparsity set. */
@@ -110,6 +113,7 @@ export const pruneCommand: CliCommand = {
     TASK_OPTION_USAGE,
     '  --images DIR         images for data criteria and calibration images for --recover',
     RECOVER_USAGE,
+    PRUNE_STEPS_USAGE,
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied (version 2 when it has low rank or sparsity)',
@@ -122,7 +126,7 @@ export const pruneCommand: CliCommand = {
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', 'limit', ...RECOVER_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', 'limit', 'prune-steps', ...RECOVER_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -140,6 +144,8 @@ export const pruneCommand: CliCommand = {
     const { criterion } = gatesRequest ? { criterion: 'l2' as const } : scoringOptions(args, images);
     const recoverRequest = gatesRequest ? undefined : recoverOptions(args, images);
     const tasks = taskOption(args);
+    if (gatesRequest && args.options.has('prune-steps')) throw new UsageError('--prune-steps applies to one-shot criteria; --criterion gates learns the channels in one training run');
+    const steps = gatesRequest ? 1 : pruneStepsOption(args, target, recoverRequest);
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
@@ -153,11 +159,12 @@ export const pruneCommand: CliCommand = {
     const shapeOptions = inputShapeOptions(args, model);
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;
-    let pruned;
+    let pruned!: ModelProto; // every branch below assigns it (the gradual one inside pruneGradually)
     let recovery: RecoveryReport[] = [];
     let targeted: Awaited<ReturnType<typeof planToTarget>> | undefined;
     let gates: ReturnType<typeof gatesReport> | undefined;
     let compressed: PruneReport['compress'];
+    let gradual: GradualResult['steps'] | undefined;
     if (gatesRequest) {
       const learnt = await pruneWithGates(model, analyseChannels(buildGraph(model)), gatesRequest, io, tasks);
       ({ model: pruned, plan } = learnt);
@@ -187,6 +194,13 @@ export const pruneCommand: CliCommand = {
           // Before the pruning and recovery: unknown layers and impossible ranks fail fast.
           checkPlanRanks(model, plan.lowrank?.ranks ?? {}, { shapeOptions });
         }
+      } else if (target && steps > 1) {
+        const done = await pruneGradually(model, analysis, target, steps, {
+          criterion, limit: args.options.has('limit') ? limitOption(args) : undefined, recover: recoverRequest, images, cwd: io.cwd, io, tasks,
+          maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite: flag(args, 'allow-non-finite'), groupedConvolutions, shapeOptions,
+        });
+        ({ plan, targeted, recovery, steps: gradual } = done);
+        pruned = done.model;
       } else {
         // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
         const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
@@ -200,11 +214,13 @@ export const pruneCommand: CliCommand = {
           plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
         }
       }
-      // Without recovery the original is read only for its dims (metrics) from here on: surgery may
-      // slice its weights in place instead of holding old and new weights side by side.
-      const recover = !!recoverRequest?.methods.length && !!images;
-      pruned = applyPlan(model, plan, analysis, { consumeInput: !recover });
-      if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan, recoverRequest!, images, io, analysis, tasks));
+      if (!gradual) {
+        // Without recovery the original is read only for its dims (metrics) from here on: surgery may
+        // slice its weights in place instead of holding old and new weights side by side.
+        const recover = !!recoverRequest?.methods.length && !!images;
+        pruned = applyPlan(model, plan!, analysis, { consumeInput: !recover });
+        if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan!, recoverRequest!, images, io, analysis, tasks));
+      }
       if (hasCompress(plan)) {
         const importance = images ? taylorImportanceProvider(images, io.cwd, io, 'prune', { limit: limitOption(args), tasks }) : undefined;
         const done = await applyPlanCompress(pruned, plan, { importance, shapeOptions, ...(Object.keys(plan.groups).length ? { context: 'after channel pruning' } : {}) });
@@ -236,6 +252,7 @@ export const pruneCommand: CliCommand = {
       ...(aimed ?? {}),
       ...(recovery.length ? { recovery: recovery.map(recoverySummary) } : {}),
       ...(gates ? { gates } : {}),
+      ...(gradual ? { gradual } : {}),
       ...(compressed ? { compress: compressed } : {}),
     };
     const aimedText = aimed && targetText(aimed.target, aimed.allocation, maxRatio);
@@ -251,6 +268,7 @@ export const pruneCommand: CliCommand = {
           `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
           ...(fp16 ? [`  file    ${report.fileBytes.before.toLocaleString('en')} → ${report.fileBytes.after.toLocaleString('en')} bytes`] : []),
           ...(aimedText ? [aimedText.line] : []),
+          ...(gradual ? [`  steps   ${gradual.map((g) => `${(g.reached * 100).toFixed(1)} %${g.epochs ? ` + ${g.epochs} epochs` : ''}`).join(' → ')}`] : []),
           ...(compressed?.lowrank ? [`  low rank  ${compressed.lowrank.layers.length} layers factorised${compressed.lowrank.dense.length ? `, ${compressed.lowrank.dense.length} left dense` : ''}`] : []),
           ...(compressed?.sparsity ? [`  sparsity  ${plan.sparsity!.pattern}: ${((100 * compressed.sparsity.zeros) / Math.max(compressed.sparsity.weights, 1)).toFixed(1)}% zeros in ${compressed.sparsity.layers} layers${compressed.sparsity.dense.length ? `, ${compressed.sparsity.dense.length} dense` : ''}`] : []),
           ...(gates ? [`  gates   ${gates.zeroGates} of ${gates.totalGates} at 0, ${(gates.undecidedShare * 100).toFixed(1)} % in (0.05, 0.95); ${(gates.macs.keptFraction * 100).toFixed(1)} % of the MACs kept (target ${((gates.macs.target / gates.macs.base) * 100).toFixed(1)} %)`] : []),

@@ -5,7 +5,7 @@ import { numberOption, stringOption, UsageError, type ParsedArgs } from '../args
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
-import { isRecoveryMethod, recoverPruned, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
+import { isRecoveryMethod, recoverPruned, recoveryInfo, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
 import { DEFAULT_DISTILL_SETTINGS, type DistillSettings } from '../../core/train/distill.js';
 import { OPTIMIZER_IDS, type OptimizerId } from '../../core/train/optimizer.js';
 import { SCHEDULE_IDS, type ScheduleId } from '../../core/train/schedule.js';
@@ -96,14 +96,19 @@ export function distillEpochLine(e: EpochReport, images: { images: number; label
     : `distill: epoch ${e.epoch}/${epochs}  loss ${e.trainLoss!.toFixed(4)}  held-out KL ${e.heldOutLoss.toFixed(4)}${agreement('  ')}  ${e.seconds.toFixed(1)} s${e.best ? '  (best)' : ''}\n`;
 }
 
-/** Runs the requested methods one after the other on the pruned model; progress on stderr. */
-export async function recoverChain(original: ModelProto, pruned: ModelProto, plan: PrunePlan, request: RecoverRequest, images: string, io: CliIO, analysis: ChannelAnalysis, tasks?: Record<string, TaskKind>): Promise<{ model: ModelProto; reports: RecoveryReport[] }> {
+/**
+ * Runs the requested methods one after the other on the pruned model; progress on stderr. `teacher`
+ * (gradual pruning: the unpruned model, where `original` is the step's start) is what training
+ * methods imitate and are guarded against; training-free methods refit to `original` with `plan`.
+ */
+export async function recoverChain(original: ModelProto, pruned: ModelProto, plan: PrunePlan, request: RecoverRequest, images: string, io: CliIO, analysis: ChannelAnalysis, tasks?: Record<string, TaskKind>, teacher?: { model: ModelProto; analysis: ChannelAnalysis }): Promise<{ model: ModelProto; reports: RecoveryReport[] }> {
   const reports: RecoveryReport[] = [];
   let model = pruned;
   const calibration = loadImageBatches(original, images, io.cwd, { limit: 512 });
   const training = request.methods.includes('distill') ? loadImageBatches(original, images, io.cwd, { limit: request.trainImages, batchSize: request.distill.batchSize }) : undefined;
   for (const method of request.methods) {
-    const { model: next, report } = await recoverPruned(original, model, plan, method, {
+    const reference = teacher && recoveryInfo(method).trains ? teacher : { model: original, analysis };
+    const { model: next, report } = await recoverPruned(reference.model, model, plan, method, {
       runner: nodeModelRunner,
       batches: calibration.batches,
       maxImages: 512,
@@ -114,7 +119,7 @@ export async function recoverChain(original: ModelProto, pruned: ModelProto, pla
         tasks,
         onEpoch: (e) => io.stderr(distillEpochLine(e, training!, request.distill.epochs)),
       } : undefined,
-    }, analysis);
+    }, reference.analysis);
     model = next;
     reports.push(report);
     const t = report.training;

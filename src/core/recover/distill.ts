@@ -43,6 +43,7 @@ export function trainingSummary(result: DistillResult, settings: DistillSettings
 export const distillRecovery: Recovery<'distill'> = {
   id: 'distill',
   name: 'distillation',
+  trains: true,
   description: 'Distil: train the remaining weights to reproduce the unpruned model on the images (KL at a temperature; slower, recovers the most).',
   async *run(job) {
     const opts = job.distill ?? {};

@@ -36,5 +36,10 @@ export interface Recovery<Id extends string = string> {
   readonly name: string;
   /** One line for the pickers: what it does to the pruned model. */
   readonly description: string;
+  /**
+   * Trains toward the unpruned model's outputs (distillation): in gradual pruning its `original` is
+   * the unpruned model, where the training-free methods refit to the model the step's cut was made on.
+   */
+  readonly trains?: boolean;
   run(job: RecoveryJob): AsyncIterable<RecoveryStep>;
 }

@@ -2,7 +2,7 @@
 // run the model (and generated sub-models) on the calibration images with onnxruntime-web.
 import { encodeModel } from '../../core/onnx/codec';
 import type { ModelProto } from '../../core/onnx/proto';
-import { CRITERIA, criterionInfo, scoreGroups as coreScoreGroups } from '../../core/score/criteria';
+import { CRITERIA, criterionInfo, DEFAULT_SCORE_IMAGES, scoreGroups as coreScoreGroups, scoreImages } from '../../core/score/criteria';
 import type { ImageBatch } from '../../core/score/images';
 import type { ModelRunner, OpenedModel } from '../../core/score/runner';
 import { createSession } from '../../runtime/session';
@@ -16,7 +16,7 @@ import { analysisOf, cachedScores, storeScores, workerWasmThreads } from './prun
 /** Images per scoring batch (activation statistics fold batch by batch). */
 const SCORE_BATCH = 32;
 /** Data criteria use at most this many calibration images: enough for stable statistics in the browser. */
-export const SCORE_IMAGES = 256;
+export const SCORE_IMAGES = DEFAULT_SCORE_IMAGES;
 /** Recovery (and compress-data.ts's calibration) uses at most this many images (the core default is 512; the browser is slower). */
 export const RECOVERY_IMAGES = 256;
 
@@ -75,7 +75,8 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
     if (!request.images?.length || !request.preprocess) {
       throw new JobError('internal', `${info.name} needs images, and none were given.`, 'Choose a weight criterion (L1, L2), or provide calibration images.');
     }
-    const images = request.images.slice(0, SCORE_IMAGES);
+    // The criterion's own count (Taylor reads thousands: its per-image estimate is noisy), as the CLI.
+    const images = request.images.slice(0, scoreImages(criterion));
     batches = await imageBatches(loaded, images, request.preprocess, jobId, (done) => report(0.2 * (done / images.length), `Preprocessing ${done}/${images.length} images`));
   }
   const signal = jobAbortSignal(jobId);
