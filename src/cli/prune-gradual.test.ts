@@ -50,13 +50,17 @@ describe('prune --prune-steps (gradual pruning)', () => {
     expect(Object.values(report.allocation!.ratios).some((x) => x > 0)).toBe(true);
   }, 240_000);
 
-  it('one step is the one-shot path; without training the default is one step', async () => {
+  it('one step is the one-shot path; without lsq then distill the default is one step', async () => {
     const r = await runCli(['prune', MODEL, '-o', join(dir, 'one.onnx'), '--keep-macs', '0.5', '--images', IMAGES, '--recover', 'lsq', '--json']);
     expect(r.code, r.err).toBe(0);
     expect((JSON.parse(r.out) as PruneReport).gradual).toBeUndefined();
     const twice = await runCli(['prune', MODEL, '-o', join(dir, 'two.onnx'), '--keep-macs', '0.5', '--images', IMAGES, '--recover', 'lsq', '--prune-steps', '2', '--json']);
     expect(twice.code, twice.err).toBe(0);
     expect((JSON.parse(twice.out) as PruneReport).gradual!.map((s) => s.epochs)).toEqual([0, 0]);
+    // Distillation without the refit cuts once (a second cut would start far from the teacher).
+    const distilOnly = await runCli(['prune', MODEL, '-o', join(dir, 'd.onnx'), '--keep-macs', '0.5', '--images', IMAGES, '--recover', 'distill', '--epochs', '1', '--train-images', '64', '--json']);
+    expect(distilOnly.code, distilOnly.err).toBe(0);
+    expect((JSON.parse(distilOnly.out) as PruneReport).gradual).toBeUndefined();
   }, 120_000);
 
   it('refuses steps without a target, fewer epochs than steps, and with gates', async () => {
