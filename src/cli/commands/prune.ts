@@ -47,7 +47,7 @@ export interface PruneReport {
   target?: TargetReport;
   /** With --keep-*: how the ratios were chosen (--allocate) and each group's ratio. */
   allocation?: AllocationReport;
-  /** With --prune-steps N > 1 (default 2 when distilling to --keep-*): each cut's target, what it reached, its epochs. */
+  /** With --prune-steps N > 1 (default 2 with --keep-* and --recover lsq,distill): each cut's target, what it reached, its epochs. */
   gradual?: GradualResult['steps'];
   /** With --criterion gates: the gate histogram before removal, the gates at 0, the MACs met, the training. */
   gates?: ReturnType<typeof gatesReport>;
@@ -146,11 +146,19 @@ export const pruneCommand: CliCommand = {
     const tasks = taskOption(args);
     if (gatesRequest && args.options.has('prune-steps')) throw new UsageError('--prune-steps applies to one-shot criteria; --criterion gates learns the channels in one training run');
     const steps = gatesRequest ? 1 : pruneStepsOption(args, target, recoverRequest);
+    if (recoverRequest?.methods.includes('distill') && !recoverRequest.methods.includes('lsq') && !planFile && !lossless) {
+      // Measured (docs/training.md): the refit's start is worth 1–2 points after 10 epochs on the CNNs.
+      io.stderr('prune: note: distillation starts from the cut model as it is; --recover lsq,distill refits it first and ended 0.1–1.9 points higher on our held-out CNNs\n');
+    }
     const roundTo = stringOption(args, 'round-to');
     if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
 
-    if (args.options.has('limit') && !planFile && !(target || ratio !== undefined) ) throw new UsageError('--limit applies to a criterion that reads images (--ratio or --keep-*) or to --plan PLAN whose sparsity criterion is taylor');
-    if (args.options.has('limit') && !planFile && !criterionInfo(criterion).needsImages) throw new UsageError(`--limit: criterion ${criterion} reads no images; it applies to ${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')}`);
+    if (args.options.has('limit') && !planFile) {
+      if (!target && ratio === undefined) throw new UsageError('--limit applies to a criterion that reads images (--ratio or --keep-*) or to --plan PLAN whose sparsity criterion is taylor');
+      if (!criterionInfo(criterion).needsImages) throw new UsageError(`--limit: criterion ${criterion} reads no images; it applies to ${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')}`);
+    }
+    // Images the criterion scores on: --limit, else the criterion's own default (scoresForCriterion).
+    const scoreLimit = args.options.has('limit') && !planFile ? limitOption(args) : undefined;
     const planOut = stringOption(args, 'plan-out');
     const outputs = [{ option: '-o', file: out }, ...(planOut ? [{ option: '--plan-out', file: planOut }] : [])];
     checkOutputPaths(outputs, io.cwd);
@@ -196,7 +204,7 @@ export const pruneCommand: CliCommand = {
         }
       } else if (target && steps > 1) {
         const done = await pruneGradually(model, analysis, target, steps, {
-          criterion, limit: args.options.has('limit') ? limitOption(args) : undefined, recover: recoverRequest, images, cwd: io.cwd, io, tasks,
+          criterion, limit: scoreLimit, recover: recoverRequest, images, cwd: io.cwd, io, tasks,
           maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite: flag(args, 'allow-non-finite'), groupedConvolutions, shapeOptions,
         });
         ({ plan, targeted, recovery, steps: gradual } = done);
@@ -205,7 +213,7 @@ export const pruneCommand: CliCommand = {
         // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
         const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
         const allowNonFinite = flag(args, 'allow-non-finite');
-        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: args.options.has('limit') ? limitOption(args) : undefined });
+        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
         if (target) {
           const ranking = scores ?? magnitudeScores(analysis, magnitude);
           targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io, tasks });
@@ -218,8 +226,8 @@ export const pruneCommand: CliCommand = {
         // Without recovery the original is read only for its dims (metrics) from here on: surgery may
         // slice its weights in place instead of holding old and new weights side by side.
         const recover = !!recoverRequest?.methods.length && !!images;
-        pruned = applyPlan(model, plan!, analysis, { consumeInput: !recover });
-        if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan!, recoverRequest!, images, io, analysis, tasks));
+        pruned = applyPlan(model, plan, analysis, { consumeInput: !recover });
+        if (recover) ({ model: pruned, reports: recovery } = await recoverChain(model, pruned, plan, recoverRequest!, images, io, analysis, tasks));
       }
       if (hasCompress(plan)) {
         const importance = images ? taylorImportanceProvider(images, io.cwd, io, 'prune', { limit: limitOption(args), tasks }) : undefined;
