@@ -19,12 +19,11 @@ import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
 import type { CliCommand } from './types.js';
 import { pruneGradually, pruneStepsOption, PRUNE_STEPS_USAGE, type GradualResult } from '../data/prune-gradual.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
-import { CRITERIA, criterionInfo, CRITERION_IDS, DEFAULT_SCORE_IMAGES } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteria.js';
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
-import { scoresForCriterion, scoringOptions, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { SCORE_LIMIT_DEFAULTS, scoresForCriterion, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
-import { magnitudeScores } from '../../core/score/magnitude.js';
 import { gatesOptions, gatesReport, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 
 /** The `--json` report of a prune run (schemaVersion 1). */
@@ -117,7 +116,7 @@ export const pruneCommand: CliCommand = {
     '  --round-to N         keep counts become multiples of N where possible',
     '  --max-ratio R        no group loses more than this fraction',
     '  --plan-out FILE      also write the plan that was applied (version 2 when it has low rank or sparsity)',
-    `  --limit N            images a data criterion scores on (default ${DEFAULT_SCORE_IMAGES}; ${CRITERIA.filter((c) => c.defaultImages).map((c) => `${c.id} ${c.defaultImages}`).join(', ')});`,
+    `  --limit N            images a data criterion scores on (${SCORE_LIMIT_DEFAULTS});`,
     `                       with --plan, the images of its taylor sparsity (default ${TAYLOR_LIMIT}, as sparsify)`,
     '  --external-data      write the weights to OUT.data beside OUT (automatic when the model passes 2 GiB)',
     '  --fp16               write fp16 weights and activations (inputs/outputs stay fp32; Resize & co. stay fp32 behind Casts)',
@@ -210,15 +209,15 @@ export const pruneCommand: CliCommand = {
         ({ plan, targeted, recovery, steps: gradual } = done);
         pruned = done.model;
       } else {
-        // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
-        const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
         const allowNonFinite = flag(args, 'allow-non-finite');
-        const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
         if (target) {
-          const ranking = scores ?? magnitudeScores(analysis, magnitude);
+          const ranking = await targetRanking(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
           targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io, tasks });
           plan = targeted.found.plan;
         } else {
+          // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
+          const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
+          const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
           plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
         }
       }

@@ -3,8 +3,8 @@
 import { choiceOption, flag, stringOption, UsageError } from '../args.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { buildGraph } from '../../core/graph/ir.js';
-import { CRITERIA, CRITERION_IDS, criterionInfo, DEFAULT_SCORE_IMAGES, scoreGroups, scoreImages } from '../../core/score/criteria.js';
-import { CRITERION_CHOICES, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { CRITERION_IDS, criterionInfo, scoreGroups, scoreImages } from '../../core/score/criteria.js';
+import { CRITERION_CHOICES, SCORE_LIMIT_DEFAULTS, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
 import { readModelFile } from './groups.js';
@@ -28,7 +28,7 @@ export const scoreCommand: CliCommand = {
     '',
     `  --criterion NAME   ${CRITERION_IDS} (see docs/criteria.md)`,
     '  --images DIR       images for data-based criteria (class sub-folders = labels; otherwise pseudo-labels)',
-    `  --limit N          use at most N images (default ${DEFAULT_SCORE_IMAGES}; ${CRITERIA.filter((c) => c.defaultImages).map((c) => `${c.id} ${c.defaultImages}`).join(', ')}: a per-image estimate needs many)`,
+    `  --limit N          use at most N images (${SCORE_LIMIT_DEFAULTS}: a per-image estimate needs many)`,
     '  --aggregate A      mean (default), max or sum over a group\'s tensors',
     '  --normalise N      mean (default), l2 or none',
     TASK_OPTION_USAGE,

@@ -12,10 +12,9 @@ import { applyPlan } from '../../core/prune/apply.js';
 import { composePlans, gradualSchedule } from '../../core/prune/gradual.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
 import type { RecoveryReport } from '../../core/recover/recover.js';
-import { magnitudeScores } from '../../core/score/magnitude.js';
 import type { CriterionId } from '../../core/score/criteria.js';
 import { recoverChain, type RecoverRequest } from './recover-options.js';
-import { scoresForCriterion } from './prune-scoring.js';
+import { targetRanking } from './prune-scoring.js';
 import { planToTarget, type TargetContext, type TargetRequest } from './prune-target.js';
 import type { CliIO } from '../io.js';
 
@@ -66,7 +65,6 @@ export async function pruneGradually(model: ModelProto, analysis: ChannelAnalysi
   const epochs = ctx.recover?.distill.epochs ?? 0;
   const schedule = gradualSchedule(steps, target.keep, ctx.recover?.methods.includes('distill') ? epochs : 0);
   const base = modelMetrics(model, ctx.shapeOptions)[target.kind];
-  const magnitude = ctx.criterion === 'l1' || ctx.criterion === 'l2' ? ctx.criterion : undefined;
   let current = model;
   let currentAnalysis = analysis;
   let plan: PrunePlan | undefined;
@@ -77,7 +75,7 @@ export async function pruneGradually(model: ModelProto, analysis: ChannelAnalysi
     const now = modelMetrics(current, ctx.shapeOptions)[target.kind];
     const keep = Math.min((step.keep * base) / now, 1 - 1e-9);
     ctx.io.stderr(`prune: step ${i + 1}/${steps}: to ${(step.keep * 100).toFixed(1)} % of the ${target.kind === 'macs' ? 'MACs' : 'params'}${step.epochs ? `, then ${step.epochs} epoch${step.epochs === 1 ? '' : 's'}` : ''}\n`);
-    const scores = magnitude ? magnitudeScores(currentAnalysis, magnitude) : await scoresForCriterion(current, currentAnalysis, ctx.criterion, ctx.images, ctx.cwd, { limit: ctx.limit, allowNonFinite: ctx.allowNonFinite, tasks: ctx.tasks });
+    const scores = await targetRanking(current, currentAnalysis, ctx.criterion, ctx.images, ctx.cwd, { limit: ctx.limit, allowNonFinite: ctx.allowNonFinite, tasks: ctx.tasks });
     targeted = await planToTarget(current, currentAnalysis, { ...target, keep }, { ...ctx, scores });
     const stepPlan = targeted.found.plan;
     let next = applyPlan(current, stepPlan, currentAnalysis);

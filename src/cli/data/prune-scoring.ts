@@ -3,8 +3,9 @@
 import { choiceOption, UsageError, type ParsedArgs } from '../args.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
-import { CRITERIA, criterionInfo, NON_FINITE_REASON, scoreGroups, scoreImages, type CriterionId } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, DEFAULT_SCORE_IMAGES, NON_FINITE_REASON, scoreGroups, scoreImages, type CriterionId } from '../../core/score/criteria.js';
 import { parseTaskOverrides, TASK_KINDS, type TaskKind } from '../../core/score/loss-task.js';
+import { magnitudeScores } from '../../core/score/magnitude.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
 export const CRITERION_CHOICES: readonly CriterionId[] = CRITERIA.map((c) => c.id);
@@ -39,4 +40,15 @@ export async function scoresForCriterion(model: ModelProto, analysis: ChannelAna
   const scores = new Map(result.scores);
   for (const s of result.skipped) if (s.reason === NON_FINITE_REASON) scores.set(s.group, new Float64Array(analysis.groups.find((g) => g.id === s.group)!.channels).fill(NaN));
   return scores;
+}
+
+/** The --limit usage default: the registry's count, and the criteria that read more. */
+export const SCORE_LIMIT_DEFAULTS = `default ${DEFAULT_SCORE_IMAGES}; ${CRITERIA.filter((c) => c.defaultImages).map((c) => `${c.id} ${c.defaultImages}`).join(', ')}`;
+
+/**
+ * The ranking a cost target allocates on: l1/l2 are the planner's own group norms (magnitudeScores,
+ * unnormalised, as planPrune ranks them), every other criterion is scored (scoresForCriterion).
+ */
+export async function targetRanking(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: Parameters<typeof scoresForCriterion>[5] = {}): Promise<ReadonlyMap<string, ArrayLike<number>>> {
+  return criterion === 'l1' || criterion === 'l2' ? magnitudeScores(analysis, criterion) : scoresForCriterion(model, analysis, criterion, images, cwd, options);
 }

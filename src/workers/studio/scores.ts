@@ -15,7 +15,7 @@ import { analysisOf, cachedScores, storeScores, workerWasmThreads } from './prun
 
 /** Images per scoring batch (activation statistics fold batch by batch). */
 const SCORE_BATCH = 32;
-/** Data criteria use at most this many calibration images: enough for stable statistics in the browser. */
+/** The gates' Taylor importance and refit read at most this many images per pass in the browser (scoring reads each criterion's own count). */
 export const SCORE_IMAGES = DEFAULT_SCORE_IMAGES;
 /** Recovery (and compress-data.ts's calibration) uses at most this many images (the core default is 512; the browser is slower). */
 export const RECOVERY_IMAGES = 256;

@@ -41,7 +41,7 @@ export interface Criterion<Id extends string = string> {
   readonly description: string;
   readonly needsImages: boolean;
   /**
-   * Images the CLI scores on by default (DEFAULT_SCORE_IMAGES when absent). A per-image estimate as
+   * Images the CLI (and the studio, up to the images it has) scores on by default (DEFAULT_SCORE_IMAGES when absent). A per-image estimate as
    * noisy as Taylor's needs thousands: on the SqueezeNet demo, Taylor on 256 images left 84.8 % after
    * lsq at 50 % of the MACs, on 4,096 images 89.1 % (docs/criteria.md).
    */
