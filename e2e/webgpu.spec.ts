@@ -5,30 +5,14 @@
 // file launches Chromium with its own flags. Where no adapter exists the panel must say why it
 // fell back to WASM, and the results must still appear: that is asserted, not skipped.
 // A labelled subset of the bundled samples, uploaded as a class-folder tree, keeps it under a minute.
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expectCommitted } from './helpers/committed';
 import { expect, test } from './helpers/test';
+import { labelledSubset, pageHasWebGpuAdapter, webGpuLaunchOptions } from './helpers/webgpu';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // The config's list minus --disable-gpu (which removes the WebGPU adapter); --headless=new
-    // is the headless mode that exposes navigator.gpu (it wins over Playwright's own --headless).
-    args: [
-      '--headless=new',
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  },
-});
+test.use({ launchOptions: webGpuLaunchOptions });
 
 type Backend = 'WASM' | 'WebGPU';
 
@@ -41,22 +25,8 @@ interface Run {
   seconds: number;
 }
 
-// SwiftShader WebGPU needs ~0.5 s per image (original + pruned) on a loaded 2-core machine, so
-// all 300 bundled samples would take minutes: validate on the first few of each class instead.
+// Validate on the first few bundled samples of each class (helpers/webgpu.ts says why).
 const PER_CLASS = 4;
-
-/** Copies the first `perClass` bundled test samples of each class into `<dir>/<label>/` (a folder the Validate tab labels by sub-folder). */
-function labelledSubset(dir: string, perClass: number): number {
-  const index = JSON.parse(readFileSync('public/samples/index.json', 'utf8')) as { test: { file: string; label: number }[] };
-  const taken = new Map<number, number>();
-  for (const { file, label } of index.test) {
-    if ((taken.get(label) ?? 0) >= perClass) continue;
-    taken.set(label, (taken.get(label) ?? 0) + 1);
-    mkdirSync(path.join(dir, String(label)), { recursive: true });
-    copyFileSync(path.join('public/samples', file), path.join(dir, String(label), path.basename(file)));
-  }
-  return [...taken.values()].reduce((a, b) => a + b, 0);
-}
 
 /** Uploads the subset folder afresh (which clears the last report), validates on `backend` and reads the results. */
 async function validateOn(page: Page, panels: PanelsPage, backend: Backend, folder: string, count: number): Promise<Run> {
@@ -106,10 +76,7 @@ test('WebGPU validation gives the same original-model predictions as WASM', asyn
   // The adapter, seen from the page itself, decides which outcome the panel must show.
   await studio.goto({ demo: true });
   await studio.expectGraph();
-  const adapter = await page.evaluate(async () => {
-    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-    return !!gpu && !!(await gpu.requestAdapter());
-  });
+  const adapter = await pageHasWebGpuAdapter(page);
   testInfo.annotations.push({ type: 'webgpu-adapter', description: String(adapter) });
 
   // Prune 30 % so the pruned column differs from the original one.

@@ -23,7 +23,7 @@ function setUpWasm(requested: number | undefined): Promise<ThreadChoice> {
 }
 
 /** Why WebGPU cannot be used here, or undefined when an adapter is available. */
-async function webGpuUnavailable(): Promise<string | undefined> {
+export async function webGpuUnavailable(): Promise<string | undefined> {
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
   if (isNode()) return 'WebGPU is not available in Node.js';
   if (!gpu) return 'this browser has no WebGPU (navigator.gpu is missing)';

@@ -467,6 +467,8 @@ export type { RecoveryMethod };
 export interface TrainingRequest {
   epochs: number;
   lr: number;
+  /** Where training runs (the Validate tab's choice; default WASM): WebGPU falls back to WASM, with the reason, when no adapter exists. */
+  backend?: ValidationBackend;
 }
 
 /** Learn with gates (GDP, core/train/gates.ts, as `prune --criterion gates`): the plan is trained, not ranked. */
@@ -480,6 +482,8 @@ export interface GatesRequest {
   /** Unlabelled training images (bundled and/or the user's), transferred. */
   images: ImageInput[];
   preprocess: PreprocessSpec;
+  /** Where the gates train (the Validate tab's choice; default WASM), as distillation's TrainingRequest. */
+  backend?: ValidationBackend;
 }
 
 /** The live gates after a step (core/train/gates-live.ts), plus the MACs the kept channels would leave. */

@@ -7,7 +7,7 @@ import { trainingImages } from '../train/images.js';
 import type { EpochReport } from '../train/trainer.js';
 import type { ImageBatch } from '../score/images.js';
 import type { TaskKind } from '../score/loss-task.js';
-import type { AbortSignalLike } from '../score/runner.js';
+import type { AbortSignalLike, ModelRunner } from '../score/runner.js';
 import { tensorDims } from '../onnx/tensor.js';
 import { hasFloat16, toFloat32 } from '../convert/fp32.js';
 import { editInitializers } from './common.js';
@@ -24,6 +24,8 @@ export interface DistillRecoveryOptions {
   gate?: () => Promise<void>;
   onEpoch?: (report: EpochReport) => void;
   onStep?: (step: number, total: number, loss: number) => void;
+  /** Where the teacher, the training graph and the held-out checks run (default: the recovery's runner; the studio passes WebGPU's). */
+  runner?: ModelRunner;
 }
 
 /** What a distillation run reports (the JSON report's `training`). */
@@ -51,7 +53,7 @@ export const distillRecovery: Recovery<'distill'> = {
     // fp16 models train on float32 copies; the trained values go back into the fp16 model as fp16.
     const half = hasFloat16(job.model);
     const result = await distill({
-      runner: job.ctx.runner,
+      runner: opts.runner ?? job.ctx.runner,
       teacher: hasFloat16(job.original) ? toFloat32(job.original) : job.original,
       student: half ? toFloat32(job.model) : job.model,
       images: trainingImages(opts.batches ?? job.ctx.batches),

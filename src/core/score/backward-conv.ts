@@ -126,9 +126,12 @@ export function convDataGradient(ctx: BackwardContext, gradOut: string, w: strin
       b.op('Transpose', [b.op('Reshape', [w, shape([group, co / group, -1, ...kernel])])], { perm: [0, 2, 1, ...range(3, n + 3)] }),
       shape([-1, co / group, ...kernel]),
     ]);
-  const flipped = kernel.every((k) => k === 1) ? transposed : b.op('Slice', [
-    transposed, b.ints('starts', [n], new Array<number>(n).fill(-1)), b.ints('ends', [n], new Array<number>(n).fill(-2147483648)),
-    b.ints('axes', [n], spatialAxes), b.ints('steps', [n], new Array<number>(n).fill(-1)),
-  ], {}, 'dx_weight');
+  // The spatial flip is a Gather of reversed indices per axis, not a Slice with step −1: onnxruntime-web's
+  // WebGPU Slice clamps a negative step's end to 0 instead of −1 and drops the last tap (a 3×3 kernel
+  // came out 2×2, and training failed on WebGPU).
+  const flipped = spatialAxes.filter((_, i) => kernel[i]! > 1).reduce((t, axis) => {
+    const k = kernel[axis - 2]!;
+    return b.op('Gather', [t, b.ints('reversed', [k], range(0, k).reverse())], { axis }, 'dx_weight');
+  }, transposed);
   return b.op('Conv', [gradOut, flipped], { kernel_shape: kernel, dilations, group, pads: convPads }, 'dx');
 }

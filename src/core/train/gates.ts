@@ -61,6 +61,8 @@ export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { .
 
 export interface GatesJob {
   runner: ModelRunner;
+  /** Where the gates and the fine-tuning train (default: `runner`, which also scores, checks and refits). */
+  trainingRunner?: ModelRunner;
   model: ModelProto;
   images: TrainingImages;
   settings: GatesSettings;
@@ -153,7 +155,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   const thetas = gated.groups.map((g) => g.theta);
   const epsilonAt: number[] = [polarizer.epsilon];
   const result = await distill({
-    runner: job.runner,
+    runner: job.trainingRunner ?? job.runner,
     teacher: model,
     student: gated.model,
     images: job.images,
@@ -204,7 +206,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     : pruned;
   const tuned = fineTuneEpochs && proceed
     ? await distill({
-      runner: job.runner, teacher: model, student: refit, images: job.images, settings: { ...s, epochs: fineTuneEpochs, lr: s.fineTuneLr, optimizer: s.fineTuneOptimizer }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
+      runner: job.trainingRunner ?? job.runner, teacher: model, student: refit, images: job.images, settings: { ...s, epochs: fineTuneEpochs, lr: s.fineTuneLr, optimizer: s.fineTuneOptimizer }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
       onEpoch: (e) => e.epoch && job.onEpoch?.({ ...e, epoch: gateEpochs + e.epoch, zeroGates, lambda: 0, epsilon, phase: 'fine-tune' }),
     })
     : undefined;

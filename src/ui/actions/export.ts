@@ -11,7 +11,7 @@ import { errorText } from './errors';
 import { jobs } from './jobs';
 import { compressRequest, compressSuffix, currentCompress } from './compress';
 import { currentPlan } from './plan';
-import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
+import { recoveryImages, trainingJobEnded, trainingProgress, trainingRequest } from './training';
 import { proxyProgress, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
@@ -37,7 +37,8 @@ export function headlinePercent(): number {
 export async function runExport(): Promise<void> {
   const job = jobs.start('export');
   const show = job.whileLive((patch: { progress?: Progress; message?: ExportMessage }) => s().setExport(patch));
-  const { recovery, training, preprocess, summary, exportFp16: fp16 } = s();
+  const { recovery, preprocess, summary, exportFp16: fp16 } = s();
+  const training = trainingRequest();
   const outName = prunedFileName(summary?.fileName ?? 'model.onnx', headlinePercent(), fp16);
   show({ progress: { stage: 'start', fraction: 0, message: 'Preparing' } });
   let trainingJob: number | undefined;

@@ -24,7 +24,7 @@ export const GATES_CRITERION: CriterionInfo = {
 /** Starts a Learn-with-gates run for the Global control's target (the share of MACs to remove). */
 export async function learnWithGates(): Promise<void> {
   const job = jobs.start('gates');
-  const { preprocess, globalTarget, gatesTraining } = s();
+  const { preprocess, globalTarget, gatesTraining, backend } = s();
   const keepMacs = 1 - globalTarget;
   s().gatesStarted(keepMacs);
   let jobId: number | undefined;
@@ -36,7 +36,7 @@ export async function learnWithGates(): Promise<void> {
       jobId = id;
       s().gatesJob(id);
       const progress = job.whileLive((p: Parameters<ReturnType<typeof s>['gatesProgress']>[1]) => s().gatesProgress(id, p));
-      return api.learnGates(transferImages({ jobId: id, keepMacs, epochs: gatesTraining.epochs, lr: gatesTraining.lr, images, preprocess }), proxyProgress(progress));
+      return api.learnGates(transferImages({ jobId: id, keepMacs, epochs: gatesTraining.epochs, lr: gatesTraining.lr, images, preprocess, backend }), proxyProgress(progress));
     }, job.signal);
     if (!job.isLive()) return;
     installLearntPlan(outcome);

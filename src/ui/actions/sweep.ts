@@ -12,6 +12,7 @@ import { errorText } from './errors';
 import { jobs } from './jobs';
 import { calibrationImages, fetchSampleSet } from './samples';
 import { proxyProgress, toImageInputs, transferImages } from './transfer';
+import { trainingRequest } from './training';
 import { sweepMeasureOf, type SweepMeasure } from '../validation-measures';
 
 const s = () => useStudio.getState();
@@ -35,7 +36,8 @@ function toPoint(series: string, target: number, r: SweepPointResult): SweepPoin
 /** Runs the sweep; the points done stay in the store however it ends. */
 export async function runSweep(): Promise<void> {
   const job = jobs.start('sweep');
-  const { sweepTargets, sweepAllocations, preprocess, backend, recovery, training, roundTo } = s();
+  const { sweepTargets, sweepAllocations, preprocess, backend, recovery, roundTo } = s();
+  const training = trainingRequest();
   const series = sweepSeries(sweepCriteriaOf(s().sweepCriteria, s().criterion, s().criteria), sweepAllocations);
   const order = sweepOrder(series, sweepTargets.map((t) => t / 100));
   let result: SweepResult = emptySweep(series, sweepTargets, recovery);

@@ -3,7 +3,7 @@
 // Resume / Cancel sent to the job that trains. The user's images are read from their Blobs and
 // moved to the studio worker only: they never leave the machine.
 import { labelPickedFiles } from '../../runtime/web-images';
-import type { ImageInput, Progress, RecoveryMethod, TrainingControlRequest } from '../../workers/protocol';
+import type { ImageInput, Progress, RecoveryMethod, TrainingControlRequest, TrainingRequest } from '../../workers/protocol';
 import { studioClient } from '../services/clients';
 import type { TrainingRun } from '../store/training-slice';
 import { useStudio } from '../store/store';
@@ -24,9 +24,16 @@ export async function recoveryImages(recovery: RecoveryMethod): Promise<ImageInp
   return toImageInputs([...bundled, ...extraTrainingImages]);
 }
 
-/** What a training run trains for: the curve is shown while plan, settings and images are unchanged. */
+/** The distillation settings a job sends: the panel's epochs and rate, on the backend chosen for validation. */
+export function trainingRequest(): TrainingRequest {
+  const { training, backend } = s();
+  return { ...training, backend };
+}
+
+/** What a training run trains for: the curve is shown while plan, settings, backend and images are unchanged. */
 export function trainingKey(): string {
-  const { recovery, training, extraTrainingImages, trainOnBundled } = s();
+  const { recovery, extraTrainingImages, trainOnBundled } = s();
+  const training = trainingRequest();
   const images = extraTrainingImages.length ? extraTrainingImages.map((i) => `${i.name}:${i.blob.size}`) : [];
   return JSON.stringify([currentPlan(), recovery, training, trainOnBundled || !images.length, images]);
 }

@@ -6,7 +6,7 @@ import { errorText } from './errors';
 import { jobs } from './jobs';
 import { compressRequest } from './compress';
 import { currentPlan } from './plan';
-import { recoveryImages, trainingJobEnded, trainingProgress } from './training';
+import { recoveryImages, trainingJobEnded, trainingProgress, trainingRequest } from './training';
 import { proxyProgress, toImageInputs, transferImages } from './transfer';
 
 const s = () => useStudio.getState();
@@ -18,7 +18,8 @@ export async function runValidation(): Promise<void> {
   const show = job.whileLive((patch: Parameters<ReturnType<typeof s>['setValidation']>[0]) => s().setValidation(patch));
   let trainingJob: number | undefined;
   try {
-    const { preprocess, backend, validationImages, recovery, training } = s();
+    const { preprocess, backend, validationImages, recovery } = s();
+    const training = trainingRequest();
     if (!preprocess) return show({ error: 'Choose a preprocessing preset first.' });
     if (validationImages.length === 0) return show({ error: 'Choose images first: use the bundled samples or upload some.' });
     show({ progress: { stage: 'start', fraction: 0, message: 'Reading images' } });

@@ -74,7 +74,7 @@ export function GatesPanel() {
         <p className="hint" style={{ margin: 0 }}>
           Trains a gate per channel with the weights (distilled from the unpruned model), pulled toward 0 until the MACs
           target is met: gates at 0 go, the rest are folded into the layers. The result is an ordinary plan (criterion
-          “Learnt gates”); Validate and Export use the trained model. Trains on WASM in this page; nothing is uploaded.
+          “Learnt gates”); Validate and Export use the trained model. Trains in this page where validation runs (WASM or WebGPU, the Validate tab's choice); nothing is uploaded.
         </p>
       )}
       {running ? (

@@ -106,8 +106,8 @@ export function TrainingPanel() {
       style={{ border: '1px solid var(--border)', borderRadius: 8, padding: '0.6rem 0.8rem', display: 'flex', flexDirection: 'column', gap: '0.5rem' }}>
       <h4 style={{ margin: 0, fontSize: '1.1em' }}>Training (distillation)</h4>
       <p data-testid="training-backend" style={{ margin: 0 }}>
-        Trains on: <strong>{curve?.backend ?? 'WASM (onnxruntime-web, in this page)'}</strong>
-        {validationBackend === 'webgpu' && <span className="hint"> — training always runs on WASM; WebGPU is used for validation.</span>}
+        Trains on: <strong>{curve?.backend ?? (validationBackend === 'webgpu' ? 'WebGPU (onnxruntime-web, in this page)' : 'WASM (onnxruntime-web, in this page)')}</strong>
+        <span className="hint"> — where validation runs (the Validate tab's choice){validationBackend === 'webgpu' ? '; WASM if this browser offers no WebGPU adapter' : ''}.</span>
       </p>
       {running && curve && (
         <div className="row" role="group" aria-label="Training controls">

@@ -17,6 +17,7 @@ import { planKey } from './plan';
 import type { PreparedModel } from './prepare-pruned';
 import { analysisOf, costModelOf, metricsOf, storeScores } from './pruning-cache';
 import { imageBatches, jobRunner, SCORE_IMAGES } from './scores';
+import { placeNote, trainingPlace } from './training-place';
 import { taskOverridesOf } from './output-tasks';
 import { trainingControl } from './training-control';
 
@@ -24,7 +25,6 @@ import { trainingControl } from './training-control';
 export const GATES_CRITERION = 'gates';
 /** Live gate events at most this often (plus the last step of each epoch). */
 const LIVE_EVERY_MS = 250;
-const BACKEND = 'WASM (onnxruntime-web, in the studio worker)';
 
 // The learnt model of each loaded model, keyed by its studio plan: Validate and Export serve it.
 const learnt = new WeakMap<LoadedModel, { key: string; prepared: PreparedModel }>();
@@ -63,11 +63,13 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
   let last = 0;
   let lastTotal = 0;
   let sentAt = -Infinity;
-  report(0.05, `Gates (WASM): Taylor importance, then ${settings.epochs} epochs on ${n} images`, event({ kind: 'start', epochs: settings.epochs, images: n, backend: BACKEND }));
+  const place = await trainingPlace(jobId, request.backend);
+  const where = `Gates (${place.short})`;
+  report(0.05, `${where}: Taylor importance, then ${settings.epochs} epochs on ${n} images`, event({ kind: 'start', epochs: settings.epochs, images: n, backend: place.label }));
   let result: GatesResult;
   try {
     result = await learnGates({
-      runner: jobRunner(jobId), model: loaded.model, analysis: analysisOf(loaded), images: trainingImages(batches), settings,
+      runner: jobRunner(jobId), trainingRunner: place.runner, model: loaded.model, analysis: analysisOf(loaded), images: trainingImages(batches), settings,
       tasks: taskOverridesOf(loaded), signal: control.stop, gate: control.gate,
       onStep: (done, total, loss) => {
         if (done < last) offset += lastTotal;
@@ -75,12 +77,12 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
         lastTotal = total;
         step = offset + done;
         const f = Math.min(1, done / Math.max(1, total));
-        report(0.05 + 0.9 * (offset ? 1 - tuneShare + tuneShare * f : (1 - tuneShare) * f), `Gates (WASM): step ${done}/${total}${offset ? ' (fine-tuning)' : ''}`, event({ kind: 'step', step, total: offset + total, loss }));
+        report(0.05 + 0.9 * (offset ? 1 - tuneShare + tuneShare * f : (1 - tuneShare) * f), `${where}: step ${done}/${total}${offset ? ' (fine-tuning)' : ''}`, event({ kind: 'step', step, total: offset + total, loss }));
       },
       onEpoch: (e) => {
         const agreement = e.heldOutAgreement === undefined ? '' : `, held-out agreement ${(e.heldOutAgreement * 100).toFixed(1)} %`;
         const { epoch, trainLoss, heldOutLoss, heldOutAgreement, best, seconds } = e;
-        report(fraction, e.epoch === 0 ? `Gates (WASM): start${agreement}` : `Gates (WASM): epoch ${epoch}/${settings.epochs}${e.phase === 'fine-tune' ? ' (fine-tuning)' : ''}, ${e.zeroGates} gates at 0${agreement}`,
+        report(fraction, e.epoch === 0 ? `${where}: start${agreement}` : `${where}: epoch ${epoch}/${settings.epochs}${e.phase === 'fine-tune' ? ' (fine-tuning)' : ''}, ${e.zeroGates} gates at 0${agreement}`,
           event({ kind: 'epoch', epoch, heldOutLoss, best, seconds, ...(trainLoss !== undefined ? { trainLoss } : {}), ...(heldOutAgreement !== undefined ? { heldOutAgreement } : {}) }));
       },
       onGates: (gates, done, total) => {
@@ -91,7 +93,7 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
         const plan: PrunePlan = { format: PLAN_FORMAT, version: PLAN_VERSION, model: planModelInfo(loaded.model), criterion: GATES_CRITERION, groups: {} };
         for (const [id, keep] of Object.entries(live.kept)) if (keep.length < gates.get(id)!.length) plan.groups[id] = { channels: gates.get(id)!.length, keep };
         const macs = costModel && base ? costOfPlan(costModel, plan)?.macs : undefined;
-        report(fraction, `Gates (WASM): step ${done}/${total}, ${(live.histogram.undecided * 100).toFixed(1)} % of the gates undecided`,
+        report(fraction, `${where}: step ${done}/${total}, ${(live.histogram.undecided * 100).toFixed(1)} % of the gates undecided`,
           { gates: { step: done, total, histogram: live.histogram, kept: live.kept, keptChannels: live.keptChannels, totalChannels: live.totalChannels, ...(macs !== undefined ? { macsKept: macs / base } : {}) } });
       },
     });
@@ -103,11 +105,11 @@ export async function learnGatesJob(request: GatesRequest, onProgress?: Progress
     control.dispose();
   }
   report(0.97, 'Gates: installing the learnt plan');
-  return installLearnt(loaded, result);
+  return installLearnt(loaded, result, placeNote(place));
 }
 
-/** Stores the gate values as the "gates" criterion's scores and the learnt model under its plan; returns the outcome. */
-export function installLearnt(loaded: LoadedModel, result: GatesResult): GatesOutcome {
+/** Stores the gate values as the "gates" criterion's scores and the learnt model under its plan; returns the outcome (`trainedOn`: "on WebGPU"). */
+export function installLearnt(loaded: LoadedModel, result: GatesResult, trainedOn = 'on WASM'): GatesOutcome {
   const scores = new Map<string, Float64Array>();
   const ratios: Record<string, number> = {};
   for (const g of analysisOf(loaded).groups) {
@@ -121,14 +123,14 @@ export function installLearnt(loaded: LoadedModel, result: GatesResult): GatesOu
   }
   storeScores(loaded, GATES_CRITERION, scores);
   const plan: PlanInput = { ratios, roundTo: 1, criterion: GATES_CRITERION };
-  const summary = gatesSummary(result);
+  const summary = gatesSummary(result, trainedOn);
   learnt.set(loaded, { key: planKey(loaded, plan), prepared: { model: result.model, plan: result.plan, recoveryNote: summary } });
   const { histogram, histogramBeforeForcing, macs, skipped, note } = result;
   return { plan, stoppedBy: result.training.stoppedBy, summary, histogram, macs, skipped, ...(histogramBeforeForcing ? { histogramBeforeForcing } : {}), ...(note ? { note } : {}) };
 }
 
 /** "learnt with gates: 61 of 208 gates at 0, 49.7 % of the MACs kept (target 50 %); 0.4 % undecided before the budget was forced; …". */
-function gatesSummary(r: GatesResult): string {
+function gatesSummary(r: GatesResult, trainedOn: string): string {
   const t = r.training;
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   const polarised = r.histogramBeforeForcing ? `; ${pct(r.histogramBeforeForcing.undecided)} of the gates undecided before the budget was forced` : '';
@@ -136,6 +138,6 @@ function gatesSummary(r: GatesResult): string {
   const tuned = r.fineTune ? `, then refit and fine-tuned ${tunedEpochs} epoch${tunedEpochs === 1 ? '' : 's'} (best: ${r.fineTune.bestEpoch ? `epoch ${r.fineTune.bestEpoch}` : 'the refit model'})` : '';
   const stopped = t.stoppedBy === 'cancelled' ? ' (training cancelled: the best gates so far were used, refit by least squares, not fine-tuned)' : '';
   return `learnt with gates: ${r.histogram.zero} of ${r.histogram.total} gates at 0, ${pct(r.macs.kept / r.macs.base)} of the MACs kept (target ${pct(r.macs.target / r.macs.base)})${polarised}; `
-    + `${t.history.length - 1} epochs on ${t.images.train} images (best: epoch ${t.bestEpoch})${tuned}, ${(t.seconds + (r.fineTune?.seconds ?? 0)).toFixed(0)} s on WASM${stopped}`
+    + `${t.history.length - 1} epochs on ${t.images.train} images (best: epoch ${t.bestEpoch})${tuned}, ${(t.seconds + (r.fineTune?.seconds ?? 0)).toFixed(0)} s ${trainedOn}${stopped}`
     + `${r.note ? ` — ${r.note}` : ''}. The training refits and distils, so the recovery choice does not apply to this plan.`;
 }

@@ -11,17 +11,11 @@ import { abortedJobError, checkpoint, jobAbortSignal, JobError } from '../jobs';
 import type { LoadedModel } from './loaded-model';
 import { learntModel } from './gates';
 import { prunedModel } from './plan';
-import { analysisOf, workerWasmThreads } from './pruning-cache';
-import { chooseWasmThreads, threadEnvironment } from '../../runtime/wasm-threads';
+import { analysisOf } from './pruning-cache';
+import { placeNote, trainingPlace, type TrainingPlace } from './training-place';
 import { imageBatches, jobRunner, RECOVERY_IMAGES } from './scores';
 import { trainingControl } from './training-control';
 import { compressModel } from './compress';
-
-/** Where training runs: recovery opens its sessions with jobRunner, always on WASM, with the worker's threads. */
-function trainingBackend(): string {
-  const { threads } = chooseWasmThreads(workerWasmThreads(), threadEnvironment());
-  return `WASM (onnxruntime-web, ${threads} thread${threads === 1 ? '' : 's'})`;
-}
 
 export { RECOVERY_IMAGES } from './scores';
 
@@ -81,7 +75,9 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
   let step = 0;
   let fraction = 0.25;
   const control = training ? trainingControl(jobId, (paused) => report('train', fraction, paused ? `Distill paused at step ${step}` : `Distill resumed at step ${step}`, { kind: paused ? 'paused' : 'resumed', step })) : undefined;
-  if (training) report('train', 0.25, `Distill (WASM): ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: trainingBackend() });
+  const place = await trainingPlace(jobId, request.training?.backend);
+  const where = `Distill (${place.short})`;
+  if (training) report('train', 0.25, `${where}: ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: place.label });
   try {
     const recovered = await recoverPruned(loaded.model, pruned.model, pruned.plan, recovery, {
       runner: jobRunner(jobId), batches, signal,
@@ -90,25 +86,25 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
         report('recover', 0.25 + 0.75 * (done / Math.max(1, total)), `Recovery (${recovery}): layer ${done}/${total}`);
       },
       distill: training ? {
-        batches,
+        batches, runner: place.runner,
         settings: { ...(request.training ? { epochs: request.training.epochs, lr: request.training.lr } : {}) },
         gate: control?.gate, stop: control?.stop,
         onEpoch: (e) => {
           const agreement = e.heldOutAgreement === undefined ? '' : `, held-out agreement ${(e.heldOutAgreement * 100).toFixed(1)} %`;
           const { epoch, trainLoss, heldOutLoss, heldOutAgreement, best, seconds } = e;
-          report('train', fraction = 0.25 + 0.75 * (e.epoch / epochs), e.epoch === 0 ? `Distill (WASM): start${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}` : `Distill (WASM): epoch ${e.epoch}/${epochs}, loss ${e.trainLoss!.toFixed(4)}${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}${e.best ? ' (best)' : ''}`,
+          report('train', fraction = 0.25 + 0.75 * (e.epoch / epochs), e.epoch === 0 ? `${where}: start${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}` : `${where}: epoch ${e.epoch}/${epochs}, loss ${e.trainLoss!.toFixed(4)}${agreement}, held-out KL ${e.heldOutLoss.toFixed(4)}${e.best ? ' (best)' : ''}`,
             { kind: 'epoch', epoch, heldOutLoss, best, seconds, ...(trainLoss !== undefined ? { trainLoss } : {}), ...(heldOutAgreement !== undefined ? { heldOutAgreement } : {}) });
         },
         onStep: (done, total, loss) => {
           step = done;
-          report('train', fraction = 0.25 + 0.75 * (done / Math.max(1, total)), `Distill (WASM): step ${done}/${total}`, { kind: 'step', step: done, total, loss });
+          report('train', fraction = 0.25 + 0.75 * (done / Math.max(1, total)), `${where}: step ${done}/${total}`, { kind: 'step', step: done, total, loss });
         },
       } : undefined,
     }, analysisOf(loaded));
     const r = recovered.report;
     const prepared: PreparedModel = {
       model: recovered.model, plan: pruned.plan,
-      recoveryNote: `${recovery} on ${r.images} images: calibration KL ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}${r.training ? `; ${trainingNote(r.training)}` : ''}`,
+      recoveryNote: `${recovery} on ${r.images} images: calibration KL ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}${r.training ? `; ${trainingNote(r.training, place)}` : ''}`,
     };
     lastRecovered = { key, prepared };
     return prepared;
@@ -131,11 +127,11 @@ async function trainingBatches(loaded: LoadedModel, images: ImageInput[], reques
   }
 }
 
-/** "10 epochs on 461 images (best: 8), held-out agreement 91.2 % → 97.0 %, 54 s on WASM" (and why it stopped early). */
-function trainingNote(t: TrainingSummary): string {
+/** "10 epochs on 461 images (best: 8), held-out agreement 91.2 % → 97.0 %, 54 s on WASM" (and why it stopped early or left WebGPU). */
+function trainingNote(t: TrainingSummary, place: TrainingPlace): string {
   const first = t.history[0];
   const best = t.history[t.bestEpoch];
   const agreement = first?.heldOutAgreement !== undefined && best?.heldOutAgreement !== undefined
     ? `, held-out agreement ${(first.heldOutAgreement * 100).toFixed(1)} % → ${(best.heldOutAgreement * 100).toFixed(1)} %` : '';
-  return `distilled ${t.history.length - 1} epochs on ${t.images.train} images (best: epoch ${t.bestEpoch})${agreement}, ${t.seconds.toFixed(0)} s on WASM${t.note ? ` — ${t.note}` : ''}`;
+  return `distilled ${t.history.length - 1} epochs on ${t.images.train} images (best: epoch ${t.bestEpoch})${agreement}, ${t.seconds.toFixed(0)} s ${placeNote(place)}${t.note ? ` — ${t.note}` : ''}`;
 }

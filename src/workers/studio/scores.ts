@@ -5,8 +5,8 @@ import type { ModelProto } from '../../core/onnx/proto';
 import { CRITERIA, criterionInfo, DEFAULT_SCORE_IMAGES, scoreGroups as coreScoreGroups, scoreImages } from '../../core/score/criteria';
 import type { ImageBatch } from '../../core/score/images';
 import type { ModelRunner, OpenedModel } from '../../core/score/runner';
-import { createSession } from '../../runtime/session';
-import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCallback, ScoreRequest } from '../protocol';
+import { createSession, type CreatedSession } from '../../runtime/session';
+import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCallback, ScoreRequest, ValidationBackend } from '../protocol';
 import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../jobs';
 import { modelInput, preprocessBatches } from './images';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
@@ -28,18 +28,26 @@ export function listCriteria(): CriterionInfo[] {
 
 /** Opens generated models on WASM (sub-models for Taylor/oracle are small and short-lived). */
 export async function wasmRunner(model: ModelProto): Promise<OpenedModel> {
-  return (await createSession(encodeModel(model), { backend: 'wasm', threads: workerWasmThreads() })).session;
+  return (await openOn(model, 'wasm')).session;
+}
+
+/** Opens `model` on `backend` with the worker's WASM threads (WebGPU falls back to WASM, with the reason). */
+function openOn(model: ModelProto, backend: ValidationBackend): Promise<CreatedSession> {
+  return createSession(encodeModel(model), { backend, threads: workerWasmThreads() });
 }
 
 /**
- * wasmRunner for job `jobId`, with a checkpoint before each model it opens and each batch it runs:
- * core loops (sensitivity steps, data criteria, recovery) await only the runner, so this is where
- * the worker sees a cancel mid-loop.
+ * A runner for job `jobId` on `backend` (WASM unless asked), with a checkpoint before each model it
+ * opens and each batch it runs: core loops (sensitivity steps, data criteria, recovery) await only
+ * the runner, so this is where the worker sees a cancel mid-loop. `onOpened` hears where each
+ * session really runs (a WebGPU session that failed runs on WASM, and says why).
  */
-export function jobRunner(jobId: number): ModelRunner {
+export function jobRunner(jobId: number, backend: ValidationBackend = 'wasm', onOpened?: (created: Omit<CreatedSession, 'session'>) => void): ModelRunner {
   return async (model) => {
     await checkpointIfDue(jobId);
-    const opened = await wasmRunner(model);
+    const { session, ...where } = await openOn(model, backend);
+    onOpened?.(where);
+    const opened: OpenedModel = session;
     return {
       inputNames: opened.inputNames,
       outputNames: opened.outputNames,
