@@ -78,10 +78,13 @@ function scatterWindows(ctx: BackwardContext, g: string, weight: string, geo: Po
 }
 
 /**
- * MaxPool: the gradient goes to the element each window picked. A second MaxPool returns the picked
- * indices; comparing them with every kernel offset's position gives one mask per offset, and a
- * depthwise ConvTranspose with one-hot kernels scatters the masked gradients back (summing where
- * windows overlap, which plain ScatterElements before opset 16 cannot do).
+ * MaxPool: the gradient goes to the element each window picked. A depthwise Conv with one-hot
+ * kernels lays each window's elements side by side (exact: one product by 1, the others by 0),
+ * positions outside the input read −∞, and the first element equal to the window's maximum is the
+ * one picked — what MaxPool's Indices output names, but without it: onnxruntime-web's WebGPU MaxPool
+ * computes no Indices, so training a model with MaxPool failed there. A depthwise ConvTranspose with
+ * the same one-hot kernels scatters the masked gradients back (summing where windows overlap, which
+ * plain ScatterElements before opset 16 cannot do).
  */
 const maxPool: BackwardRule = (ctx) => {
   const geo = poolGeometry(ctx);
@@ -89,31 +92,32 @@ const maxPool: BackwardRule = (ctx) => {
   const [OH, OW] = geo.outSize as [number, number];
   const [KH, KW] = geo.kernel as [number, number];
   const K = KH * KW;
+  const C = geo.channels;
   const b = ctx.b;
-  const attrs: Record<string, number | number[]> = { kernel_shape: geo.kernel, strides: geo.strides, pads: [...geo.pads.begin, ...geo.pads.end] };
-  if (attrInt(ctx.node, 'ceil_mode', 0)) attrs.ceil_mode = 1;
-  if (ctx.opset >= 10 && ctx.node.attribute.some((a) => a.name === 'dilations')) attrs.dilations = geo.dilations;
-  const [, indices] = b.opMulti('MaxPool', [ctx.node.input[0]!], 2, attrs);
-  // Indices are flat over the whole N·C·H·W tensor; the position within the plane is what matters.
-  const local = b.op('Mod', [indices!, b.ints('hw', [], [H * W])]);
-  const expected: number[] = [];
+  const outside = new Float32Array(K * OH * OW);
   for (let kh = 0; kh < KH; kh++) {
     for (let kw = 0; kw < KW; kw++) {
       for (let oh = 0; oh < OH; oh++) {
         for (let ow = 0; ow < OW; ow++) {
           const h = oh * geo.strides[0]! + kh * geo.dilations[0]! - geo.pads.begin[0]!;
           const w = ow * geo.strides[1]! + kw * geo.dilations[1]! - geo.pads.begin[1]!;
-          expected.push(h >= 0 && h < H && w >= 0 && w < W ? h * W + w : -1);
+          if (!(h >= 0 && h < H && w >= 0 && w < W)) outside[((kh * KW + kw) * OH + oh) * OW + ow] = -Infinity;
         }
       }
     }
   }
-  const picked = b.op('Equal', [b.op('Reshape', [local, b.ints('shape', [5], [0, 0, 1, OH, OW])]), b.ints('expected', [K, OH, OW], expected)]);
-  const g5 = b.op('Reshape', [gY(ctx), b.ints('shape', [5], [0, 0, 1, OH, OW])]);
-  const masked = b.op('Reshape', [maskGrad(ctx, picked, g5), b.ints('shape', [4], [0, geo.channels * K, OH, OW])]);
-  const oneHot = new Float32Array(geo.channels * K * K);
-  for (let c = 0; c < geo.channels; c++) for (let k = 0; k < K; k++) oneHot[(c * K + k) * K + k] = 1;
-  const weight = b.floats('onehot', [geo.channels * K, 1, KH, KW], oneHot);
+  const oneHot = new Float32Array(C * K * K);
+  for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) oneHot[(c * K + k) * K + k] = 1;
+  const weight = b.floats('onehot', [C * K, 1, KH, KW], oneHot);
+  // ceil_mode windows run past the padded input: pad the Conv's end so it gives the same OH × OW (those taps read −∞ above).
+  const endPads = geo.pads.end.map((p, i) => p + Math.max(0, (geo.outSize[i]! - 1) * geo.strides[i]! + (geo.kernel[i]! - 1) * geo.dilations[i]! + 1 - (geo.inSize[i]! + geo.pads.begin[i]! + p)));
+  const windows = b.op('Conv', [ctx.node.input[0]!, weight], { kernel_shape: geo.kernel, strides: geo.strides, dilations: geo.dilations, group: C, pads: [...geo.pads.begin, ...endPads] });
+  const shape5 = (k: number) => b.ints('shape', [5], [0, C, k, OH, OW]);
+  const candidates = b.op('Add', [b.op('Reshape', [windows, shape5(K)]), b.floats('outside', [K, OH, OW], outside)]);
+  const isMax = b.op('Cast', [b.op('Equal', [candidates, b.op('Reshape', [ctx.node.output[0]!, shape5(1)])])], { to: 1 });
+  const first = b.op('ArgMax', [isMax], { axis: 2, keepdims: 1 });
+  const picked = b.op('Equal', [first, b.ints('offsets', [K, 1, 1], Array.from({ length: K }, (_, k) => k))]);
+  const masked = b.op('Reshape', [maskGrad(ctx, picked, b.op('Reshape', [gY(ctx), shape5(1)])), b.ints('shape', [4], [0, C * K, OH, OW])]);
   return [scatterWindows(ctx, masked, weight, geo)];
 };
 
