@@ -11,7 +11,8 @@ import type { CompressCalibration, ProgressCallback } from '../protocol';
 import { imageSetKey, modelInput, preprocessBatches } from './images';
 import type { LoadedModel } from './loaded-model';
 import { taskOverridesOf } from './output-tasks';
-import { jobRunner, RECOVERY_IMAGES } from './scores';
+import { RECOVERY_IMAGES } from './scores';
+import { jobRunner } from './job-runner';
 
 /**
  * Images per batch: as the CLI's Taylor importance (cli/data/taylor-importance.ts) — one squared

@@ -13,7 +13,8 @@ import { learntModel } from './gates';
 import { prunedModel } from './plan';
 import { analysisOf } from './pruning-cache';
 import { placeNote, trainingPlace, type TrainingPlace } from './training-place';
-import { imageBatches, jobRunner, RECOVERY_IMAGES } from './scores';
+import { imageBatches, RECOVERY_IMAGES } from './scores';
+import { jobRunner } from './job-runner';
 import { trainingControl } from './training-control';
 import { compressModel } from './compress';
 

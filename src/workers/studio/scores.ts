@@ -1,17 +1,14 @@
 // Channel scores per group for the heatmaps, and the criteria the switcher offers. Data criteria
 // run the model (and generated sub-models) on the calibration images with onnxruntime-web.
-import { encodeModel } from '../../core/onnx/codec';
-import type { ModelProto } from '../../core/onnx/proto';
 import { CRITERIA, criterionInfo, DEFAULT_SCORE_IMAGES, scoreGroups as coreScoreGroups, scoreImages } from '../../core/score/criteria';
 import type { ImageBatch } from '../../core/score/images';
-import type { ModelRunner, OpenedModel } from '../../core/score/runner';
-import { createSession, type CreatedSession } from '../../runtime/session';
-import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCallback, ScoreRequest, ValidationBackend } from '../protocol';
-import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../jobs';
+import type { CriterionInfo, GroupScores, ImageInput, PreprocessSpec, ProgressCallback, ScoreRequest } from '../protocol';
+import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import { modelInput, preprocessBatches } from './images';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { cachedPerOutput, storePerOutput, taskOverridesOf } from './output-tasks';
-import { analysisOf, cachedScores, storeScores, workerWasmThreads } from './pruning-cache';
+import { analysisOf, cachedScores, storeScores } from './pruning-cache';
+import { jobRunner } from './job-runner';
 
 /** Images per scoring batch (activation statistics fold batch by batch). */
 const SCORE_BATCH = 32;
@@ -24,40 +21,6 @@ export const RECOVERY_IMAGES = 256;
 export function listCriteria(): CriterionInfo[] {
   // Only the data: a criterion's `score` function cannot cross the worker boundary.
   return CRITERIA.map(({ id, name, description, needsImages }) => ({ id, name, description, needsImages }));
-}
-
-/** Opens generated models on WASM (sub-models for Taylor/oracle are small and short-lived). */
-export async function wasmRunner(model: ModelProto): Promise<OpenedModel> {
-  return (await openOn(model, 'wasm')).session;
-}
-
-/** Opens `model` on `backend` with the worker's WASM threads (WebGPU falls back to WASM, with the reason). */
-function openOn(model: ModelProto, backend: ValidationBackend): Promise<CreatedSession> {
-  return createSession(encodeModel(model), { backend, threads: workerWasmThreads() });
-}
-
-/**
- * A runner for job `jobId` on `backend` (WASM unless asked), with a checkpoint before each model it
- * opens and each batch it runs: core loops (sensitivity steps, data criteria, recovery) await only
- * the runner, so this is where the worker sees a cancel mid-loop. `onOpened` hears where each
- * session really runs (a WebGPU session that failed runs on WASM, and says why).
- */
-export function jobRunner(jobId: number, backend: ValidationBackend = 'wasm', onOpened?: (created: Omit<CreatedSession, 'session'>) => void): ModelRunner {
-  return async (model) => {
-    await checkpointIfDue(jobId);
-    const { session, ...where } = await openOn(model, backend);
-    onOpened?.(where);
-    const opened: OpenedModel = session;
-    return {
-      inputNames: opened.inputNames,
-      outputNames: opened.outputNames,
-      run: async (feeds, opts) => {
-        await checkpointIfDue(jobId);
-        return opened.run(feeds, opts);
-      },
-      release: () => opened.release(),
-    };
-  };
 }
 
 /** Preprocessed image batches as core scoring wants them. */

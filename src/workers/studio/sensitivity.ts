@@ -10,7 +10,8 @@ import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { analysisOf } from './pruning-cache';
 import { taskOverridesOf } from './output-tasks';
-import { imageBatches, jobRunner, scoresFor } from './scores';
+import { imageBatches, scoresFor } from './scores';
+import { jobRunner } from './job-runner';
 
 /** Sensitivity uses at most this many images: each (group, ratio) pair runs the model on all of them. */
 export const SENSITIVITY_IMAGES = 128;

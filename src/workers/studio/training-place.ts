@@ -7,7 +7,7 @@ import { webGpuUnavailable } from '../../runtime/web-session';
 import { chooseWasmThreads, threadEnvironment } from '../../runtime/wasm-threads';
 import type { ValidationBackend } from '../protocol';
 import { workerWasmThreads } from './pruning-cache';
-import { jobRunner } from './scores';
+import { jobRunner } from './job-runner';
 
 export interface TrainingPlace {
   backend: ValidationBackend;
