@@ -1,5 +1,5 @@
 // Distillation in the page: prune the demo, pick "Distil" with 2 epochs, validate on the bundled
-// samples: the worker trains the pruned model on the bundled calibration images (onnxruntime-web,
+// samples: the worker refits by least squares, then trains the pruned model on the bundled calibration images (onnxruntime-web,
 // WASM), shows each epoch in the job's progress, and validates the distilled model, which must
 // be closer to the unpruned model than the pruned one without recovery.
 import { expect, test } from './helpers/test';
@@ -27,6 +27,8 @@ test('prune 50 % → distil 2 epochs in the page → validated model is closer t
   await expect(page.getByText(/Distill \(WASM\): (start|step|epoch)/).first()).toBeVisible({ timeout: 120_000 });
   await expect(panels.recoveryRow.getByRole('cell').nth(2)).toHaveText('distillation', { timeout: 240_000 });
   await expect(page.getByTestId('recovery-note')).toContainText(/distilled 2 epochs on \d+ images \(best: epoch \d\)/);
+  // Least squares first by default (the CLI's --recover lsq,distill): the note gives both steps.
+  await expect(page.getByTestId('recovery-note')).toContainText(/lsq on \d+ images: calibration KL [\d.]+ → [\d.]+, then distill on \d+ images/);
   // Uniform 50 % leaves the demo near chance; two short epochs cannot restore accuracy, but the
   // distance to the unpruned model on the (unseen) validation samples must fall clearly.
   const klDistilled = parseFloat(await klCell.innerText());

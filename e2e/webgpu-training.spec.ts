@@ -69,6 +69,9 @@ for (const model of ['fmnist-resnet8', 'fmnist-vgg', 'fmnist-vit']) {
     await panels.chooseRecovery(/^Distil/);
     await page.getByRole('spinbutton', { name: 'Epochs' }).fill('2');
     await page.getByRole('spinbutton', { name: 'Learning rate' }).fill('0.003');
+    // Training alone (`--recover distill`): after a least-squares refit on these 72 images lr 3e-3 diverges,
+    // and a divergence magnifies the backends' rounding past any fair bound.
+    await page.getByLabel('least squares first').uncheck();
     await page.getByLabel('Add training images').setInputFiles(fashionMnistPngs(30_000, 72));
     await page.getByLabel('also the bundled images').uncheck();
     await expect(page.getByTestId('training-image-count')).toContainText('72 images will train');

@@ -469,6 +469,8 @@ export interface TrainingRequest {
   lr: number;
   /** Where training runs (the Validate tab's choice; default WASM): WebGPU falls back to WASM, with the reason, when no adapter exists. */
   backend?: ValidationBackend;
+  /** Refit by least squares before training, as `--recover lsq,distill` (default true); false is `--recover distill`. */
+  leastSquaresFirst?: boolean;
 }
 
 /** Learn with gates (GDP, core/train/gates.ts, as `prune --criterion gates`): the plan is trained, not ranked. */

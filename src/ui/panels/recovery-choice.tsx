@@ -40,6 +40,10 @@ export function RecoveryChoice({ disabled }: { disabled?: boolean }) {
             <input type="number" min={1e-5} max={1} step={1e-4} value={training.lr} style={{ width: '6em' }}
               onChange={(e) => { const v = Number(e.target.value); if (v > 0) setTraining({ lr: v }); }} />
           </label>
+          <label title="As the CLI's --recover lsq,distill: on convolutional models it ends higher than distillation alone (docs/training.md).">
+            <input type="checkbox" checked={training.leastSquaresFirst !== false} onChange={(e) => setTraining({ leastSquaresFirst: e.target.checked })} />{' '}
+            least squares first
+          </label>
           <span className="hint">Trains in this page; the training panel below shows the images, the live curve and Pause / Cancel.</span>
         </div>
       )}

@@ -97,7 +97,7 @@ export const createPlanSlice: StateCreator<StudioState, [], [], PlanSlice> = (se
   globalTarget: 0.5,
   recovery: 'none',
   // The CLI's defaults (core/train/distill.ts) but fewer epochs: the page trains on the bundled 512 images on WASM.
-  training: { epochs: 5, lr: 1e-3 },
+  training: { epochs: 5, lr: 1e-3, leastSquaresFirst: true },
   taskBudgets: {},
   past: [],
   future: [],

@@ -78,9 +78,17 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
   const control = training ? trainingControl(jobId, (paused) => report('train', fraction, paused ? `Distill paused at step ${step}` : `Distill resumed at step ${step}`, { kind: paused ? 'paused' : 'resumed', step })) : undefined;
   const place = await trainingPlace(jobId, request.training?.backend);
   const where = `Distill (${place.short})`;
-  if (training) report('train', 0.25, `${where}: ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: place.label });
   try {
-    const recovered = await recoverPruned(loaded.model, pruned.model, pruned.plan, recovery, {
+    // Least squares first, as the CLI's `--recover lsq,distill`: on the held-out CNNs that ended 0.1–1.9
+    // points above distillation alone (docs/training.md). Off: `--recover distill`.
+    const refit = training && request.training?.leastSquaresFirst !== false
+      ? await recoverPruned(loaded.model, pruned.model, pruned.plan, 'lsq', {
+        runner: jobRunner(jobId), batches, signal, maxImages: RECOVERY_IMAGES,
+        onProgress: (done, total) => report('recover', 0.25, `Least squares before distillation: layer ${done}/${total}`),
+      }, analysisOf(loaded))
+      : undefined;
+    if (training) report('train', 0.25, `${where}: ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: place.label });
+    const recovered = await recoverPruned(loaded.model, refit?.model ?? pruned.model, pruned.plan, recovery, {
       runner: jobRunner(jobId), batches, signal,
       maxImages: RECOVERY_IMAGES,
       onProgress: (done, total) => {
@@ -105,7 +113,8 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
     const r = recovered.report;
     const prepared: PreparedModel = {
       model: recovered.model, plan: pruned.plan,
-      recoveryNote: `${recovery} on ${r.images} images: calibration KL ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}${r.training ? `; ${trainingNote(r.training, place)}` : ''}`,
+      recoveryNote: `${refit ? `lsq on ${refit.report.images} images: calibration KL ${refit.report.lossBefore.toFixed(4)} → ${refit.report.lossAfter.toFixed(4)}, then ` : ''}`
+        + `${recovery} on ${r.images} images: calibration KL ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}${r.training ? `; ${trainingNote(r.training, place)}` : ''}`,
     };
     lastRecovered = { key, prepared };
     return prepared;
