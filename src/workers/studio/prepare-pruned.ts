@@ -76,8 +76,8 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
   let step = 0;
   let fraction = 0.25;
   const control = training ? trainingControl(jobId, (paused) => report('train', fraction, paused ? `Distill paused at step ${step}` : `Distill resumed at step ${step}`, { kind: paused ? 'paused' : 'resumed', step })) : undefined;
-  const place = await trainingPlace(jobId, request.training?.backend);
-  const where = `Distill (${place.short})`;
+  const place = training ? await trainingPlace(jobId, request.training?.backend) : undefined;
+  const where = `Distill (${place?.short})`;
   try {
     // Least squares first, as the CLI's `--recover lsq,distill`: on the held-out CNNs that ended 0.1–1.9
     // points above distillation alone (docs/training.md). Off: `--recover distill`.
@@ -87,14 +87,14 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
         onProgress: (done, total) => report('recover', 0.25, `Least squares before distillation: layer ${done}/${total}`),
       }, analysisOf(loaded))
       : undefined;
-    if (training) report('train', 0.25, `${where}: ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: place.label });
+    if (place) report('train', 0.25, `${where}: ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: place.label });
     const recovered = await recoverPruned(loaded.model, refit?.model ?? pruned.model, pruned.plan, recovery, {
       runner: jobRunner(jobId), batches, signal,
       maxImages: RECOVERY_IMAGES,
       onProgress: (done, total) => {
         report('recover', 0.25 + 0.75 * (done / Math.max(1, total)), `Recovery (${recovery}): layer ${done}/${total}`);
       },
-      distill: training ? {
+      distill: place ? {
         batches, runner: place.runner,
         settings: { ...(request.training ? { epochs: request.training.epochs, lr: request.training.lr } : {}) },
         gate: control?.gate, stop: control?.stop,
@@ -114,7 +114,7 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
     const prepared: PreparedModel = {
       model: recovered.model, plan: pruned.plan,
       recoveryNote: `${refit ? `lsq on ${refit.report.images} images: calibration KL ${refit.report.lossBefore.toFixed(4)} → ${refit.report.lossAfter.toFixed(4)}, then ` : ''}`
-        + `${recovery} on ${r.images} images: calibration KL ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}${r.training ? `; ${trainingNote(r.training, place)}` : ''}`,
+        + `${recovery} on ${r.images} images: calibration KL ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}${r.training && place ? `; ${trainingNote(r.training, place)}` : ''}`,
     };
     lastRecovered = { key, prepared };
     return prepared;
