@@ -43,6 +43,11 @@ describe('distill', () => {
     viaFeeds!.logits!.data.forEach((v, i) => expect(written!.logits!.data[i]).toBeCloseTo(v, 4));
   }, 120_000);
 
+  it('refuses a model whose weights are all quantized, saying what to do instead', async () => {
+    const quantized = loadRepoModel('tools/fixtures/models/quant-qdq.onnx');
+    await expect(distill({ runner: nodeRunner, teacher: quantized, student: quantized, images, settings })).rejects.toThrow(/no float32 weights to train .*lsq or bias instead/);
+  });
+
   it('mixes in cross-entropy when every image is labelled', async () => {
     // The labelled samples (class folders); the test images are only trained on here, never measured.
     const labelled = trainingImages(loadImageBatches(teacher, join(REPO_ROOT, 'public/samples/test'), REPO_ROOT, { limit: 64, batchSize: 32 }).batches);
