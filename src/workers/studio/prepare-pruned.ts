@@ -77,7 +77,7 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
   let fraction = 0.25;
   const control = training ? trainingControl(jobId, (paused) => report('train', fraction, paused ? `Distill paused at step ${step}` : `Distill resumed at step ${step}`, { kind: paused ? 'paused' : 'resumed', step })) : undefined;
   const place = training ? await trainingPlace(jobId, request.training?.backend) : undefined;
-  const where = `Distill (${place?.short ?? "WASM"})`;
+  const where = `Distill (${place?.short ?? 'WASM'})`;
   try {
     // Least squares first, as the CLI's `--recover lsq,distill`: on the held-out CNNs that ended 0.1–1.9
     // points above distillation alone (docs/training.md). Off: `--recover distill`.
