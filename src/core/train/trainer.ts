@@ -108,7 +108,8 @@ export interface TrainJob {
   now?: () => number;
 }
 
-const isOutOfMemory = (e: unknown) => /bad_alloc|out of memory|failed to allocate|allocation failed|OOM/i.test(e instanceof Error ? e.message : String(e));
+/** The runtime ran out of memory for this batch (the loop halves the batch and goes on). */
+export const isOutOfMemory = (e: unknown): boolean => /bad_alloc|out of memory|failed to allocate|allocation failed|OOM/i.test(e instanceof Error ? e.message : String(e));
 
 const finite = (a: Float32Array) => {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;

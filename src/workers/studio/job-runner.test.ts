@@ -55,6 +55,16 @@ describe('jobRunner', () => {
     await expect((await jobRunner(3, 'wasm', undefined, failing)(model)).run(x)).rejects.toThrow('bad input');
   });
 
+  it('leaves running out of GPU memory to the trainer (it halves the batch), on WebGPU', async () => {
+    const oom = async (_m: ModelProto, backend: ValidationBackend): Promise<CreatedSession> => ({
+      backend,
+      session: { backend, inputNames: [], outputNames: [], run: async () => { throw new Error('WebGPU: out of memory allocating a buffer'); }, release: async () => {} },
+    });
+    const places: SessionPlace[] = [];
+    await expect((await jobRunner(5, 'webgpu', (p) => places.push(p), oom)(model)).run(x)).rejects.toThrow('out of memory');
+    expect(places).toEqual([{ backend: 'webgpu' }]);
+  });
+
   it('does not retry a run that was cancelled', async () => {
     const { open, log } = fakeOpener(true);
     const opened = await jobRunner(4, 'webgpu', undefined, open)(model);

@@ -1,10 +1,12 @@
 // How the studio worker opens the models core asks it to run (core/score/runner.ts's ModelRunner):
 // on WASM, or on WebGPU for training when the user chose it, with a cancel checkpoint before every
 // model opened and every batch run. A WebGPU kernel that fails at run time (onnxruntime-web lacks a
-// case its WASM kernels cover) moves that graph to WASM, so the job goes on and says why.
+// case its WASM kernels cover) moves that graph to WASM, so the job goes on and says why; running out
+// of memory does not (the trainer halves the batch and stays on the GPU).
 import { encodeModel } from '../../core/onnx/codec';
 import type { ModelProto } from '../../core/onnx/proto';
 import type { ModelRunner, OpenedModel } from '../../core/score/runner';
+import { isOutOfMemory } from '../../core/train/trainer';
 import { createSession, type CreatedSession } from '../../runtime/session';
 import type { ValidationBackend } from '../protocol';
 import { checkpointIfDue } from '../jobs';
@@ -40,7 +42,8 @@ export function jobRunner(jobId: number, backend: ValidationBackend = 'wasm', on
         try {
           return await current.run(feeds, opts);
         } catch (err) {
-          if (!onWebGpu || opts?.signal?.aborted) throw err;
+          // Out of memory stays the trainer's to handle: a smaller batch keeps the graph on the GPU.
+          if (!onWebGpu || opts?.signal?.aborted || isOutOfMemory(err)) throw err;
           onWebGpu = false;
           await current.release();
           const wasm = await open(model, 'wasm');
