@@ -140,7 +140,7 @@ function BackendSwitch() {
   const report = useStudio((s) => s.validationReport);
   return (
     <fieldset className="row">
-      <legend>Backend</legend>
+      <legend title="Validation, distillation and Learn with gates run here">Backend (validation and training)</legend>
       {(['wasm', 'webgpu'] as const).map((b) => (
         <label key={b}><input type="radio" name="backend" checked={backend === b} onChange={() => useStudio.getState().setBackend(b)} /> {b === 'wasm' ? 'WASM' : 'WebGPU'}</label>
       ))}
