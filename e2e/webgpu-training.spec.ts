@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, test } from './helpers/test';
 import { FMNIST, fashionMnistPngs } from './helpers/fashion-mnist';
-import { labelledSubset, pageHasWebGpuAdapter, webGpuLaunchOptions } from './helpers/webgpu';
+import { labelledSubset, openWithAdapter, webGpuLaunchOptions } from './helpers/webgpu';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
@@ -47,15 +47,7 @@ for (const model of ['fmnist-resnet8', 'fmnist-vgg', 'fmnist-vit']) {
     test.setTimeout(600_000);
     const studio = new StudioPage(page, testInfo);
     const panels = new PanelsPage(page);
-    if (model === 'fmnist-resnet8') {
-      await studio.goto({ demo: true });
-    } else {
-      await studio.goto();
-      await studio.openFiles(`public/models/${model}.onnx`);
-    }
-    await studio.expectGraph();
-    const adapter = await pageHasWebGpuAdapter(page);
-    testInfo.annotations.push({ type: 'webgpu-adapter', description: String(adapter) });
+    const adapter = await openWithAdapter(page, studio, testInfo, model === 'fmnist-resnet8' ? undefined : `public/models/${model}.onnx`);
     await panels.openTab('Heatmaps');
     await panels.expectScored();
     await panels.setGlobalUniform(50);
@@ -105,9 +97,7 @@ test('Learn with gates trains on WebGPU when validation runs there', async ({ pa
   test.setTimeout(600_000);
   const studio = new StudioPage(page, testInfo);
   const panels = new PanelsPage(page);
-  await studio.goto({ demo: true });
-  await studio.expectGraph();
-  const adapter = await pageHasWebGpuAdapter(page);
+  const adapter = await openWithAdapter(page, studio, testInfo);
   await panels.openTab('Validate');
   await page.getByRole('radio', { name: 'WebGPU' }).check();
 

@@ -8,7 +8,7 @@
 import type { Page } from '@playwright/test';
 import { expectCommitted } from './helpers/committed';
 import { expect, test } from './helpers/test';
-import { labelledSubset, pageHasWebGpuAdapter, webGpuLaunchOptions } from './helpers/webgpu';
+import { labelledSubset, openWithAdapter, webGpuLaunchOptions } from './helpers/webgpu';
 import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
@@ -74,10 +74,7 @@ test('WebGPU validation gives the same original-model predictions as WASM', asyn
   const panels = new PanelsPage(page);
 
   // The adapter, seen from the page itself, decides which outcome the panel must show.
-  await studio.goto({ demo: true });
-  await studio.expectGraph();
-  const adapter = await pageHasWebGpuAdapter(page);
-  testInfo.annotations.push({ type: 'webgpu-adapter', description: String(adapter) });
+  const adapter = await openWithAdapter(page, studio, testInfo);
 
   // Prune 30 % so the pruned column differs from the original one.
   await panels.openTab('Heatmaps');

@@ -3,7 +3,8 @@
 // WebGPU runs on the CPU, ~0.5 s per image on a loaded 2-core machine, so all 300 would take minutes).
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
+import type { StudioPage } from '../pages/studio-page';
 
 /**
  * The config's list minus --disable-gpu (which removes the WebGPU adapter); --headless=new is the
@@ -24,7 +25,7 @@ export const webGpuLaunchOptions = {
 };
 
 /** Whether the page itself gets a WebGPU adapter: it decides which outcome the panels must show. */
-export function pageHasWebGpuAdapter(page: Page): Promise<boolean> {
+function pageHasWebGpuAdapter(page: Page): Promise<boolean> {
   return page.evaluate(async () => {
     const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
     return !!gpu && !!(await gpu.requestAdapter());
@@ -42,4 +43,21 @@ export function labelledSubset(dir: string, perClass: number): number {
     copyFileSync(path.join('public/samples', file), path.join(dir, String(label), path.basename(file)));
   }
   return [...taken.values()].reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Opens the demo (or `file`), waits for its graph and returns whether the page has a WebGPU adapter
+ * (annotated on the test): the adapter decides which outcome the panels must show.
+ */
+export async function openWithAdapter(page: Page, studio: StudioPage, testInfo: TestInfo, file?: string): Promise<boolean> {
+  if (file) {
+    await studio.goto();
+    await studio.openFiles(file);
+  } else {
+    await studio.goto({ demo: true });
+  }
+  await studio.expectGraph();
+  const adapter = await pageHasWebGpuAdapter(page);
+  testInfo.annotations.push({ type: 'webgpu-adapter', description: String(adapter) });
+  return adapter;
 }

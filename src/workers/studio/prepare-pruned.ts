@@ -78,19 +78,19 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
   const control = training ? trainingControl(jobId, (paused) => report('train', fraction, paused ? `Distill paused at step ${step}` : `Distill resumed at step ${step}`, { kind: paused ? 'paused' : 'resumed', step })) : undefined;
   const place = training ? await trainingPlace(jobId, request.training?.backend) : undefined;
   const where = `Distill (${place?.short ?? 'WASM'})`;
+  // What both recoveries below share: WASM sessions, the images, the job's cancel, the page's image cap.
+  const shared = { runner: jobRunner(jobId), batches, signal, maxImages: RECOVERY_IMAGES };
   try {
     // Least squares first, as the CLI's `--recover lsq,distill`: on the held-out CNNs that ended 0.1–1.9
     // points above distillation alone (docs/training.md). Off: `--recover distill`.
     const refit = training && request.training?.leastSquaresFirst !== false
       ? await recoverPruned(loaded.model, pruned.model, pruned.plan, 'lsq', {
-        runner: jobRunner(jobId), batches, signal, maxImages: RECOVERY_IMAGES,
-        onProgress: (done, total) => report('recover', 0.25, `Least squares before distillation: layer ${done}/${total}`),
+        ...shared, onProgress: (done, total) => report('recover', 0.25, `Least squares before distillation: layer ${done}/${total}`),
       }, analysisOf(loaded))
       : undefined;
     if (place) report('train', 0.25, `${where}: ${images.length} images, ${epochs} epochs`, { kind: 'start', epochs, images: images.length, backend: place.label });
     const recovered = await recoverPruned(loaded.model, refit?.model ?? pruned.model, pruned.plan, recovery, {
-      runner: jobRunner(jobId), batches, signal,
-      maxImages: RECOVERY_IMAGES,
+      ...shared,
       onProgress: (done, total) => {
         report('recover', 0.25 + 0.75 * (done / Math.max(1, total)), `Recovery (${recovery}): layer ${done}/${total}`);
       },
