@@ -57,6 +57,11 @@ describe('parameter gradients match float64 finite differences', () => {
   it('Conv strided + dilated + asymmetric pads, grouped SAME_UPPER 3×2 Conv, PRelu slope [C, 1, 1], depthwise strided SAME_LOWER Conv, grouped ConvTranspose with output_padding, BN γ/β, Gemm transB (weights and biases)', async () => {
     await checkAgainstReference(reference('conv-params.onnx'));
   });
+  it('a ViT\'s parameters outside its linear layers: a class token through a data-shaped Expand, a position embedding, a decomposed LayerNorm\'s γ (Mul) and β (Add, first operand), a MatMul bias on Add; a scalar Mul stays constant', async () => {
+    const ref = reference('token-params.onnx');
+    expect(ref.defaultTrainable).toEqual(['cls', 'pos', 'ln.w', 'ln.b', 'fc1.w', 'fc1.b', 'head.w', 'head.b']);
+    await checkAgainstReference(ref);
+  });
   it('MatMul with a 3-D left operand, a trainable bias on Add, Gemm transA with α, β and a [1, N] C, BN γ/β and PRelu slope on [N, C], Gemm transB (opset 11)', async () => {
     await checkAgainstReference(reference('linear-params.onnx'));
   });
@@ -71,7 +76,7 @@ describe('parameter gradients match float64 finite differences', () => {
 });
 
 describe('parameter gradients on every demo model', () => {
-  for (const file of ['fmnist-resnet8.onnx', 'fmnist-resnet8-bn.onnx', 'fmnist-squeezenet.onnx', 'fmnist-vgg.onnx']) {
+  for (const file of ['fmnist-resnet8.onnx', 'fmnist-resnet8-bn.onnx', 'fmnist-squeezenet.onnx', 'fmnist-vgg.onnx', 'fmnist-vit.onnx']) {
     it(`${file}: one session gives a finite gradient of each parameter's dims`, async () => {
       const model = loadRepoModel(`public/models/${file}`);
       const names = trainableParameters(model);

@@ -91,7 +91,9 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
   const s = job.settings;
   if (!(s.temperature > 0)) throw new Error(`temperature must be positive, got ${s.temperature}`);
   const names = [...(job.parameters ?? trainableParameters(job.student))];
-  if (!names.length) throw new Error('the model has no float32 weights to train (quantized weights are never trained): recover it with lsq or bias instead, or distil the float model and quantize after');
+  // Biases and norm scales alone (a quantized model's float bias on Add) cannot win back what pruning took.
+  const rank = new Map(job.student.graph!.initializer.map((t) => [t.name, t.dims.length]));
+  if (!names.some((n) => (rank.get(n) ?? 0) >= 2)) throw new Error('the model has no float32 weights to train (quantized weights are never trained): recover it with lsq or bias instead, or distil the float model and quantize after');
   const labelled = !!job.images.labels && s.distillWeight < 1;
   const outputs = job.outputs ? [...job.outputs] : job.student.graph!.output.map((o) => o.name);
   const bw: BackwardModel = buildBackwardModel(job.student, {

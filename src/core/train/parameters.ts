@@ -15,18 +15,28 @@ const PARAMETER_INPUTS: Readonly<Record<string, readonly number[]>> = {
   BatchNormalization: [1, 2], // γ, β; the running mean and variance stay frozen
   LayerNormalization: [1, 2], // scale, bias (opset 17)
   PRelu: [1],
+  // Elementwise affine constants, on either side: the bias torch adds after a MatMul (every Linear
+  // on [batch, tokens, features]), a decomposed LayerNorm's γ and β (opset < 17), a position
+  // embedding, a Conv bias exported as its own Add. A scalar operand (GELU's 0.5, LayerNorm's ε,
+  // attention's 1/√d) is a hyperparameter, not a parameter: only tensors of ≥ 2 elements train.
+  Add: [0, 1],
+  Mul: [0, 1],
+  // A class or distillation token repeated over the batch before it joins the patch tokens.
+  Expand: [0],
 };
 
-/** Whether a node computes on data: its first input is not a constant (a constant-only node would be folded, not trained). */
+/** Whether a node computes on data: some input is not a constant (a constant-only node would be folded, not trained). */
 function readsData(ir: GraphIR, node: NodeProto): boolean {
-  return !!node.input[0] && !constantTensor(ir, node.input[0]);
+  return node.input.some((name) => !!name && !constantTensor(ir, name));
 }
 
 /**
  * The default trainable parameters of a model, in graph order, each once: float32 initializers that
  * are weights or biases of Conv/ConvTranspose/Gemm, the 2-D constant right operand of a MatMul,
- * BatchNormalization's and LayerNormalization's scale and bias, a PRelu slope — reached directly or through Identity nodes
- * (tied weights count once). Shape tensors, running statistics and integer tensors are never listed.
+ * BatchNormalization's and LayerNormalization's scale and bias, a PRelu slope, the non-scalar
+ * constant operand of an Add or Mul that computes on data, a token Expand repeats — reached directly
+ * or through Identity nodes (tied weights count once). What PyTorch trains when it fine-tunes the
+ * exported module. Shape tensors, running statistics and integer tensors are never listed.
  */
 export function trainableParameters(model: ModelProto): string[] {
   const ir = buildGraph(model);
@@ -34,12 +44,14 @@ export function trainableParameters(model: ModelProto): string[] {
   for (const node of ir.nodes) {
     const roles = isDefaultDomain(node.domain) ? PARAMETER_INPUTS[node.opType] : undefined;
     if (!roles || !readsData(ir, node)) continue;
+    const elementwise = node.opType === 'Add' || node.opType === 'Mul' || node.opType === 'Expand';
     for (const k of roles) {
       const source = constantThroughIdentity(ir, node.input[k]);
       if (!source || !ir.initializers.has(source.name) || source.tensor.dataType !== TensorDataType.FLOAT) continue;
       const dims = tensorDims(source.tensor);
       if (node.opType === 'MatMul' && dims.length !== 2) continue;
       if (dims.some((d) => d === 0)) continue;
+      if (elementwise && dims.reduce((a, d) => a * d, 1) < 2) continue;
       found.add(source.name);
     }
   }

@@ -99,6 +99,16 @@ def run_node(node, x):
         return i[0] @ i[1]
     if op == "Add":
         return i[0] + i[1]
+    if op == "Mul":
+        return i[0] * i[1]
+    if op == "Shape":
+        return torch.tensor(list(i[0].shape), dtype=torch.int64)
+    if op == "Slice":
+        return i[0][int(i[1][0]):int(i[2][0])]
+    if op == "Concat":
+        return torch.cat(i, a["axis"])
+    if op == "Expand":
+        return i[0].expand([int(d) for d in i[1]])
     if op == "Sub":
         return i[0] - i[1]
     if op == "Div":
@@ -116,18 +126,26 @@ def run_node(node, x):
 
 
 def trainable(model):
-    """Float32 weights/biases of Conv/ConvTranspose/Gemm/MatMul and BN γ/β, through Identity (trainableParameters)."""
+    """Float32 weights/biases of Conv/ConvTranspose/Gemm/MatMul, BN γ/β, PRelu slopes, the non-scalar constant
+    operand of an Add/Mul on data and a token Expand repeats, through Identity (trainableParameters)."""
     inits = {t.name: t for t in model.graph.initializer}
     producer = {o: n for n in model.graph.node for o in n.output}
-    roles = {"Conv": [1, 2], "ConvTranspose": [1, 2], "Gemm": [1, 2], "MatMul": [1], "BatchNormalization": [1, 2], "PRelu": [1]}
+    roles = {"Conv": [1, 2], "ConvTranspose": [1, 2], "Gemm": [1, 2], "MatMul": [1], "BatchNormalization": [1, 2], "PRelu": [1],
+             "Add": [0, 1], "Mul": [0, 1], "Expand": [0]}
+    constant = lambda name: name in inits or (name in producer and producer[name].op_type == "Constant")
     found = []
     for node in model.graph.node:
+        if all(constant(n) for n in node.input if n):
+            continue
         for k in roles.get(node.op_type, []):
             name = node.input[k] if k < len(node.input) else ""
             while name in producer and producer[name].op_type == "Identity":
                 name = producer[name].input[0]
-            if name in inits and inits[name].data_type == T.FLOAT and name not in found:
-                found.append(name)
+            if name not in inits or inits[name].data_type != T.FLOAT or name in found:
+                continue
+            if node.op_type in ("Add", "Mul", "Expand") and int(np.prod(inits[name].dims)) < 2:
+                continue
+            found.append(name)
     return found
 
 
@@ -248,6 +266,38 @@ def linear_model(rng):
     return h.make_model(graph, opset_imports=[h.make_opsetid("", 11)])
 
 
+def token_model(rng):
+    """Input [2, 3, 4] (3 tokens of 4 features) → a class token [1, 1, 4] Expanded to the batch (shape from the input)
+    and Concat'ed before the tokens → Add position embedding [1, 4, 4] → Mul γ [4] → Add with β [4] first → MatMul [4, 5]
+    → Add bias → Relu → Mul by a scalar 0.5 (a constant, not trained) → Reshape [N, 20] → Gemm transB: a ViT's parameters
+    outside its linear layers, as torch 1.13 exports them (decomposed LayerNorm affine, biases on Add)."""
+    n = h.make_node
+    nodes = [
+        n("Shape", ["input"], ["shape"]),
+        n("Slice", ["shape", "zero", "one"], ["batch"]),
+        n("Concat", ["batch", "token_rest"], ["token_shape"], axis=0),
+        n("Expand", ["cls", "token_shape"], ["tokens0"]),
+        n("Concat", ["tokens0", "input"], ["tokens"], axis=1),
+        n("Add", ["tokens", "pos"], ["posed"]),
+        n("Mul", ["posed", "ln.w"], ["scaled"]),
+        n("Add", ["ln.b", "scaled"], ["shifted"]),
+        n("MatMul", ["shifted", "fc1.w"], ["fc1"]),
+        n("Add", ["fc1", "fc1.b"], ["fc1b"]),
+        n("Relu", ["fc1b"], ["r"]),
+        n("Mul", ["r", "half"], ["rh"]),
+        n("Reshape", ["rh", "flat_shape"], ["flat"]),
+        n("Gemm", ["flat", "head.w", "head.b"], ["logits"], transB=1),
+    ]
+    ints = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    inits = [ints("zero", [0]), ints("one", [1]), ints("token_rest", [1, 4]), ints("flat_shape", [-1, 20]),
+             init(rng, "cls", [1, 1, 4], 0.5), init(rng, "pos", [1, 4, 4], 0.3), init(rng, "ln.w", [4], 1.0, 0.5), init(rng, "ln.b", [4], 0.4, -0.2),
+             init(rng, "fc1.w", [4, 5]), init(rng, "fc1.b", [5], 0.2), numpy_helper.from_array(np.array([0.5], np.float32), "half"),
+             init(rng, "head.w", [6, 20], 0.3), init(rng, "head.b", [6], 0.1)]
+    graph = h.make_graph(nodes, "token_params", [h.make_tensor_value_info("input", T.FLOAT, ["N", 3, 4])],
+                         [h.make_tensor_value_info("logits", T.FLOAT, ["N", 6])], inits)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 13)])
+
+
 def conv1d_model(rng):
     """Input [2, 3, 11] → 1-D Conv s2 pads(1, 2) dilation 2 → Relu → 1-D ConvTranspose s2 pads(1, 0) output_padding 1; dense output."""
     n = h.make_node
@@ -266,7 +316,7 @@ if __name__ == "__main__":
     rng = np.random.default_rng(10)
     cases = []
     for name, make, inp_shape, soft, task, extra in [("conv-params.onnx", conv_model, (2, 4, 9, 9), True, "class", ()),
-                                                     ("linear-params.onnx", linear_model, (3, 4, 6), False, "class", ("mm.b",)),
+                                                     ("linear-params.onnx", linear_model, (3, 4, 6), False, "class", ()),
                                                      ("conv1d-params.onnx", conv1d_model, (2, 3, 11), False, "dense", ())]:
         model = make(rng)
         onnx.checker.check_model(model)
@@ -281,6 +331,13 @@ if __name__ == "__main__":
     demo = os.path.join(ROOT, "public", "models", "fmnist-resnet8-bn.onnx")
     inp = np.round(rng.random((2, 1, 28, 28)), 4)
     cases.append(make_case(demo, "public/models/fmnist-resnet8-bn.onnx", inp, {"logits": (class_targets(rng, (2, 10), False), "class")}, rng))
+    # Appended last, so the cases above keep their random draws.
+    model = token_model(rng)
+    onnx.checker.check_model(model)
+    path = os.path.join(HERE, "token-params.onnx")
+    onnx.save(model, path)
+    inp = np.round(rng.normal(0, 1, (2, 3, 4)), 4)
+    cases.append(make_case(path, "token-params.onnx", inp, {"logits": (class_targets(rng, (2, 6), True), "class")}, rng))
     with open(os.path.join(HERE, "reference-param-grads.json"), "w") as f:
         json.dump(cases, f)
     print("wrote reference-param-grads.json:", ", ".join(f"{c['model']} ({len(c['params'])} params)" for c in cases))
