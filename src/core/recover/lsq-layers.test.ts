@@ -13,6 +13,7 @@ import { makeNode, makeValueInfo } from '../score/graph-builder.js';
 import { referenceOutputs } from '../score/metric.js';
 import { scoreGroups } from '../score/criteria.js';
 import { loadRepoModel, nodeRunner, seededRandom } from '../score/test-utils/ort-runner.js';
+import { lsqPositions } from './lsq.js';
 import { recoverPruned } from './recover.js';
 
 const rand = seededRandom(11);
@@ -86,6 +87,22 @@ describe('lsq on real exports', () => {
     expect(report.lossBefore).toBeCloseTo(1, 6);
     expect(report.lossAfter).toBeLessThan(report.lossBefore);
     for (const o of report.outputs!) expect(o.lossAfter).toBeLessThan(o.lossBefore);
+  });
+
+  it('samples as many output positions as a layer\'s solve affords: a dense decoder fits better with them', async () => {
+    expect(lsqPositions(24 * 9 + 1)).toBe(32768);
+    expect(lsqPositions(1153)).toBe(4096);
+    const original = loadRepoModel('tools/fixtures/models/multi-task.onnx');
+    const analysis = analyseChannels(buildGraph(original));
+    const own = seededRandom(12);
+    const images = [0, 1].map(() => ({ feeds: { input: { dims: [8, 1, 28, 28], data: Float32Array.from({ length: 8 * 784 }, () => own()) } } }));
+    const { scores } = await scoreGroups(original, 'l1', {}, analysis);
+    const plan = planFromRatios(original, analysis, scores, Object.fromEntries([...scores.keys()].map((id) => [id, 0.5])), 'l1');
+    const dense = async (lsq?: { maxPositions: number }) => {
+      const { report } = await recoverPruned(original, applyPlan(original, plan, analysis), plan, 'lsq', { runner: nodeRunner, batches: images, lsq }, analysis);
+      return report.outputs!.find((o) => o.task === 'dense')!.lossAfter;
+    };
+    expect(await dense()).toBeLessThan(await dense({ maxPositions: 256 }));
   });
 
   it('refits MobileNetV2’s depthwise convolutions group by group', async () => {
