@@ -17,6 +17,7 @@ import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { TensorDataType } from '../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { GraphBuilder, makeValueInfo } from '../score/graph-builder.js';
+import { trainableParameters } from './parameters.js';
 
 /** The fed input holding ε of the gate function (shape [1]). */
 export const EPSILON_INPUT = 'gdp_epsilon';
@@ -201,6 +202,15 @@ function scaleAlong(t: Parameters<typeof tensorToFloat32>[0], axis: number, fact
  * channel), without the gates: the gate nodes, θ and ε go, each gated layer reads its tensor
  * again, with its input columns multiplied by the gates (exact, see the file comment).
  */
+/**
+ * What trains in the gated model: the model's own parameters and every θ, never a constant the gates
+ * added (the ones that spread a gate over a channel's block of positions after a Flatten are a Mul
+ * operand, which trainableParameters would list, and foldGates would not see them change).
+ */
+export function gatedTrainable(gated: GatedModel): string[] {
+  return [...trainableParameters(gated.model).filter((n) => !gated.added.initializers.has(n)), ...gated.groups.map((g) => g.theta)];
+}
+
 export function foldGates(gatedTrained: ModelProto, gated: GatedModel, gates: ReadonlyMap<string, Float32Array>): ModelProto {
   const copy = decodeModel(encodeModel(gatedTrained), 'folded copy');
   const graph = copy.graph!;

@@ -9,7 +9,8 @@ import { planCosting } from '../prune/plan-costing.js';
 import { loadRepoModel, nodeRunner, REPO_ROOT } from '../score/test-utils/ort-runner.js';
 import { withModel, type Float32Tensor } from '../score/runner.js';
 import { loadImageBatches } from '../../cli/data/score-images.js';
-import { buildGatedModel, EPSILON_INPUT, foldGates, gateValue } from './gates-graph.js';
+import { buildGatedModel, EPSILON_INPUT, foldGates, gatedTrainable, gateValue } from './gates-graph.js';
+import { trainableParameters } from './parameters.js';
 import { planRemoving, polarizationTerm } from './gates-polarize.js';
 import { DEFAULT_GATES_SETTINGS, gateHistogram, learnGates } from './gates.js';
 import { trainingImages } from './images.js';
@@ -46,6 +47,18 @@ describe('gates', () => {
     const thetas = gated.groups.map((g) => g.theta);
     const bw = buildBackwardModel(gated.model, { activations: [], lossOutputs: gated.model.graph!.output.map((o) => o.name), trainable: thetas, temperature: 4, labels: false, lossScaleInputs: true });
     expect(thetas.every((t) => bw.parameterGradientOf.has(t))).toBe(true);
+  });
+
+  it('trains the VGG\'s own parameters and every θ, never the constants that spread a gate over a flattened channel\'s positions', () => {
+    const vgg = loadRepoModel('public/models/fmnist-vgg.onnx');
+    const gated = buildGatedModel(vgg, analyseChannels(buildGraph(vgg)), { theta0: 0.3, epsilon0: 1e-2 });
+    const trained = gatedTrainable(gated);
+    const thetas = gated.groups.map((g) => g.theta);
+    expect(trained.filter((n) => gated.added.initializers.has(n))).toEqual(thetas);
+    expect(trained.filter((n) => !gated.added.initializers.has(n))).toEqual(trainableParameters(vgg));
+    // The Flatten → Gemm site: a channel's gate is spread over its H·W positions by a constant Mul operand.
+    const spread = [...gated.added.initializers].filter((n) => !thetas.includes(n) && gated.model.graph!.node.some((x) => x.opType === 'Mul' && x.input.includes(n)));
+    expect(spread.length).toBeGreaterThan(0);
   });
 
   it('with arbitrary gates, some exactly 0, the pruned and folded model equals the gated one (1e-4)', async () => {

@@ -18,11 +18,10 @@ import type { PrunePlan } from '../prune/plan.js';
 import type { TaskKind } from '../score/loss-task.js';
 import { withModel, type AbortSignalLike, type Float32Tensor, type ModelRunner } from '../score/runner.js';
 import { DEFAULT_DISTILL_SETTINGS, distill, type DistillResult, type DistillSettings } from './distill.js';
-import { buildGatedModel, EPSILON_INPUT, foldGates, type GatedModel } from './gates-graph.js';
+import { buildGatedModel, EPSILON_INPUT, foldGates, gatedTrainable, type GatedModel } from './gates-graph.js';
 import { createPolarizer, DEFAULT_POLARIZE_SETTINGS, planRemoving, selectForBudget, type Polarizer, type PolarizeSettings, type Removed } from './gates-polarize.js';
 import { viewBatch, NO_AUGMENTATION, type TrainingImages } from './images.js';
 import { withParameters } from './parameter-inputs.js';
-import { trainableParameters } from './parameters.js';
 import type { EpochReport, TrainTerm } from './trainer.js';
 import { scheduleInfo } from './schedule.js';
 import { scoreGroups } from '../score/criteria.js';
@@ -152,7 +151,6 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   const gateEpochs = s.epochs - fineTuneEpochs;
   const importance = await channelImportance(job, model, analysis);
   const polarizer = createPolarizer({ model, analysis, costing, groups: gated.groups, settings: s, lr: s.lr, rate: (t, n) => scheduleInfo(s.schedule).rate(t, n, s.lr), sites: gated.sites, weightDims, importance });
-  const thetas = gated.groups.map((g) => g.theta);
   const epsilonAt: number[] = [polarizer.epsilon];
   const result = await distill({
     runner: job.trainingRunner ?? job.runner,
@@ -160,7 +158,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     student: gated.model,
     images: job.images,
     settings: { ...s, epochs: gateEpochs },
-    parameters: [...trainableParameters(gated.model), ...thetas],
+    parameters: gatedTrainable(gated),
     tasks: job.tasks,
     extraFeeds: () => ({ [EPSILON_INPUT]: { dims: [1], data: Float32Array.of(polarizer.epsilon) } }),
     term: job.onGates ? observed(polarizer, job.onGates) : polarizer,
