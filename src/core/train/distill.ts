@@ -14,6 +14,7 @@ import { splitHeldOut, viewBatch, type TrainingImages } from './images.js';
 import { parametersAsInputs, readParameters, withParameters } from './parameter-inputs.js';
 import { train, type EpochReport, type TrainObjective, type TrainResult, type TrainSettings, type TrainTerm } from './trainer.js';
 import { trainableParameters } from './parameters.js';
+import type { OptimizerId } from './optimizer.js';
 
 export interface DistillSettings extends TrainSettings {
   temperature: number;
@@ -49,6 +50,8 @@ export interface DistillJob {
   /** Extra inputs of the student fed every run, and a term on its parameters (GDP's gates: gates.ts). */
   extraFeeds?: () => Feeds;
   term?: TrainTerm;
+  /** A parameter's own optimizer (the trainer's parameter groups). */
+  optimizerOf?: (name: string) => OptimizerId | undefined;
   signal?: AbortSignalLike;
   gate?: () => Promise<void>;
   onEpoch?: (report: EpochReport) => void;
@@ -247,6 +250,7 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
       settings: s,
       extraFeeds: job.extraFeeds,
       term: job.term,
+      optimizerOf: job.optimizerOf,
       signal: job.signal,
       gate: job.gate,
       onEpoch: job.onEpoch,

@@ -152,6 +152,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   const importance = await channelImportance(job, model, analysis);
   const polarizer = createPolarizer({ model, analysis, costing, groups: gated.groups, settings: s, lr: s.lr, rate: (t, n) => scheduleInfo(s.schedule).rate(t, n, s.lr), sites: gated.sites, weightDims, importance });
   const epsilonAt: number[] = [polarizer.epsilon];
+  const thetaNames = new Set(gated.groups.map((g) => g.theta));
   const result = await distill({
     runner: job.trainingRunner ?? job.runner,
     teacher: model,
@@ -162,6 +163,9 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
     tasks: job.tasks,
     extraFeeds: () => ({ [EPSILON_INPUT]: { dims: [1], data: Float32Array.of(polarizer.epsilon) } }),
     term: job.onGates ? observed(polarizer, job.onGates) : polarizer,
+    // θ always takes SGD's steps: the polariser scales its gradient so that a step moves θ by gateLr,
+    // which an adaptive optimizer would undo. The weights use `optimizer`.
+    optimizerOf: (name) => (thetaNames.has(name) ? 'sgd' : undefined),
     signal: job.signal,
     gate: job.gate,
     onStep: job.onStep,

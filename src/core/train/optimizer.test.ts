@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { optimizerInfo, DEFAULT_OPTIMIZER_SETTINGS, type Parameter } from './optimizer.js';
+import { createGroupedOptimizer, optimizerInfo, DEFAULT_OPTIMIZER_SETTINGS, type Parameter } from './optimizer.js';
 import { scheduleInfo } from './schedule.js';
 
 // Reference values from torch 1.13 (torch.optim.SGD nesterov / AdamW with weight decay on the 2-D
@@ -37,6 +37,17 @@ describe('optimizers match torch.optim', () => {
       TORCH[id].b.forEach((v, i) => expect(b!.value[i]).toBeCloseTo(v, 5));
     });
   }
+
+  it('parameter groups: each parameter steps as its own optimizer would (torch param groups)', () => {
+    const params: Parameter[] = [
+      { name: 'w', value: Float32Array.from(W0), decay: true },
+      { name: 'b', value: Float32Array.from(B0), decay: false },
+    ];
+    const opt = createGroupedOptimizer(params, { ...DEFAULT_OPTIMIZER_SETTINGS, weightDecay: 0.01 }, 'adamw', (name) => (name === 'b' ? 'sgd' : undefined));
+    for (const [gw, gb] of GRADS) opt.step([Float32Array.from(gw), Float32Array.from(gb)], 0.1);
+    TORCH.adamw.w.forEach((v, i) => expect(params[0]!.value[i]).toBeCloseTo(v, 5));
+    TORCH.sgd.b.forEach((v, i) => expect(params[1]!.value[i]).toBeCloseTo(v, 5));
+  });
 
   it('refuses gradients that do not match the parameters', () => {
     const opt = optimizerInfo('sgd').create([{ name: 'w', value: new Float32Array(3), decay: true }], DEFAULT_OPTIMIZER_SETTINGS);

@@ -107,3 +107,23 @@ export function optimizerInfo(id: string): OptimizerInfo {
   if (!o) throw new Error(`unknown optimizer "${id}"; choose one of: ${OPTIMIZER_IDS.join(', ')}`);
   return o;
 }
+
+/**
+ * torch's parameter groups: each parameter steps with `optimizerOf(name)` when that names one, the
+ * rest with `fallback`, all at the same learning rate (GDP's gates keep SGD's steps, whose size their
+ * schedule sets, while the weights move with AdamW).
+ */
+export function createGroupedOptimizer(params: readonly Parameter[], settings: OptimizerSettings, fallback: OptimizerId, optimizerOf: (name: string) => OptimizerId | undefined): Optimizer {
+  const groups = new Map<OptimizerId, number[]>();
+  params.forEach((p, k) => {
+    const id = optimizerOf(p.name) ?? fallback;
+    groups.set(id, [...(groups.get(id) ?? []), k]);
+  });
+  const parts = [...groups].map(([id, at]) => ({ at, optimizer: optimizerInfo(id).create(at.map((k) => params[k]!), settings) }));
+  return {
+    step(grads, lr) {
+      checkShapes(params, grads);
+      for (const { at, optimizer } of parts) optimizer.step(at.map((k) => grads[k]!), lr);
+    },
+  };
+}

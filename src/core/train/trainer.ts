@@ -8,7 +8,7 @@
 // parameters at a quarter of the learning rate, at most twice, then stops with the best.
 import type { Feeds, Float32Tensor, ModelRunner, AbortSignalLike, OpenedModel } from '../score/runner.js';
 import type { ModelProto } from '../onnx/proto.js';
-import { optimizerInfo, DEFAULT_OPTIMIZER_SETTINGS, type OptimizerId, type OptimizerSettings, type Parameter } from './optimizer.js';
+import { createGroupedOptimizer, optimizerInfo, DEFAULT_OPTIMIZER_SETTINGS, type OptimizerId, type OptimizerSettings, type Parameter } from './optimizer.js';
 import { scheduleInfo, type ScheduleId } from './schedule.js';
 import { shuffled, viewBatch, viewCount, type Augmentation, type TrainingImages } from './images.js';
 import { seededRandom } from '../random.js';
@@ -100,6 +100,8 @@ export interface TrainJob {
   extraFeeds?: () => Feeds;
   /** A term computed in JS on the parameters (regulariser, projection, admissible checkpoints). */
   term?: TrainTerm;
+  /** A parameter's own optimizer (torch's parameter groups); the others use `settings.optimizer`. */
+  optimizerOf?: (name: string) => OptimizerId | undefined;
   /** Awaited between steps: a paused studio keeps it pending. */
   gate?: () => Promise<void>;
   onEpoch?: (report: EpochReport) => void;
@@ -132,7 +134,8 @@ export async function train(job: TrainJob): Promise<TrainResult> {
   // Biases, BN scales and other 1-D parameters get no weight decay (as is usual in PyTorch recipes).
   const params: Parameter[] = [...job.params].map(([name, t]) => ({ name, value: t.data.slice(), decay: t.dims.length > 1 }));
   const dims = new Map([...job.params].map(([name, t]) => [name, t.dims]));
-  const newOptimizer = () => optimizerInfo(s.optimizer).create(params, { ...DEFAULT_OPTIMIZER_SETTINGS, ...s.optimizerSettings });
+  const optimizerSettings = { ...DEFAULT_OPTIMIZER_SETTINGS, ...s.optimizerSettings };
+  const newOptimizer = () => (job.optimizerOf ? createGroupedOptimizer(params, optimizerSettings, s.optimizer, job.optimizerOf) : optimizerInfo(s.optimizer).create(params, optimizerSettings));
   let optimizer = newOptimizer();
   let lrScale = 1;
   const notes: string[] = [];
