@@ -50,6 +50,17 @@ describe('prune --prune-steps (gradual pruning)', () => {
     expect(Object.values(report.allocation!.ratios).some((x) => x > 0)).toBe(true);
   }, 240_000);
 
+  it('a model with several outputs cuts once by default, twice when --prune-steps 2 asks', async () => {
+    const multi = 'tools/fixtures/models/multi-task.onnx';
+    const base = ['prune', multi, '--keep-macs', '0.5', '--criterion', 'l2', '--images', IMAGES, '--recover', 'lsq,distill', '--epochs', '2', '--train-images', '64', '--batch', '32', '--json'];
+    const once = await runCli([...base, '-o', join(dir, 'multi-1.onnx')]);
+    expect(once.code, once.err).toBe(0);
+    expect((JSON.parse(once.out) as PruneReport).gradual).toBeUndefined();
+    const twice = await runCli([...base, '-o', join(dir, 'multi-2.onnx'), '--prune-steps', '2']);
+    expect(twice.code, twice.err).toBe(0);
+    expect((JSON.parse(twice.out) as PruneReport).gradual!.map((s) => s.epochs)).toEqual([1, 1]);
+  }, 120_000);
+
   it('one step is the one-shot path; without lsq then distill the default is one step', async () => {
     const r = await runCli(['prune', MODEL, '-o', join(dir, 'one.onnx'), '--keep-macs', '0.5', '--images', IMAGES, '--recover', 'lsq', '--json']);
     expect(r.code, r.err).toBe(0);

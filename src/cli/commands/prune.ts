@@ -17,7 +17,7 @@ import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
 import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
 import type { CliCommand } from './types.js';
-import { pruneGradually, pruneStepsOption, PRUNE_STEPS_USAGE, type GradualResult } from '../data/prune-gradual.js';
+import { pruneGradually, pruneStepsOption, PRUNE_STEPS_USAGE, stepsForModel, type GradualResult } from '../data/prune-gradual.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteria.js';
 import type { RecoveryReport } from '../../core/recover/recover.js';
@@ -46,7 +46,7 @@ export interface PruneReport {
   target?: TargetReport;
   /** With --keep-*: how the ratios were chosen (--allocate) and each group's ratio. */
   allocation?: AllocationReport;
-  /** With --prune-steps N > 1 (default 2 with --keep-* and --recover lsq,distill): each cut's target, what it reached, its epochs. */
+  /** With --prune-steps N > 1 (default 2 with --keep-* and --recover lsq,distill on a one-output model): each cut's target, what it reached, its epochs. */
   gradual?: GradualResult['steps'];
   /** With --criterion gates: the gate histogram before removal, the gates at 0, the MACs met, the training. */
   gates?: ReturnType<typeof gatesReport>;
@@ -144,7 +144,7 @@ export const pruneCommand: CliCommand = {
     const recoverRequest = gatesRequest ? undefined : recoverOptions(args, images);
     const tasks = taskOption(args);
     if (gatesRequest && args.options.has('prune-steps')) throw new UsageError('--prune-steps applies to one-shot criteria; --criterion gates learns the channels in one training run');
-    const steps = gatesRequest ? 1 : pruneStepsOption(args, target, recoverRequest);
+    const stepsAsked = gatesRequest ? 1 : pruneStepsOption(args, target, recoverRequest);
     if (recoverRequest?.methods.includes('distill') && !recoverRequest.methods.includes('lsq') && !planFile && !lossless) {
       // Measured (docs/training.md): the refit's start is worth 1–2 points after 10 epochs on the CNNs.
       io.stderr('prune: note: distillation starts from the cut model as it is; --recover lsq,distill refits it first and ended 0.1–1.9 points higher on our held-out CNNs\n');
@@ -163,6 +163,7 @@ export const pruneCommand: CliCommand = {
     checkOutputPaths(outputs, io.cwd);
     const loaded = await loadModelFile(file, io.cwd);
     const model = loaded.model;
+    const steps = stepsForModel(stepsAsked, args, model);
     const shapeOptions = inputShapeOptions(args, model);
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;
