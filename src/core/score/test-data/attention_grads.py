@@ -362,8 +362,9 @@ if __name__ == "__main__":
     # The transformer exports themselves: every float activation a Conv, MatMul, Gemm, Softmax, Erf or LayerNorm step produces.
     on_path = lambda node: node.op_type in ("Conv", "MatMul", "Softmax", "Erf", "Sqrt", "Div", "Add", "Slice", "Gather", "Relu", "ReduceMean") and node.output[0] != "output"
     # Every parameter training updates by default (trainableParameters; the test checks the list): patch Conv,
-    # packed in-projections (MatMul, 3-D left operand), out-projections and head (Gemm), MLP MatMuls.
-    vit_params = ("t1", "t2", "t14", "t6", "t15", "t16", "t17", "t9", "t18", "t19", "t12", "t13")
+    # class token (Expand), position embedding (Add), packed in-projections (MatMul, 3-D left operand) and
+    # their biases (Add), out-projections and head (Gemm), MLP MatMuls and their biases (Add).
+    vit_params = ("t1", "t2", "t0", "t3", "t4", "t14", "t5", "t6", "t15", "t7", "t16", "t8", "t17", "t9", "t18", "t10", "t19", "t11", "t12", "t13")
     cases.append(make_case(os.path.join(GRAPH_DATA, "tiny-vit.onnx"), np.round(rng.normal(0, 1, (2, 3, 32, 32)), 3), on_path, vit_params, seed=5))
     cases.append(make_case(os.path.join(GRAPH_DATA, "tiny-encoder.onnx"), np.round(rng.normal(0, 1, (2, 3, 16, 16)), 3), on_path, seed=6))
     # Swin: shifted windows (Pad, Roll as Slice + Concat, masks from ScatterND/Where), patch merging by strided Slices.
