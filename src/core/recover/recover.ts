@@ -130,5 +130,8 @@ export async function runRecovery<Id extends string>(recovery: Recovery<Id>, ori
  */
 export function sensitivityRecovery(original: ModelProto, method: RecoveryMethod, options: RecoveryOptions, analysis: ChannelAnalysis = analyseChannels(buildGraph(original))): SensitivityRecovery {
   if (method === 'distill') throw new Error('sensitivity curves are measured after a training-free recovery (lsq, bias, bn): distillation would train once per curve point; distil the final model instead');
-  return { method, run: async (pruned, plan) => (await recoverPruned(original, pruned, plan, method, options, analysis)).model };
+  // Curves refit once per (group, ratio) point and only compare the points: they keep the 4,096
+  // positions per layer they were measured with before the final refit sampled more (lsqPositions).
+  const curveOptions: RecoveryOptions = { ...options, lsq: { maxPositions: 4096, ...options.lsq } };
+  return { method, run: async (pruned, plan) => (await recoverPruned(original, pruned, plan, method, curveOptions, analysis)).model };
 }
