@@ -27,9 +27,12 @@ export interface LsqOptions {
   downstream?: boolean;
 }
 
+/** The positions a conv layer's refit sampled before the budget below (and what wide layers still get). */
+export const LSQ_BASE_POSITIONS = 4096;
+
 /**
- * Rows × unknowns² the normal equations of one conv layer may cost (about a second in JS). A small
- * layer gets up to 32,768 sampled positions, a wide one no fewer than 4,096. Why more rows: a dense
+ * Rows × unknowns² the normal equations of one conv layer may cost. A small layer gets up to
+ * 32,768 sampled positions, a wide one no fewer than LSQ_BASE_POSITIONS. Why more rows: a dense
  * decoder's pixels differ position by position, and 4,096 of them under-sample it (held-out two-task
  * model, 50 % of MACs, lsq alone: reconstruction error 2.24× → 1.98× the unpruned model's with 32,768;
  * 131,072 gave 1.96×).
@@ -38,7 +41,7 @@ const LSQ_SOLVE_BUDGET = 2e9;
 
 /** Output positions to sample for a layer with `features` unknowns per output. */
 export function lsqPositions(features: number): number {
-  return Math.min(32768, Math.max(4096, Math.floor(LSQ_SOLVE_BUDGET / (features * features))));
+  return Math.min(32768, Math.max(LSQ_BASE_POSITIONS, Math.floor(LSQ_SOLVE_BUDGET / (features * features))));
 }
 
 /** Proposes refits of the layers of `job.model` that lost input channels (or whose input changed). */

@@ -13,7 +13,7 @@ import { referenceOutputs } from '../score/metric.js';
 import type { AbortSignalLike, ModelRunner } from '../score/runner.js';
 import { resolveTasks, type TaskKind } from '../score/loss-task.js';
 import { combineLosses, lossScales, outputLosses, privateCopy, type LayerOutcome, type RecoveryContext } from './common.js';
-import type { LsqOptions } from './lsq.js';
+import { LSQ_BASE_POSITIONS, type LsqOptions } from './lsq.js';
 import type { DistillRecoveryOptions, TrainingSummary } from './distill.js';
 import type { Recovery } from './recovery.js';
 import { recoveryInfo, type RecoveryMethod } from './registry.js';
@@ -130,8 +130,8 @@ export async function runRecovery<Id extends string>(recovery: Recovery<Id>, ori
  */
 export function sensitivityRecovery(original: ModelProto, method: RecoveryMethod, options: RecoveryOptions, analysis: ChannelAnalysis = analyseChannels(buildGraph(original))): SensitivityRecovery {
   if (method === 'distill') throw new Error('sensitivity curves are measured after a training-free recovery (lsq, bias, bn): distillation would train once per curve point; distil the final model instead');
-  // Curves refit once per (group, ratio) point and only compare the points: they keep the 4,096
-  // positions per layer they were measured with before the final refit sampled more (lsqPositions).
-  const curveOptions: RecoveryOptions = { ...options, lsq: { maxPositions: 4096, ...options.lsq } };
+  // Curves refit once per (group, ratio) point and only compare the points: they keep the positions
+  // per layer they were measured with before the final refit sampled more (lsqPositions), at half the time.
+  const curveOptions: RecoveryOptions = { ...options, lsq: { maxPositions: LSQ_BASE_POSITIONS, ...options.lsq } };
   return { method, run: async (pruned, plan) => (await recoverPruned(original, pruned, plan, method, curveOptions, analysis)).model };
 }

@@ -198,11 +198,6 @@ function scaleAlong(t: Parameters<typeof tensorToFloat32>[0], axis: number, fact
 }
 
 /**
- * The model `gatedTrained` computes with the gates fixed at `gates` (group id → gate value per
- * channel), without the gates: the gate nodes, θ and ε go, each gated layer reads its tensor
- * again, with its input columns multiplied by the gates (exact, see the file comment).
- */
-/**
  * What trains in the gated model: the model's own parameters and every θ, never a constant the gates
  * added (the ones that spread a gate over a channel's block of positions after a Flatten are a Mul
  * operand, which trainableParameters would list, and foldGates would not see them change).
@@ -211,6 +206,11 @@ export function gatedTrainable(gated: GatedModel): string[] {
   return [...trainableParameters(gated.model).filter((n) => !gated.added.initializers.has(n)), ...gated.groups.map((g) => g.theta)];
 }
 
+/**
+ * The model `gatedTrained` computes with the gates fixed at `gates` (group id → gate value per
+ * channel), without the gates: the gate nodes, θ and ε go, each gated layer reads its tensor
+ * again, with its input columns multiplied by the gates (exact, see the file comment).
+ */
 export function foldGates(gatedTrained: ModelProto, gated: GatedModel, gates: ReadonlyMap<string, Float32Array>): ModelProto {
   const copy = decodeModel(encodeModel(gatedTrained), 'folded copy');
   const graph = copy.graph!;
