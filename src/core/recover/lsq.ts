@@ -5,14 +5,14 @@
 // normal equations. Convolutions use im2col rows at a bounded random sample of output positions.
 // Layers are refit in graph order, each seeing the already-refit layers before it.
 import { attrFloat, attrString } from '../graph/attributes.js';
-import { buildGraph } from '../graph/ir.js';
+import { buildGraph, usesOf, type GraphIR } from '../graph/ir.js';
 import type { Float32Tensor } from '../score/runner.js';
 import { captureTensors, editInitializers, nodeNamed, NOT_REFITTABLE, refittableWeight } from './common.js';
 import { layerGeometry } from './layer-geometry.js';
-import { addPatchRows, sampleOutputPositions } from './patch-rows.js';
+import { addPatchRows, sampleOutputPositions, type RowSink } from './patch-rows.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
-import { NormalEquations } from './solve.js';
+import { NormalEquations, RectifiedTargets } from './solve.js';
 import { seededRandom } from '../random.js';
 
 export interface LsqOptions {
@@ -25,6 +25,8 @@ export interface LsqOptions {
   seed?: number;
   /** Also refit layers that lost no input channel but whose input changed (default true). */
   downstream?: boolean;
+  /** Fit a layer that feeds only ReLUs to its rectified output (negative targets need only stay ≤ 0; default true). */
+  rectified?: boolean;
 }
 
 /** The positions a conv layer's refit sampled before the budget below (and what wide layers still get). */
@@ -38,6 +40,9 @@ export const LSQ_BASE_POSITIONS = 4096;
  * 131,072 gave 1.96×).
  */
 const LSQ_SOLVE_BUDGET = 2e9;
+
+/** Refinement passes of a ReLU-fed layer's fit (each re-reads the rows for a new right-hand side). */
+const RECTIFIED_PASSES = 3;
 
 /** Output positions to sample for a layer with `features` unknowns per output. */
 export function lsqPositions(features: number): number {
@@ -95,17 +100,24 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
     const inputs = (await captureTensors(pruned, [node.input[0]!], ctx)).map((c) => c[node.input[0]!]!);
     const ys = targets.map((t) => selectChannels(t[layer.node.output[0]!]!, layer.keptOutputs));
     const positions = geo.op === 'Gemm' ? [] : sampleOutputPositions(ys, options.maxPositions ?? lsqPositions(features), random);
+    const ridge = options.ridge ?? 1e-3;
+    const rectified = (options.rectified ?? true) && feedsOnlyRelu(ir, node.output[0]!);
     const newW = new Float32Array(w.data.length);
     const newBias = new Float32Array(geo.outputs);
     let failed: string | undefined;
     for (let g = 0; g < geo.group && !failed; g++) {
       const window = { inStart: g * geo.inputsPerGroup, inCount: geo.inputsPerGroup, outStart: g * geo.outputsPerGroup, outCount: geo.outputsPerGroup };
       const eq = new NormalEquations(features, geo.outputsPerGroup);
-      if (geo.op === 'Gemm') addDenseRows(eq, inputs, ys);
-      else addPatchRows(eq, node, inputs, ys, kernelDims, positions, window);
+      const addRows = (sink: RowSink) => (geo.op === 'Gemm' ? addDenseRows(sink, inputs, ys) : addPatchRows(sink, node, inputs, ys, kernelDims, positions, window));
+      addRows(eq);
       let solution: Float64Array;
       try {
-        solution = eq.solve(options.ridge ?? 1e-3);
+        solution = eq.solve(ridge);
+        for (let pass = 0; rectified && pass < RECTIFIED_PASSES; pass++) {
+          const rhs = new RectifiedTargets(features, geo.outputsPerGroup, solution);
+          addRows(rhs);
+          solution = eq.solve(ridge, rhs.xty);
+        }
       } catch (err) {
         failed = (err as Error).message;
         break;
@@ -146,6 +158,12 @@ export const lsqRecovery: Recovery<'lsq'> = {
   run: reconstructLayers,
 };
 
+/** True when every consumer of `tensor` is a Relu (and it is not a graph output). */
+function feedsOnlyRelu(ir: GraphIR, tensor: string): boolean {
+  const uses = usesOf(ir, tensor);
+  return uses.length > 0 && uses.every((u) => u.node.opType === 'Relu') && !ir.graph.output.some((o) => o.name === tensor);
+}
+
 /** The given channels (axis 1) of a tensor, in order. */
 function selectChannels(t: Float32Tensor, channels: readonly number[]): Float32Tensor {
   const [n, c] = t.dims as [number, number];
@@ -157,15 +175,16 @@ function selectChannels(t: Float32Tensor, channels: readonly number[]): Float32T
 }
 
 /** Rows of [features…, 1] → outputs for a dense layer: one per image. */
-function addDenseRows(eq: NormalEquations, inputs: Float32Tensor[], ys: Float32Tensor[]): void {
-  const k = eq.n - 1;
-  const row = new Float64Array(eq.n);
+function addDenseRows(sink: RowSink, inputs: Float32Tensor[], ys: Float32Tensor[]): void {
+  const k = sink.n - 1;
+  const m = ys[0]!.dims[1]!;
+  const row = new Float64Array(sink.n);
   inputs.forEach((x, bi) => {
     const y = ys[bi]!;
     for (let i = 0; i < x.dims[0]!; i++) {
       for (let f = 0; f < k; f++) row[f] = x.data[i * k + f]!;
       row[k] = 1;
-      eq.add(row, y.data.subarray(i * eq.m, (i + 1) * eq.m));
+      sink.add(row, y.data.subarray(i * m, (i + 1) * m));
     }
   });
 }

@@ -59,12 +59,38 @@ export class NormalEquations {
     }
     this.rows++;
   }
-  /** Solves with ridge λ = `relative` × mean diagonal (keeps the scale-free). */
-  solve(relative: number): Float64Array {
+  /** Solves with ridge λ = `relative` × mean diagonal (keeps the scale-free); `xty` replaces XᵀY. */
+  solve(relative: number, xty: Float64Array = this.xty): Float64Array {
     const { n } = this;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) this.xtx[i * n + j] = this.xtx[j * n + i]!;
     let trace = 0;
     for (let i = 0; i < n; i++) trace += this.xtx[i * n + i]!;
-    return solveRidge(this.xtx, this.xty, n, this.m, Math.max(relative * (trace / n), 1e-12));
+    return solveRidge(this.xtx, xty, n, this.m, Math.max(relative * (trace / n), 1e-12));
+  }
+}
+
+/**
+ * Right-hand side XᵀY′ for a layer whose output feeds a ReLU: where the target is ≤ 0 the ReLU
+ * zeroes it, so any prediction ≤ 0 is exact there. Y′ keeps positive targets, takes the current
+ * prediction where both are ≤ 0 (no residual) and 0 where the prediction crossed above
+ * (majorisation of ‖relu(XW) − relu(Y)‖², one step per pass).
+ */
+export class RectifiedTargets {
+  readonly xty: Float64Array;
+  constructor(readonly n: number, readonly m: number, private readonly current: Float64Array) {
+    this.xty = new Float64Array(n * m);
+  }
+  add(x: ArrayLike<number>, y: ArrayLike<number>): void {
+    const { n, m, current } = this;
+    for (let o = 0; o < m; o++) {
+      let target = y[o]!;
+      if (target <= 0) {
+        let predicted = 0;
+        for (let i = 0; i < n; i++) predicted += x[i]! * current[i * m + o]!;
+        target = Math.min(predicted, 0);
+      }
+      if (target === 0) continue;
+      for (let i = 0; i < n; i++) this.xty[i * m + o] = this.xty[i * m + o]! + x[i]! * target;
+    }
   }
 }
