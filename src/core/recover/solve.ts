@@ -76,21 +76,38 @@ export class NormalEquations {
  * (majorisation of ‖relu(XW) − relu(Y)‖², one step per pass).
  */
 export class RectifiedTargets {
-  readonly xty: Float64Array;
-  constructor(readonly n: number, readonly m: number, private readonly current: Float64Array) {
-    this.xty = new Float64Array(n * m);
+  /** Accumulated per output (m × n, so the inner loops run over contiguous memory); `xty` transposes. */
+  private readonly acc: Float64Array;
+  private readonly weights: Float64Array;
+  private readonly nonZero: Int32Array;
+  constructor(readonly n: number, readonly m: number, current: Float64Array) {
+    this.nonZero = new Int32Array(n);
+    this.acc = new Float64Array(n * m);
+    this.weights = new Float64Array(n * m);
+    for (let i = 0; i < n; i++) for (let o = 0; o < m; o++) this.weights[o * n + i] = current[i * m + o]!;
   }
   add(x: ArrayLike<number>, y: ArrayLike<number>): void {
-    const { n, m, current } = this;
+    const { n, m, weights, acc, nonZero } = this;
+    // Rows read post-ReLU activations, about half of them 0: loop over the others only.
+    let count = 0;
+    for (let i = 0; i < n; i++) if (x[i] !== 0) nonZero[count++] = i;
     for (let o = 0; o < m; o++) {
       let target = y[o]!;
+      const base = o * n;
       if (target <= 0) {
         let predicted = 0;
-        for (let i = 0; i < n; i++) predicted += x[i]! * current[i * m + o]!;
+        for (let k = 0; k < count; k++) predicted += x[nonZero[k]!]! * weights[base + nonZero[k]!]!;
         target = Math.min(predicted, 0);
       }
       if (target === 0) continue;
-      for (let i = 0; i < n; i++) this.xty[i * m + o] = this.xty[i * m + o]! + x[i]! * target;
+      for (let k = 0; k < count; k++) acc[base + nonZero[k]!] = acc[base + nonZero[k]!]! + x[nonZero[k]!]! * target;
     }
+  }
+  /** XᵀY′ (n × m, as NormalEquations.solve takes it). */
+  get xty(): Float64Array {
+    const { n, m, acc } = this;
+    const out = new Float64Array(n * m);
+    for (let o = 0; o < m; o++) for (let i = 0; i < n; i++) out[i * m + o] = acc[o * n + i]!;
+    return out;
   }
 }
