@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PruneReport } from './commands/prune.js';
+import { DEFAULT_GATES_SETTINGS } from '../core/train/gates.js';
 import { runCli } from './test-utils/run-cli.js';
 
 const MODEL = 'public/models/fmnist-resnet8.onnx';
@@ -27,6 +28,7 @@ describe('prune --criterion gates', () => {
     expect(report.after.macs).toBeLessThanOrEqual(0.5 * report.before.macs);
     expect(g.exactness.maxDifference).toBeLessThan(1e-4);
     expect(g.training.history.map((e) => e.epoch)).toEqual([0, 1, 2]);
+    expect(g.fineTuneFrom).toBe(DEFAULT_GATES_SETTINGS.rewind ? 'unpruned' : 'folded');
   });
 
   it('refuses a run without images, without a target, or with options that do not apply', async () => {
@@ -41,6 +43,8 @@ describe('prune --criterion gates', () => {
     expect(bad.err).toContain('--keep-macs must be a fraction in (0, 1)');
     const withRecover = await runCli(['prune', MODEL, '-o', out, '--criterion', 'gates', '--images', IMAGES, '--keep-macs', '0.5', '--recover', 'distill']);
     expect(withRecover.err).toContain('--recover does not apply to --criterion gates');
+    const badFrom = await runCli(['prune', MODEL, '-o', out, '--criterion', 'gates', '--images', IMAGES, '--keep-macs', '0.5', '--fine-tune-from', 'scratch']);
+    expect(badFrom.err).toContain('--fine-tune-from must be unpruned or folded, got "scratch"');
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -24,7 +24,8 @@ import type { RecoveryReport } from '../../core/recover/recover.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
 import { SCORE_LIMIT_DEFAULTS, scoresForCriterion, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
-import { gatesOptions, gatesReport, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
+import { gatesOptions, gatesReport, GATES_VALUE_OPTIONS, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
+import { DEFAULT_GATES_SETTINGS } from '../../core/train/gates.js';
 
 /** The `--json` report of a prune run (schemaVersion 1). */
 export interface PruneReport {
@@ -108,7 +109,9 @@ export const pruneCommand: CliCommand = {
     `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
     ...TRAINING_CRITERIA.map((c) => `  --criterion ${c.id}     ${c.description};`),
-    '                       with --keep-macs F --images DIR [--epochs N --lr X --batch B --train-images N]',
+    '                       with --keep-macs F --images DIR [--epochs N --lr X --batch B --train-images N];',
+    '                       --fine-tune-from unpruned|folded: after the gates choose, recover from the unpruned weights',
+    `                       without the removed channels, or from the gates phase's weights with the gates folded in (default ${DEFAULT_GATES_SETTINGS.rewind ? 'unpruned' : 'folded'})`,
     TASK_OPTION_USAGE,
     '  --images DIR         images for data criteria and calibration images for --recover',
     RECOVER_USAGE,
@@ -125,7 +128,7 @@ export const pruneCommand: CliCommand = {
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', 'limit', 'prune-steps', ...RECOVER_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', 'limit', 'prune-steps', ...RECOVER_VALUE_OPTIONS, ...GATES_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');

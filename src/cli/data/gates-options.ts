@@ -17,6 +17,9 @@ export const TRAINING_CRITERIA = [
 export const isTrainingCriterion = (id: string | undefined): boolean => TRAINING_CRITERIA.some((c) => c.id === id);
 
 const DEFAULT_TRAIN_IMAGES = 4096;
+/** Options only --criterion gates reads. */
+export const GATES_VALUE_OPTIONS = ['fine-tune-from'] as const;
+const FINE_TUNE_FROM = ['unpruned', 'folded'] as const;
 /** Options that do not apply to --criterion gates (the training is the pruning and the recovery). */
 const REFUSED = ['ratio', 'plan', 'lossless', 'keep-params', 'recover', 'allocate', 'round-to', 'max-ratio', 'grouped-convs', 'fp16'];
 
@@ -43,6 +46,8 @@ export function gatesOptions(args: ParsedArgs): GatesRequest {
   const refused = REFUSED.find((o) => args.options.has(o));
   if (refused) throw new UsageError(`--${refused} does not apply to --criterion gates (the gates choose the channels by training to --keep-macs, and the training distils)`);
   const d = DEFAULT_GATES_SETTINGS;
+  const from = stringOption(args, 'fine-tune-from');
+  if (from !== undefined && !(FINE_TUNE_FROM as readonly string[]).includes(from)) throw new UsageError(`--fine-tune-from must be ${FINE_TUNE_FROM.join(' or ')}, got "${from}"`);
   return {
     images,
     trainImages: positive(args, 'train-images', true) ?? DEFAULT_TRAIN_IMAGES,
@@ -55,6 +60,7 @@ export function gatesOptions(args: ParsedArgs): GatesRequest {
       fineTuneLr: positive(args, 'lr', false) ?? d.fineTuneLr,
       batchSize: positive(args, 'batch', true) ?? d.batchSize,
       temperature: positive(args, 'temperature', false) ?? d.temperature,
+      rewind: from === undefined ? d.rewind : from === 'unpruned',
     },
   };
 }
@@ -69,6 +75,7 @@ export function gatesReport(r: GatesResult) {
     undecidedShare: r.histogram.undecided,
     macs: { ...r.macs, keptFraction: r.macs.kept / r.macs.base },
     exactness: r.check,
+    fineTuneFrom: r.rewound ? 'unpruned' : 'folded',
     training: r.training,
     ...(r.fineTune ? { fineTune: r.fineTune } : {}),
     skipped: r.skipped,

@@ -137,4 +137,15 @@ describe('gates', () => {
     expect(costing.of(result.plan).macs).toBe(planCosting(result.model, analyseChannels(buildGraph(result.model))).base.macs);
     expect(result.model.graph!.input.some((i) => i.name === EPSILON_INPUT)).toBe(false);
   });
+
+  it('rewinding: the gates choose the channels, and recovery starts from the unpruned weights without them', { timeout: 120_000 }, async () => {
+    const result = await learnGates({ runner: nodeRunner, model, images, analysis, settings: { ...DEFAULT_GATES_SETTINGS, keep: 0.6, epochs: 1, fineTune: 0, refitImages: 0, rewind: true, batchSize: 32, heldOutFraction: 0.25 } });
+    expect(Object.keys(result.plan.groups).length).toBeGreaterThan(0);
+    const rewound = applyPlan(model, result.plan, analysis);
+    expect(maxDiff(await run(result.model, { [input]: batch }), await run(rewound, { [input]: batch }))).toBe(0);
+    // The gated model still folds exactly; its trained weights are what rewinding leaves out.
+    const gated = await run(result.gated.model, { [input]: batch, ...eps(result.gated.epsilon) });
+    expect(maxDiff(gated, await run(result.removed, { [input]: batch }))).toBeLessThan(1e-4);
+    expect(maxDiff(gated, await run(result.model, { [input]: batch }))).toBeGreaterThan(1e-3);
+  });
 });

@@ -47,6 +47,12 @@ export interface GatesPhases {
    * last steps leave a gap the few remaining steps could not train away. 0: none.
    */
   refitImages: number;
+  /**
+   * Rewinding (Renda et al. 2020): the fine-tuning starts from the UNPRUNED weights with the channels
+   * the gates removed, not from the weights the gates phase moved (the gates choose, the distillation
+   * recovers). The gated model and its folding are still built and checked.
+   */
+  rewind: boolean;
 }
 
 export type GatesSettings = DistillSettings & PolarizeSettings & GatesPhases;
@@ -56,7 +62,7 @@ export type GatesSettings = DistillSettings & PolarizeSettings & GatesPhases;
  * channels as they close; the polarisation's strength schedule was tuned with SGD's steps (measured
  * in docs/training.md), so the gates keep it when the distill recovery moved to AdamW.
  */
-export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, optimizer: 'sgd', lr: 3e-3, ...DEFAULT_POLARIZE_SETTINGS, fineTune: 0.3, fineTuneLr: 3e-3, fineTuneOptimizer: 'sgd', importanceImages: 256, refitImages: 512 };
+export const DEFAULT_GATES_SETTINGS: Readonly<Omit<GatesSettings, 'keep'>> = { ...DEFAULT_DISTILL_SETTINGS, optimizer: 'sgd', lr: 3e-3, ...DEFAULT_POLARIZE_SETTINGS, fineTune: 0.3, fineTuneLr: 3e-3, fineTuneOptimizer: 'sgd', importanceImages: 256, refitImages: 512, rewind: false };
 
 export interface GatesJob {
   runner: ModelRunner;
@@ -105,6 +111,8 @@ export interface GatesResult {
   training: Pick<DistillResult, 'history' | 'bestEpoch' | 'stoppedBy' | 'note' | 'seconds' | 'steps' | 'images'>;
   /** The distillation of the pruned model after the removal (absent when `fineTune` gives no epoch); `model` is its result. */
   fineTune?: GatesResult['training'];
+  /** True when recovery started from the unpruned weights without the removed channels (`rewind`), not from `removed`. */
+  rewound: boolean;
   /** The pruned and folded model before the refit and fine-tuning (equal to `gated` at its final gates: `check`). */
   removed: ModelProto;
   skipped: GatedModel['skipped'];
@@ -203,9 +211,10 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   // A stop (the user's cancel) still gets the refit: it is short and never worse on its images, and
   // the gates a stop leaves may have been set to 0 without training; only the fine-tuning is skipped.
   const stopped = result.stoppedBy === 'cancelled';
+  const start = s.rewind ? applyPlan(model, plan, analysis) : pruned;
   const refit = (proceed || stopped) && s.refitImages > 0 && Object.keys(plan.groups).length
-    ? (await recoverPruned(model, pruned, plan, 'lsq', { runner: job.runner, batches: firstImages(job, s.refitImages), signal: stopped ? undefined : job.signal }, analysis)).model
-    : pruned;
+    ? (await recoverPruned(model, start, plan, 'lsq', { runner: job.runner, batches: firstImages(job, s.refitImages), signal: stopped ? undefined : job.signal }, analysis)).model
+    : start;
   const tuned = fineTuneEpochs && proceed
     ? await distill({
       runner: job.trainingRunner ?? job.runner, teacher: model, student: refit, images: job.images, settings: { ...s, epochs: fineTuneEpochs, lr: s.fineTuneLr, optimizer: s.fineTuneOptimizer }, tasks: job.tasks, signal: job.signal, gate: job.gate, onStep: job.onStep,
@@ -216,6 +225,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   return {
     model: tuned?.model ?? refit,
     removed: pruned,
+    rewound: s.rewind,
     ...(tuned ? { fineTune: summary(tuned) } : {}),
     plan,
     gated: { model: trainedGated, epsilon, info: gated },
