@@ -141,6 +141,8 @@ export const pruneCommand: CliCommand = {
     const images = stringOption(args, 'images');
     // A training criterion (gates) trains and plans in one go; its options are read on their own.
     const gatesRequest = isTrainingCriterion(stringOption(args, 'criterion')) ? gatesOptions(args) : undefined;
+    const gatesOnly = GATES_VALUE_OPTIONS.find((o) => args.options.has(o));
+    if (!gatesRequest && gatesOnly) throw new UsageError(`--${gatesOnly} applies to --criterion gates only`);
     const target = gatesRequest ? undefined : targetOption(args, images);
     if (!gatesRequest && [ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
     const { criterion } = gatesRequest ? { criterion: 'l2' as const } : scoringOptions(args, images);

@@ -7,7 +7,8 @@
 // folded into the layers that read them, so the pruned model computes what the gated one did (a
 // check on a few images confirms it). Then, as the one-shot path does, the layers reading the removed
 // channels are refit by least squares and the pruned model is distilled for the last `fineTune`
-// share of the epochs.
+// share of the epochs; with `rewind`, that recovery starts from the unpruned weights without the
+// removed channels instead of the folded ones (the gates only choose).
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { buildGraph } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
