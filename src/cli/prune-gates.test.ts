@@ -44,7 +44,7 @@ describe('prune --criterion gates', () => {
     const withRecover = await runCli(['prune', MODEL, '-o', out, '--criterion', 'gates', '--images', IMAGES, '--keep-macs', '0.5', '--recover', 'distill']);
     expect(withRecover.err).toContain('--recover does not apply to --criterion gates');
     const badFrom = await runCli(['prune', MODEL, '-o', out, '--criterion', 'gates', '--images', IMAGES, '--keep-macs', '0.5', '--fine-tune-from', 'scratch']);
-    expect(badFrom.err).toContain('--fine-tune-from must be unpruned or folded, got "scratch"');
+    expect(badFrom.err).toContain('--fine-tune-from must be one of unpruned, folded, got "scratch"');
     const notGates = await runCli(['prune', MODEL, '-o', out, '--criterion', 'l1', '--keep-macs', '0.5', '--fine-tune-from', 'unpruned']);
     expect(notGates.err).toContain('--fine-tune-from applies to --criterion gates only');
     expect(existsSync(out)).toBe(false);

@@ -181,7 +181,7 @@ export const pruneCommand: CliCommand = {
     if (gatesRequest) {
       const learnt = await pruneWithGates(model, analyseChannels(buildGraph(model)), gatesRequest, io, tasks);
       ({ model: pruned, plan } = learnt);
-      gates = gatesReport(learnt);
+      gates = gatesReport(learnt, gatesRequest.settings);
     } else if (lossless) {
       ({ model: pruned, plan } = removeConstantChannels(model));
     } else {

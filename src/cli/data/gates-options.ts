@@ -1,7 +1,7 @@
 // `prune MODEL -o OUT --criterion gates --keep-macs F --images DIR [--epochs N] [--lr X] [--batch B]
 // [--train-images N]`: GDP, the training criterion that produces its plan directly (core/train/gates.ts).
 // Reads its options, runs the training with progress on stderr, and summarises the gates for --json.
-import { numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import { choiceOption, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
@@ -46,8 +46,7 @@ export function gatesOptions(args: ParsedArgs): GatesRequest {
   const refused = REFUSED.find((o) => args.options.has(o));
   if (refused) throw new UsageError(`--${refused} does not apply to --criterion gates (the gates choose the channels by training to --keep-macs, and the training distils)`);
   const d = DEFAULT_GATES_SETTINGS;
-  const from = stringOption(args, 'fine-tune-from');
-  if (from !== undefined && !(FINE_TUNE_FROM as readonly string[]).includes(from)) throw new UsageError(`--fine-tune-from must be ${FINE_TUNE_FROM.join(' or ')}, got "${from}"`);
+  const from = choiceOption(args, 'fine-tune-from', FINE_TUNE_FROM);
   return {
     images,
     trainImages: positive(args, 'train-images', true) ?? DEFAULT_TRAIN_IMAGES,
@@ -66,7 +65,7 @@ export function gatesOptions(args: ParsedArgs): GatesRequest {
 }
 
 /** The `gates` part of the --json report. */
-export function gatesReport(r: GatesResult) {
+export function gatesReport(r: GatesResult, settings: Pick<GatesSettings, 'rewind'>) {
   return {
     histogram: r.histogram,
     ...(r.histogramBeforeForcing ? { histogramBeforeForcing: r.histogramBeforeForcing } : {}),
@@ -75,7 +74,7 @@ export function gatesReport(r: GatesResult) {
     undecidedShare: r.histogram.undecided,
     macs: { ...r.macs, keptFraction: r.macs.kept / r.macs.base },
     exactness: r.check,
-    fineTuneFrom: r.rewound ? 'unpruned' : 'folded',
+    fineTuneFrom: settings.rewind ? 'unpruned' : 'folded',
     training: r.training,
     ...(r.fineTune ? { fineTune: r.fineTune } : {}),
     skipped: r.skipped,

@@ -1,7 +1,7 @@
 // --recover M[,M…] for prune: recovery methods applied in order (e.g. lsq,distill), and the training
 // options of distill. Training-free methods read at most 512 calibration images; distill trains on up
 // to --train-images of --images (class folders add labels, which mix in cross-entropy).
-import { numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import { choiceOption, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
@@ -48,12 +48,6 @@ function positive(args: ParsedArgs, name: string, integer: boolean): number | un
   return n;
 }
 
-function choice<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
-  const v = stringOption(args, name);
-  if (v !== undefined && !(choices as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${v}"`);
-  return v as T | undefined;
-}
-
 /** Reads --recover and the distill options; training options without distill are refused (they would do nothing). */
 export function recoverOptions(args: ParsedArgs, images: string | undefined): RecoverRequest {
   const raw = stringOption(args, 'recover') ?? 'none';
@@ -68,7 +62,7 @@ export function recoverOptions(args: ParsedArgs, images: string | undefined): Re
   if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1)) throw new UsageError(`--held-out must be a fraction in (0, 1), got "${stringOption(args, 'held-out')}"`);
   const weight = numberOption(args, 'distill-weight');
   if (weight !== undefined && !(weight >= 0 && weight <= 1)) throw new UsageError(`--distill-weight must be in [0, 1], got "${stringOption(args, 'distill-weight')}"`);
-  const augment = choice(args, 'augment', Object.keys(AUGMENTS) as AugmentId[]);
+  const augment = choiceOption(args, 'augment', Object.keys(AUGMENTS) as AugmentId[]);
   const d = DEFAULT_DISTILL_SETTINGS;
   return {
     methods: chosen,
@@ -79,8 +73,8 @@ export function recoverOptions(args: ParsedArgs, images: string | undefined): Re
       lr: positive(args, 'lr', false) ?? d.lr,
       batchSize: positive(args, 'batch', true) ?? d.batchSize,
       temperature: positive(args, 'temperature', false) ?? d.temperature,
-      optimizer: choice<OptimizerId>(args, 'optimizer', OPTIMIZER_IDS) ?? d.optimizer,
-      schedule: choice<ScheduleId>(args, 'schedule', SCHEDULE_IDS) ?? d.schedule,
+      optimizer: choiceOption<OptimizerId>(args, 'optimizer', OPTIMIZER_IDS) ?? d.optimizer,
+      schedule: choiceOption<ScheduleId>(args, 'schedule', SCHEDULE_IDS) ?? d.schedule,
       augmentation: augment ? { ...AUGMENTS[augment] } : d.augmentation,
       heldOutFraction: heldOut ?? d.heldOutFraction,
       distillWeight: weight ?? d.distillWeight,

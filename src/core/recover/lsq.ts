@@ -161,7 +161,7 @@ export const lsqRecovery: Recovery<'lsq'> = {
 /** True when every consumer of `tensor` is a Relu (and it is not a graph output). */
 function feedsOnlyRelu(ir: GraphIR, tensor: string): boolean {
   const uses = usesOf(ir, tensor);
-  return uses.length > 0 && uses.every((u) => u.node.opType === 'Relu') && !ir.graph.output.some((o) => o.name === tensor);
+  return uses.length > 0 && uses.every((u) => u.node.opType === 'Relu') && !ir.outputs.has(tensor);
 }
 
 /** The given channels (axis 1) of a tensor, in order. */

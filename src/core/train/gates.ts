@@ -112,8 +112,6 @@ export interface GatesResult {
   training: Pick<DistillResult, 'history' | 'bestEpoch' | 'stoppedBy' | 'note' | 'seconds' | 'steps' | 'images'>;
   /** The distillation of the pruned model after the removal (absent when `fineTune` gives no epoch); `model` is its result. */
   fineTune?: GatesResult['training'];
-  /** True when recovery started from the unpruned weights without the removed channels (`rewind`), not from `removed`. */
-  rewound: boolean;
   /** The pruned and folded model before the refit and fine-tuning (equal to `gated` at its final gates: `check`). */
   removed: ModelProto;
   skipped: GatedModel['skipped'];
@@ -226,7 +224,6 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   return {
     model: tuned?.model ?? refit,
     removed: pruned,
-    rewound: s.rewind,
     ...(tuned ? { fineTune: summary(tuned) } : {}),
     plan,
     gated: { model: trainedGated, epsilon, info: gated },
