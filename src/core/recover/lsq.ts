@@ -12,7 +12,7 @@ import { layerGeometry } from './layer-geometry.js';
 import { addPatchRows, sampleOutputPositions, type RowSink } from './patch-rows.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
-import { NormalEquations, RectifiedTargets } from './solve.js';
+import { NormalEquations, RectifiedTargets, SQUASHES, SquashedStep, type Squash } from './solve.js';
 import { seededRandom } from '../random.js';
 
 export interface LsqOptions {
@@ -27,6 +27,8 @@ export interface LsqOptions {
   downstream?: boolean;
   /** Fit a layer that feeds only ReLUs to its rectified output (negative targets need only stay ≤ 0; default true). */
   rectified?: boolean;
+  /** Fit a layer that feeds only a Sigmoid/Tanh to its squashed output (Gauss–Newton; default true). */
+  squashed?: boolean;
 }
 
 /** The positions a conv layer's refit sampled before the budget below (and what wide layers still get). */
@@ -43,6 +45,15 @@ const LSQ_SOLVE_BUDGET = 2e9;
 
 /** Refinement passes of a ReLU-fed layer's fit (each re-reads the rows for a new right-hand side). */
 const RECTIFIED_PASSES = 3;
+
+/** Gauss–Newton steps of a Sigmoid/Tanh-fed layer's fit (stopped early when one does not lower the error). */
+const SQUASHED_PASSES = 4;
+
+/** Step halvings a Gauss–Newton step may try before the fit stops where it is. */
+const SQUASHED_HALVINGS = 4;
+
+/** Doubles the per-output normal equations of a squashed fit may hold (outputs × unknowns²); wider layers fit plainly. */
+const SQUASHED_BUDGET = 16e6;
 
 /** Output positions to sample for a layer with `features` unknowns per output. */
 export function lsqPositions(features: number): number {
@@ -102,6 +113,7 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
     const positions = geo.op === 'Gemm' ? [] : sampleOutputPositions(ys, options.maxPositions ?? lsqPositions(features), random);
     const ridge = options.ridge ?? 1e-3;
     const rectified = (options.rectified ?? true) && feedsOnlyRelu(ir, node.output[0]!);
+    const squash = (options.squashed ?? true) && geo.outputsPerGroup * features * features <= SQUASHED_BUDGET ? squashAfter(ir, node.output[0]!) : undefined;
     const newW = new Float32Array(w.data.length);
     const newBias = new Float32Array(geo.outputs);
     let failed: string | undefined;
@@ -118,6 +130,7 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
           addRows(rhs);
           solution = eq.solve(ridge, rhs.xty);
         }
+        if (squash) solution = fitThroughSquash(solution, features, geo.outputsPerGroup, squash, addRows, ridge);
       } catch (err) {
         failed = (err as Error).message;
         break;
@@ -162,6 +175,40 @@ export const lsqRecovery: Recovery<'lsq'> = {
 function feedsOnlyRelu(ir: GraphIR, tensor: string): boolean {
   const uses = usesOf(ir, tensor);
   return uses.length > 0 && uses.every((u) => u.node.opType === 'Relu') && !ir.outputs.has(tensor);
+}
+
+/** The Sigmoid/Tanh every consumer of `tensor` applies (and it is not a graph output itself). */
+function squashAfter(ir: GraphIR, tensor: string): Squash | undefined {
+  const uses = usesOf(ir, tensor);
+  const op = uses[0]?.node.opType;
+  if (!op || ir.outputs.has(tensor) || !uses.every((u) => u.node.opType === op)) return undefined;
+  return SQUASHES[op];
+}
+
+/**
+ * Gauss–Newton steps from the plain solution, each with a halving line search: where the plain fit
+ * is far off (a decoder whose input was cut), the full step overshoots on saturated pixels. Each
+ * evaluation's rows are the next step's normal equations, so a try costs one pass over the rows.
+ */
+function fitThroughSquash(start: Float64Array, n: number, m: number, squash: Squash, addRows: (sink: SquashedStep) => void, ridge: number): Float64Array {
+  const linearisedAt = (w: Float64Array) => {
+    const step = new SquashedStep(n, m, w, squash);
+    addRows(step);
+    return step;
+  };
+  let best = start;
+  let here = linearisedAt(start);
+  for (let pass = 0; pass < SQUASHED_PASSES; pass++) {
+    const proposal = here.solve(ridge);
+    let moved = false;
+    for (let t = 0, alpha = 1; t < SQUASHED_HALVINGS && !moved; t++, alpha /= 2) {
+      const candidate = best.map((v, i) => v + alpha * (proposal[i]! - v));
+      const there = linearisedAt(candidate);
+      if (there.loss < here.loss) [best, here, moved] = [candidate, there, true];
+    }
+    if (!moved) break;
+  }
+  return best;
 }
 
 /** The given channels (axis 1) of a tensor, in order. */

@@ -111,3 +111,57 @@ export class RectifiedTargets {
     return out;
   }
 }
+
+/** An output non-linearity the fit can see through: its value and its slope at z (given f(z)). */
+export interface Squash {
+  f(z: number): number;
+  slope(z: number, fz: number): number;
+}
+
+/** Squashing non-linearities a dense head ends with, by the op that applies them. */
+export const SQUASHES: Readonly<Record<string, Squash>> = {
+  Sigmoid: { f: (z) => 1 / (1 + Math.exp(-z)), slope: (_z, fz) => fz * (1 - fz) },
+  Tanh: { f: Math.tanh, slope: (_z, fz) => 1 - fz * fz },
+};
+
+/**
+ * One Gauss–Newton step of min ‖f(XW) − f(Y)‖² for a layer whose output goes through a squashing f
+ * (a Sigmoid image head): linearised at the current prediction z₀, each row is weighted by f′(z₀),
+ * so saturated pixels (a background far below 0) stop pulling the fit towards exact pre-activation
+ * values nobody sees. Weights differ per output, so each output has its own normal equations.
+ * `loss` is the squashed error of the current weights over the rows seen.
+ */
+export class SquashedStep {
+  private readonly eqs: NormalEquations[];
+  private readonly row: Float64Array;
+  private readonly target = new Float64Array(1);
+  loss = 0;
+  constructor(readonly n: number, readonly m: number, private readonly current: Float64Array, private readonly squash: Squash) {
+    this.eqs = Array.from({ length: m }, () => new NormalEquations(n, 1));
+    this.row = new Float64Array(n);
+  }
+  add(x: ArrayLike<number>, y: ArrayLike<number>): void {
+    const { n, m, current, squash, row, target } = this;
+    for (let o = 0; o < m; o++) {
+      let z = 0;
+      for (let i = 0; i < n; i++) z += x[i]! * current[i * m + o]!;
+      const fz = squash.f(z);
+      const s = squash.slope(z, fz);
+      const residual = squash.f(y[o]!) - fz;
+      this.loss += residual * residual;
+      for (let i = 0; i < n; i++) row[i] = s * x[i]!;
+      target[0] = s * z + residual;
+      this.eqs[o]!.add(row, target);
+    }
+  }
+  /** The next weights (n × m). */
+  solve(relative: number): Float64Array {
+    const { n, m } = this;
+    const out = new Float64Array(n * m);
+    this.eqs.forEach((eq, o) => {
+      const w = eq.solve(relative);
+      for (let i = 0; i < n; i++) out[i * m + o] = w[i]!;
+    });
+    return out;
+  }
+}
