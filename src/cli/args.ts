@@ -71,6 +71,17 @@ export function numberOption(args: ParsedArgs, name: string): number | undefined
   return n;
 }
 
+/**
+ * A positive numeric option (a whole number unless `integer` is false), or `fallback` when absent;
+ * zero, a negative, a fraction where a count is wanted or text is a UsageError naming the option.
+ */
+export function positiveOption(args: ParsedArgs, name: string, fallback?: number, integer = true): number | undefined {
+  const n = numberOption(args, name);
+  if (n === undefined) return fallback;
+  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'whole number' : 'number'}, got "${stringOption(args, name)}"`);
+  return n;
+}
+
 /** True when a boolean flag was given. */
 export function flag(args: ParsedArgs, name: string): boolean {
   return args.options.has(name);

@@ -69,7 +69,7 @@ describe('prune-studio eval', () => {
   it('explains bad command lines (exit 2) and bad inputs (exit 1)', async () => {
     expect((await run(['eval', MODEL])).err).toMatch(/needs --images DIR/);
     expect((await run(['eval', MODEL, '--images', images, '--preset', 'vgg'])).code).toBe(2);
-    expect((await run(['eval', MODEL, '--images', images, '--limit', '0'])).err).toMatch(/positive integer/);
+    expect((await run(['eval', MODEL, '--images', images, '--limit', '0'])).err).toMatch(/--limit must be a positive whole number/);
     const missing = await run(['eval', MODEL, '--images', join(root, 'nowhere')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/not a folder of images/);

@@ -2,7 +2,7 @@
 // original, KL and latency of a model on a folder of images, and per graph output the metrics of its
 // task kind. JSON fields are documented in docs/cli.md.
 import { relative, resolve } from 'node:path';
-import { flag, stringOption, UsageError } from '../args.js';
+import { flag, positiveOption, stringOption, UsageError } from '../args.js';
 import { maskFromPixels } from '../../core/images/label-mask.js';
 import { PRESET_NAMES } from '../../core/images/presets.js';
 import type { LatencySummary } from '../../core/metrics/agreement.js';
@@ -63,12 +63,6 @@ function outputReport(o: OutputMetricsSummary): OutputReport {
 
 const BACKENDS = ['cpu-node', 'wasm', 'auto'];
 
-function positiveInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-  return Number(value);
-}
-
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 const num = (v: number | null, digits = 4) => (v === null ? '—' : v.toFixed(digits));
 const db = (o: Extract<OutputReport, { kind: 'dense' }>) => (o.psnr !== null ? `${o.psnr.toFixed(2)} dB` : o.mse === 0 ? '∞ dB' : '—');
@@ -128,8 +122,8 @@ export const evalCommand: CliCommand = {
     if (preset !== undefined && !(PRESET_NAMES as readonly string[]).includes(preset)) {
       throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got "${preset}"`);
     }
-    const limit = positiveInt(stringOption(args, 'limit'), 'limit');
-    const batchSize = positiveInt(stringOption(args, 'batch'), 'batch');
+    const limit = positiveOption(args, 'limit');
+    const batchSize = positiveOption(args, 'batch');
     const tasks: Record<string, TaskKind> | undefined = taskOption(args);
     const policy = imageReadPolicy(args, io);
 

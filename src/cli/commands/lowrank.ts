@@ -2,7 +2,7 @@
 // [--recover none|lsq] [--plan-out PLAN]`: low-rank factorisation of Gemm/MatMul/Conv layers
 // (src/core/compress). --plan-out writes a version 2 plan of the ranks that `prune --plan` replays.
 import { resolve } from 'node:path';
-import { choiceOption, flag, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import { choiceOption, flag, numberOption, positiveOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, writeModelFile } from '../files.js';
 import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
@@ -86,8 +86,7 @@ export const lowrankCommand: CliCommand = {
     const images = stringOption(args, 'images');
     const recover = choiceOption(args, 'recover', RECOVER, 'none');
     if (recover !== 'none' && !images) throw new UsageError(`--recover ${recover} needs calibration images: --images DIR`);
-    const limit = numberOption(args, 'limit') ?? LOWRANK_LIMIT;
-    if (!(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${stringOption(args, 'limit')}"`);
+    const limit = positiveOption(args, 'limit', LOWRANK_LIMIT)!;
 
     const planOut = stringOption(args, 'plan-out');
     checkOutputPaths([{ option: '-o', file: out }, ...(planOut ? [{ option: '--plan-out', file: planOut }] : [])], io.cwd);

@@ -3,7 +3,7 @@
 // plan's low rank and sparsity are applied after pruning and recovery (core/compress/plan-compress).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { flag, numberOption, stringOption, UsageError } from '../args.js';
+import { flag, numberOption, positiveOption, stringOption, UsageError } from '../args.js';
 import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, writeModelFile } from '../files.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
@@ -66,9 +66,7 @@ function compressSummary(r: PlanCompressResult) {
 }
 
 function limitOption(args: Parameters<CliCommand['run']>[0]): number {
-  const limit = numberOption(args, 'limit') ?? TAYLOR_LIMIT;
-  if (!(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${stringOption(args, 'limit')}"`);
-  return limit;
+  return positiveOption(args, 'limit', TAYLOR_LIMIT)!;
 }
 
 function ratioOption(args: Parameters<CliCommand['run']>[0], name: string): number | undefined {
@@ -154,8 +152,7 @@ export const pruneCommand: CliCommand = {
       // Measured (docs/training.md): the refit's start is worth 1–2 points after 10 epochs on the CNNs.
       io.stderr('prune: note: distillation starts from the cut model as it is; --recover lsq,distill refits it first and ended 0.1–1.9 points higher on our held-out CNNs\n');
     }
-    const roundTo = stringOption(args, 'round-to');
-    if (roundTo !== undefined && !(Number.isInteger(Number(roundTo)) && Number(roundTo) >= 1)) throw new UsageError(`--round-to must be a positive integer, got "${roundTo}"`);
+    const roundTo = positiveOption(args, 'round-to');
 
     if (args.options.has('limit') && !planFile) {
       if (!target && ratio === undefined) throw new UsageError('--limit applies to a criterion that reads images (--ratio or --keep-*) or to --plan PLAN whose sparsity criterion is taylor');
@@ -210,7 +207,7 @@ export const pruneCommand: CliCommand = {
       } else if (target && steps > 1) {
         const done = await pruneGradually(model, analysis, target, steps, {
           criterion, limit: scoreLimit, recover: recoverRequest, images, cwd: io.cwd, io, tasks,
-          maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite: flag(args, 'allow-non-finite'), groupedConvolutions, shapeOptions,
+          maxRatio, roundTo, allowNonFinite: flag(args, 'allow-non-finite'), groupedConvolutions, shapeOptions,
         });
         ({ plan, targeted, recovery, steps: gradual } = done);
         pruned = done.model;
@@ -218,13 +215,13 @@ export const pruneCommand: CliCommand = {
         const allowNonFinite = flag(args, 'allow-non-finite');
         if (target) {
           const ranking = await targetRanking(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
-          targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io, tasks });
+          targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io, tasks });
           plan = targeted.found.plan;
         } else {
           // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
           const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
           const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
-          plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo: roundTo ? Number(roundTo) : undefined, allowNonFinite });
+          plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo, allowNonFinite });
         }
       }
       if (!gradual) {

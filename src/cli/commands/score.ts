@@ -1,6 +1,6 @@
 // `prune-studio score MODEL --criterion NAME [--images DIR] [--json]`: per-channel importance of
 // every prunable group with any criterion of core/score/criteria.ts.
-import { choiceOption, flag, stringOption, UsageError } from '../args.js';
+import { choiceOption, flag, positiveOption, stringOption, UsageError } from '../args.js';
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { CRITERION_IDS, criterionInfo, scoreGroups, scoreImages } from '../../core/score/criteria.js';
@@ -47,8 +47,7 @@ export const scoreCommand: CliCommand = {
     if (info.needsImages && !dir) throw new UsageError(`criterion "${criterion}" needs --images DIR`);
     const aggregate = choiceOption(args, 'aggregate', ['mean', 'max', 'sum'] as const, 'mean');
     const normalise = choiceOption(args, 'normalise', ['mean', 'l2', 'none'] as const, 'mean');
-    const limit = Number(stringOption(args, 'limit') ?? scoreImages(criterion));
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+    const limit = positiveOption(args, 'limit', scoreImages(criterion))!;
     const tasks = taskOption(args);
 
     const imagePolicy = imageReadPolicy(args, io);

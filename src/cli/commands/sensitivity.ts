@@ -1,7 +1,7 @@
 // `prune-studio sensitivity MODEL --images DIR [--criterion NAME] [--json]`: prune every group alone
 // at 10 … 90 % and report the metric drop (accuracy with labels, else agreement with the original).
 import { resolve } from 'node:path';
-import { flag, stringOption, UsageError } from '../args.js';
+import { flag, positiveOption, stringOption, UsageError } from '../args.js';
 import { checkOutputPaths, writeFileAtomic } from '../files.js';
 import { allocateGreedy, type Allocation } from '../../core/prune/allocate.js';
 import { planFromRatios } from '../../core/prune/allocate-plan.js';
@@ -56,8 +56,7 @@ export const sensitivityCommand: CliCommand = {
     const ratiosText = stringOption(args, 'ratios');
     const ratios = ratiosText !== undefined ? ratiosText.split(',').map((r) => (r.trim() === '' ? NaN : Number(r))) : DEFAULT_RATIOS;
     if (ratios.some((r) => !(r > 0 && r < 1))) throw new UsageError('--ratios must be fractions in (0, 1), e.g. 0.25,0.5,0.75');
-    const limit = Number(stringOption(args, 'limit') ?? 256);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+    const limit = positiveOption(args, 'limit', 256)!;
 
     const keepMacs = stringOption(args, 'keep-macs');
     const keepParams = stringOption(args, 'keep-params');

@@ -3,7 +3,7 @@
 // (src/core/compress/sparsify.ts). Shapes stay, so the model runs as before; the file shrinks once
 // zipped. --plan-out writes a version 2 plan that `prune --plan` replays (docs/plan-format.md).
 import { resolve } from 'node:path';
-import { choiceOption, flag, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import { choiceOption, flag, numberOption, positiveOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import { checkModelOutputs, checkOutputPaths, loadModelFile, writeFileAtomic, writeModelFile } from '../files.js';
 import { INPUT_SHAPE_OPTION, INPUT_SHAPE_USAGE, inputShapeOptions } from '../input-shape.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
@@ -112,8 +112,7 @@ export const sparsifyCommand: CliCommand = {
     const unfit = recovery.methods.find((m) => !(RECOVER as readonly string[]).includes(m));
     if (unfit) throw new UsageError(`--recover ${unfit} does not apply to sparsify; choose from none, ${RECOVER.join(', ')} (both: lsq,distill)`);
     const recover = recovery.methods.join(',') || 'none';
-    const limit = numberOption(args, 'limit') ?? TAYLOR_LIMIT;
-    if (!(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit must be a positive integer, got "${stringOption(args, 'limit')}"`);
+    const limit = positiveOption(args, 'limit', TAYLOR_LIMIT)!;
     const tasks = taskOption(args);
 
     const planOut = stringOption(args, 'plan-out');

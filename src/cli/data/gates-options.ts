@@ -1,7 +1,7 @@
 // `prune MODEL -o OUT --criterion gates --keep-macs F --images DIR [--epochs N] [--lr X] [--batch B]
 // [--train-images N]`: GDP, the training criterion that produces its plan directly (core/train/gates.ts).
 // Reads its options, runs the training with progress on stderr, and summarises the gates for --json.
-import { choiceOption, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import { choiceOption, numberOption, positiveOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
@@ -23,13 +23,6 @@ const FINE_TUNE_FROM = ['unpruned', 'folded'] as const;
 /** Options that do not apply to --criterion gates (the training is the pruning and the recovery). */
 const REFUSED = ['ratio', 'plan', 'lossless', 'keep-params', 'recover', 'allocate', 'round-to', 'max-ratio', 'grouped-convs', 'fp16'];
 
-function positive(args: ParsedArgs, name: string, integer: boolean): number | undefined {
-  const n = numberOption(args, name);
-  if (n === undefined) return undefined;
-  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'whole number' : 'number'}, got "${stringOption(args, name)}"`);
-  return n;
-}
-
 export interface GatesRequest {
   images: string;
   trainImages: number;
@@ -49,16 +42,16 @@ export function gatesOptions(args: ParsedArgs): GatesRequest {
   const from = choiceOption(args, 'fine-tune-from', FINE_TUNE_FROM);
   return {
     images,
-    trainImages: positive(args, 'train-images', true) ?? DEFAULT_TRAIN_IMAGES,
+    trainImages: positiveOption(args, 'train-images') ?? DEFAULT_TRAIN_IMAGES,
     settings: {
       ...d,
       keep,
-      epochs: positive(args, 'epochs', true) ?? d.epochs,
+      epochs: positiveOption(args, 'epochs') ?? d.epochs,
       // --lr sets both phases' peak rate (gates, then the fine-tuning after the removal).
-      lr: positive(args, 'lr', false) ?? d.lr,
-      fineTuneLr: positive(args, 'lr', false) ?? d.fineTuneLr,
-      batchSize: positive(args, 'batch', true) ?? d.batchSize,
-      temperature: positive(args, 'temperature', false) ?? d.temperature,
+      lr: positiveOption(args, 'lr', undefined, false) ?? d.lr,
+      fineTuneLr: positiveOption(args, 'lr', undefined, false) ?? d.fineTuneLr,
+      batchSize: positiveOption(args, 'batch') ?? d.batchSize,
+      temperature: positiveOption(args, 'temperature', undefined, false) ?? d.temperature,
       rewind: from === undefined ? d.rewind : from === 'unpruned',
     },
   };

@@ -3,7 +3,7 @@
 // criterion and allocation, cuts to its share of the ORIGINAL cost, refits (lsq, …) to the step's
 // start and distils from the unpruned model; the epochs are split so the final architecture trains
 // longest. The written plan is the composition of the steps' plans, a plan of the original model.
-import { numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import { positiveOption, UsageError, type ParsedArgs } from '../args.js';
 import { analyseChannels, type ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { modelMetrics } from '../../core/metrics/model-metrics.js';
@@ -42,12 +42,11 @@ export const PRUNE_STEPS_USAGE = [
 
 /** Reads --prune-steps: a whole number ≥ 1, only with a cost target; the default depends on the recovery (lsq then distill: 2). */
 export function pruneStepsOption(args: ParsedArgs, target: TargetRequest | undefined, recover: RecoverRequest | undefined): number {
-  const given = numberOption(args, 'prune-steps');
+  const given = positiveOption(args, 'prune-steps');
   const methods = recover?.methods ?? [];
   const trains = methods.includes('distill');
   const refitThenTrain = methods.includes('lsq') && trains && methods.indexOf('lsq') < methods.indexOf('distill');
   if (given === undefined) return target && refitThenTrain ? DEFAULT_PRUNE_STEPS_WITH_TRAINING : 1;
-  if (!(Number.isInteger(given) && given >= 1)) throw new UsageError(`--prune-steps must be a whole number ≥ 1, got "${stringOption(args, 'prune-steps')}"`);
   if (given > 1 && !target) throw new UsageError('--prune-steps reaches a cost target in several cuts: give --keep-macs F or --keep-params F with it');
   if (given > 1 && trains && recover!.distill.epochs < given) throw new UsageError(`--prune-steps ${given} trains after every cut: give at least ${given} --epochs (got ${recover!.distill.epochs})`);
   return given;

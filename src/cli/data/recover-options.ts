@@ -1,7 +1,7 @@
 // --recover M[,M…] for prune: recovery methods applied in order (e.g. lsq,distill), and the training
 // options of distill. Training-free methods read at most 512 calibration images; distill trains on up
 // to --train-images of --images (class folders add labels, which mix in cross-entropy).
-import { choiceOption, numberOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
+import { choiceOption, numberOption, positiveOption, stringOption, UsageError, type ParsedArgs } from '../args.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
@@ -41,13 +41,6 @@ export interface RecoverRequest {
   trainImages: number;
 }
 
-function positive(args: ParsedArgs, name: string, integer: boolean): number | undefined {
-  const n = numberOption(args, name);
-  if (n === undefined) return undefined;
-  if (!(n > 0) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'whole number' : 'number'}, got "${stringOption(args, name)}"`);
-  return n;
-}
-
 /** Reads --recover and the distill options; training options without distill are refused (they would do nothing). */
 export function recoverOptions(args: ParsedArgs, images: string | undefined): RecoverRequest {
   const raw = stringOption(args, 'recover') ?? 'none';
@@ -66,13 +59,13 @@ export function recoverOptions(args: ParsedArgs, images: string | undefined): Re
   const d = DEFAULT_DISTILL_SETTINGS;
   return {
     methods: chosen,
-    trainImages: positive(args, 'train-images', true) ?? DEFAULT_TRAIN_IMAGES,
+    trainImages: positiveOption(args, 'train-images') ?? DEFAULT_TRAIN_IMAGES,
     distill: {
       ...d,
-      epochs: positive(args, 'epochs', true) ?? d.epochs,
-      lr: positive(args, 'lr', false) ?? d.lr,
-      batchSize: positive(args, 'batch', true) ?? d.batchSize,
-      temperature: positive(args, 'temperature', false) ?? d.temperature,
+      epochs: positiveOption(args, 'epochs') ?? d.epochs,
+      lr: positiveOption(args, 'lr', undefined, false) ?? d.lr,
+      batchSize: positiveOption(args, 'batch') ?? d.batchSize,
+      temperature: positiveOption(args, 'temperature', undefined, false) ?? d.temperature,
       optimizer: choiceOption<OptimizerId>(args, 'optimizer', OPTIMIZER_IDS) ?? d.optimizer,
       schedule: choiceOption<ScheduleId>(args, 'schedule', SCHEDULE_IDS) ?? d.schedule,
       augmentation: augment ? { ...AUGMENTS[augment] } : d.augmentation,
