@@ -10,7 +10,7 @@ import { buildGraph, constantTensor } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { tensorDims, tensorToFloat32 } from '../onnx/tensor.js';
 import { seededRandom } from '../random.js';
-import { captureTensors, editInitializers, nodeNamed, privateCopy } from '../recover/common.js';
+import { captureTensors, constantInput, editInitializers, nodeNamed, privateCopy, writeNodeInputs } from '../recover/common.js';
 import { addConvRows } from '../recover/patch-rows.js';
 import { NormalEquations } from '../recover/solve.js';
 import type { ImageBatch } from '../score/images.js';
@@ -84,7 +84,7 @@ export async function refitSecondFactors(original: ModelProto, factorised: Model
     const a = tensorToFloat32(constantTensor(ir, l.firstWeight)!);
     const b = tensorToFloat32(constantTensor(ir, l.secondWeight)!);
     const withBias = l.op !== 'MatMul';
-    const oldBias = withBias && second.input[2] ? tensorToFloat32(constantTensor(ir, second.input[2])!) : undefined;
+    const oldBias = withBias && second.input[2] ? constantInput(ir, second, 2).data : undefined;
     const r = l.rank;
     const kernel = tensorDims(constantTensor(ir, l.firstWeight)!).slice(2);
     if (l.op === 'Conv' && kernel.length !== 2) {
@@ -140,13 +140,9 @@ export async function refitSecondFactors(original: ModelProto, factorised: Model
       else newB[o * r + q] = solution[q * l.out + o]!;
     }
     const dims = l.op === 'MatMul' ? [r, l.out] : l.op === 'Gemm' ? [l.out, r] : [l.out, r, 1, 1];
-    const edits = [{ name: l.secondWeight, dims, data: newB }];
-    if (withBias) {
-      const biasName = second.input[2] || `${l.node}_lowrank_bias`;
-      second.input[2] = biasName;
-      edits.push({ name: biasName, dims: [l.out], data: Float32Array.from({ length: l.out }, (_, o) => solution[r * l.out + o]!) });
-    }
-    editInitializers(model, edits);
+    editInitializers(model, [{ name: l.secondWeight, dims, data: newB }]);
+    // The bias may still be the unfactorised layer's, shared or behind an Identity: written as the layer's own.
+    if (withBias) writeNodeInputs(model, second, [{ index: 2, dims: [l.out], data: Float32Array.from({ length: l.out }, (_, o) => solution[r * l.out + o]!) }]);
   }
   ctx.onProgress?.(layers.length, layers.length);
   return { model, refits };

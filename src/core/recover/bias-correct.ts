@@ -4,7 +4,7 @@
 // calibration images in the unpruned model.
 import { attrInts } from '../graph/attributes.js';
 import { buildGraph } from '../graph/ir.js';
-import { captureTensors, channelMoments, constantInput, editInitializers, nodeNamed, NOT_REFITTABLE, refittableWeight } from './common.js';
+import { captureTensors, channelMoments, constantInput, nodeNamed, NOT_REFITTABLE, refittableWeight, writeNodeInputs } from './common.js';
 import { layerGeometry } from './layer-geometry.js';
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
@@ -47,24 +47,20 @@ async function* correctBiases({ original, analysis, plan, model: pruned, ctx, on
       }
     }
     const prunedIr = buildGraph(pruned);
-    const hasBias = !!target.input[2];
-    const biasName = target.input[2] || `${target.name || target.output[0]}__bias`;
-    const bias = hasBias ? constantInput(prunedIr, target, 2).data : new Float32Array(layer.keptOutputs.length);
+    let bias: Float32Array;
+    try {
+      bias = target.input[2] ? constantInput(prunedIr, target, 2).data : new Float32Array(layer.keptOutputs.length);
+    } catch (err) {
+      yield { node: id, skipped: (err as Error).message };
+      continue;
+    }
     if (layer.keptOutputs.length !== bias.length) {
       yield { node: id, skipped: `pruned layer has ${bias.length} outputs, expected ${layer.keptOutputs.length}` };
       continue;
     }
     yield {
       node: id,
-      apply: () => {
-        const inputs = [...target.input];
-        target.input[2] = biasName;
-        const undo = editInitializers(pruned, [{ name: biasName, dims: [bias.length], data: bias.map((b, o) => b + shift[layer.keptOutputs[o]!]!) }]);
-        return () => {
-          undo();
-          target.input = inputs;
-        };
-      },
+      apply: () => writeNodeInputs(pruned, target, [{ index: 2, dims: [bias.length], data: bias.map((b, o) => b + shift[layer.keptOutputs[o]!]!) }]),
       worse: 'the correction raised the calibration loss',
     };
     onProgress?.(li + 1, layers.length);

@@ -2,7 +2,7 @@
 // its input. Re-estimate running mean and variance from the pruned model's own activations on the
 // calibration images, one BN at a time in graph order (so each sees already-recalibrated inputs).
 import { buildGraph } from '../graph/ir.js';
-import { captureTensors, channelMoments, constantInput, editInitializers } from './common.js';
+import { captureTensors, channelMoments, constantInput, writeNodeInputs } from './common.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 
 /** Proposes new statistics for every BatchNormalization of `job.model`. */
@@ -25,7 +25,7 @@ async function* recalibrateBatchNorm({ model, ctx, onProgress }: RecoveryJob): A
     const newVar = moments.meanSquare.map((m2, c) => Math.max(0, m2 - moments.mean[c]! ** 2));
     yield {
       node,
-      apply: () => editInitializers(model, [{ name: mean.name, dims: mean.dims, data: moments.mean }, { name: variance.name, dims: variance.dims, data: newVar }]),
+      apply: () => writeNodeInputs(model, bn, [{ index: 3, dims: mean.dims, data: moments.mean }, { index: 4, dims: variance.dims, data: newVar }]),
       worse: 'new statistics raised the calibration loss',
     };
     onProgress?.(i + 1, bns.length);

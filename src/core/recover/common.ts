@@ -110,17 +110,32 @@ export function channelMoments(tensors: readonly Float32Tensor[]): { mean: Float
  * computed (QDQ models dequantize them from 8-bit integers), which recovery leaves alone.
  */
 export function refittableWeight(ir: GraphIR, node: NodeProto): ReturnType<typeof constantInput> | undefined {
-  const t = node.input[1] ? constantTensor(ir, node.input[1]) : undefined;
+  const t = node.input[1] ? constantThrough(ir, node.input[1]) : undefined;
   return t && FLOAT_TYPES.has(t.dataType) ? constantInput(ir, node, 1) : undefined;
 }
 
 /** Why a layer's weight is not refitted (see refittableWeight). */
 export const NOT_REFITTABLE = 'weight is not a float constant (quantized or computed): left as it is';
 
+/**
+ * The constant behind `name`, looking through Identity nodes: exporters dedupe equal tensors by
+ * feeding the second reader an Identity of the first (torch: equal SE biases of a fresh EfficientNet).
+ */
+function constantThrough(ir: GraphIR, name: string) {
+  for (let hops = 0; hops < 16; hops++) {
+    const t = constantTensor(ir, name);
+    if (t) return t;
+    const producer = ir.producer.get(name);
+    if (producer?.opType !== 'Identity' || !producer.input[0]) return undefined;
+    name = producer.input[0];
+  }
+  return undefined;
+}
+
 /** The float values and dims of a constant input of `node` (throws when it is not constant). */
 export function constantInput(ir: GraphIR, node: NodeProto, index: number): { name: string; dims: number[]; data: Float32Array } {
   const name = node.input[index];
-  const t = name ? constantTensor(ir, name) : undefined;
+  const t = name ? constantThrough(ir, name) : undefined;
   if (!name || !t) throw new Error(`input ${index} of ${node.opType} "${node.name}" is not a constant`);
   return { name, dims: tensorDims(t), data: Float32Array.from(tensorToFloat32(t)) };
 }
@@ -162,6 +177,45 @@ export function editInitializers(model: ModelProto, edits: readonly { name: stri
       if (old) graph.initializer[at] = old;
       else if (at >= 0) graph.initializer.splice(at, 1);
     }
+  };
+}
+
+/** What an input of a layer is called in the name of a tensor written for it alone. */
+const INPUT_ROLES: Readonly<Record<string, readonly string[]>> = {
+  BatchNormalization: ['input', 'scale', 'bias', 'mean', 'var'],
+};
+
+/**
+ * New values for constant inputs of `node` (weight, bias, statistics); returns the undo. A tensor is
+ * rewritten in place only when it is an initializer that no other node reads and no graph output
+ * shows. Otherwise (a Constant node's output, an Identity of a tensor the exporter deduplicated, a
+ * tensor two layers share, or a bias the layer did not have) the node gets an initializer of its
+ * own under a fresh name: no other layer changes and no name is defined twice.
+ */
+export function writeNodeInputs(model: ModelProto, node: NodeProto, edits: readonly { index: number; dims: number[]; data: ArrayLike<number> }[]): () => void {
+  const graph = model.graph!;
+  const inputs = [...node.input];
+  const taken = new Set<string>([...graph.initializer.map((t) => t.name), ...graph.input.map((v) => v.name), ...graph.node.flatMap((n) => n.output)]);
+  const ownInitializer = (name: string | undefined) =>
+    !!name && graph.initializer.some((t) => t.name === name) && !graph.output.some((o) => o.name === name) && graph.node.every((n) => n === node || !n.input.includes(name)) && node.input.filter((i) => i === name).length === 1;
+  const named = edits.map((e) => {
+    const current = node.input[e.index];
+    if (ownInitializer(current)) return { ...e, name: current! };
+    const role = (INPUT_ROLES[node.opType] ?? ['input', 'weight', 'bias'])[e.index] ?? `input${e.index}`;
+    const base = `${node.name || node.output[0]}__${role}`;
+    let name = base;
+    for (let k = 2; taken.has(name); k++) name = `${base}_${k}`;
+    taken.add(name);
+    return { ...e, name };
+  });
+  for (const e of named) {
+    while (node.input.length < e.index) node.input.push('');
+    node.input[e.index] = e.name;
+  }
+  const undo = editInitializers(model, named);
+  return () => {
+    undo();
+    node.input = inputs;
   };
 }
 

@@ -7,7 +7,7 @@
 import { attrFloat, attrString } from '../graph/attributes.js';
 import { buildGraph, usesOf, type GraphIR } from '../graph/ir.js';
 import type { Float32Tensor } from '../score/runner.js';
-import { captureTensors, editInitializers, nodeNamed, NOT_REFITTABLE, refittableWeight } from './common.js';
+import { captureTensors, nodeNamed, NOT_REFITTABLE, refittableWeight, writeNodeInputs } from './common.js';
 import { layerGeometry } from './layer-geometry.js';
 import { addPatchRows, sampleOutputPositions, type RowSink } from './patch-rows.js';
 import { prunedInputLayers } from './pruned-inputs.js';
@@ -145,19 +145,9 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
       yield { node: id, skipped: failed };
       continue;
     }
-    const m = geo.outputs;
-    const biasName = node.input[2] || `${node.name || node.output[0]}__bias`;
     yield {
       node: id,
-      apply: () => {
-        const inputs = [...node.input];
-        node.input[2] = biasName;
-        const undo = editInitializers(pruned, [{ name: w.name, dims: w.dims, data: newW }, { name: biasName, dims: [m], data: newBias }]);
-        return () => {
-          undo();
-          node.input = inputs;
-        };
-      },
+      apply: () => writeNodeInputs(pruned, node, [{ index: 1, dims: w.dims, data: newW }, { index: 2, dims: [geo.outputs], data: newBias }]),
       worse: 'the refit raised the calibration loss',
     };
   }
