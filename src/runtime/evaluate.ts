@@ -7,7 +7,8 @@
 import { decodeModel } from '../core/onnx/codec.js';
 import { buildGraph } from '../core/graph/ir.js';
 import { declaredInfo, inferShapes } from '../core/graph/shapes.js';
-import { preprocessImage, stackBatch, type PixelImage, type PreprocessSpec } from '../core/images/preprocess.js';
+import { imageInput } from '../core/images/image-input.js';
+import { fixedBatchSize, preprocessImage, stackBatch, type PixelImage, type PreprocessSpec } from '../core/images/preprocess.js';
 import { inferPreprocess, presetPreprocess } from '../core/images/presets.js';
 import { maskTargets, type LabelMask } from '../core/images/label-mask.js';
 import {
@@ -113,10 +114,7 @@ export function outputTasks(bytes: Uint8Array, overrides?: Readonly<Record<strin
 /** The first real input (not an initializer) of a model: its name and declared shape. */
 export function modelInput(bytes: Uint8Array, source = 'model.onnx'): { name: string; shape: (number | string)[] } {
   const model = decodeModel(bytes, source);
-  const graph = model.graph!;
-  const weights = new Set(graph.initializer.map((t) => t.name));
-  const input = graph.input.find((i) => !weights.has(i.name));
-  if (!input) throw new Error(`${source}: the model has no input`);
+  const input = imageInput(model.graph!, source);
   const shape = declaredInfo(input)?.shape;
   if (!shape) throw new Error(`${source}: input "${input.name}" declares no shape; cannot derive image preprocessing (pass an explicit spec)`);
   return { name: input.name, shape };
@@ -139,8 +137,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const tasks = outputTasks(options.model, options.tasks);
   const spec =
     typeof options.preprocess === 'object' ? options.preprocess : options.preprocess ? presetPreprocess(options.preprocess, input.shape) : inferPreprocess(input.shape);
-  // A model exported with a fixed batch size (e.g. [1, 3, 224, 224]) only accepts that many images per run.
-  const fixedBatch = typeof input.shape[0] === 'number' && input.shape[0] > 0 ? input.shape[0] : undefined;
+  const fixedBatch = fixedBatchSize(input.shape);
   const batchSize = fixedBatch ?? Math.max(1, options.batchSize ?? 1);
   if (fixedBatch && images.length % fixedBatch) {
     throw new Error(`the model takes exactly ${fixedBatch} images per run (input "${input.name}" is [${input.shape.join(', ')}]); evaluate on a multiple of ${fixedBatch} images`);

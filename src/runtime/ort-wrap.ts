@@ -80,3 +80,20 @@ export function wrapOrtSession(session: OrtSession, Tensor: OrtTensorConstructor
     },
   };
 }
+
+/**
+ * onnxruntime's refusal to load a model with an operator it has no kernel for ("com.example:Foo(-1)
+ * is not a registered function/op"), said so that the user knows what still works without running it.
+ * Other errors pass through unchanged.
+ */
+export function explainCreateError(err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const unknownOp = /([\w.]*):(\w+)\(-?\d+\) is not a registered function\/op/.exec(message);
+  if (!unknownOp) return err instanceof Error ? err : new Error(message);
+  const [, domain, op] = unknownOp;
+  return new Error(
+    `onnxruntime cannot run this model: it has no kernel for the operator ${op}${domain ? ` (domain "${domain}")` : ''}. ` +
+      'Weight criteria (l1, l2, …) still prune the model without running it; criteria that read images, recovery and validation run it ' +
+      '(export the model with standard ONNX operators, or give onnxruntime the custom op)',
+  );
+}

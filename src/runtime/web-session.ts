@@ -2,7 +2,7 @@
 // falling back to WASM with the reason recorded. Runs in windows, workers and (WASM only) Node.
 import * as ort from 'onnxruntime-web';
 import type { OrtTensorConstructor } from './ort-wrap.js';
-import { wrapOrtSession } from './ort-wrap.js';
+import { explainCreateError, wrapOrtSession } from './ort-wrap.js';
 import { isNode, type CreatedSession, type CreateSessionOptions } from './session.js';
 import { chooseWasmThreads, threadEnvironment, type ThreadChoice } from './wasm-threads.js';
 
@@ -66,7 +66,9 @@ export async function createWebSession(
   // refits' captureTensors): onnxruntime-web's browser build then returns a non-tensor value ("Can't
   // access output tensor data … non-tensor typed value"). It is faster too in the worker, and scales
   // better on threads (ResNet-18 224²: docs/runtime.md, "Optimisation level").
-  const session = await ort.InferenceSession.create(modelBytes, { ...base, graphOptimizationLevel: 'extended', executionProviders: ['wasm'] });
+  const session = await ort.InferenceSession.create(modelBytes, { ...base, graphOptimizationLevel: 'extended', executionProviders: ['wasm'] }).catch((err: unknown) => {
+    throw explainCreateError(err);
+  });
   const reasons = [fallbackReason, threadReason].filter((r): r is string => !!r);
   return {
     session: wrapOrtSession(session, Tensor, 'wasm'),

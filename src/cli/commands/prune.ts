@@ -21,6 +21,7 @@ import { pruneGradually, pruneStepsOption, PRUNE_STEPS_USAGE, stepsForModel, typ
 import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteria.js';
 import type { RecoveryReport } from '../../core/recover/recover.js';
+import { change } from '../compress/report.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
 import { SCORE_LIMIT_DEFAULTS, scoresForCriterion, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
@@ -81,7 +82,6 @@ const recoverySummary = (r: RecoveryReport) => ({ method: r.method, images: r.im
 
 const summary = (m: ModelMetrics) => ({ params: m.params, macs: m.macs, macsLowerBound: m.macsLowerBound, bytes: m.bytes });
 const macsText = (m: { macs: number; macsLowerBound: boolean }) => `${m.macsLowerBound ? '≥ ' : ''}${m.macs.toLocaleString('en')}`;
-const pct = (a: number, b: number) => (a === 0 ? '0%' : `${(((a - b) / a) * 100).toFixed(1)}%`);
 
 /** The fp16 conversion of the pruned model, its notes on stderr (clamped values, kept fp32 ops). */
 function half(model: ModelProto, io: Parameters<CliCommand['run']>[1]): { model: ModelProto; report: Float16Report } {
@@ -273,9 +273,9 @@ export const pruneCommand: CliCommand = {
       io.stdout(
         [
           `${file} → ${out} (${report.criterion}): ${report.channelsRemoved} channels removed from ${report.groupsPruned} groups`,
-          `  params  ${before.params.toLocaleString('en')} → ${after.params.toLocaleString('en')}  (−${pct(before.params, after.params)})`,
-          `  MACs    ${macsText(before)} → ${macsText(after)}  (−${pct(before.macs, after.macs)})${before.macsLowerBound ? '  (lower bounds: some MACs unknown; give --input-shape for dynamic input dims)' : ''}`,
-          `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (−${pct(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
+          `  params  ${before.params.toLocaleString('en')} → ${after.params.toLocaleString('en')}  (${change(before.params, after.params)})`,
+          `  MACs    ${macsText(before)} → ${macsText(after)}  (${change(before.macs, after.macs)})${before.macsLowerBound ? '  (lower bounds: some MACs unknown; give --input-shape for dynamic input dims)' : ''}`,
+          `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (${change(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,
           ...(fp16 ? [`  file    ${report.fileBytes.before.toLocaleString('en')} → ${report.fileBytes.after.toLocaleString('en')} bytes`] : []),
           ...(aimedText ? [aimedText.line] : []),
           ...(gradual ? [`  steps   ${gradual.map((g) => `${(g.reached * 100).toFixed(1)} %${g.epochs ? ` + ${g.epochs} epochs` : ''}`).join(' → ')}`] : []),

@@ -30,19 +30,23 @@ export async function zippedBytes(paths: readonly string[]): Promise<number> {
   return total;
 }
 
-export const pct = (a: number, b: number) => (a === 0 ? '0%' : `${(((a - b) / a) * 100).toFixed(1)}%`);
+/** The change from a to b as a signed share of a: "−39.6%" when it shrank, "+4.9%" when it grew. */
+export const change = (a: number, b: number) => {
+  const share = a === 0 ? 0 : ((b - a) / a) * 100;
+  return `${share < 0 ? '−' : share > 0 ? '+' : '±'}${Math.abs(share).toFixed(1)}%`;
+};
 const n = (x: number) => x.toLocaleString('en');
 
 /** The before → after lines shared by the compression commands. */
 export function sizeLines(before: SizeSummary, after: SizeSummary, files?: { before: number; after: number; zippedBefore: number; zippedAfter: number }): string[] {
   const macs = (m: SizeSummary) => `${m.macsLowerBound ? '≥ ' : ''}${n(m.macs)}`;
   return [
-    `  params  ${n(before.params)} → ${n(after.params)}  (−${pct(before.params, after.params)})`,
-    `  MACs    ${macs(before)} → ${macs(after)}  (−${pct(before.macs, after.macs)})${before.macsLowerBound ? '  (lower bounds: give --input-shape for dynamic input dims)' : ''}`,
-    `  bytes   ${n(before.bytes)} → ${n(after.bytes)}  (−${pct(before.bytes, after.bytes)})`,
+    `  params  ${n(before.params)} → ${n(after.params)}  (${change(before.params, after.params)})`,
+    `  MACs    ${macs(before)} → ${macs(after)}  (${change(before.macs, after.macs)})${before.macsLowerBound ? '  (lower bounds: give --input-shape for dynamic input dims)' : ''}`,
+    `  bytes   ${n(before.bytes)} → ${n(after.bytes)}  (${change(before.bytes, after.bytes)})`,
     ...(files ? [
       `  file    ${n(files.before)} → ${n(files.after)} bytes`,
-      `  zipped  ${n(files.zippedBefore)} → ${n(files.zippedAfter)} bytes  (−${pct(files.zippedBefore, files.zippedAfter)})`,
+      `  zipped  ${n(files.zippedBefore)} → ${n(files.zippedAfter)} bytes  (${change(files.zippedBefore, files.zippedAfter)})`,
     ] : []),
   ];
 }

@@ -46,7 +46,8 @@ export function pruneStepsOption(args: ParsedArgs, target: TargetRequest | undef
   const methods = recover?.methods ?? [];
   const trains = methods.includes('distill');
   const refitThenTrain = methods.includes('lsq') && trains && methods.indexOf('lsq') < methods.indexOf('distill');
-  if (given === undefined) return target && refitThenTrain ? DEFAULT_PRUNE_STEPS_WITH_TRAINING : 1;
+  // Every cut trains at least one epoch: --epochs 1 cuts once.
+  if (given === undefined) return target && refitThenTrain ? Math.min(DEFAULT_PRUNE_STEPS_WITH_TRAINING, recover!.distill.epochs) : 1;
   if (given > 1 && !target) throw new UsageError('--prune-steps reaches a cost target in several cuts: give --keep-macs F or --keep-params F with it');
   if (given > 1 && trains && recover!.distill.epochs < given) throw new UsageError(`--prune-steps ${given} trains after every cut: give at least ${given} --epochs (got ${recover!.distill.epochs})`);
   return given;

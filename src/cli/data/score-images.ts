@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { declaredInfo } from '../../core/graph/shapes.js';
 import { inferPreprocess, presetPreprocess } from '../../core/images/presets.js';
-import { preprocessImage, stackBatch } from '../../core/images/preprocess.js';
+import { imageInput } from '../../core/images/image-input.js';
+import { fixedBatchSize, preprocessImage, stackBatch } from '../../core/images/preprocess.js';
 import { encodeModel } from '../../core/onnx/codec.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import type { ImageBatch } from '../../core/score/images.js';
@@ -26,13 +27,16 @@ export interface LoadedImages {
  * model's first input (`preset` or inferred from its shape) and groups them into batches.
  */
 export function loadImageBatches(model: ModelProto, dir: string, cwd: string, opts: { limit?: number; batchSize?: number; preset?: string; images?: ImageReadPolicy } = {}): LoadedImages {
-  const input = model.graph!.input.find((i) => !model.graph!.initializer.some((t) => t.name === i.name));
-  const shape = input ? declaredInfo(input)?.shape : undefined;
-  if (!input || !shape) throw new Error('the model declares no input shape; cannot preprocess images for it');
+  const input = imageInput(model.graph!);
+  const shape = declaredInfo(input)?.shape;
+  if (!shape) throw new Error('the model declares no input shape; cannot preprocess images for it');
   const spec = opts.preset ? presetPreprocess(opts.preset, shape) : inferPreprocess(shape);
   const folder = listImageFolder(resolve(cwd, dir), opts.limit);
   if (!folder.entries.length) throw new Error(`${dir}: no PNG/JPEG images found`);
-  const size = opts.batchSize ?? 64;
+  // A model exported with a fixed batch (a traced [1, 3, 224, 224]) runs that many images at a time;
+  // with a fixed batch above 1, a last batch short of it is left out.
+  const fixed = fixedBatchSize(shape);
+  const size = fixed ?? opts.batchSize ?? 64;
   const batches: ImageBatch[] = [];
   const skipped: { name: string; reason: string }[] = [];
   let images = 0;
@@ -40,7 +44,7 @@ export function loadImageBatches(model: ModelProto, dir: string, cwd: string, op
   for (let i = 0; i < folder.entries.length; i += size) {
     const read = readSkippingBad(folder.entries.slice(i, i + size), (e) => e.path, (e) => preprocessImage(readImageFile(e.path, opts.images), spec), opts.images);
     skipped.push(...read.skipped);
-    if (!read.results.length) continue;
+    if (!read.results.length || (fixed && read.results.length !== fixed)) continue;
     const chunk = read.results.map((r) => r.item);
     const tensor = stackBatch(read.results.map((r) => r.value), spec);
     const labelled = chunk.every((e) => e.label !== undefined);

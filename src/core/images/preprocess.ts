@@ -108,6 +108,15 @@ export function preprocessImage(image: PixelImage, spec: PreprocessSpec): Float3
   return out;
 }
 
+/**
+ * The batch size an image input was exported with, when fixed (a traced [1, 3, 224, 224]): such a
+ * model only accepts that many images per run. Undefined when the batch dim is symbolic or unknown.
+ */
+export function fixedBatchSize(shape: readonly (number | string | undefined)[]): number | undefined {
+  const n = shape[0];
+  return typeof n === 'number' && n > 0 ? n : undefined;
+}
+
 /** Dims of a batch of `n` samples for `spec`. */
 export function batchDims(spec: PreprocessSpec, n: number): number[] {
   return spec.layout === 'NCHW' ? [n, spec.channels, spec.height, spec.width] : [n, spec.height, spec.width, spec.channels];

@@ -180,6 +180,25 @@ export function editInitializers(model: ModelProto, edits: readonly { name: stri
   };
 }
 
+/**
+ * True when the tensor `node` reads at `index` is also read by another layer, directly or through
+ * Identity nodes (tied weights: a refit for one layer would change the other, and a private copy
+ * would make the "pruned" model bigger than the original).
+ */
+export function sharedWithOtherLayers(model: ModelProto, node: NodeProto, index: number): boolean {
+  const graph = model.graph!;
+  const producer = new Map(graph.node.flatMap((n) => n.output.map((o) => [o, n] as const)));
+  let source = node.input[index];
+  if (!source) return false;
+  for (let p = producer.get(source); p?.opType === 'Identity' && p.input[0]; p = producer.get(source)) source = p.input[0];
+  const same = new Set([source]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const n of graph.node) if (n.opType === 'Identity' && same.has(n.input[0] ?? '') && !same.has(n.output[0]!)) grew = same.add(n.output[0]!) !== undefined;
+  }
+  return graph.node.some((n) => n !== node && n.opType !== 'Identity' && n.input.some((i) => same.has(i))) || node.input.filter((i) => same.has(i)).length > 1;
+}
+
 /** What an input of a layer is called in the name of a tensor written for it alone. */
 const INPUT_ROLES: Readonly<Record<string, readonly string[]>> = {
   BatchNormalization: ['input', 'scale', 'bias', 'mean', 'var'],

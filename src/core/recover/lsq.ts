@@ -7,7 +7,7 @@
 import { attrFloat, attrString } from '../graph/attributes.js';
 import { buildGraph, usesOf, type GraphIR } from '../graph/ir.js';
 import type { Float32Tensor } from '../score/runner.js';
-import { captureTensors, nodeNamed, NOT_REFITTABLE, refittableWeight, writeNodeInputs } from './common.js';
+import { captureTensors, nodeNamed, NOT_REFITTABLE, refittableWeight, sharedWithOtherLayers, writeNodeInputs } from './common.js';
 import { layerGeometry } from './layer-geometry.js';
 import { addPatchRows, sampleOutputPositions, type RowSink } from './patch-rows.js';
 import { prunedInputLayers } from './pruned-inputs.js';
@@ -78,6 +78,10 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
     const w = refittableWeight(ir, node);
     if (!w) {
       yield { node: id, skipped: NOT_REFITTABLE };
+      continue;
+    }
+    if (sharedWithOtherLayers(pruned, node, 1)) {
+      yield { node: id, skipped: 'weight shared with another layer: left as it is, so the layers stay tied' };
       continue;
     }
     const geo = layerGeometry(node, w.dims);

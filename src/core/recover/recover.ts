@@ -3,6 +3,7 @@
 // never-worse guard lives here, once for every method: each layer change a method proposes is
 // kept only when the calibration loss (every output's loss to the unpruned model, common.ts) did
 // not go up.
+import { removeDeadValues } from '../prune/dead.js';
 import { analyseChannels, type ChannelAnalysis } from '../graph/channels/analyse.js';
 import { buildGraph } from '../graph/ir.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -119,6 +120,8 @@ export async function runRecovery<Id extends string>(recovery: Recovery<Id>, ori
     }
   }
   const outputs = names.length > 1 ? ctx.outputs.map((o, i) => ({ name: o.name, task: o.task, lossBefore: startLosses[i]!, lossAfter: losses[i]! })) : undefined;
+  // A layer given its own copy of a shared or Constant-node tensor leaves the old one unread.
+  removeDeadValues(model.graph!);
   return { model, report: { method: recovery.id, images, lossBefore, lossAfter: loss, ...(outputs ? { outputs } : {}), layers, ...(training ? { training } : {}) } };
 }
 

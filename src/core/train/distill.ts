@@ -5,6 +5,8 @@
 // by its value at the start, so every task counts alike. The teacher runs once per image and view
 // (its outputs are cached), the student trains with the shared loop (trainer.ts).
 import { buildBackwardModel, type BackwardModel } from '../score/backward.js';
+import { declaredInfo } from '../graph/shapes.js';
+import { fixedBatchSize } from '../images/preprocess.js';
 import type { TaskKind } from '../score/loss-task.js';
 import type { ModelProto } from '../onnx/proto.js';
 import type { AbortSignalLike, Feeds, Float32Tensor, ModelRunner } from '../score/runner.js';
@@ -97,6 +99,12 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
   // Biases and norm scales alone (a quantized model's float bias on Add) cannot win back what pruning took.
   const rank = new Map(job.student.graph!.initializer.map((t) => [t.name, t.dims.length]));
   if (!names.some((n) => (rank.get(n) ?? 0) >= 2)) throw new Error('the model has no float32 weights to train (quantized weights are never trained): recover it with lsq or bias instead, or distil the float model and quantize after');
+  const input = job.student.graph!.input.find((i) => i.name === job.images.input);
+  const shape = (input && declaredInfo(input)?.shape) ?? [];
+  const fixed = fixedBatchSize(shape);
+  if (fixed !== undefined) {
+    throw new Error(`training runs batches of images, but the model takes exactly ${fixed} per run (input "${job.images.input}" is [${shape.join(', ')}]): export it with a dynamic batch dimension (torch.onnx.export(…, dynamic_axes={"${job.images.input}": {0: "batch"}})) to train it; lsq and bias need no training`);
+  }
   const labelled = !!job.images.labels && s.distillWeight < 1;
   const outputs = job.outputs ? [...job.outputs] : job.student.graph!.output.map((o) => o.name);
   const bw: BackwardModel = buildBackwardModel(job.student, {

@@ -16,9 +16,13 @@ export function imageSetKey(images: readonly ImageInput[]): [string, number, num
   return images.map((i) => [i.name, i.bytes.byteLength, i.label ?? null]);
 }
 
-/** The model's first input: name and shape (symbolic dims as strings). */
+/** The model's image input: name and shape (symbolic dims as strings). */
 export function modelInput(loaded: LoadedModel): { name: string; shape: (number | string)[] } {
-  const input = loaded.summary.inputs[0];
+  const { inputs, fileName } = loaded.summary;
+  if (inputs.length > 1) {
+    throw new JobError('bad-model', `${fileName} takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); images feed only one.`, 'Scoring with images, recovery and validation need a model whose only input is the image. Weight criteria (L1, L2, …) prune it without running it.');
+  }
+  const input = inputs[0];
   if (!input?.shape) {
     throw new JobError('bad-model', `${loaded.summary.fileName} has no input with a known shape.`, 'Image validation needs a model whose first input is an image tensor [N, C, H, W].');
   }
