@@ -3,8 +3,11 @@
 // `prune --keep-macs 0.6 --criterion taylor --recover lsq`:
 // - a batch dim fixed at export (a traced [1, 3, 64, 64]): images go one run at a time, and training,
 //   which needs batches, says how to re-export;
+// - weights in an external-data file: `eval` reads them like every other command (it passed the
+//   bare file to onnxruntime, which refused the side file's path);
 // - an operator onnxruntime has no kernel for: say so, and what works without running the model;
 // - weights given as graph inputs (a second input images cannot feed): say so before any job runs;
+// - a quantized model asked for a low-rank MACs target: no layer can be factorised, so say that;
 // - a weight two layers share (paddle-style export): least squares leaves it tied, so the pruned
 //   model is not made bigger than the original by private copies.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -39,6 +42,12 @@ describe('exporter quirks on the data paths', () => {
     expect(trained.err).toMatch(/takes exactly 1 per run \(input "input" is \[1, 3, 64, 64\]\).*dynamic_axes/);
   }, 120_000);
 
+  it('eval reads a model’s external data from beside it, from any working directory', async () => {
+    const r = await runCli(['eval', `${FIXTURES}/dynamo-style.onnx`, '--images', IMAGES, '--limit', '4', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect((JSON.parse(r.out) as { images: number }).images).toBe(4);
+  });
+
   it('an operator onnxruntime cannot run: the error names it and what still works', async () => {
     const r = await runCli(['eval', `${FIXTURES}/edge-custom-op.onnx`, '--images', IMAGES, '--limit', '4']);
     expect(r.code).not.toBe(0);
@@ -49,6 +58,12 @@ describe('exporter quirks on the data paths', () => {
     const r = await prune('tiny-conv.onnx', 'two-inputs.onnx', '--recover', 'lsq');
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/takes 2 inputs \("x", "W"\), and images feed only one/);
+  });
+
+  it('low rank on a model with no float layer to factorise says so instead of asking for a MACs floor of 1.000', async () => {
+    const r = await runCli(['lowrank', `${FIXTURES}/quant-qdq.onnx`, '-o', join(dir, 'q.onnx'), '--keep-macs', '0.8']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/no layer of this model can be factorised/);
   });
 
   it('a weight two layers share stays shared: least squares does not make the pruned model bigger', async () => {

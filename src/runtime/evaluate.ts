@@ -112,7 +112,7 @@ export function outputTasks(bytes: Uint8Array, overrides?: Readonly<Record<strin
 }
 
 /** The first real input (not an initializer) of a model: its name and declared shape. */
-export function modelInput(bytes: Uint8Array, source = 'model.onnx'): { name: string; shape: (number | string)[] } {
+export function modelInput(bytes: Uint8Array, source = 'the model'): { name: string; shape: (number | string)[] } {
   const model = decodeModel(bytes, source);
   const input = imageInput(model.graph!, source);
   const shape = declaredInfo(input)?.shape;

@@ -14,7 +14,8 @@ import { checkImageFile, listImageFolder, readImageFile } from '../../runtime/no
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy, readSkippingBad, reportSkipped } from '../data/image-options.js';
 import type { BackendName } from '../../runtime/session.js';
 import type { CliCommand } from './types.js';
-import { readModelBytes } from '../files.js';
+import { loadModelFile } from '../files.js';
+import { encodeModel } from '../../core/onnx/codec.js';
 
 /** The stable `--json` report (schemaVersion 1). Metrics a run cannot compute are null. */
 export interface EvalReport {
@@ -136,9 +137,11 @@ export const evalCommand: CliCommand = {
     reportSkipped(checked.skipped, folder.entries.length, policy);
     const entries = checked.results.map((r) => r.item);
     if (!entries.length) throw new Error(`${dir}: none of its ${folder.entries.length} images could be read`);
+    // Loaded like every other command's models: external data read from beside the file and inlined.
+    const runnable = async (f: string) => encodeModel((await loadModelFile(f, io.cwd)).model);
     const result = await evaluate({
-      model: readModelBytes(file, io.cwd),
-      reference: referenceFile ? readModelBytes(referenceFile, io.cwd) : undefined,
+      model: await runnable(file),
+      reference: referenceFile ? await runnable(referenceFile) : undefined,
       images: entries.map((e) => ({
         name: relative(io.cwd, e.path), label: e.label, load: () => readImageFile(e.path, policy),
         ...(e.mask ? { mask: () => maskFromPixels(readImageFile(e.mask!, policy), e.mask!) } : {}),

@@ -93,6 +93,7 @@ function globalRanks(layers: readonly RankLayer[], fraction: number, modelMacs: 
     total += cost(c.layer) - before;
   }
   if (total > target * (1 + 1e-9)) {
+    if (!layers.length) throw new Error(`--keep-macs ${fraction}: no layer of this model can be factorised (only float Conv, Gemm and MatMul weights are; quantized ones stay as they are), so low rank cannot reach a MACs target`);
     const floor = modelMacs - layers.reduce((s, l) => s + l.macs - Math.min(l.macs, l.macsPerRank), 0);
     throw new Error(`--keep-macs ${fraction}: even rank 1 in every factorisable layer leaves ${(floor / modelMacs).toFixed(3)} of the MACs; ask for at least that`);
   }
