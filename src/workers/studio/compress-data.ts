@@ -42,7 +42,7 @@ export async function calibrationContext(loaded: LoadedModel, calibration: Compr
   if (lastBatches?.loaded !== loaded || lastBatches.key !== key) {
     const input = modelInput(loaded);
     const raw = await preprocessBatches(images, calibration.preprocess, CALIBRATION_BATCH, jobId,
-      (done) => onProgress?.({ stage: 'decode', fraction: 0.1 * (done / images.length), message: `Preprocessing ${done}/${images.length} calibration images` }));
+      (done) => onProgress?.({ stage: 'decode', fraction: 0.1 * (done / images.length), message: `Preprocessing ${done}/${images.length} calibration images` }), input);
     const batches = raw.map((b) => ({ feeds: { [input.name]: b.tensor }, ...(b.labels.every((l) => l !== undefined) ? { labels: b.labels as number[] } : {}) }));
     lastBatches = { loaded, key, batches };
   }

@@ -1,7 +1,7 @@
 // Images in the studio worker: decode (createImageBitmap + OffscreenCanvas), preprocess with the
 // core presets, batch. Shared by scoring, sensitivity, validation and recovery.
 import { presetPreprocess, PRESET_NAMES, inferPreprocess } from '../../core/images/presets';
-import { preprocessImage, stackBatch } from '../../core/images/preprocess';
+import { fixedBatchSize, preprocessImage, stackBatch } from '../../core/images/preprocess';
 import { decodeImageBlob } from '../../runtime/web-images';
 import type { Float32Tensor } from '../../runtime/session';
 import type { ImageInput, PreprocessSpec } from '../protocol';
@@ -48,12 +48,19 @@ export function presetsFor(loaded: LoadedModel): { inferred: PreprocessSpec; pre
   return { inferred, presets };
 }
 
-/** Decodes and preprocesses images into batches of `batchSize` (with labels), yielding between images. */
-export async function preprocessBatches(images: ImageInput[], spec: PreprocessSpec, batchSize: number, jobId: number,
-  onImage?: (done: number) => void): Promise<{ tensor: Float32Tensor; labels: (number | undefined)[]; names: string[] }[]> {
+/**
+ * Decodes and preprocesses images into batches of `batchSize` (with labels), yielding between images.
+ * A model exported with a fixed batch (a traced [1, 3, 224, 224]) gets batches of exactly that size:
+ * pass its `input`, and a last batch short of it is left out.
+ */
+export async function preprocessBatches(images: ImageInput[], spec: PreprocessSpec, wanted: number, jobId: number,
+  onImage?: (done: number) => void, input?: { shape: readonly (number | string)[] }): Promise<{ tensor: Float32Tensor; labels: (number | undefined)[]; names: string[] }[]> {
+  const fixed = input ? fixedBatchSize(input.shape) : undefined;
+  const batchSize = fixed ?? wanted;
   const batches: { tensor: Float32Tensor; labels: (number | undefined)[]; names: string[] }[] = [];
   for (let start = 0; start < images.length; start += batchSize) {
     const chunk = images.slice(start, start + batchSize);
+    if (fixed && chunk.length !== fixed) break;
     const samples = await Promise.all(chunk.map(async (img) => {
       const pixels = await decodeImageBlob(new Blob([img.bytes]), img.name);
       return preprocessImage(pixels, spec);

@@ -26,7 +26,7 @@ export function listCriteria(): CriterionInfo[] {
 /** Preprocessed image batches as core scoring wants them. */
 export async function imageBatches(loaded: LoadedModel, images: ImageInput[], spec: PreprocessSpec, jobId: number, onImage?: (done: number) => void): Promise<ImageBatch[]> {
   const input = modelInput(loaded);
-  const batches = await preprocessBatches(images, spec, SCORE_BATCH, jobId, onImage);
+  const batches = await preprocessBatches(images, spec, SCORE_BATCH, jobId, onImage, input);
   return batches.map((b) => ({
     feeds: { [input.name]: b.tensor },
     ...(b.labels.every((l) => l !== undefined) ? { labels: b.labels as number[] } : {}),
