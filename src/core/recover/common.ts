@@ -191,10 +191,11 @@ export function sharedWithOtherLayers(model: ModelProto, node: NodeProto, index:
   let source = node.input[index];
   if (!source) return false;
   for (let p = producer.get(source); p?.opType === 'Identity' && p.input[0]; p = producer.get(source)) source = p.input[0];
+  // The source and every Identity copy of it, however deep.
   const same = new Set([source]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const n of graph.node) if (n.opType === 'Identity' && same.has(n.input[0] ?? '') && !same.has(n.output[0]!)) grew = same.add(n.output[0]!) !== undefined;
+  for (let size = 0; size !== same.size; ) {
+    size = same.size;
+    for (const n of graph.node) if (n.opType === 'Identity' && same.has(n.input[0] ?? '')) same.add(n.output[0]!);
   }
   return graph.node.some((n) => n !== node && n.opType !== 'Identity' && n.input.some((i) => same.has(i))) || node.input.filter((i) => same.has(i)).length > 1;
 }

@@ -9,7 +9,7 @@ import { makeTensor, tensorToFloat32 } from '../onnx/tensor.js';
 import { makeNode, makeValueInfo } from '../score/graph-builder.js';
 import { referenceOutputs } from '../score/metric.js';
 import { nodeRunner } from '../score/test-utils/ort-runner.js';
-import { writeNodeInputs } from './common.js';
+import { sharedWithOtherLayers, writeNodeInputs } from './common.js';
 
 /** x → a (w, b) → b2 (w, Identity(b)) → c (own weight, no bias) → y: a and b2 share the weight and, through an Identity, the bias. */
 function model(): ModelProto {
@@ -40,6 +40,10 @@ describe('writeNodeInputs', () => {
   it('gives a layer its own copy of a shared or Identity-fed tensor, writes its own in place, and undoes exactly', async () => {
     const m = model();
     const before = encodeModel(m);
+    // Tied weights are what lsq leaves alone: the shared weight, the bias behind the Identity, not c's own.
+    expect([1, 2].map((i) => sharedWithOtherLayers(m, node(m, 'b2'), i))).toEqual([true, true]);
+    expect([1, 2].map((i) => sharedWithOtherLayers(m, node(m, 'a'), i))).toEqual([true, true]);
+    expect(sharedWithOtherLayers(m, node(m, 'c'), 1)).toBe(false);
     const undoB2 = writeNodeInputs(m, node(m, 'b2'), [{ index: 1, dims: [2, 2, 1, 1], data: [9, 9, 9, 9] }, { index: 2, dims: [2], data: [7, 7] }]);
     expect(node(m, 'b2').input).toEqual(['h1', 'b2__weight', 'b2__bias']);
     expect(initializer(m, 'w')).toEqual([1, 2, 3, 4]); // layer a still reads the original
