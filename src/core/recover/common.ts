@@ -216,11 +216,10 @@ export function writeNodeInputs(model: ModelProto, node: NodeProto, edits: reado
   const graph = model.graph!;
   const inputs = [...node.input];
   const taken = new Set<string>([...graph.initializer.map((t) => t.name), ...graph.input.map((v) => v.name), ...graph.node.flatMap((n) => n.output)]);
-  const ownInitializer = (name: string | undefined) =>
-    !!name && graph.initializer.some((t) => t.name === name) && !graph.output.some((o) => o.name === name) && graph.node.every((n) => n === node || !n.input.includes(name)) && node.input.filter((i) => i === name).length === 1;
   const named = edits.map((e) => {
     const current = node.input[e.index];
-    if (ownInitializer(current)) return { ...e, name: current! };
+    const own = !!current && graph.initializer.some((t) => t.name === current) && !graph.output.some((o) => o.name === current) && !sharedWithOtherLayers(model, node, e.index);
+    if (own) return { ...e, name: current };
     const role = (INPUT_ROLES[node.opType] ?? ['input', 'weight', 'bias'])[e.index] ?? `input${e.index}`;
     const base = `${node.name || node.output[0]}__${role}`;
     let name = base;
