@@ -1,4 +1,5 @@
 import { expect, test } from './helpers/test';
+import { PanelsPage } from './pages/panels';
 import { StudioPage } from './pages/studio-page';
 
 test('opens an ONNX fixture and shows its summary', async ({ page }, testInfo) => {
@@ -49,4 +50,10 @@ test('a model with external data asks for its side file, and opens with it', asy
   await expect(studio.modelName).toHaveText('external.onnx');
   await page.getByRole('tab', { name: 'Model' }).click();
   await expect(studio.modelSummary).toContainText('external.onnx.data');
+
+  // Its sessions get the weights inline: validating once failed with onnxruntime-web's
+  // "Failed to load external data file" (the file names its side file, which a page session cannot reach).
+  const panels = new PanelsPage(page);
+  await panels.validateOnBundledSamples();
+  await expect(panels.validationResults).toContainText('Latency / image');
 });

@@ -7,7 +7,7 @@ import { encodeModel } from '../../core/onnx/codec';
 import type { ModelProto } from '../../core/onnx/proto';
 import { JobError } from '../jobs';
 import type { ExportRequest, ExportResult, ProgressCallback } from '../protocol';
-import { requireLoadedModel } from './loaded-model';
+import { requireLoadedModel, runnableBytes } from './loaded-model';
 import { preparePruned } from './prepare-pruned';
 import { metricsOf } from './pruning-cache';
 
@@ -26,7 +26,8 @@ export async function exportPruned(request: ExportRequest, onProgress?: Progress
     ({ model, note: fp16Note } = half(model));
   }
   report('encode', 0.85, 'Encoding the pruned model');
-  const bytes = model === loaded.model ? loaded.bytes.slice() : encodeModel(model);
+  // The original's bytes are copied: the result's buffer is transferred, which would detach them.
+  const bytes = model === loaded.model ? runnableBytes(loaded).slice() : encodeModel(model);
   const m = model === loaded.model ? metricsOf(loaded) : computeMetrics(buildGraph(model));
   // A standalone buffer: `bytes` may be a view into a bigger one.
   const out = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;

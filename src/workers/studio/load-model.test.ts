@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { cancelJob, runJob } from '../jobs';
 import type { LoadModelRequest, Progress } from '../protocol';
 import { loadModel } from './load-model';
-import { requireLoadedModel } from './loaded-model';
+import { requireLoadedModel, runnableBytes } from './loaded-model';
 
 const read = (path: string): ArrayBuffer => {
   const b = readFileSync(path);
@@ -67,6 +69,29 @@ describe('loadModel (the studio worker call, run inline)', () => {
     const loaded = await runJob(given.jobId, () => loadModel(given));
     expect(loaded.ok).toBe(true);
     if (loaded.ok) expect(loaded.value.externalDataFiles).toEqual(['external.onnx.data']);
+  });
+
+  it('gives sessions of a side-file model bytes onnxruntime-web can open alone, computing what the files compute', async () => {
+    const onnx = 'src/core/onnx/test-data/external.onnx';
+    const given = request({
+      bytes: read(onnx), fileName: 'external.onnx',
+      externalData: [{ name: 'external.onnx.data', bytes: read(`${onnx}.data`) }],
+    });
+    expect((await runJob(given.jobId, () => loadModel(given))).ok).toBe(true);
+    const loaded = requireLoadedModel();
+    const input = new ort.Tensor('float32', Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.sin(i)), [1, 3, 8, 8]);
+    // The file as it came names its side file, which an in-memory session cannot reach (validation failed so).
+    await expect(ortWeb.InferenceSession.create(loaded.bytes)).rejects.toThrow(/external data/i);
+    const page = await ortWeb.InferenceSession.create(runnableBytes(loaded));
+    expect(runnableBytes(loaded)).toBe(runnableBytes(loaded));
+    const fromFiles = await ort.InferenceSession.create(onnx);
+    const [a, b] = await Promise.all([page.run({ input: new ortWeb.Tensor('float32', input.data as Float32Array, input.dims) }), fromFiles.run({ input })]);
+    const out = fromFiles.outputNames[0]!;
+    const got = a[out]!.data as Float32Array;
+    const want = b[out]!.data as Float32Array;
+    expect(got.length).toBe(want.length);
+    // Two runtimes' kernels: equal up to float32 rounding.
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-5);
   });
 
   it('stops at the next checkpoint when cancelled', async () => {

@@ -13,7 +13,7 @@ import type { PrunePlan } from '../../core/prune/plan';
 import { criterionInfo } from '../../core/score/criteria';
 import type { GlobalPlanRequest, GlobalPlanResult, ModelCost, PlanCost, PlanInput } from '../protocol';
 import { JobError } from '../jobs';
-import { requireLoadedModel, type LoadedModel } from './loaded-model';
+import { requireLoadedModel, runnableBytes, type LoadedModel } from './loaded-model';
 import { analysisOf, cachedScores, costModelOf, metricsOf } from './pruning-cache';
 import { scoresFor } from './scores';
 
@@ -85,9 +85,9 @@ export async function prunedModel(loaded: LoadedModel, plan: PlanInput, jobId: n
   return lastPruned;
 }
 
-/** Encoded bytes of a (pruned) model; the original's own bytes when nothing was pruned. */
+/** Encoded bytes of a (pruned) model; the original's runnable bytes when nothing was pruned. */
 export function modelBytes(loaded: LoadedModel, model: ModelProto): Uint8Array {
-  return model === loaded.model ? loaded.bytes : encodeModel(model);
+  return model === loaded.model ? runnableBytes(loaded) : encodeModel(model);
 }
 
 function cost(m: ModelMetrics): ModelCost {

@@ -10,7 +10,7 @@ import { decodeImageBlob } from '../../runtime/web-images';
 import type { ImageInput, PreprocessSpec, PreviewImage, PreviewRequest, ProgressCallback, ValidateRequest, ValidationReport } from '../protocol';
 import { abortedJobError, checkpointIfDue, jobAbortSignal, JobError } from '../jobs';
 import { presetsFor, sampleToRgba } from './images';
-import { requireLoadedModel } from './loaded-model';
+import { requireLoadedModel, runnableBytes } from './loaded-model';
 import { modelBytes } from './plan';
 import { preparePruned } from './prepare-pruned';
 import { referenceCacheFor } from './reference-cache';
@@ -56,7 +56,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
   let result: Awaited<ReturnType<typeof evaluate>>;
   try {
     result = await evaluate({
-      model: modelBytes(loaded, pruned.model), reference: loaded.bytes, images: images.map(evaluatedImage),
+      model: modelBytes(loaded, pruned.model), reference: runnableBytes(loaded), images: images.map(evaluatedImage),
       preprocess: spec, backend, batchSize: 1, signal, tasks: taskOverridesOf(loaded), threads: workerWasmThreads(), referenceCache,
       // The runs never yield to the worker's message loop: each image is a checkpoint.
       beforeBatch: () => checkpointIfDue(jobId),
@@ -74,7 +74,7 @@ export async function validate(request: ValidateRequest, onProgress?: ProgressCa
   if (masked.length && result.outputs?.some((o) => o.kind === 'segmentation')) {
     onProgress?.({ stage: 'run', fraction: 0.99, message: `Scoring the unpruned model on ${masked.length} label masks` });
     const original = await evaluate({
-      model: loaded.bytes, images: masked.map(evaluatedImage), preprocess: spec, backend, batchSize: 1, signal,
+      model: runnableBytes(loaded), images: masked.map(evaluatedImage), preprocess: spec, backend, batchSize: 1, signal,
       tasks: taskOverridesOf(loaded), threads: workerWasmThreads(), beforeBatch: () => checkpointIfDue(jobId),
     }).catch((err: unknown) => {
       if (signal.aborted) throw abortedJobError();
