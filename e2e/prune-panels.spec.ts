@@ -73,3 +73,15 @@ test('criteria, undo/redo, plan round trip, sensitivity and recovery export', as
   await half.saveAs(halfFile);
   expect(statSync(halfFile).size).toBeLessThan(statSync(recoveredFile).size * 0.6);
 });
+
+test('a model with nothing to prune says so in the Heatmaps tab, with the reasons', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page, testInfo);
+  const panels = new PanelsPage(page);
+  await studio.openModel('tools/fixtures/models/edge-groupnorm-opset18.onnx');
+  await panels.openTab('Heatmaps');
+  const note = page.getByTestId('nothing-prunable');
+  await expect(note).toContainText('Nothing in this model can be pruned: each of its 2 channel groups is a barrier.');
+  await expect(note).toContainText('GroupNormalization');
+  await expect(note).toContainText('model output');
+  await studio.screenshot('nothing-prunable');
+});

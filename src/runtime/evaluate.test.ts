@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { PixelImage } from '../core/images/preprocess.js';
 import { decodeModel, encodeModel } from '../core/onnx/codec.js';
 import { Long } from '../core/onnx/proto.js';
-import { evaluate, type EvalImage, type ReferenceCache } from './evaluate.js';
+import { evaluate, REFERENCE_TIMED_BATCHES, type EvalImage, type ReferenceCache } from './evaluate.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(new URL(`./test-data/${name}`, import.meta.url)));
 const classifier = read('classifier.onnx');
@@ -90,18 +90,20 @@ describe('evaluate', () => {
     const runs = cache.runs;
     expect(runs).toMatchObject({ backend: 'cpu-node', batchSize: 1, outputNames: ['logits'] });
     expect(runs!.batches).toHaveLength(n);
-    // The reference is not opened again (these bytes are no model) and no image is decoded again:
-    // the kept runs answer for both; the caller's checkpoint still comes before every batch.
+    // No image is decoded again and the reference's outputs come from the kept runs; the caller's
+    // checkpoint still comes before every batch. The reference still runs to be timed beside the
+    // model: a latency kept from an earlier evaluation is not comparable (WebAssembly tiers up).
     let loads = 0;
     let checkpoints = 0;
     const counted = images(n, 28, labels).map((img) => ({ ...img, load: () => (loads++, img.load()) }));
     const second = await evaluate({
-      model: perturbed, reference: new Uint8Array([1, 2, 3]), images: counted, backend: 'cpu-node', referenceCache: cache,
+      model: perturbed, reference: classifier, images: counted, backend: 'cpu-node', referenceCache: cache,
       beforeBatch: async () => void checkpoints++,
     });
     expect([loads, checkpoints]).toEqual([0, n]);
     expect(cache.runs).toBe(runs);
-    expect(second.referenceLatencyMs).toEqual(first.referenceLatencyMs);
+    expect(second.perImage.every((r) => r.referenceLatencyMs !== undefined)).toBe(true);
+    expect(second.speedup).toBeGreaterThan(0);
     const direct = await evaluate({ model: perturbed, reference: classifier, images: images(n, 28, labels), backend: 'cpu-node' });
     expect(second).toMatchObject({ referenceAccuracy: 1, agreement: direct.agreement, accuracy: direct.accuracy });
     expect(second.kl).toBeCloseTo(direct.kl!, 12);
@@ -110,6 +112,16 @@ describe('evaluate', () => {
     await evaluate({ model: perturbed, reference: classifier, images: images(n, 28, labels), backend: 'cpu-node', batchSize: 2, referenceCache: cache });
     expect(cache.runs).toMatchObject({ batchSize: 2 });
     expect(cache.runs!.batches).toHaveLength(3);
+    // Many batches: the reference is timed on REFERENCE_TIMED_BATCHES of them, spread over the run.
+    const many = 40;
+    const manyLabels = await top1s(classifier, many);
+    const manyCache: ReferenceCache = {};
+    await evaluate({ model: classifier, reference: classifier, images: images(many, 28, manyLabels), backend: 'cpu-node', referenceCache: manyCache });
+    const again = await evaluate({ model: perturbed, reference: classifier, images: images(many, 28, manyLabels), backend: 'cpu-node', referenceCache: manyCache });
+    const timed = again.perImage.flatMap((r, i) => (r.referenceLatencyMs !== undefined ? [i] : []));
+    expect(timed).toHaveLength(REFERENCE_TIMED_BATCHES);
+    expect([timed[0], timed.at(-1)! >= many - 3]).toEqual([0, true]);
+    expect(again.perImage.map((r) => r.referenceTop1)).toEqual(manyLabels);
     const tiny: ReferenceCache = { maxBytes: 16 };
     await evaluate({ model: classifier, reference: classifier, images: images(n, 28), backend: 'cpu-node', referenceCache: tiny });
     expect(tiny.runs).toBeUndefined();

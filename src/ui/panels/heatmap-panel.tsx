@@ -124,8 +124,23 @@ export function HeatmapPanel() {
         <TaskHeatmaps groupLabel={group.label} perOutput={perOutput} tasks={taskKinds} pruned={selectedRow.pruned} scoreName={criterionName} />
       )}
       {!group && <p className="hint">Click a layer in the graph, or a row below, to see its channels.</p>}
+      {!groups.some((g) => g.prunable) && <NothingPrunable reasons={groups.map((g) => g.reason ?? 'not prunable')} />}
       <h4>All prunable groups (each row normalised; hatched = pruned)</h4>
       <OverviewHeatmap rows={rows} order={order} selectedId={group?.id} onSelect={(id) => useStudio.getState().selectGroup(id)} />
     </section>
+  );
+}
+
+/** Said instead of an empty overview: a model whose every channel group is a barrier, and the commonest reasons. */
+function NothingPrunable({ reasons }: { reasons: string[] }) {
+  const counts = new Map<string, number>();
+  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return (
+    <div className="hint" role="status" data-testid="nothing-prunable">
+      <p>Nothing in this model can be pruned: {reasons.length === 0 ? 'it has no channel groups.' : `each of its ${reasons.length} channel groups is a barrier.`}</p>
+      {top.length > 0 && <ul>{top.map(([r, n]) => <li key={r}>{n > 1 ? `${n} groups: ` : ''}{r}</li>)}</ul>}
+      {reasons.length > 0 && <p>The Ratios tab lists every group with its reason; the ⛔ marks in the graph say why on hover.</p>}
+    </div>
   );
 }
