@@ -40,6 +40,17 @@ describe('exporter quirks on the data paths', () => {
     const trained = await prune('dynamo-style.onnx', 'trained.onnx', '--recover', 'lsq,distill', '--epochs', '1', '--train-images', '16');
     expect(trained.code).not.toBe(0);
     expect(trained.err).toMatch(/takes exactly 1 per run \(input "input" is \[1, 3, 64, 64\]\).*dynamic_axes/);
+    // GDP's gates train too, and refuse before their Taylor importance runs batches (onnxruntime's "Got invalid dimensions").
+    const gates = await runCli(['prune', `${FIXTURES}/dynamo-style.onnx`, '-o', join(dir, 'gates.onnx'), '--criterion', 'gates', '--keep-macs', '0.7', '--images', IMAGES, '--epochs', '1', '--train-images', '16']);
+    expect(gates.code).not.toBe(0);
+    expect(gates.err).toMatch(/takes exactly 1 per run .*dynamic_axes/);
+  }, 120_000);
+
+  it('InstanceNormalization trains: GDP’s gates learn through it (no backward rule before)', async () => {
+    const r = await runCli(['prune', `${FIXTURES}/edge-instance-norm.onnx`, '-o', join(dir, 'in-gates.onnx'), '--criterion', 'gates', '--keep-macs', '0.7', '--images', IMAGES, '--epochs', '2', '--train-images', '32', '--batch', '8', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as PruneReport;
+    expect(report.after.macs).toBeLessThanOrEqual(report.before.macs! * 0.7);
   }, 120_000);
 
   it('eval reads a model’s external data from beside it, from any working directory', async () => {

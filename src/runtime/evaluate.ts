@@ -241,7 +241,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     // The speedup compares the two on the images both were timed on.
     const paired = perImage.filter((r) => r.referenceLatencyMs !== undefined);
     const referenceLatencyMs = paired.length ? summarizeLatency(paired.map((r) => r.referenceLatencyMs!)) : undefined;
-    const pairedLatencyMs = paired.length === perImage.length ? latencyMs : summarizeLatency(paired.map((r) => r.latencyMs));
+    const pairedLatencyMs = paired.length && paired.length < perImage.length ? summarizeLatency(paired.map((r) => r.latencyMs)) : latencyMs;
     return {
       ...summarizeAgreement(state),
       backend: created.backend,

@@ -35,7 +35,7 @@ export type BackwardRuleId =
   | 'passThrough' | 'add' | 'sub' | 'mul' | 'div'
   | 'concat' | 'split' | 'reshape' | 'transpose' | 'maxPool' | 'averagePool' | 'globalAveragePool' | 'globalMaxPool' | 'reduceMean'
   | 'convTranspose' | 'resize' | 'pad' | 'slice' | 'prelu' | 'cast'
-  | 'pow' | 'sqrt' | 'gather' | 'expand' | 'where' | 'softmax' | 'logSoftmax' | 'layerNorm' | 'erf' | 'gelu';
+  | 'pow' | 'sqrt' | 'gather' | 'expand' | 'where' | 'softmax' | 'logSoftmax' | 'layerNorm' | 'instanceNorm' | 'erf' | 'gelu';
 
 export interface OpTraits {
   family: OpFamily;
@@ -86,7 +86,7 @@ export const OP_TRAITS: Readonly<Record<string, OpTraits>> = Object.assign(Objec
 
   // Normalisation.
   BatchNormalization: { family: 'norm', perChannel: true, channel: 'batchNorm', shape: 'batchNorm', backward: 'batchNorm' },
-  InstanceNormalization: { family: 'norm', perChannel: true, channel: 'instanceNorm', shape: 'unary' },
+  InstanceNormalization: { family: 'norm', perChannel: true, channel: 'instanceNorm', shape: 'unary', backward: 'instanceNorm' },
   LayerNormalization: { family: 'norm', channel: 'layerNorm', shape: 'layerNorm', backward: 'layerNorm' },
   // A barrier rule with its own reason: statistics are taken over groups of channels.
   GroupNormalization: { family: 'norm', channel: 'groupNorm', shape: 'unary' },

@@ -1,5 +1,6 @@
 // Backward rules of the operators transformer exports are made of besides MatMul: Softmax and
-// LogSoftmax over an axis, the fused LayerNormalization (opset 17; its parameters train too), and
+// LogSoftmax over an axis, the fused LayerNormalization (opset 17; its parameters train too) and
+// InstanceNormalization (the same normalisation over the spatial axes), and
 // GELU, either fused (opset 20) or as torch exports it (x·½·(1 + erf(x/√2))), through Erf.
 import { attrFloat, attrString } from '../graph/attributes.js';
 import type { BackwardContext, BackwardRule } from './backward-context.js';
@@ -39,15 +40,19 @@ function meanOver(ctx: BackwardContext, x: string, axes: number[], count: number
 }
 
 /**
- * LayerNormalization over the axes from `axis` on (N elements), x̂ = (x − μ)·σ⁻¹, y = x̂·scale + bias:
- * ∂X = σ⁻¹·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = ∂Y·scale; ∂scale = Σ ∂Y·x̂ and ∂bias = Σ ∂Y over the
- * leading axes (training). μ and σ⁻¹ are recomputed: the Mean/InvStdDev outputs are optional.
+ * y = x̂·scale + bias with x̂ = (x − μ)·σ⁻¹ over `axes` (N elements): ∂X = σ⁻¹·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))
+ * with ĝ = ∂Y·scale. μ and σ⁻¹ are recomputed (LayerNormalization's Mean/InvStdDev outputs are
+ * optional). `scale`/`bias` are given already broadcastable to x; `paramGrads` sums ∂Y·x̂ and ∂Y to
+ * the parameters' own shapes.
  */
-const layerNorm: BackwardRule = (ctx) => {
-  if (ctx.gradOut.slice(1).some(Boolean)) unsupported(ctx, 'the Mean and InvStdDev outputs reach the loss; only Y has a gradient rule');
-  const [x, scale, bias] = ctx.node.input as [string, string, string | undefined];
+function normalisedBackward(
+  ctx: BackwardContext,
+  axes: number[],
+  scale: string,
+  paramGrads: (gScale: string | undefined, gBias: string | undefined) => (string | undefined)[],
+): (string | undefined)[] {
+  const x = ctx.node.input[0]!;
   const dims = shapeOf(ctx, x);
-  const axes = range(axisOf(ctx, -1, dims.length), dims.length);
   const sizes = axes.map((a) => dims[a]!);
   if (sizes.some((d) => typeof d !== 'number')) unsupported(ctx, `the normalised axes ${JSON.stringify(axes)} of "${x}" need fixed sizes`);
   const count = (sizes as number[]).reduce((p, d) => p * d, 1);
@@ -56,16 +61,42 @@ const layerNorm: BackwardRule = (ctx) => {
   const variance = meanOver(ctx, b.op('Mul', [centred, centred]), axes, count);
   const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(attrFloat(ctx.node, 'epsilon', 1e-5))])])]);
   const xhat = b.op('Mul', [centred, invStd], {}, 'ln_xhat');
-  const y = ctx.node.output[0]!;
-  const out: (string | undefined)[] = ctx.node.input.map(() => undefined);
+  let gx: string | undefined;
   if (ctx.needs[0]) {
     const gh = b.op('Mul', [gY(ctx), scale]);
     const inner = b.op('Sub', [b.op('Sub', [gh, meanOver(ctx, gh, axes, count)]), b.op('Mul', [xhat, meanOver(ctx, b.op('Mul', [gh, xhat]), axes, count)])]);
-    out[0] = b.op('Mul', [inner, invStd]);
+    gx = b.op('Mul', [inner, invStd]);
   }
-  if (ctx.needs[1]) out[1] = unbroadcast(ctx, b.op('Mul', [gY(ctx), xhat]), scale, y);
-  if (bias && ctx.needs[2]) out[2] = unbroadcast(ctx, gY(ctx), bias, y);
-  return out;
+  const [gScale, gBias] = paramGrads(ctx.needs[1] ? b.op('Mul', [gY(ctx), xhat]) : undefined, ctx.node.input[2] && ctx.needs[2] ? gY(ctx) : undefined);
+  return [gx, gScale, gBias];
+}
+
+/** LayerNormalization over the axes from `axis` on; ∂scale and ∂bias sum over the leading axes (training). */
+const layerNorm: BackwardRule = (ctx) => {
+  if (ctx.gradOut.slice(1).some(Boolean)) unsupported(ctx, 'the Mean and InvStdDev outputs reach the loss; only Y has a gradient rule');
+  const [x, scale, bias] = ctx.node.input as [string, string, string | undefined];
+  const rank = shapeOf(ctx, x).length;
+  const y = ctx.node.output[0]!;
+  return normalisedBackward(ctx, range(axisOf(ctx, -1, rank), rank), scale, (gs, gb) => [
+    gs && unbroadcast(ctx, gs, scale, y),
+    gb && bias ? unbroadcast(ctx, gb, bias, y) : undefined,
+  ]);
+};
+
+/**
+ * InstanceNormalization: each (image, channel) normalised over its spatial axes, then scale[c] and
+ * bias[c] ([C], viewed as [C, 1, …] to broadcast); ∂scale and ∂bias sum over the images and positions.
+ */
+const instanceNorm: BackwardRule = (ctx) => {
+  const [x, scale] = ctx.node.input as [string, string, string];
+  const rank = shapeOf(ctx, x).length;
+  const b = ctx.b;
+  const perChannel = b.ints('chan_shape', [rank - 1], [-1, ...Array.from({ length: rank - 2 }, () => 1)]);
+  const summed = [0, ...range(2, rank)];
+  return normalisedBackward(ctx, range(2, rank), b.op('Reshape', [scale, perChannel]), (gs, gb) => [
+    gs && reduceSum(ctx, gs, summed, 0),
+    gb && reduceSum(ctx, gb, summed, 0),
+  ]);
 };
 
 /** Erf: ∂X = ∂Y·2/√π·exp(−x²). */
@@ -103,4 +134,4 @@ const gelu: BackwardRule = (ctx) => {
 };
 
 /** Rules of the attention-block ops by rule id (op-traits says which op uses which), merged into BACKWARD_RULES. */
-export const ATTENTION_RULES = { softmax, logSoftmax, layerNorm, erf, gelu } satisfies Partial<Record<BackwardRuleId, BackwardRule>>;
+export const ATTENTION_RULES = { softmax, logSoftmax, layerNorm, instanceNorm, erf, gelu } satisfies Partial<Record<BackwardRuleId, BackwardRule>>;

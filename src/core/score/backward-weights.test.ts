@@ -65,6 +65,11 @@ describe('parameter gradients match float64 finite differences', () => {
   it('MatMul with a 3-D left operand, a trainable bias on Add, Gemm transA with α, β and a [1, N] C, BN γ/β and PRelu slope on [N, C], Gemm transB (opset 11)', async () => {
     await checkAgainstReference(reference('linear-params.onnx'));
   });
+  it('InstanceNormalization (∂X through the per-image, per-channel statistics; scale and bias train) after a padded Conv and a 1×1 Conv', async () => {
+    const ref = reference('instance-norm-params.onnx');
+    expect(ref.defaultTrainable).toEqual(['c1.w', 'in1.scale', 'in1.bias', 'c2.w', 'in2.scale', 'in2.bias', 'fc.w', 'fc.b']);
+    await checkAgainstReference(ref);
+  });
   it('1-D Conv (strided, padded, dilated) and 1-D ConvTranspose with output_padding; L2 loss on a dense output', async () => {
     await checkAgainstReference(reference('conv1d-params.onnx'));
   });

@@ -92,6 +92,16 @@ function logSoftmaxT(x: Float32Array, dims: readonly number[], i: number, temper
 }
 
 /** Distils `student` from `teacher` on `images`; see the file comment. */
+/** Refuses, up front and with the fix, a model whose input takes a fixed number of images (training runs batches). */
+export function requireBatchedInput(model: ModelProto, inputName: string): void {
+  const input = model.graph!.input.find((i) => i.name === inputName);
+  const shape = (input && declaredInfo(input)?.shape) ?? [];
+  const fixed = fixedBatchSize(shape);
+  if (fixed !== undefined) {
+    throw new Error(`training runs batches of images, but the model takes exactly ${fixed} per run (input "${inputName}" is [${shape.join(', ')}]): export it with a dynamic batch dimension (torch.onnx.export(…, dynamic_axes={"${inputName}": {0: "batch"}})) to train it; lsq and bias need no training`);
+  }
+}
+
 export async function distill(job: DistillJob): Promise<DistillResult> {
   const s = job.settings;
   if (!(s.temperature > 0)) throw new Error(`temperature must be positive, got ${s.temperature}`);
@@ -99,12 +109,7 @@ export async function distill(job: DistillJob): Promise<DistillResult> {
   // Biases and norm scales alone (a quantized model's float bias on Add) cannot win back what pruning took.
   const rank = new Map(job.student.graph!.initializer.map((t) => [t.name, t.dims.length]));
   if (!names.some((n) => (rank.get(n) ?? 0) >= 2)) throw new Error('the model has no float32 weights to train (quantized weights are never trained): recover it with lsq or bias instead, or distil the float model and quantize after');
-  const input = job.student.graph!.input.find((i) => i.name === job.images.input);
-  const shape = (input && declaredInfo(input)?.shape) ?? [];
-  const fixed = fixedBatchSize(shape);
-  if (fixed !== undefined) {
-    throw new Error(`training runs batches of images, but the model takes exactly ${fixed} per run (input "${job.images.input}" is [${shape.join(', ')}]): export it with a dynamic batch dimension (torch.onnx.export(…, dynamic_axes={"${job.images.input}": {0: "batch"}})) to train it; lsq and bias need no training`);
-  }
+  requireBatchedInput(job.student, job.images.input);
   const labelled = !!job.images.labels && s.distillWeight < 1;
   const outputs = job.outputs ? [...job.outputs] : job.student.graph!.output.map((o) => o.name);
   const bw: BackwardModel = buildBackwardModel(job.student, {

@@ -18,7 +18,7 @@ import { planCosting } from '../prune/plan-costing.js';
 import type { PrunePlan } from '../prune/plan.js';
 import type { TaskKind } from '../score/loss-task.js';
 import { withModel, type AbortSignalLike, type Float32Tensor, type ModelRunner } from '../score/runner.js';
-import { DEFAULT_DISTILL_SETTINGS, distill, type DistillResult, type DistillSettings } from './distill.js';
+import { DEFAULT_DISTILL_SETTINGS, distill, requireBatchedInput, type DistillResult, type DistillSettings } from './distill.js';
 import { buildGatedModel, EPSILON_INPUT, foldGates, gatedTrainable, type GatedModel } from './gates-graph.js';
 import { createPolarizer, DEFAULT_POLARIZE_SETTINGS, planRemoving, selectForBudget, type Polarizer, type PolarizeSettings, type Removed } from './gates-polarize.js';
 import { viewBatch, NO_AUGMENTATION, type TrainingImages } from './images.js';
@@ -142,6 +142,7 @@ export async function learnGates(job: GatesJob): Promise<GatesResult> {
   if (!(s.keep > 0 && s.keep < 1)) throw new Error(`gates: the MACs target must keep a fraction in (0, 1), got ${s.keep}`);
   if (!(s.epsilonEnd > 0 && s.epsilonStart >= s.epsilonEnd)) throw new Error(`gates: ε must anneal from a larger to a smaller positive value (got ${s.epsilonStart} → ${s.epsilonEnd})`);
   const model = job.model;
+  requireBatchedInput(model, job.images.input);
   const analysis = job.analysis ?? analyseChannels(buildGraph(model));
   if (!(s.gate0 > 0 && s.gate0 < 1)) throw new Error(`gates: the starting gate value must be in (0, 1), got ${s.gate0}`);
   const gated = buildGatedModel(model, analysis, { theta0: Math.sqrt((s.epsilonStart * s.gate0) / (1 - s.gate0)), epsilon0: s.epsilonStart });

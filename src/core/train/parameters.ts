@@ -14,6 +14,7 @@ const PARAMETER_INPUTS: Readonly<Record<string, readonly number[]>> = {
   MatMul: [1],
   BatchNormalization: [1, 2], // γ, β; the running mean and variance stay frozen
   LayerNormalization: [1, 2], // scale, bias (opset 17)
+  InstanceNormalization: [1, 2], // scale, bias
   PRelu: [1],
   // Elementwise affine constants, on either side: the bias torch adds after a MatMul (every Linear
   // on [batch, tokens, features]), a decomposed LayerNorm's γ and β (opset < 17), a position
@@ -33,7 +34,7 @@ function readsData(ir: GraphIR, node: NodeProto): boolean {
 /**
  * The default trainable parameters of a model, in graph order, each once: float32 initializers that
  * are weights or biases of Conv/ConvTranspose/Gemm, the 2-D constant right operand of a MatMul,
- * BatchNormalization's and LayerNormalization's scale and bias, a PRelu slope, the non-scalar
+ * BatchNormalization's, LayerNormalization's and InstanceNormalization's scale and bias, a PRelu slope, the non-scalar
  * constant operand of an Add or Mul that computes on data, a token Expand repeats — reached directly
  * or through Identity nodes (tied weights count once). What PyTorch trains when it fine-tunes the
  * exported module. Shape tensors, running statistics and integer tensors are never listed.

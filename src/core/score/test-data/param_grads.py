@@ -2,7 +2,7 @@
 
 Run: /usr/bin/python3 param_grads.py. It builds small onnx.helper graphs that stack every parameter
 rule (strided/asymmetrically padded/auto_pad/dilated/grouped/depthwise Conv, PRelu, ConvTranspose
-with output_padding, BatchNormalization γ/β, Gemm transA/transB/alpha/beta, MatMul with a 3-D left
+with output_padding, BatchNormalization γ/β, InstanceNormalization scale/bias, Gemm transA/transB/alpha/beta, MatMul with a 3-D left
 operand, a trainable bias on Add, 1-D Conv and ConvTranspose), evaluates them node by node with torch
 in float64, and records for every trainable initializer the central finite difference (eps 1e-6) of
 the loss along the direction d_i = sin(1.7·i + 0.3) and at three seeded coordinates. The same is
@@ -82,6 +82,8 @@ def run_node(node, x):
         return conv_transpose(i[0], i[1], i[2] if len(i) > 2 else None, a)
     if op == "BatchNormalization":
         return F.batch_norm(i[0], i[3], i[4], i[1], i[2], False, 0.0, a.get("epsilon", 1e-5))
+    if op == "InstanceNormalization":
+        return F.instance_norm(i[0], weight=i[1], bias=i[2], eps=a.get("epsilon", 1e-5))
     if op == "PRelu":
         return torch.where(i[0] > 0, i[0], i[0] * i[1])
     if op == "Relu":
@@ -130,8 +132,8 @@ def trainable(model):
     operand of an Add/Mul on data and a token Expand repeats, through Identity (trainableParameters)."""
     inits = {t.name: t for t in model.graph.initializer}
     producer = {o: n for n in model.graph.node for o in n.output}
-    roles = {"Conv": [1, 2], "ConvTranspose": [1, 2], "Gemm": [1, 2], "MatMul": [1], "BatchNormalization": [1, 2], "PRelu": [1],
-             "Add": [0, 1], "Mul": [0, 1], "Expand": [0]}
+    roles = {"Conv": [1, 2], "ConvTranspose": [1, 2], "Gemm": [1, 2], "MatMul": [1], "BatchNormalization": [1, 2], "InstanceNormalization": [1, 2],
+             "PRelu": [1], "Add": [0, 1], "Mul": [0, 1], "Expand": [0]}
     constant = lambda name: name in inits or (name in producer and producer[name].op_type == "Constant")
     found = []
     for node in model.graph.node:
@@ -298,6 +300,31 @@ def token_model(rng):
     return h.make_model(graph, opset_imports=[h.make_opsetid("", 13)])
 
 
+def instance_norm_model(rng):
+    """Input [2, 3, 7, 6] → Conv 3×3 pads 1 → InstanceNormalization (scale, bias, ε 1e-3) → Relu → Conv 1×1 →
+    InstanceNormalization → Relu → GlobalAveragePool → Flatten → Gemm transB (a style-transfer or segmentation block;
+    without the Relu the pooled means would be in2.bias alone, and nothing before it would have a gradient)."""
+    n = h.make_node
+    nodes = [
+        n("Conv", ["input", "c1.w"], ["c1"], pads=[1, 1, 1, 1]),
+        n("InstanceNormalization", ["c1", "in1.scale", "in1.bias"], ["in1"], epsilon=1e-3),
+        n("Relu", ["in1"], ["r1"]),
+        n("Conv", ["r1", "c2.w"], ["c2"]),
+        n("InstanceNormalization", ["c2", "in2.scale", "in2.bias"], ["in2"]),
+        n("Relu", ["in2"], ["r2"]),
+        n("GlobalAveragePool", ["r2"], ["gap"]),
+        n("Flatten", ["gap"], ["flat"]),
+        n("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], transB=1),
+    ]
+    # No bias on the Convs: the normalisation subtracts it again, so its gradient is exactly 0.
+    inits = [init(rng, "c1.w", [5, 3, 3, 3]), init(rng, "in1.scale", [5], 1.0, 0.5), init(rng, "in1.bias", [5], 0.4, -0.2),
+             init(rng, "c2.w", [4, 5, 1, 1]), init(rng, "in2.scale", [4], 1.0, 0.5), init(rng, "in2.bias", [4], 0.4, -0.2),
+             init(rng, "fc.w", [3, 4], 0.8), init(rng, "fc.b", [3], 0.1)]
+    graph = h.make_graph(nodes, "instance_norm_params", [h.make_tensor_value_info("input", T.FLOAT, ["N", 3, 7, 6])],
+                         [h.make_tensor_value_info("logits", T.FLOAT, ["N", 3])], inits)
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", 13)])
+
+
 def conv1d_model(rng):
     """Input [2, 3, 11] → 1-D Conv s2 pads(1, 2) dilation 2 → Relu → 1-D ConvTranspose s2 pads(1, 0) output_padding 1; dense output."""
     n = h.make_node
@@ -338,6 +365,12 @@ if __name__ == "__main__":
     onnx.save(model, path)
     inp = np.round(rng.normal(0, 1, (2, 3, 4)), 4)
     cases.append(make_case(path, "token-params.onnx", inp, {"logits": (class_targets(rng, (2, 6), True), "class")}, rng))
+    model = instance_norm_model(rng)
+    onnx.checker.check_model(model)
+    path = os.path.join(HERE, "instance-norm-params.onnx")
+    onnx.save(model, path)
+    inp = np.round(rng.normal(0, 1, (2, 3, 7, 6)), 4)
+    cases.append(make_case(path, "instance-norm-params.onnx", inp, {"logits": (class_targets(rng, (2, 3), True), "class")}, rng))
     with open(os.path.join(HERE, "reference-param-grads.json"), "w") as f:
         json.dump(cases, f)
     print("wrote reference-param-grads.json:", ", ".join(f"{c['model']} ({len(c['params'])} params)" for c in cases))
