@@ -1,6 +1,6 @@
 // `prune-studio prune --fp16` end to end through main(): the written model is the pruned one in
 // fp16 (converter layout), runs on fp32 inputs like the fp32 pruned model, and the report says so.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,5 +47,14 @@ describe('prune-studio prune --fp16', () => {
     expect(text.code).toBe(0);
     expect(text.err).toBe('fp16: the model has no float32 weights (already fp16): written as it is\n');
     expect(text.out).toMatch(/bytes {3}[\d,]+ → [\d,]+ {2}\(−[\d.]+%\) {2}\(fp16\)\n {2}file {4}[\d,]+ → [\d,]+ bytes\n/);
+  });
+
+  it('refuses a quantized model before it prunes and recovers it, writing nothing', async () => {
+    const out = join(dir, 'quant.fp16.onnx');
+    const r = await runCli(['prune', 'tools/fixtures/models/quant-qdq.onnx', '-o', out, '--ratio', '0.3', '--fp16', '--recover', 'bias', '--images', 'public/samples']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/cannot convert to fp16: the model is quantized .*export without fp16/);
+    expect(r.err).not.toMatch(/recovery/);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -15,7 +15,7 @@ import { applyPlanCompress, checkPlanCompressInputs, checkPlanRanks, type PlanCo
 import { taylorImportanceProvider, TAYLOR_LIMIT } from '../data/taylor-importance.js';
 import { planPrune } from '../../core/prune/planner.js';
 import { removeConstantChannels } from '../../core/prune/lossless.js';
-import { toFloat16, type Float16Report } from '../../core/convert/fp16.js';
+import { float16Refusal, toFloat16, type Float16Report } from '../../core/convert/fp16.js';
 import type { CliCommand } from './types.js';
 import { pruneGradually, pruneStepsOption, PRUNE_STEPS_USAGE, stepsForModel, type GradualResult } from '../data/prune-gradual.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
@@ -165,6 +165,8 @@ export const pruneCommand: CliCommand = {
     checkOutputPaths(outputs, io.cwd);
     const loaded = await loadModelFile(file, io.cwd);
     const model = loaded.model;
+    const noFloat16 = flag(args, 'fp16') ? float16Refusal(buildGraph(model)) : undefined;
+    if (noFloat16) throw new Error(noFloat16); // before pruning and recovery, not after them
     const steps = stepsForModel(stepsAsked, args, model);
     const shapeOptions = inputShapeOptions(args, model);
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);

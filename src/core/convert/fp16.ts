@@ -67,21 +67,27 @@ const QUANTIZED_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQua
  */
 export function toFloat16(model: ModelProto): Float16Result {
   const ir = buildGraph(model);
-  for (const node of ir.nodes) {
-    // Quantized weights are already 8-bit: fp16 would only add Casts and make the file bigger.
-    if (QUANTIZED_OPS.has(node.opType)) {
-      throw new Error(`cannot convert to fp16: the model is quantized (${node.opType} "${ir.nodeId.get(node)}"), its weights are already 8-bit; export without fp16`);
-    }
-    if (node.attribute.some((a) => a.g || a.graphs.length)) {
-      throw new Error(`cannot convert to fp16: ${node.opType} "${ir.nodeId.get(node)}" holds a subgraph (control flow is not converted); export in fp32`);
-    }
-  }
+  const refusal = float16Refusal(ir);
+  if (refusal) throw new Error(refusal);
   const report: Float16Report = { convertedConstants: 0, keptFp32Constants: [], keptFp32Nodes: [], keptFp32Ops: [], castsAdded: 0, clamped: [], alreadyFloat16: false };
   const constants = [...ir.graph.initializer, ...ir.nodes.filter(isConstantNode).map((n) => constantTensor(ir, n.output[0]!))];
   if (!constants.some((t) => t?.dataType === F32) && constants.some((t) => t?.dataType === F16)) {
     return { model: cloneMessage(model), report: { ...report, alreadyFloat16: true } };
   }
   return new Converter(ir, report).run();
+}
+
+/**
+ * Why a model cannot be converted to fp16 at all (quantized, control flow), or undefined: pruning
+ * keeps both, so a caller can refuse before it prunes and recovers.
+ */
+export function float16Refusal(ir: GraphIR): string | undefined {
+  for (const node of ir.nodes) {
+    // Quantized weights are already 8-bit: fp16 would only add Casts and make the file bigger.
+    if (QUANTIZED_OPS.has(node.opType)) return `cannot convert to fp16: the model is quantized (${node.opType} "${ir.nodeId.get(node)}"), its weights are already 8-bit; export without fp16`;
+    if (node.attribute.some((a) => a.g || a.graphs.length)) return `cannot convert to fp16: ${node.opType} "${ir.nodeId.get(node)}" holds a subgraph (control flow is not converted); export in fp32`;
+  }
+  return undefined;
 }
 
 function isConstantNode(node: NodeProto): boolean {
