@@ -24,11 +24,11 @@ const runner: ModelRunner = async (model) => ({
   },
 });
 
-function job(settings: Partial<TrainSettings>): TrainJob {
+function job(settings: Partial<TrainSettings>, w0 = 3): TrainJob {
   return {
     runner, trainingModel, forwardModel,
     gradientOf: new Map([['w', 'grad']]),
-    params: new Map([['w', { dims: [1], data: Float32Array.of(3) }]]),
+    params: new Map([['w', { dims: [1], data: Float32Array.of(w0) }]]),
     images: { input: 'x', dims: [1, 1, 1], images: Array.from({ length: 8 }, () => Float32Array.of(0)) },
     train: [0, 1, 2, 3, 4, 5, 6, 7],
     objective: {
@@ -60,6 +60,15 @@ describe('train: divergence without overflow', () => {
     expect(result.bestEpoch).toBe(0);
     expect(result.params.get('w')![0]).toBe(3);
     expect(result.history).toHaveLength(4); // the start and three diverging epochs
+  });
+
+  it('a loss that grows but stays tiny (a student least squares already fitted) is not called divergence', async () => {
+    const result = await train(job({ epochs: 1, lr: 1.5 }, 1e-4));
+    const [start, epoch1] = result.history.map((h) => h.heldOutLoss);
+    expect(epoch1! / start!).toBeGreaterThan(10);
+    expect(epoch1).toBeLessThan(1e-2);
+    expect(result.note).toBeUndefined();
+    expect(result.bestEpoch).toBe(0); // and the start is still what comes back
   });
 
   it('a well-chosen rate trains without any restart', async () => {
