@@ -85,3 +85,35 @@ test('a model with nothing to prune says so in the Heatmaps tab, with the reason
   await expect(note).toContainText('model output');
   await studio.screenshot('nothing-prunable');
 });
+
+test('a new validation scrolls its results into view, and each tab keeps its own scroll position', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const studio = new StudioPage(page, testInfo);
+  const panels = new PanelsPage(page);
+  await studio.openModel(FIXTURE);
+  await panels.openTab('Heatmaps');
+  await panels.expectScored();
+  await panels.setGlobalUniform(30);
+  await panels.validateOnBundledSamples();
+  // The table lands below the recovery and training controls: it must be on screen without scrolling by hand.
+  await expect(panels.validationResults).toBeInViewport();
+  const body = page.locator('#side-panel-body');
+  const scrollTop = () => body.evaluate((el) => el.scrollTop);
+  // The scroll is smooth: wait until it rests.
+  await expect.poll(async () => { const a = await scrollTop(); await page.waitForTimeout(250); return a === (await scrollTop()); }).toBe(true);
+  // Another tab opens at its top (it once opened half-way down, at Validate's scroll)... The
+  // results' place on screen is read and the tab clicked in one task, so no late scroll falls between.
+  const resultsTop = () => panels.validationResults.evaluate((el) => Math.round(el.getBoundingClientRect().top));
+  const before = await page.evaluate(() => {
+    const top = document.querySelector('[data-testid="validation-results"]')!.getBoundingClientRect().top;
+    document.querySelector<HTMLElement>('#tab-architecture')!.click();
+    return Math.round(top);
+  });
+  await expect.poll(scrollTop).toBe(0);
+  await expect(page.getByRole('tab', { name: 'Architecture' })).toBeInViewport();
+  // ... and Validate comes back showing what it showed (its confusion matrix draws a frame later;
+  // with the browser's scroll anchoring that shifted the results 168 px up).
+  await panels.openTab('Validate');
+  await expect.poll(resultsTop).toBe(before);
+  await expect(panels.validationResults).toBeInViewport();
+});

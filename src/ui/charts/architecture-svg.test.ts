@@ -48,6 +48,6 @@ describe('architectureChart', () => {
     const many: ArchitectureData = { ...data, layers: Array.from({ length: 120 }, (_, i) => ({ ...data.layers[0]!, index: i + 1, node: `n${i}` })) };
     const svg = toSvgString(architectureChart(many, { ...base, width: 400 }));
     expect(svg).not.toContain('>stem.0</text>');
-    expect(svg).toContain('layer number in graph order');
+    expect(svg).toContain('layer no. (hover a bar for its name)');
   });
 });

@@ -172,5 +172,6 @@ export function architectureChart(data: ArchitectureData, o: ArchitectureChartOp
   ...columns,
   el('g', { 'aria-hidden': 'true' }, ...ticks),
   el('text', { x: left + innerW / 2, y: o.height - fs * 0.5, 'text-anchor': 'middle', 'font-size': small, fill: p.muted },
-    named ? 'layers in graph order' : 'layer number in graph order (hover a bar for its name)'));
+    // Short enough for the side panel's 300 px: the longer wording ran off its right edge.
+    named ? 'layers in graph order' : 'layer no. (hover a bar for its name)'));
 }

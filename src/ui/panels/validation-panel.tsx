@@ -166,6 +166,16 @@ export function ValidationPanel() {
   const running = !!progress;
   // Top-1 predictions and the confusion matrix are about classes: shown only when a class output exists.
   const classifier = headlineTask(report?.outputs) === 'class';
+  // A new report scrolls its table into view: it lands below the recovery and training controls,
+  // out of sight on a projector. A report already there when the tab opens keeps the tab's scroll.
+  const results = useRef<HTMLDivElement>(null);
+  const shownReport = useRef(report);
+  useEffect(() => {
+    if (!report || report === shownReport.current) return;
+    shownReport.current = report;
+    const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    results.current?.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
+  }, [report]);
   return (
     <section className="prune-panel" aria-label="Validation">
       <ImageSource classNames={classNames} />
@@ -185,12 +195,12 @@ export function ValidationPanel() {
       )}
       {error && <p className="error" role="alert">{error}</p>}
       {report && (
-        <>
+        <div ref={results}>
           <ResultsTable report={report} />
           <OutputsTable report={report} />
           {classifier && deferredReport && <ConfusionMatrix report={deferredReport} classNames={classNames} />}
           {classifier && deferredReport && <Predictions report={deferredReport} images={images} classNames={classNames} />}
-        </>
+        </div>
       )}
     </section>
   );

@@ -4,6 +4,7 @@ import { ModelPanel } from '../sidebar/ModelPanel';
 import { NodeProperties } from '../sidebar/NodeProperties';
 import { PRUNING_PANELS } from '../panels';
 import { useStudio } from '../store/store';
+import { useTabScroll } from './use-tab-scroll';
 
 /** A tab of the side panel. */
 export interface SidePanelTab {
@@ -32,16 +33,17 @@ export function SidePanel() {
     if (selectedId && !SIDE_PANELS.find((p) => p.id === tab)?.sticky) setTab('node');
   }
   const Active = (SIDE_PANELS.find((p) => p.id === tab) ?? SIDE_PANELS[0]!).component;
+  const { ref: scrollBox, onScroll, remember } = useTabScroll(tab);
   return (
     <aside className="side-panel" aria-label="Details">
       <div role="tablist" className="tabs">
         {SIDE_PANELS.map((p) => (
-          <button key={p.id} type="button" role="tab" id={`tab-${p.id}`} aria-selected={tab === p.id} aria-controls="side-panel-body" onClick={() => setTab(p.id)}>
+          <button key={p.id} type="button" role="tab" id={`tab-${p.id}`} aria-selected={tab === p.id} aria-controls="side-panel-body" onClick={() => { remember(); setTab(p.id); }}>
             {p.title}
           </button>
         ))}
       </div>
-      <div role="tabpanel" id="side-panel-body" aria-labelledby={`tab-${tab}`} className="side-panel-body">
+      <div role="tabpanel" id="side-panel-body" aria-labelledby={`tab-${tab}`} className="side-panel-body" ref={scrollBox} onScroll={onScroll}>
         <Active />
       </div>
     </aside>
