@@ -5,7 +5,7 @@ import { choiceOption, numberOption, positiveOption, stringOption, UsageError, t
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
 import type { PrunePlan } from '../../core/prune/plan.js';
-import { isRecoveryMethod, recoverPruned, recoveryInfo, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
+import { describeRecoveryLoss, isRecoveryMethod, recoverPruned, recoveryInfo, RECOVERY_METHODS, type RecoveryMethod, type RecoveryReport } from '../../core/recover/recover.js';
 import { DEFAULT_DISTILL_SETTINGS, type DistillSettings } from '../../core/train/distill.js';
 import { OPTIMIZER_IDS, type OptimizerId } from '../../core/train/optimizer.js';
 import { SCHEDULE_IDS, type ScheduleId } from '../../core/train/schedule.js';
@@ -110,10 +110,7 @@ export async function recoverChain(original: ModelProto, pruned: ModelProto, pla
     model = next;
     reports.push(report);
     const t = report.training;
-    const loss = report.outputs
-      ? report.outputs.map((o) => `${o.name} ${o.task === 'dense' ? 'MSE' : 'KL'} ${o.lossBefore.toPrecision(4)} → ${o.lossAfter.toPrecision(4)}`).join(', ')
-      : `calibration KL ${report.lossBefore.toFixed(4)} → ${report.lossAfter.toFixed(4)}`;
-    io.stderr(`recovery (${method}, ${report.images} calibration images): ${loss}${t?.note ? `; ${t.note}` : ''}\n`);
+    io.stderr(`recovery (${method}, ${report.images} calibration images): ${describeRecoveryLoss(report)}${t?.note ? `; ${t.note}` : ''}\n`);
   }
   return { model, reports };
 }

@@ -12,7 +12,7 @@ import { withModel } from '../score/runner.js';
 import { scoreGroups } from '../score/criteria.js';
 import { loadRepoModel, nodeRunner, seededRandom } from '../score/test-utils/ort-runner.js';
 import { captureTensors, channelMoments } from './common.js';
-import { limitImages, recoverPruned } from './recover.js';
+import { describeRecoveryLoss, limitImages, recoverPruned } from './recover.js';
 
 const rand = seededRandom(5);
 const batches = [0, 1].map(() => ({ feeds: { input: { dims: [6, 3, 64, 64], data: Float32Array.from({ length: 6 * 3 * 64 * 64 }, () => rand() * 2 - 1) } } }));
@@ -110,5 +110,16 @@ describe('training-free recovery never raises the calibration loss', () => {
     const limited = limitImages(batches, 8);
     expect(limited.map((b) => b.feeds.input!.dims[0])).toEqual([6, 2]);
     expect(limited[1]!.feeds.input!.data.length).toBe(2 * 3 * 64 * 64);
+  });
+});
+
+describe('describeRecoveryLoss', () => {
+  it('one output: the calibration KL; several: each output’s own loss, not the combined value relative to the step’s start', () => {
+    expect(describeRecoveryLoss({ lossBefore: 0.31, lossAfter: 0.12 })).toBe('calibration KL 0.3100 → 0.1200');
+    const twoTask = { lossBefore: 1, lossAfter: 0.289, outputs: [
+      { name: 'logits', task: 'class' as const, lossBefore: 0.1234, lossAfter: 0.0456 },
+      { name: 'image', task: 'dense' as const, lossBefore: 0.00281, lossAfter: 0.0024 },
+    ] };
+    expect(describeRecoveryLoss(twoTask)).toBe('logits KL 0.1234 → 0.04560, image MSE 0.002810 → 0.002400');
   });
 });

@@ -39,6 +39,16 @@ export interface RecoveryOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * What a recovery did to the calibration loss, for people: "calibration KL 0.3100 → 0.1200", or with
+ * several outputs each output's own loss ("logits KL 0.1234 → 0.0456, image MSE 0.002810 → 0.002402"):
+ * their combined value is relative to each step's start (1 before every step), which read like a bug.
+ */
+export function describeRecoveryLoss(report: Pick<RecoveryReport<string>, 'lossBefore' | 'lossAfter' | 'outputs'>): string {
+  if (!report.outputs) return `calibration KL ${report.lossBefore.toFixed(4)} → ${report.lossAfter.toFixed(4)}`;
+  return report.outputs.map((o) => `${o.name} ${o.task === 'dense' ? 'MSE' : 'KL'} ${o.lossBefore.toPrecision(4)} → ${o.lossAfter.toPrecision(4)}`).join(', ');
+}
+
 export interface RecoveryReport<Id extends string = RecoveryMethod> {
   method: Id;
   images: number;

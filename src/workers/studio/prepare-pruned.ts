@@ -3,7 +3,7 @@
 // correction or least squares). One function, so what is validated is what is exported.
 import type { ModelProto } from '../../core/onnx/proto';
 import type { PrunePlan } from '../../core/prune/plan';
-import { recoverPruned } from '../../core/recover/recover';
+import { describeRecoveryLoss, recoverPruned } from '../../core/recover/recover';
 import type { TrainingSummary } from '../../core/recover/distill';
 import { DEFAULT_DISTILL_SETTINGS } from '../../core/train/distill';
 import type { ExportRequest, ImageInput, Progress, TrainingEvent } from '../protocol';
@@ -113,8 +113,8 @@ async function pruneAndRecover(loaded: LoadedModel, request: PrepareRequest, onP
     const r = recovered.report;
     const prepared: PreparedModel = {
       model: recovered.model, plan: pruned.plan,
-      recoveryNote: `${refit ? `lsq on ${refit.report.images} images: calibration KL ${refit.report.lossBefore.toFixed(4)} → ${refit.report.lossAfter.toFixed(4)}, then ` : ''}`
-        + `${recovery} on ${r.images} images: calibration KL ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)}${r.training && place ? `; ${trainingNote(r.training, place)}` : ''}`,
+      recoveryNote: `${refit ? `lsq on ${refit.report.images} images: ${describeRecoveryLoss(refit.report)}, then ` : ''}`
+        + `${recovery} on ${r.images} images: ${describeRecoveryLoss(r)}${r.training && place ? `; ${trainingNote(r.training, place)}` : ''}`,
     };
     lastRecovered = { key, prepared };
     return prepared;
