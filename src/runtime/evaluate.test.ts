@@ -86,7 +86,7 @@ describe('evaluate', () => {
     const n = 6;
     const labels = await top1s(classifier, n);
     const cache: ReferenceCache = {};
-    const first = await evaluate({ model: classifier, reference: classifier, images: images(n, 28, labels), backend: 'cpu-node', referenceCache: cache });
+    await evaluate({ model: classifier, reference: classifier, images: images(n, 28, labels), backend: 'cpu-node', referenceCache: cache });
     const runs = cache.runs;
     expect(runs).toMatchObject({ backend: 'cpu-node', batchSize: 1, outputNames: ['logits'] });
     expect(runs!.batches).toHaveLength(n);
