@@ -117,3 +117,12 @@ test('a new validation scrolls its results into view, and each tab keeps its own
   await expect.poll(resultsTop).toBe(before);
   await expect(panels.validationResults).toBeInViewport();
 });
+
+test('the Rank tab on a model with no float layer says why nothing can be factorised', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page, testInfo);
+  await studio.openModel('tools/fixtures/models/rsu-fp16.onnx');
+  await page.getByRole('tab', { name: 'Rank', exact: true }).click();
+  const note = page.getByTestId('nothing-factorisable');
+  await expect(note).toContainText('No layer of this model can be factorised:');
+  await expect(note).toContainText(/layers: weight is not float32 \(fp16 and quantized weights are not factorised\)/);
+});

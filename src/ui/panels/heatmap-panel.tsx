@@ -8,6 +8,7 @@ import { useStudio } from '../store/store';
 import { TaskHeatmaps } from '../charts/task-holds-view';
 import type { GroupSummary, PlanCost } from '../../workers/protocol';
 import { startPruningSync } from './sync';
+import { CommonReasons } from './common-reasons';
 import './panels.css';
 
 /** The selected group (picked in a panel, or the one holding the node selected in the graph; see sync.ts). */
@@ -133,13 +134,10 @@ export function HeatmapPanel() {
 
 /** Said instead of an empty overview: a model whose every channel group is a barrier, and the commonest reasons. */
 function NothingPrunable({ reasons }: { reasons: string[] }) {
-  const counts = new Map<string, number>();
-  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
-  const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3);
   return (
     <div className="hint" role="status" data-testid="nothing-prunable">
       <p>Nothing in this model can be pruned: {reasons.length === 0 ? 'it has no channel groups.' : `each of its ${reasons.length} channel groups is a barrier.`}</p>
-      {top.length > 0 && <ul>{top.map(([r, n]) => <li key={r}>{n > 1 ? `${n} groups: ` : ''}{r}</li>)}</ul>}
+      <CommonReasons reasons={reasons} noun="groups" />
       {reasons.length > 0 && <p>The Ratios tab lists every group with its reason; the ⛔ marks in the graph say why on hover.</p>}
     </div>
   );

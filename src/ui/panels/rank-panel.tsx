@@ -14,6 +14,7 @@ import { useStudio } from '../store/store';
 import type { RankTargetKind } from '../store/compress-slice';
 import { rankReadout, rankTotals, shortLayerName } from './compress-format';
 import { change, compact, percent } from './panel-format';
+import { CommonReasons } from './common-reasons';
 import './panels.css';
 import './compress.css';
 
@@ -80,7 +81,12 @@ export function RankPanel() {
       {error && (
         <p className="error" role="alert">{error} <button type="button" onClick={() => void loadSpectra()}>Retry</button></p>
       )}
-      {spectra && spectra.layers.length === 0 && <p className="hint">No layer of this model can be factorised.</p>}
+      {spectra && spectra.layers.length === 0 && (
+        <div className="hint" role="status" data-testid="nothing-factorisable">
+          <p>No layer of this model can be factorised{spectra.skipped.length ? ':' : ' (only Conv, Gemm and MatMul layers with a constant weight can be).'}</p>
+          <CommonReasons reasons={spectra.skipped.map((s) => s.reason)} noun="layers" />
+        </div>
+      )}
       {spectra && layer && readout && (
         <>
           <label className="field">
