@@ -161,6 +161,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const turns = Math.ceil(images.length / batchSize);
     const timedTurns = cached ? Math.min(turns, REFERENCE_TIMED_BATCHES) : turns;
     const referenceTimed = new Set(Array.from({ length: timedTurns }, (_, i) => Math.floor((i * turns) / timedTurns)));
+    let pairs = 0; // timed pairs so far: which model runs first alternates between them
     if (reference) sessions.push(reference);
     const output = options.outputName ?? created.session.outputNames[0]!;
     const refOutput = options.outputName ?? (cached?.outputNames ?? reference?.outputNames)?.[0];
@@ -195,13 +196,14 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
       const { slice, masks, tensor } = start === 0 ? warm : await batchAt(start, turn);
       let model: Awaited<ReturnType<typeof timedRun>>;
       let ref: { tensor: Float32Tensor; all: Record<string, Float32Tensor>; ms?: number } | undefined;
-      if (reference && referenceTimed.has(turn) && turn % 2) {
+      const timeReference = !!reference && referenceTimed.has(turn);
+      if (timeReference && pairs++ % 2) {
         // Alternate which model runs first so caches and clocks favour neither.
         ref = await timedRun(reference, tensor, refOutput!, signal);
         model = await timedRun(created.session, tensor, output, signal);
       } else {
         model = await timedRun(created.session, tensor, output, signal);
-        if (reference && referenceTimed.has(turn)) ref = await timedRun(reference, tensor, refOutput!, signal);
+        if (timeReference) ref = await timedRun(reference, tensor, refOutput!, signal);
       }
       if (cached) {
         // The reference's outputs on these images are already known (its run above, if any, only timed it).
