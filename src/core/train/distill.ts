@@ -91,7 +91,6 @@ function logSoftmaxT(x: Float32Array, dims: readonly number[], i: number, temper
   }
 }
 
-/** Distils `student` from `teacher` on `images`; see the file comment. */
 /** Refuses, up front and with the fix, a model whose input takes a fixed number of images (training runs batches). */
 export function requireBatchedInput(model: ModelProto, inputName: string): void {
   const input = model.graph!.input.find((i) => i.name === inputName);
@@ -102,6 +101,7 @@ export function requireBatchedInput(model: ModelProto, inputName: string): void 
   }
 }
 
+/** Distils `student` from `teacher` on `images`; see the file comment. */
 export async function distill(job: DistillJob): Promise<DistillResult> {
   const s = job.settings;
   if (!(s.temperature > 0)) throw new Error(`temperature must be positive, got ${s.temperature}`);
