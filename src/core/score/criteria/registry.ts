@@ -9,6 +9,7 @@ import { l2Criterion } from './l2.js';
 import { meanAbsCriterion } from './mean-abs.js';
 import { oracleCriterion } from './oracle.js';
 import { randomCriterion } from './random.js';
+import { reconstructionCriterion } from './reconstruction.js';
 import { taylorActCriterion } from './taylor-act.js';
 import { taylorCriterion } from './taylor.js';
 import type { Criterion } from './types.js';
@@ -23,6 +24,7 @@ export const CRITERIA = [
   taylorCriterion,
   taylorActCriterion,
   oracleCriterion,
+  reconstructionCriterion,
   randomCriterion,
 ] as const satisfies readonly Criterion[];
 

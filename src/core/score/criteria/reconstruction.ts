@@ -1,0 +1,290 @@
+// Reconstruction (structured Optimal Brain Surgeon; ThiNet and He et al. 2017 choose channels the
+// same way): a channel matters as much as its consumers' outputs suffer when it is removed and the
+// remaining inputs are refitted by least squares, which is exactly what the `lsq` recovery does
+// afterwards. Greedy backward elimination over each group: at every step the channel whose removal
+// raises the consumers' refitted error least goes, and the others' weights and the inverse Gram
+// matrix are updated in closed form (Schur complement), so later choices see the compensation.
+import { attrInt } from '../../graph/attributes.js';
+import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
+import type { ChannelGroup } from '../../graph/channels/types.js';
+import { buildGraph, type GraphIR } from '../../graph/ir.js';
+import type { NodeProto } from '../../onnx/proto.js';
+import { seededRandom } from '../../random.js';
+import { captureTensors, constantInput, refittableWeight } from '../../recover/common.js';
+import { layerGeometry, type LayerGeometry } from '../../recover/layer-geometry.js';
+import { addPatchRows, sampleOutputPositions } from '../../recover/patch-rows.js';
+import { choleskyLower, NormalEquations } from '../../recover/solve.js';
+import type { Float32Tensor } from '../runner.js';
+import type { Criterion, CriterionScores, ScoringJob } from './types.js';
+
+/** Unknowns per output above which a consumer compensates a removed channel with the group's own columns only. */
+const FULL_SYSTEM_LIMIT = 1200;
+/** Output positions sampled per conv consumer for its Gram matrix. */
+const POSITIONS = 8192;
+/** Ridge relative to the mean diagonal of the Gram matrix (as lsq). */
+const RIDGE = 1e-3;
+
+/** One consumer of a group: the Gram matrix of its input rows and its weights, over the columns it compensates with. */
+interface Consumer {
+  /** Inverse of the (ridged) Gram matrix over `columns` (n×n), updated as channels go. */
+  inverse: Float64Array;
+  /** Weights over `columns` (n×m), updated as channels go. */
+  weights: Float64Array;
+  n: number;
+  m: number;
+  /** Per channel of the group: its column indices (into the n columns). */
+  blocks: number[][];
+  /** ‖XW‖² of the unpruned layer: errors are relative to it, so consumers of any size weigh alike. */
+  energy: number;
+}
+
+/** Positions along `node`'s input axis that hold each channel of the group's spaces. */
+function channelPositions(analysis: ChannelAnalysis, group: ChannelGroup, input: string): { perChannel: number[][]; block: number } | undefined {
+  const layout = analysis.layouts.get(input);
+  if (!layout || layout.axis !== 1 || layout.unit || layout.outer !== undefined) return undefined;
+  const spaces = new Set(group.spaces);
+  const perChannel: number[][] = Array.from({ length: group.channels }, () => []);
+  let p = 0;
+  let any = false;
+  for (const seg of layout.segments) {
+    // Every space of a group has the group's channels, channel i of each being the group's channel i.
+    const ours = spaces.has(seg.space);
+    for (let c = 0; c < seg.length; c++) for (let b = 0; b < layout.block; b++, p++) {
+      if (!ours) continue;
+      perChannel[seg.start + c]!.push(p);
+      any = true;
+    }
+  }
+  return any ? { perChannel, block: layout.block } : undefined;
+}
+
+/** The group-1 Conv/ConvTranspose/Gemm layers that read the group's channels. */
+function consumersOf(ir: GraphIR, analysis: ChannelAnalysis, group: ChannelGroup): { node: NodeProto; geo: LayerGeometry; positions: number[][] }[] {
+  const out: { node: NodeProto; geo: LayerGeometry; positions: number[][] }[] = [];
+  for (const node of ir.nodes) {
+    if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose' && !(node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0)) continue;
+    const w = refittableWeight(ir, node);
+    const geo = w && layerGeometry(node, w.dims);
+    if (!geo || geo.group !== 1 || (geo.op !== 'Gemm' && w.dims.length !== 4)) continue;
+    const where = channelPositions(analysis, group, node.input[0]!);
+    if (where) out.push({ node, geo, positions: where.perChannel });
+  }
+  return out;
+}
+
+/** Inverse of a symmetric positive definite matrix (n×n) through its Cholesky factor. */
+function invertSpd(a: Float64Array, n: number, lambda: number): Float64Array {
+  const l = choleskyLower(a, n, lambda, 'reconstruction: Gram matrix is not positive definite');
+  // L⁻¹ by forward substitution, then A⁻¹ = L⁻ᵀ L⁻¹.
+  const li = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    li[j * n + j] = 1 / l[j * n + j]!;
+    for (let i = j + 1; i < n; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[i * n + k]! * li[k * n + j]!;
+      li[i * n + j] = s / l[i * n + i]!;
+    }
+  }
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+    let s = 0;
+    for (let k = i; k < n; k++) s += li[k * n + i]! * li[k * n + j]!;
+    inv[i * n + j] = s;
+    inv[j * n + i] = s;
+  }
+  return inv;
+}
+
+/** Inverse of a small dense symmetric matrix (k×k) by Gauss–Jordan; undefined when singular. */
+function invertSmall(a: Float64Array, k: number): Float64Array | undefined {
+  const m = Float64Array.from(a);
+  const inv = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) inv[i * k + i] = 1;
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r * k + c]!) > Math.abs(m[piv * k + c]!)) piv = r;
+    const p = m[piv * k + c]!;
+    if (!(Math.abs(p) > 1e-300)) return undefined;
+    if (piv !== c) for (let j = 0; j < k; j++) {
+      [m[c * k + j], m[piv * k + j]] = [m[piv * k + j]!, m[c * k + j]!];
+      [inv[c * k + j], inv[piv * k + j]] = [inv[piv * k + j]!, inv[c * k + j]!];
+    }
+    for (let j = 0; j < k; j++) {
+      m[c * k + j] = m[c * k + j]! / p;
+      inv[c * k + j] = inv[c * k + j]! / p;
+    }
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = m[r * k + c]!;
+      if (f === 0) continue;
+      for (let j = 0; j < k; j++) {
+        m[r * k + j] = m[r * k + j]! - f * m[c * k + j]!;
+        inv[r * k + j] = inv[r * k + j]! - f * inv[c * k + j]!;
+      }
+    }
+  }
+  return inv;
+}
+
+/** Raised refitted error of removing the columns `b`: Σ_outputs w_bᵀ (P_bb)⁻¹ w_b, with (P_bb)⁻¹ returned for the update. */
+function removalCost(c: Consumer, b: readonly number[]): { cost: number; pbbInv?: Float64Array } {
+  const k = b.length;
+  const pbb = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) pbb[i * k + j] = c.inverse[b[i]! * c.n + b[j]!]!;
+  const pbbInv = invertSmall(pbb, k);
+  if (!pbbInv) return { cost: 0 };
+  let cost = 0;
+  for (let o = 0; o < c.m; o++) {
+    for (let i = 0; i < k; i++) {
+      const wi = c.weights[b[i]! * c.m + o]!;
+      if (wi === 0) continue;
+      let s = 0;
+      for (let j = 0; j < k; j++) s += pbbInv[i * k + j]! * c.weights[b[j]! * c.m + o]!;
+      cost += wi * s;
+    }
+  }
+  return { cost, pbbInv };
+}
+
+/** Removes the columns `b` from a consumer: the optimal compensation of the rest (OBS update), then P's Schur complement. */
+function removeColumns(c: Consumer, b: readonly number[], pbbInv: Float64Array): void {
+  const { n, m } = c;
+  const k = b.length;
+  // t = (P_bb)⁻¹ W_b (k×m); W ← W − P_:b t.
+  const t = new Float64Array(k * m);
+  for (let i = 0; i < k; i++) for (let o = 0; o < m; o++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += pbbInv[i * k + j]! * c.weights[b[j]! * m + o]!;
+    t[i * m + o] = s;
+  }
+  // u = P_:b (P_bb)⁻¹ (n×k).
+  const u = new Float64Array(n * k);
+  for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) {
+    let s = 0;
+    for (let j = 0; j < k; j++) s += c.inverse[r * n + b[j]!]! * pbbInv[j * k + i]!;
+    u[r * k + i] = s;
+  }
+  for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) {
+    const pri = c.inverse[r * n + b[i]!]!;
+    if (pri === 0) continue;
+    for (let o = 0; o < m; o++) c.weights[r * m + o] = c.weights[r * m + o]! - pri * t[i * m + o]!;
+  }
+  // P ← P − u P_b: (n×k)(k×n).
+  const pb = new Float64Array(k * n);
+  for (let i = 0; i < k; i++) for (let r = 0; r < n; r++) pb[i * n + r] = c.inverse[b[i]! * n + r]!;
+  for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) {
+    const uri = u[r * k + i]!;
+    if (uri === 0) continue;
+    for (let s = 0; s < n; s++) c.inverse[r * n + s] = c.inverse[r * n + s]! - uri * pb[i * n + s]!;
+  }
+  for (const col of b) for (let o = 0; o < m; o++) c.weights[col * m + o] = 0;
+}
+
+/** Builds a consumer's Gram matrix over the columns it compensates with, its weights and their inverse. */
+async function buildConsumer(job: ScoringJob, ir: GraphIR, node: NodeProto, geo: LayerGeometry, positions: number[][], seed: number): Promise<Consumer> {
+  const data = job.data!;
+  const w = constantInput(ir, node, 1);
+  const bias = node.input[2] ? constantInput(ir, node, 2).data : new Float32Array(geo.outputs);
+  const kernelDims = geo.op === 'Gemm' ? [] : w.dims.slice(2);
+  const all = geo.inputs * geo.kernel + 1;
+  // Columns of the full system: (input c, tap q) → c·kernel + q, the bias last.
+  const groupColumns = new Set<number>();
+  for (const ps of positions) for (const p of ps) for (let q = 0; q < geo.kernel; q++) groupColumns.add(p * geo.kernel + q);
+  const columns = all <= FULL_SYSTEM_LIMIT ? Array.from({ length: all }, (_, i) => i) : [...groupColumns].sort((a, b) => a - b).concat(all - 1);
+  const index = new Map(columns.map((col, i) => [col, i]));
+  const n = columns.length;
+  const m = geo.outputs;
+  const captured = await captureTensors(job.model, [node.input[0]!, node.output[0]!], { runner: data.runner, batches: data.batches, signal: data.signal });
+  const inputs = captured.map((c) => c[node.input[0]!]!);
+  const ys = captured.map((c) => c[node.output[0]!]!);
+  const full = new NormalEquations(all, 0);
+  const sink = all === n ? full : { n: all, add: (x: ArrayLike<number>) => full.add(x, []) };
+  if (geo.op === 'Gemm') addDenseGram(sink, inputs);
+  else addPatchRows(sink, node, inputs, ys, kernelDims, sampleOutputPositions(ys, POSITIONS, seededRandom(seed)));
+  const gram = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+    const [a, b] = [columns[i]!, columns[j]!];
+    const v = a >= b ? full.xtx[a * all + b]! : full.xtx[b * all + a]!;
+    gram[i * n + j] = v;
+    gram[j * n + i] = v;
+  }
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += gram[i * n + i]!;
+  const inverse = invertSpd(gram, n, (RIDGE * trace) / n);
+  const weights = new Float64Array(n * m);
+  columns.forEach((col, i) => {
+    for (let o = 0; o < m; o++) weights[i * m + o] = col === all - 1 ? bias[o]! : w.data[geo.index(o, Math.floor(col / geo.kernel), col % geo.kernel)]!;
+  });
+  let energy = 0;
+  for (let o = 0; o < m; o++) for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += gram[i * n + j]! * weights[j * m + o]!;
+    energy += weights[i * m + o]! * s;
+  }
+  const blocks = positions.map((ps) => ps.flatMap((p) => Array.from({ length: geo.kernel }, (_, q) => index.get(p * geo.kernel + q)!)));
+  return { inverse, weights, n, m, blocks, energy: Math.max(energy, 1e-30) };
+}
+
+/** Rows of [features…, 1] for a dense layer: one per image. */
+function addDenseGram(sink: { n: number; add(x: ArrayLike<number>, y: ArrayLike<number>): void }, inputs: readonly Float32Tensor[]): void {
+  const k = sink.n - 1;
+  const row = new Float64Array(sink.n);
+  for (const x of inputs) for (let i = 0; i < x.dims[0]!; i++) {
+    for (let f = 0; f < k; f++) row[f] = x.data[i * k + f]!;
+    row[k] = 1;
+    sink.add(row, []);
+  }
+}
+
+/** Greedy backward elimination over one group: each channel's score is the (running maximum of the) error its removal added. */
+export async function eliminationScores(job: ScoringJob, ir: GraphIR, group: ChannelGroup): Promise<Float64Array | undefined> {
+  const found = consumersOf(ir, job.analysis, group);
+  if (!found.length) return undefined;
+  const consumers: Consumer[] = [];
+  for (const [i, f] of found.entries()) consumers.push(await buildConsumer(job, ir, f.node, f.geo, f.positions, job.seed + i));
+  const scores = new Float64Array(group.channels);
+  const left = new Set(Array.from({ length: group.channels }, (_, c) => c));
+  let floor = 0;
+  while (left.size) {
+    let best = -1;
+    let bestCost = Infinity;
+    for (const ch of left) {
+      let cost = 0;
+      for (const c of consumers) if (c.blocks[ch]!.length) cost += removalCost(c, c.blocks[ch]!).cost / c.energy;
+      if (cost < bestCost) [best, bestCost] = [ch, cost];
+    }
+    floor = Math.max(floor, bestCost);
+    scores[best] = floor;
+    left.delete(best);
+    if (!left.size) break;
+    for (const c of consumers) {
+      const b = c.blocks[best]!;
+      if (!b.length) continue;
+      const { pbbInv } = removalCost(c, b);
+      if (pbbInv) removeColumns(c, b, pbbInv);
+    }
+  }
+  return scores;
+}
+
+export const reconstructionCriterion: Criterion<'reconstruction'> = {
+  id: 'reconstruction',
+  name: 'Reconstruction',
+  description: 'How much the next layers’ outputs suffer when the channel goes and the rest are refitted by least squares (greedy, as ThiNet).',
+  needsImages: true,
+  async score(job): Promise<CriterionScores> {
+    const ir = buildGraph(job.model);
+    const perGroup = new Map<string, Float64Array[]>();
+    const whyNot = new Map<string, string>();
+    for (const [gi, group] of job.groups.entries()) {
+      if (group.unit > 1 || group.blocks > 1) {
+        whyNot.set(group.id, 'reconstruction scores single channels of ungrouped layers (attention heads and grouped convolutions are not)');
+        continue;
+      }
+      const s = await eliminationScores(job, ir, group);
+      if (s) perGroup.set(group.id, [s]);
+      job.data?.onProgress?.(gi + 1, job.groups.length);
+    }
+    return { perGroup, whyNot, missing: 'no Conv/Gemm reads this group’s channels directly' };
+  },
+};
