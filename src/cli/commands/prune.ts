@@ -23,7 +23,7 @@ import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteri
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { change } from '../compress/report.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
-import { SCORE_LIMIT_DEFAULTS, scoresForCriterion, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { gatesOptions, gatesReport, GATES_VALUE_OPTIONS, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 import { DEFAULT_GATES_SETTINGS } from '../../core/train/gates.js';
@@ -106,6 +106,7 @@ export const pruneCommand: CliCommand = {
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
     `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
+    ORDER_BY_USAGE,
     ...TRAINING_CRITERIA.map((c) => `  --criterion ${c.id}     ${c.description};`),
     '                       with --keep-macs F --images DIR [--epochs N --lr X --batch B --train-images N];',
     '                       --fine-tune-from unpruned|folded: after the gates choose, recover from the unpruned weights',
@@ -126,7 +127,7 @@ export const pruneCommand: CliCommand = {
     INPUT_SHAPE_USAGE,
     '  --json               print a machine-readable report (schemaVersion 1)',
   ].join('\n'),
-  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', 'limit', 'prune-steps', ...RECOVER_VALUE_OPTIONS, ...GATES_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
+  valueOptions: ['o', 'out', 'ratio', 'plan', 'criterion', 'order-by', 'round-to', 'max-ratio', 'plan-out', 'images', 'task', 'limit', 'prune-steps', ...RECOVER_VALUE_OPTIONS, ...GATES_VALUE_OPTIONS, INPUT_SHAPE_OPTION, ...TARGET_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('prune needs a MODEL path');
@@ -143,7 +144,7 @@ export const pruneCommand: CliCommand = {
     if (!gatesRequest && gatesOnly) throw new UsageError(`--${gatesOnly} applies to --criterion gates only`);
     const target = gatesRequest ? undefined : targetOption(args, images);
     if (!gatesRequest && [ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
-    const { criterion } = gatesRequest ? { criterion: 'l2' as const } : scoringOptions(args, images);
+    const { criterion, orderBy } = gatesRequest ? { criterion: 'l2' as const, orderBy: undefined } : scoringOptions(args, images);
     const recoverRequest = gatesRequest ? undefined : recoverOptions(args, images);
     const tasks = taskOption(args);
     if (gatesRequest && args.options.has('prune-steps')) throw new UsageError('--prune-steps applies to one-shot criteria; --criterion gates learns the channels in one training run');
@@ -208,7 +209,7 @@ export const pruneCommand: CliCommand = {
         }
       } else if (target && steps > 1) {
         const done = await pruneGradually(model, analysis, target, steps, {
-          criterion, limit: scoreLimit, recover: recoverRequest, images, cwd: io.cwd, io, tasks,
+          criterion, orderBy, limit: scoreLimit, recover: recoverRequest, images, cwd: io.cwd, io, tasks,
           maxRatio, roundTo, allowNonFinite: flag(args, 'allow-non-finite'), groupedConvolutions, shapeOptions,
         });
         ({ plan, targeted, recovery, steps: gradual } = done);
@@ -216,13 +217,13 @@ export const pruneCommand: CliCommand = {
       } else {
         const allowNonFinite = flag(args, 'allow-non-finite');
         if (target) {
-          const ranking = await targetRanking(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
+          const ranking = await targetRanking(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit, orderBy });
           targeted = await planToTarget(model, analysis, target, { scores: ranking, criterion, maxRatio, roundTo, allowNonFinite, groupedConvolutions, shapeOptions, images, cwd: io.cwd, io, tasks });
           plan = targeted.found.plan;
         } else {
           // l1/l2 are the planner's own default scores (the same group norm as scoreGroups, unnormalised).
-          const magnitude = criterion === 'l1' || criterion === 'l2' ? criterion : undefined;
-          const scores = magnitude ? undefined : await scoresForCriterion(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit });
+          const magnitude = (criterion === 'l1' || criterion === 'l2') && !orderBy ? criterion : undefined;
+          const scores = magnitude ? undefined : new Map(await targetRanking(model, analysis, criterion, images, io.cwd, { allowNonFinite, tasks, limit: scoreLimit, orderBy }));
           plan = planPrune(model, analysis, { ratio, maxRatio, criterion: magnitude, scores, criterionName: criterion, roundTo, allowNonFinite });
         }
       }

@@ -56,6 +56,8 @@ export function pruneStepsOption(args: ParsedArgs, target: TargetRequest | undef
 export interface GradualContext extends Omit<TargetContext, 'scores' | 'io'> {
   io: CliIO;
   criterion: CriterionId;
+  /** Orders channels within groups (--order-by). */
+  orderBy?: CriterionId;
   /** Images a data criterion scores on (--limit). */
   limit?: number;
   recover?: RecoverRequest;
@@ -85,7 +87,7 @@ export async function pruneGradually(model: ModelProto, analysis: ChannelAnalysi
     const now = modelMetrics(current, ctx.shapeOptions)[target.kind];
     const keep = Math.min((step.keep * base) / now, 1 - 1e-9);
     ctx.io.stderr(`prune: step ${i + 1}/${steps}: to ${(step.keep * 100).toFixed(1)} % of the ${target.kind === 'macs' ? 'MACs' : 'params'}${step.epochs ? `, then ${step.epochs} epoch${step.epochs === 1 ? '' : 's'}` : ''}\n`);
-    const scores = await targetRanking(current, currentAnalysis, ctx.criterion, ctx.images, ctx.cwd, { limit: ctx.limit, allowNonFinite: ctx.allowNonFinite, tasks: ctx.tasks });
+    const scores = await targetRanking(current, currentAnalysis, ctx.criterion, ctx.images, ctx.cwd, { limit: ctx.limit, allowNonFinite: ctx.allowNonFinite, tasks: ctx.tasks, orderBy: ctx.orderBy });
     targeted = await planToTarget(current, currentAnalysis, { ...target, keep }, { ...ctx, scores });
     const stepPlan = targeted.found.plan;
     let next = applyPlan(current, stepPlan, currentAnalysis);

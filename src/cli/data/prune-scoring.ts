@@ -3,19 +3,24 @@
 import { choiceOption, UsageError, type ParsedArgs } from '../args.js';
 import type { ChannelAnalysis } from '../../core/graph/channels/analyse.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
-import { CRITERIA, criterionInfo, DEFAULT_SCORE_IMAGES, NON_FINITE_REASON, scoreGroups, scoreImages, type CriterionId } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, DEFAULT_SCORE_IMAGES, NON_FINITE_REASON, reorderWithin, scoreGroups, scoreImages, type CriterionId } from '../../core/score/criteria.js';
 import { parseTaskOverrides, TASK_KINDS, type TaskKind } from '../../core/score/loss-task.js';
 import { magnitudeScores } from '../../core/score/magnitude.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
 export const CRITERION_CHOICES: readonly CriterionId[] = CRITERIA.map((c) => c.id);
 
-/** Reads --criterion (default l2) and checks it against --images (--recover: recover-options.ts). */
-export function scoringOptions(args: ParsedArgs, images: string | undefined): { criterion: CriterionId } {
+/** Reads --criterion (default l2) and --order-by, and checks them against --images (--recover: recover-options.ts). */
+export function scoringOptions(args: ParsedArgs, images: string | undefined): { criterion: CriterionId; orderBy?: CriterionId } {
   const criterion = choiceOption(args, 'criterion', CRITERION_CHOICES, 'l2');
   if (criterionInfo(criterion).needsImages && !images) throw new UsageError(`--criterion ${criterion} needs --images DIR`);
-  return { criterion };
+  const orderBy = choiceOption(args, 'order-by', CRITERION_CHOICES);
+  if (orderBy && criterionInfo(orderBy).needsImages && !images) throw new UsageError(`--order-by ${orderBy} needs --images DIR`);
+  return { criterion, ...(orderBy && orderBy !== criterion ? { orderBy } : {}) };
 }
+
+/** Usage line of --order-by (score, prune, sensitivity). */
+export const ORDER_BY_USAGE = '  --order-by NAME      which channels of a group go first, by another criterion (NAME decides how many): reconstruction picks the ones least squares best does without';
 
 /** Usage line of --task (score and prune). */
 export const TASK_OPTION_USAGE = `  --task NAME=KIND[,…] loss of an output for taylor/oracle: ${TASK_KINDS.join('|')} (default: detected from its shape; see docs/criteria.md)`;
@@ -33,9 +38,11 @@ export function taskOption(args: ParsedArgs): Record<string, TaskKind> | undefin
 }
 
 /** Channel scores of `criterion` for every prunable group (scoreGroups on at most `limit` images, default the criterion's own, loaded when it needs them). */
-export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: { limit?: number; allowNonFinite?: boolean; tasks?: Record<string, TaskKind> } = {}): Promise<Map<string, Float64Array>> {
-  const data = images && criterionInfo(criterion).needsImages ? loadImageBatches(model, images, cwd, { limit: options.limit ?? scoreImages(criterion) }) : undefined;
-  const result = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches, allowNonFinite: options.allowNonFinite, tasks: options.tasks }, analysis);
+export async function scoresForCriterion(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: { limit?: number; allowNonFinite?: boolean; tasks?: Record<string, TaskKind>; orderBy?: CriterionId } = {}): Promise<Map<string, Float64Array>> {
+  const { orderBy } = options;
+  const used = orderBy ? [criterion, orderBy] : [criterion];
+  const data = images && used.some((c) => criterionInfo(c).needsImages) ? loadImageBatches(model, images, cwd, { limit: options.limit ?? Math.max(...used.map(scoreImages)) }) : undefined;
+  const result = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data?.batches, allowNonFinite: options.allowNonFinite, tasks: options.tasks, orderBy }, analysis);
   // Groups skipped for NaN/Inf scores keep NaN scores, so the planner (allowNonFinite) leaves them whole.
   const scores = new Map(result.scores);
   for (const s of result.skipped) if (s.reason === NON_FINITE_REASON) scores.set(s.group, new Float64Array(analysis.groups.find((g) => g.id === s.group)!.channels).fill(NaN));
@@ -50,5 +57,9 @@ export const SCORE_LIMIT_DEFAULTS = `default ${DEFAULT_SCORE_IMAGES}; ${CRITERIA
  * unnormalised, as planPrune ranks them), every other criterion is scored (scoresForCriterion).
  */
 export async function targetRanking(model: ModelProto, analysis: ChannelAnalysis, criterion: CriterionId, images: string | undefined, cwd: string, options: Parameters<typeof scoresForCriterion>[5] = {}): Promise<ReadonlyMap<string, ArrayLike<number>>> {
-  return criterion === 'l1' || criterion === 'l2' ? magnitudeScores(analysis, criterion) : scoresForCriterion(model, analysis, criterion, images, cwd, options);
+  if (criterion !== 'l1' && criterion !== 'l2') return scoresForCriterion(model, analysis, criterion, images, cwd, options);
+  const magnitude = magnitudeScores(analysis, criterion);
+  if (!options.orderBy) return magnitude;
+  const order = await scoresForCriterion(model, analysis, options.orderBy, images, cwd, { ...options, orderBy: undefined });
+  return new Map([...magnitude].map(([id, s]) => [id, order.has(id) ? reorderWithin(Float64Array.from(s), order.get(id)!) : s]));
 }

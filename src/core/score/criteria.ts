@@ -39,6 +39,14 @@ export interface ScoreOptions extends Partial<DataScoreOptions> {
    * naming the groups; with this set they are skipped (left unpruned) and the others scored.
    */
   allowNonFinite?: boolean;
+  /**
+   * Another criterion that decides, within each group, which channels go first, while `criterion`
+   * keeps deciding how many each group loses: the k-th channel in `orderBy`'s order gets the k-th
+   * score of the group in `criterion`'s, so allocations made from the scores are unchanged.
+   * `reconstruction` here pairs a loss-aware allocation with the channels least squares can best
+   * do without (docs/criteria.md#reconstruction).
+   */
+  orderBy?: string;
 }
 
 
@@ -50,10 +58,39 @@ export interface GroupScoreResult {
   perOutput?: Map<string, Map<string, Float64Array>>;
   /** Prunable groups that got no score, with the reason. */
   skipped: { group: string; reason: string }[];
+  /** The criterion that ordered the channels within each group, when not `criterion` (ScoreOptions.orderBy). */
+  orderedBy?: string;
 }
 
-/** Scores the channels of every prunable group of `model` with `criterion` (an id of CRITERIA; others throw). */
+/** Scores the channels of every prunable group of `model` with `criterion` (an id of CRITERIA; others throw), ordered within groups by `options.orderBy` when given. */
 export async function scoreGroups(model: ModelProto, criterion: string, options: ScoreOptions = {}, analysis: ChannelAnalysis = analyseChannels(buildGraph(model))): Promise<GroupScoreResult> {
+  const orderBy = options.orderBy;
+  if (orderBy !== undefined) criterionInfo(orderBy);
+  const main = await scoreWith(model, criterion, options, analysis);
+  if (orderBy === undefined || orderBy === criterion) return main;
+  const order = await scoreWith(model, orderBy, options, analysis);
+  const reorder = (scores: Map<string, Float64Array>) => new Map([...scores].map(([id, s]) => [id, order.scores.has(id) ? reorderWithin(s, order.scores.get(id)!) : s]));
+  return {
+    ...main,
+    scores: reorder(main.scores),
+    perOutput: main.perOutput && new Map([...main.perOutput].map(([output, scores]) => [output, reorder(scores)])),
+    orderedBy: orderBy,
+  };
+}
+
+/**
+ * `values` (one group's scores) handed out again in `order`'s ranking: the channel `order` ranks
+ * k-th lowest gets the k-th lowest of `values` (ties in `order` broken by `values`).
+ */
+export function reorderWithin(values: Float64Array, order: Float64Array): Float64Array {
+  const sorted = Float64Array.from(values).sort();
+  const channels = [...values.keys()].sort((a, b) => order[a]! - order[b]! || values[a]! - values[b]!);
+  const out = new Float64Array(values.length);
+  channels.forEach((ch, k) => (out[ch] = sorted[k]!));
+  return out;
+}
+
+async function scoreWith(model: ModelProto, criterion: string, options: ScoreOptions, analysis: ChannelAnalysis): Promise<GroupScoreResult> {
   const info = criterionInfo(criterion);
   const groups = analysis.groups.filter((g) => g.prunable);
   let data: DataScoreOptions | undefined;

@@ -10,15 +10,18 @@ import type { ChannelGroup } from '../../graph/channels/types.js';
 import { buildGraph, type GraphIR } from '../../graph/ir.js';
 import type { NodeProto } from '../../onnx/proto.js';
 import { seededRandom } from '../../random.js';
-import { captureTensors, constantInput, refittableWeight } from '../../recover/common.js';
+import { constantInput, refittableWeight } from '../../recover/common.js';
 import { layerGeometry, type LayerGeometry } from '../../recover/layer-geometry.js';
 import { addPatchRows, sampleOutputPositions } from '../../recover/patch-rows.js';
 import { choleskyLower, NormalEquations } from '../../recover/solve.js';
-import type { Float32Tensor } from '../runner.js';
+import { exposeTensors } from '../../graph/expose.js';
+import { checkAborted, withModel, type Float32Tensor } from '../runner.js';
 import type { Criterion, CriterionScores, ScoringJob } from './types.js';
 
 /** Unknowns per output above which a consumer compensates a removed channel with the group's own columns only. */
 const FULL_SYSTEM_LIMIT = 1200;
+/** Input columns (+ bias) above which a layer's Gram matrix is not built (2,401² doubles: 46 MB). */
+const GRAM_LIMIT = 2401;
 /** Output positions sampled per conv consumer for its Gram matrix. */
 const POSITIONS = 8192;
 /** Ridge relative to the mean diagonal of the Gram matrix (as lsq). */
@@ -59,15 +62,17 @@ function channelPositions(analysis: ChannelAnalysis, group: ChannelGroup, input:
 }
 
 /** The group-1 Conv/ConvTranspose/Gemm layers that read the group's channels. */
-function consumersOf(ir: GraphIR, analysis: ChannelAnalysis, group: ChannelGroup): { node: NodeProto; geo: LayerGeometry; positions: number[][] }[] {
-  const out: { node: NodeProto; geo: LayerGeometry; positions: number[][] }[] = [];
+function consumersOf(ir: GraphIR, analysis: ChannelAnalysis, group: ChannelGroup): { node: NodeProto; geo: LayerGeometry; kernelDims: number[]; positions: number[][] }[] {
+  const out: { node: NodeProto; geo: LayerGeometry; kernelDims: number[]; positions: number[][] }[] = [];
   for (const node of ir.nodes) {
     if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose' && !(node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0)) continue;
     const w = refittableWeight(ir, node);
     const geo = w && layerGeometry(node, w.dims);
     if (!geo || geo.group !== 1 || (geo.op !== 'Gemm' && w.dims.length !== 4)) continue;
+    // The Gram matrix is over every input column: a layer far wider than any refit is left out.
+    if (geo.inputs * geo.kernel + 1 > GRAM_LIMIT) continue;
     const where = channelPositions(analysis, group, node.input[0]!);
-    if (where) out.push({ node, geo, positions: where.perChannel });
+    if (where) out.push({ node, geo, kernelDims: w.dims.slice(2), positions: where.perChannel });
   }
   return out;
 }
@@ -180,31 +185,59 @@ function removeColumns(c: Consumer, b: readonly number[], pbbInv: Float64Array):
   for (const col of b) for (let o = 0; o < m; o++) c.weights[col * m + o] = 0;
 }
 
-/** Builds a consumer's Gram matrix over the columns it compensates with, its weights and their inverse. */
-async function buildConsumer(job: ScoringJob, ir: GraphIR, node: NodeProto, geo: LayerGeometry, positions: number[][], seed: number): Promise<Consumer> {
+/** A layer that reads some group's channels, with the Gram matrix of its input rows (lower triangle, `all`×`all`: every input column and the bias). */
+interface ReadingLayer {
+  node: NodeProto;
+  geo: LayerGeometry;
+  all: number;
+  kernelDims: number[];
+  gram: NormalEquations;
+}
+
+/**
+ * The Gram matrices of every layer in `layers`, in one pass over the images: per batch, each conv
+ * adds the im2col rows of its share of POSITIONS sampled output positions, each dense layer one row
+ * per image. Batch by batch, so thousands of images never sit in memory at once.
+ */
+async function accumulateGrams(job: ScoringJob, layers: readonly ReadingLayer[]): Promise<void> {
   const data = job.data!;
+  const names = [...new Set(layers.flatMap((l) => [l.node.input[0]!, l.node.output[0]!]))];
+  const random = seededRandom(job.seed);
+  const perBatch = Math.ceil(POSITIONS / data.batches.length);
+  await withModel(data.runner, exposeTensors(job.model, names), async (m) => {
+    for (const batch of data.batches) {
+      checkAborted(data.signal);
+      const out = await m.run(batch.feeds, { signal: data.signal });
+      for (const l of layers) {
+        const x = out[l.node.input[0]!]!;
+        if (l.geo.op === 'Gemm') addDenseGram(l.gram, [x]);
+        else {
+          const y = out[l.node.output[0]!]!;
+          addPatchRows(l.gram, l.node, [x], [y], l.kernelDims, sampleOutputPositions([y], perBatch, random));
+        }
+      }
+    }
+  });
+}
+
+/** A group's view of one reading layer: the columns it compensates with, their inverse Gram matrix and weights. */
+function consumerOf(ir: GraphIR, layer: ReadingLayer, positions: readonly number[][]): Consumer {
+  const { node, geo, all } = layer;
+  const full = layer.gram.xtx;
   const w = constantInput(ir, node, 1);
   const bias = node.input[2] ? constantInput(ir, node, 2).data : new Float32Array(geo.outputs);
-  const kernelDims = geo.op === 'Gemm' ? [] : w.dims.slice(2);
-  const all = geo.inputs * geo.kernel + 1;
-  // Columns of the full system: (input c, tap q) → c·kernel + q, the bias last.
+  // Columns of the full system: (input c, tap q) → c·kernel + q, the bias last. A wide layer
+  // compensates with the group's own columns only.
   const groupColumns = new Set<number>();
   for (const ps of positions) for (const p of ps) for (let q = 0; q < geo.kernel; q++) groupColumns.add(p * geo.kernel + q);
   const columns = all <= FULL_SYSTEM_LIMIT ? Array.from({ length: all }, (_, i) => i) : [...groupColumns].sort((a, b) => a - b).concat(all - 1);
   const index = new Map(columns.map((col, i) => [col, i]));
   const n = columns.length;
   const m = geo.outputs;
-  const captured = await captureTensors(job.model, [node.input[0]!, node.output[0]!], { runner: data.runner, batches: data.batches, signal: data.signal });
-  const inputs = captured.map((c) => c[node.input[0]!]!);
-  const ys = captured.map((c) => c[node.output[0]!]!);
-  const full = new NormalEquations(all, 0);
-  const sink = all === n ? full : { n: all, add: (x: ArrayLike<number>) => full.add(x, []) };
-  if (geo.op === 'Gemm') addDenseGram(sink, inputs);
-  else addPatchRows(sink, node, inputs, ys, kernelDims, sampleOutputPositions(ys, POSITIONS, seededRandom(seed)));
   const gram = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
     const [a, b] = [columns[i]!, columns[j]!];
-    const v = a >= b ? full.xtx[a * all + b]! : full.xtx[b * all + a]!;
+    const v = a >= b ? full[a * all + b]! : full[b * all + a]!;
     gram[i * n + j] = v;
     gram[j * n + i] = v;
   }
@@ -237,13 +270,9 @@ function addDenseGram(sink: { n: number; add(x: ArrayLike<number>, y: ArrayLike<
 }
 
 /** Greedy backward elimination over one group: each channel's score is the (running maximum of the) error its removal added. */
-export async function eliminationScores(job: ScoringJob, ir: GraphIR, group: ChannelGroup): Promise<Float64Array | undefined> {
-  const found = consumersOf(ir, job.analysis, group);
-  if (!found.length) return undefined;
-  const consumers: Consumer[] = [];
-  for (const [i, f] of found.entries()) consumers.push(await buildConsumer(job, ir, f.node, f.geo, f.positions, job.seed + i));
-  const scores = new Float64Array(group.channels);
-  const left = new Set(Array.from({ length: group.channels }, (_, c) => c));
+function eliminationScores(channels: number, consumers: readonly Consumer[]): Float64Array {
+  const scores = new Float64Array(channels);
+  const left = new Set(Array.from({ length: channels }, (_, c) => c));
   let floor = 0;
   while (left.size) {
     let best = -1;
@@ -276,14 +305,26 @@ export const reconstructionCriterion: Criterion<'reconstruction'> = {
     const ir = buildGraph(job.model);
     const perGroup = new Map<string, Float64Array[]>();
     const whyNot = new Map<string, string>();
-    for (const [gi, group] of job.groups.entries()) {
+    const readers = new Map<ChannelGroup, { layer: ReadingLayer; positions: number[][] }[]>();
+    const layers = new Map<NodeProto, ReadingLayer>();
+    for (const group of job.groups) {
       if (group.unit > 1 || group.blocks > 1) {
         whyNot.set(group.id, 'reconstruction scores single channels of ungrouped layers (attention heads and grouped convolutions are not)');
         continue;
       }
-      const s = await eliminationScores(job, ir, group);
-      if (s) perGroup.set(group.id, [s]);
-      job.data?.onProgress?.(gi + 1, job.groups.length);
+      const found = consumersOf(ir, job.analysis, group);
+      readers.set(group, found.map((f) => {
+        let layer = layers.get(f.node);
+        const all = f.geo.inputs * f.geo.kernel + 1;
+        if (!layer) layers.set(f.node, (layer = { node: f.node, geo: f.geo, all, kernelDims: f.kernelDims, gram: new NormalEquations(all, 0) }));
+        return { layer, positions: f.positions };
+      }));
+    }
+    await accumulateGrams(job, [...layers.values()]);
+    let done = 0;
+    for (const [group, found] of readers) {
+      if (found.length) perGroup.set(group.id, [eliminationScores(group.channels, found.map((f) => consumerOf(ir, f.layer, f.positions)))]);
+      job.data?.onProgress?.(++done, readers.size);
     }
     return { perGroup, whyNot, missing: 'no Conv/Gemm reads this group’s channels directly' };
   },
