@@ -1,7 +1,7 @@
 // `prune-studio sensitivity MODEL --images DIR [--criterion NAME] [--json]`: prune every group alone
 // at 10 … 90 % and report the metric drop (accuracy with labels, else agreement with the original).
 import { resolve } from 'node:path';
-import { flag, positiveOption, stringOption, UsageError } from '../args.js';
+import { choiceOption, flag, positiveOption, stringOption, UsageError } from '../args.js';
 import { checkOutputPaths, writeFileAtomic } from '../files.js';
 import { allocateGreedy, type Allocation } from '../../core/prune/allocate.js';
 import { planFromRatios } from '../../core/prune/allocate-plan.js';
@@ -13,7 +13,7 @@ import { analyseSensitivity, DEFAULT_RATIOS, type SensitivityResult } from '../.
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { sensitivityProgressLine } from '../data/sensitivity-progress.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
-import { TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { CRITERION_CHOICES, ORDER_BY_USAGE, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { curveRecovery, sensitivityRecoverOption, taskBudgetOption } from '../data/prune-target.js';
 import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
@@ -21,9 +21,10 @@ import type { CliCommand } from './types.js';
 export const sensitivityCommand: CliCommand = {
   summary: 'prune each group alone at 10…90 % and measure the accuracy/agreement drop on images',
   usage: [
-    'sensitivity MODEL --images DIR [--criterion NAME] [--metric M] [--ratios LIST] [--limit N] [--task NAME=KIND,…] [--recover lsq|bias|bn] [--keep-macs F [--task-budget NAME=DROP,…] [--plan-out FILE]] [--json]',
+    'sensitivity MODEL --images DIR [--criterion NAME] [--order-by NAME] [--metric M] [--ratios LIST] [--limit N] [--task NAME=KIND,…] [--recover lsq|bias|bn] [--keep-macs F [--task-budget NAME=DROP,…] [--plan-out FILE]] [--json]',
     '',
     `  --criterion NAME   ranks the channels removed (default l2): ${CRITERIA.map((c) => c.id).join(', ')}`,
+    ORDER_BY_USAGE.replace('  --order-by NAME      ', '  --order-by NAME    '),
     '  --metric M         accuracy (default with labelled images), agreement or kl',
     '  --ratios LIST      comma-separated fractions (default 0.1,…,0.9)',
     '  --limit N          use at most N images (default 256)',
@@ -39,7 +40,7 @@ export const sensitivityCommand: CliCommand = {
     '  --json             machine-readable report (the SensitivityResult of core/score/sensitivity.ts)',
     ...IMAGE_OPTION_USAGE,
   ].join('\n'),
-  valueOptions: ['images', 'criterion', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out', 'task', 'task-budget', 'recover', ...IMAGE_VALUE_OPTIONS],
+  valueOptions: ['images', 'criterion', 'order-by', 'metric', 'ratios', 'limit', 'preset', 'keep-macs', 'keep-params', 'plan-out', 'task', 'task-budget', 'recover', ...IMAGE_VALUE_OPTIONS],
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError('sensitivity needs a MODEL path');
@@ -56,6 +57,7 @@ export const sensitivityCommand: CliCommand = {
     const ratiosText = stringOption(args, 'ratios');
     const ratios = ratiosText !== undefined ? ratiosText.split(',').map((r) => (r.trim() === '' ? NaN : Number(r))) : DEFAULT_RATIOS;
     if (ratios.some((r) => !(r > 0 && r < 1))) throw new UsageError('--ratios must be fractions in (0, 1), e.g. 0.25,0.5,0.75');
+    const orderBy = choiceOption(args, 'order-by', CRITERION_CHOICES);
     const limit = positiveOption(args, 'limit', 256)!;
 
     const keepMacs = stringOption(args, 'keep-macs');
@@ -75,7 +77,7 @@ export const sensitivityCommand: CliCommand = {
     const model = await readModelFile(file, io.cwd);
     const analysis = analyseChannels(buildGraph(model));
     const data = loadImageBatches(model, dir, io.cwd, { limit, preset: stringOption(args, 'preset'), images: imagePolicy });
-    const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches, allowNonFinite: flag(args, 'allow-non-finite'), tasks }, analysis);
+    const { scores } = await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: data.batches, allowNonFinite: flag(args, 'allow-non-finite'), tasks, orderBy }, analysis);
     const result: SensitivityResult = await analyseSensitivity(model, {
       runner: nodeModelRunner, batches: data.batches, scores, criterion, ratios, metric, tasks,
       ...curveRecovery(model, analysis, recover, data.batches, tasks),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyseChannels } from '../../graph/channels/analyse.js';
 import { buildGraph } from '../../graph/ir.js';
 import { applyPlan } from '../../prune/apply.js';
+import { planModelInfo } from '../../prune/plan.js';
 import { recoverPruned } from '../../recover/recover.js';
 import { TensorDataType, type ModelProto } from '../../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../../onnx/tensor.js';
@@ -43,7 +44,7 @@ describe('reconstruction criterion', () => {
     expect(l2[5]).toBeGreaterThan(l2[1]!);
 
     const keep = [...s.keys()].filter((c) => c !== lowest);
-    const plan = { format: 'prune-studio-plan' as const, version: 1 as const, criterion: 'reconstruction', groups: { '/c2/Conv': { channels: 8, keep } } };
+    const plan = { format: 'prune-studio-plan' as const, version: 1 as const, model: planModelInfo(model), criterion: 'reconstruction', groups: { '/c2/Conv': { channels: 8, keep } } };
     const { report } = await recoverPruned(model, applyPlan(model, plan, analysis), plan, 'lsq', { runner: nodeRunner, batches }, analysis);
     expect(report.lossAfter).toBeLessThan(1e-6);
   });
