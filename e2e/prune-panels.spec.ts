@@ -126,3 +126,33 @@ test('the Rank tab on a model with no float layer says why nothing can be factor
   await expect(note).toContainText('No layer of this model can be factorised:');
   await expect(note).toContainText(/layers: weight is not float32 \(fp16 and quantized weights are not factorised\)/);
 });
+
+test('choosing channels for least squares keeps every layer’s width and picks other channels', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  const studio = new StudioPage(page, testInfo);
+  const panels = new PanelsPage(page);
+  await studio.openModel(FIXTURE);
+  await panels.openTab('Heatmaps');
+  await panels.expectScored();
+  await panels.setGlobalUniform(50);
+  const exportPlan = async (name: string) => {
+    await panels.openTab('Ratios');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export plan' }).click()]);
+    const file = testInfo.outputPath(name);
+    await download.saveAs(file);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { groups: Record<string, { keep: number[] }> }).groups;
+  };
+  const own = await exportPlan('own-order.json');
+
+  await panels.openTab('Heatmaps');
+  await page.getByRole('checkbox', { name: 'Pick channels for least squares' }).check();
+  await expect(page.getByRole('status').filter({ hasText: /ordered by reconstruction/ })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: /Scoring|Preprocessing|Reconstruction/ })).toBeHidden({ timeout: 120_000 });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await studio.screenshot('reconstruction-order');
+  // The plan follows the new scores once its cost is recomputed (debounced): other channels, same widths.
+  let ordered = own;
+  await expect.poll(async () => JSON.stringify((ordered = await exportPlan('reconstruction-order.json'))) !== JSON.stringify(own), { timeout: 30_000 }).toBe(true);
+  expect(Object.keys(ordered).sort()).toEqual(Object.keys(own).sort());
+  for (const [id, g] of Object.entries(own)) expect(ordered[id]!.keep.length, id).toBe(g.keep.length);
+});

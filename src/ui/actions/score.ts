@@ -14,14 +14,14 @@ const s = () => useStudio.getState();
 /** Scores every group with the current criterion (data criteria run on the calibration images). */
 export async function scoreChannels(): Promise<void> {
   const job = jobs.start('score');
-  const { criterion, criteria, preprocess } = s();
-  const needsImages = criteria.find((c) => c.id === criterion)?.needsImages ?? false;
+  const { criterion, criteria, preprocess, channelOrderBy: orderBy } = s();
+  const needsImages = criteria.some((c) => (c.id === criterion || c.id === orderBy) && c.needsImages);
   const showProgress = job.whileLive((p: Progress) => s().setScoring(p));
-  showProgress({ stage: 'score', fraction: 0, message: `Scoring channels (${criterion})` });
+  showProgress({ stage: 'score', fraction: 0, message: `Scoring channels (${criterion}${orderBy ? `, ordered by ${orderBy}` : ''})` });
   try {
     const images = needsImages ? await toImageInputs(await scoringImages()) : undefined;
     const scores = await studioClient().call(
-      (api, jobId) => api.scoreGroups(transferImages({ jobId, criterion, images, preprocess }), proxyProgress(showProgress)),
+      (api, jobId) => api.scoreGroups(transferImages({ jobId, criterion, orderBy, images, preprocess }), proxyProgress(showProgress)),
       job.signal,
     );
     if (job.isLive()) s().setScores(scores);

@@ -51,7 +51,7 @@ export function startPruningSync(): void {
       const next = groupForNode(state.groups, state.selectedId, state.selectedGroupId);
       if (next && next !== state.selectedGroupId) useStudio.setState({ selectedGroupId: next });
     }
-    if (state.criterion !== previous.criterion && state.groups) void scoreChannels();
+    if ((state.criterion !== previous.criterion || state.channelOrderBy !== previous.channelOrderBy) && state.groups) void scoreChannels();
     // New scores change which channels a ratio removes (and the plan JSON), so they re-cost too.
     if (state.groups && (state.ratios !== previous.ratios || state.roundTo !== previous.roundTo || state.scores !== previous.scores
       || state.criterion !== previous.criterion || state.groups !== previous.groups)) scheduleCost();

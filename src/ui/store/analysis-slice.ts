@@ -11,6 +11,12 @@ export interface AnalysisSlice {
   /** Criterion id used by the heatmaps and to choose which channels a ratio removes. */
   criterion: string;
   heatmapOrder: ChannelOrder;
+  /**
+   * A criterion that picks which channels of each group go, while `criterion` decides how many
+   * (the worker's ScoreRequest.orderBy): the studio offers `reconstruction`, the channels least
+   * squares best does without. Undefined: the criterion's own order.
+   */
+  channelOrderBy?: string;
   scores?: GroupScores;
   /** Progress of a scoring run (data criteria run the model); undefined when idle. */
   scoring?: Progress;
@@ -26,6 +32,7 @@ export interface AnalysisSlice {
   setCriteria(criteria: CriterionInfo[]): void;
   setCriterion(id: string): void;
   setHeatmapOrder(order: ChannelOrder): void;
+  setChannelOrderBy(orderBy: string | undefined): void;
   setScores(scores: GroupScores | undefined, error?: string): void;
   setScoring(progress: Progress | undefined): void;
   setCost(cost: PlanCost | undefined, error?: string): void;
@@ -40,6 +47,7 @@ export const createAnalysisSlice: StateCreator<StudioState, [], [], AnalysisSlic
   setCriteria: (criteria) => set((s) => ({ criteria, criterion: criteria.some((c) => c.id === s.criterion) ? s.criterion : (criteria[0]?.id ?? s.criterion) })),
   setCriterion: (criterion) => set({ criterion }),
   setHeatmapOrder: (heatmapOrder) => set({ heatmapOrder }),
+  setChannelOrderBy: (channelOrderBy) => set({ channelOrderBy }),
   setScores: (scores, scoreError) => set({ scores, scoreError, scoring: undefined }),
   setScoring: (scoring) => set({ scoring }),
   costPending: false,

@@ -65,6 +65,12 @@ export interface PreprocessSpec extends CorePreprocessSpec {
 export interface ScoreRequest {
   jobId: number;
   criterion: string;
+  /**
+   * A criterion that orders the channels within each group while `criterion` decides how many each
+   * loses (core ScoreOptions.orderBy; the studio offers `reconstruction`). It holds for this model's
+   * later plans until a score request says otherwise.
+   */
+  orderBy?: string;
   /** Images for data-based criteria (ignored by weight-only ones). */
   images?: ImageInput[];
   preprocess?: PreprocessSpec;
@@ -73,6 +79,8 @@ export interface ScoreRequest {
 /** Per-group channel scores (higher = more important), group id → one value per channel. */
 export interface GroupScores {
   criterion: string;
+  /** The criterion that ordered channels within groups (ScoreRequest.orderBy), when one did. */
+  orderedBy?: string;
   scores: Record<string, Float32Array>;
   /** Multi-output models, loss-driven criteria: output name → group id → that output's own scores (combined by max into `scores`). */
   perOutput?: Record<string, Record<string, Float32Array>>;

@@ -11,6 +11,8 @@ interface ModelCache {
   /** null: this model's plans cannot be costed without applying them. */
   costModel?: PlanCostModel | null;
   scores: Map<string, Map<string, Float64Array>>;
+  /** The criterion that orders channels within groups in every cached score (ScoreRequest.orderBy). */
+  orderBy?: string;
 }
 
 const caches = new WeakMap<LoadedModel, ModelCache>();
@@ -58,6 +60,19 @@ export function cachedScores(loaded: LoadedModel, criterion: string): Map<string
 /** Remembers scores (the plan uses the heatmap's criterion to choose channels). */
 export function storeScores(loaded: LoadedModel, criterion: string, scores: Map<string, Float64Array>): void {
   cacheOf(loaded).scores.set(criterion, scores);
+}
+
+/** The within-group order of this model's scores (undefined: each criterion's own). */
+export function channelOrderOf(loaded: LoadedModel): string | undefined {
+  return cacheOf(loaded).orderBy;
+}
+
+/** Sets the within-group order of this model's scores; scores computed in another order are forgotten. */
+export function setChannelOrder(loaded: LoadedModel, orderBy: string | undefined): void {
+  const c = cacheOf(loaded);
+  if (c.orderBy === orderBy) return;
+  c.orderBy = orderBy;
+  c.scores.clear();
 }
 
 /** Forgets every criterion's scores (the outputs' task kinds changed). */

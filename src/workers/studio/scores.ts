@@ -7,7 +7,7 @@ import { abortedJobError, jobAbortSignal, JobError } from '../jobs';
 import { modelInput, preprocessBatches } from './images';
 import { requireLoadedModel, type LoadedModel } from './loaded-model';
 import { cachedPerOutput, storePerOutput, taskOverridesOf } from './output-tasks';
-import { analysisOf, cachedScores, storeScores } from './pruning-cache';
+import { analysisOf, cachedScores, channelOrderOf, setChannelOrder, storeScores } from './pruning-cache';
 import { jobRunner } from './job-runner';
 
 /** Images per scoring batch (activation statistics fold batch by batch). */
@@ -39,15 +39,17 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
   const cached = cachedScores(loaded, criterion);
   if (cached) return cached;
   const info = criterionInfo(criterion);
+  const orderBy = channelOrderOf(loaded);
+  const needsImages = info.needsImages || (orderBy !== undefined && criterionInfo(orderBy).needsImages);
   const report = (fraction: number, message: string) => onProgress?.({ stage: 'score', fraction, message });
   const analysis = analysisOf(loaded);
   let batches: ImageBatch[] | undefined;
-  if (info.needsImages) {
+  if (needsImages) {
     if (!request.images?.length || !request.preprocess) {
       throw new JobError('internal', `${info.name} needs images, and none were given.`, 'Choose a weight criterion (L1, L2), or provide calibration images.');
     }
     // The criterion's own count (Taylor reads thousands: its per-image estimate is noisy), as the CLI.
-    const images = request.images.slice(0, scoreImages(criterion));
+    const images = request.images.slice(0, Math.max(scoreImages(criterion), orderBy ? scoreImages(orderBy) : 0));
     batches = await imageBatches(loaded, images, request.preprocess, jobId, (done) => report(0.2 * (done / images.length), `Preprocessing ${done}/${images.length} images`));
   }
   const signal = jobAbortSignal(jobId);
@@ -56,7 +58,7 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
   try {
     result = await coreScoreGroups(loaded.model, criterion, {
       tasks: taskOverridesOf(loaded),
-      runner: jobRunner(jobId), batches, signal,
+      runner: jobRunner(jobId), batches, signal, orderBy,
       onProgress: (done, total) => report(0.2 + 0.8 * (done / Math.max(1, total)), `${info.name}: ${done}/${total}`),
     }, analysis);
   } catch (err) {
@@ -72,8 +74,11 @@ export async function scoresFor(loaded: LoadedModel, request: ScoreRequest, onPr
 /** Scores every prunable group's channels with `request.criterion` (float32 for the wire). */
 export async function scoreGroups(request: ScoreRequest, onProgress?: ProgressCallback): Promise<GroupScores> {
   const loaded = requireLoadedModel();
+  if (request.orderBy !== undefined) criterionInfo(request.orderBy);
+  setChannelOrder(loaded, request.orderBy);
   const scores = await scoresFor(loaded, request, onProgress);
+  const orderedBy = channelOrderOf(loaded);
   const wire = (m: Map<string, Float64Array>) => Object.fromEntries([...m].map(([id, s]) => [id, Float32Array.from(s)]));
   const perOutput = cachedPerOutput(loaded, request.criterion);
-  return { criterion: request.criterion, scores: wire(scores), ...(perOutput ? { perOutput: Object.fromEntries([...perOutput].map(([o, m]) => [o, wire(m)])) } : {}) };
+  return { criterion: request.criterion, ...(orderedBy && orderedBy !== request.criterion ? { orderedBy } : {}), scores: wire(scores), ...(perOutput ? { perOutput: Object.fromEntries([...perOutput].map(([o, m]) => [o, wire(m)])) } : {}) };
 }

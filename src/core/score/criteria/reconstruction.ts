@@ -320,7 +320,7 @@ export const reconstructionCriterion: Criterion<'reconstruction'> = {
         return { layer, positions: f.positions };
       }));
     }
-    await accumulateGrams(job, [...layers.values()]);
+    if (layers.size) await accumulateGrams(job, [...layers.values()]);
     let done = 0;
     for (const [group, found] of readers) {
       if (found.length) perGroup.set(group.id, [eliminationScores(group.channels, found.map((f) => consumerOf(ir, f.layer, f.positions)))]);
