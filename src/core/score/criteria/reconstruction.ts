@@ -269,11 +269,15 @@ function addDenseGram(sink: { n: number; add(x: ArrayLike<number>, y: ArrayLike<
   }
 }
 
-/** Greedy backward elimination over one group: each channel's score is the (running maximum of the) error its removal added. */
+/**
+ * Greedy backward elimination over one group. A channel's score is the consumers' total refitted
+ * error once it and every channel removed before it are gone: increasing along the elimination
+ * order, so a ranking of the scores is that order.
+ */
 function eliminationScores(channels: number, consumers: readonly Consumer[]): Float64Array {
   const scores = new Float64Array(channels);
   const left = new Set(Array.from({ length: channels }, (_, c) => c));
-  let floor = 0;
+  let total = 0;
   while (left.size) {
     let best = -1;
     let bestCost = Infinity;
@@ -282,8 +286,8 @@ function eliminationScores(channels: number, consumers: readonly Consumer[]): Fl
       for (const c of consumers) if (c.blocks[ch]!.length) cost += removalCost(c, c.blocks[ch]!).cost / c.energy;
       if (cost < bestCost) [best, bestCost] = [ch, cost];
     }
-    floor = Math.max(floor, bestCost);
-    scores[best] = floor;
+    total += Math.max(bestCost, 0);
+    scores[best] = total;
     left.delete(best);
     if (!left.size) break;
     for (const c of consumers) {

@@ -1,0 +1,48 @@
+// --order-by: one criterion allocates (how many channels each group loses), another picks which.
+// Same widths as the plain criterion, other channels, and prune keeps the top-k of what score prints.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { PrunePlan } from '../core/prune/plan.js';
+import type { ScoreReport } from './commands/score.js';
+import { runCli } from './test-utils/run-cli.js';
+
+const MODEL = 'public/models/fmnist-squeezenet.onnx';
+const IMAGES = 'public/samples/calibration';
+
+const topK = (scores: readonly number[], keep: number) =>
+  Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, keep).sort((a, b) => a - b);
+
+describe('prune/score --order-by', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'order-'));
+
+  async function plan(extra: string[], name: string): Promise<PrunePlan> {
+    const planFile = join(dir, `${name}.json`);
+    const r = await runCli(['prune', MODEL, '-o', join(dir, `${name}.onnx`), '--keep-macs', '0.5', '--criterion', 'l2', '--images', IMAGES, '--plan-out', planFile, ...extra]);
+    expect(r.code, r.err).toBe(0);
+    return JSON.parse(readFileSync(planFile, 'utf8')) as PrunePlan;
+  }
+
+  it('keeps the criterion’s widths, takes the channels in reconstruction order, and agrees with score', async () => {
+    const plain = await plan([], 'plain');
+    const ordered = await plan(['--order-by', 'reconstruction'], 'ordered');
+    expect(Object.keys(ordered.groups).sort()).toEqual(Object.keys(plain.groups).sort());
+    for (const [id, g] of Object.entries(plain.groups)) expect(ordered.groups[id]!.keep.length, id).toBe(g.keep.length);
+    expect(Object.entries(plain.groups).some(([id, g]) => ordered.groups[id]!.keep.join() !== g.keep.join())).toBe(true);
+
+    const scored = await runCli(['score', MODEL, '--criterion', 'reconstruction', '--images', IMAGES, '--json']);
+    expect(scored.code, scored.err).toBe(0);
+    const report = JSON.parse(scored.out) as ScoreReport;
+    for (const g of report.groups) {
+      const keep = ordered.groups[g.id]?.keep;
+      if (keep) expect(keep, g.id).toEqual(topK(g.scores, keep.length));
+    }
+  }, 120_000);
+
+  it('needs images for a data criterion', async () => {
+    const r = await runCli(['prune', MODEL, '-o', join(dir, 'x.onnx'), '--keep-macs', '0.5', '--order-by', 'reconstruction']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--order-by reconstruction needs --images DIR/);
+  });
+});
