@@ -23,7 +23,7 @@ import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteri
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { change } from '../compress/report.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
-import { ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { defaultOrderBy, ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { gatesOptions, gatesReport, GATES_VALUE_OPTIONS, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 import { DEFAULT_GATES_SETTINGS } from '../../core/train/gates.js';
@@ -144,7 +144,7 @@ export const pruneCommand: CliCommand = {
     if (!gatesRequest && gatesOnly) throw new UsageError(`--${gatesOnly} applies to --criterion gates only`);
     const target = gatesRequest ? undefined : targetOption(args, images);
     if (!gatesRequest && [ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
-    const { criterion, orderBy } = gatesRequest ? { criterion: 'l2' as const, orderBy: undefined } : scoringOptions(args, images);
+    const { criterion, orderBy: orderAsked, orderGiven } = gatesRequest ? { criterion: 'l2' as const, orderBy: undefined, orderGiven: false } : scoringOptions(args, images);
     const recoverRequest = gatesRequest ? undefined : recoverOptions(args, images);
     const tasks = taskOption(args);
     if (gatesRequest && args.options.has('prune-steps')) throw new UsageError('--prune-steps applies to one-shot criteria; --criterion gates learns the channels in one training run');
@@ -169,6 +169,9 @@ export const pruneCommand: CliCommand = {
     const noFloat16 = flag(args, 'fp16') ? float16Refusal(buildGraph(model)) : undefined;
     if (noFloat16) throw new Error(noFloat16); // before pruning and recovery, not after them
     const steps = stepsForModel(stepsAsked, args, model);
+    // Which channels least squares can best do without (--order-by none: the criterion's own order).
+    const orderBy = orderGiven || gatesRequest || planFile || lossless ? orderAsked : defaultOrderBy(model, recoverRequest, images);
+    if (orderBy && !orderGiven) io.stderr('prune: channels within each group ordered by reconstruction: the ones least squares best does without go (--order-by none for the criterion\'s own order)\n');
     const shapeOptions = inputShapeOptions(args, model);
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;

@@ -18,20 +18,20 @@ import { exposeTensors } from '../../graph/expose.js';
 import { checkAborted, withModel, type Float32Tensor } from '../runner.js';
 import type { Criterion, CriterionScores, ScoringJob } from './types.js';
 
-/** Unknowns per output above which a consumer compensates a removed channel with the group's own columns only. */
-const FULL_SYSTEM_LIMIT = 1200;
-/** Input columns (+ bias) above which a layer's Gram matrix is not built (2,401² doubles: 46 MB). */
-const GRAM_LIMIT = 2401;
-/** Output positions sampled per conv consumer for its Gram matrix. */
+/** Input columns (+ bias) above which a reader is left out: least squares does not refit it either (lsq's maxFeatures). */
+const GRAM_LIMIT = 1201;
+/** Output positions sampled per conv reader for its Gram matrix, at most: a wide one gets fewer (GRAM_BUDGET). */
 const POSITIONS = 8192;
+/** Rows × columns² one reader's Gram matrix may cost (a 1,200-column reader: 2,777 positions, never under 2,048). */
+const GRAM_BUDGET = 4e9;
 /** Ridge relative to the mean diagonal of the Gram matrix (as lsq). */
 const RIDGE = 1e-3;
 
-/** One consumer of a group: the Gram matrix of its input rows and its weights, over the columns it compensates with. */
+/** One reader of a group, as the elimination updates it. */
 interface Consumer {
-  /** Inverse of the (ridged) Gram matrix over `columns` (n×n), updated as channels go. */
+  /** Inverse of the (ridged) Gram matrix over the reader's input columns and bias (n×n), updated as channels go. */
   inverse: Float64Array;
-  /** Weights over `columns` (n×m), updated as channels go. */
+  /** Weights over the same columns (n×m), updated as channels go. */
   weights: Float64Array;
   n: number;
   m: number;
@@ -69,7 +69,6 @@ function consumersOf(ir: GraphIR, analysis: ChannelAnalysis, group: ChannelGroup
     const w = refittableWeight(ir, node);
     const geo = w && layerGeometry(node, w.dims);
     if (!geo || geo.group !== 1 || (geo.op !== 'Gemm' && w.dims.length !== 4)) continue;
-    // The Gram matrix is over every input column: a layer far wider than any refit is left out.
     if (geo.inputs * geo.kernel + 1 > GRAM_LIMIT) continue;
     const where = channelPositions(analysis, group, node.input[0]!);
     if (where) out.push({ node, geo, kernelDims: w.dims.slice(2), positions: where.perChannel });
@@ -192,6 +191,8 @@ interface ReadingLayer {
   all: number;
   kernelDims: number[];
   gram: NormalEquations;
+  /** What every group reading this layer starts from (computed once, copied per group). */
+  start?: Omit<Consumer, 'blocks'>;
 }
 
 /**
@@ -203,7 +204,7 @@ async function accumulateGrams(job: ScoringJob, layers: readonly ReadingLayer[])
   const data = job.data!;
   const names = [...new Set(layers.flatMap((l) => [l.node.input[0]!, l.node.output[0]!]))];
   const random = seededRandom(job.seed);
-  const perBatch = Math.ceil(POSITIONS / data.batches.length);
+  const perBatch = (l: ReadingLayer) => Math.ceil(Math.min(POSITIONS, Math.max(2048, GRAM_BUDGET / (l.all * l.all))) / data.batches.length);
   await withModel(data.runner, exposeTensors(job.model, names), async (m) => {
     for (const batch of data.batches) {
       checkAborted(data.signal);
@@ -213,49 +214,49 @@ async function accumulateGrams(job: ScoringJob, layers: readonly ReadingLayer[])
         if (l.geo.op === 'Gemm') addDenseGram(l.gram, [x]);
         else {
           const y = out[l.node.output[0]!]!;
-          addPatchRows(l.gram, l.node, [x], [y], l.kernelDims, sampleOutputPositions([y], perBatch, random));
+          addPatchRows(l.gram, l.node, [x], [y], l.kernelDims, sampleOutputPositions([y], perBatch(l), random));
         }
       }
     }
   });
 }
 
-/** A group's view of one reading layer: the columns it compensates with, their inverse Gram matrix and weights. */
+/** A group's view of one reading layer: a copy of its starting state, and which columns hold each of the group's channels. */
 function consumerOf(ir: GraphIR, layer: ReadingLayer, positions: readonly number[][]): Consumer {
+  const start = (layer.start ??= readerStart(ir, layer));
+  const kernel = layer.geo.kernel;
+  const blocks = positions.map((ps) => ps.flatMap((p) => Array.from({ length: kernel }, (_, q) => p * kernel + q)));
+  return { ...start, inverse: Float64Array.from(start.inverse), weights: Float64Array.from(start.weights), blocks };
+}
+
+/** The inverse of a reading layer's (ridged) Gram matrix, its weights and output energy, over all its input columns and the bias. */
+function readerStart(ir: GraphIR, layer: ReadingLayer): Omit<Consumer, 'blocks'> {
   const { node, geo, all } = layer;
   const full = layer.gram.xtx;
   const w = constantInput(ir, node, 1);
   const bias = node.input[2] ? constantInput(ir, node, 2).data : new Float32Array(geo.outputs);
-  // Columns of the full system: (input c, tap q) → c·kernel + q, the bias last. A wide layer
-  // compensates with the group's own columns only.
-  const groupColumns = new Set<number>();
-  for (const ps of positions) for (const p of ps) for (let q = 0; q < geo.kernel; q++) groupColumns.add(p * geo.kernel + q);
-  const columns = all <= FULL_SYSTEM_LIMIT ? Array.from({ length: all }, (_, i) => i) : [...groupColumns].sort((a, b) => a - b).concat(all - 1);
-  const index = new Map(columns.map((col, i) => [col, i]));
-  const n = columns.length;
+  // Columns: (input c, tap q) → c·kernel + q, the bias last; every input compensates.
+  const n = all;
   const m = geo.outputs;
   const gram = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-    const [a, b] = [columns[i]!, columns[j]!];
-    const v = a >= b ? full[a * all + b]! : full[b * all + a]!;
-    gram[i * n + j] = v;
-    gram[j * n + i] = v;
+    gram[i * n + j] = full[i * n + j]!;
+    gram[j * n + i] = full[i * n + j]!;
   }
   let trace = 0;
   for (let i = 0; i < n; i++) trace += gram[i * n + i]!;
   const inverse = invertSpd(gram, n, (RIDGE * trace) / n);
   const weights = new Float64Array(n * m);
-  columns.forEach((col, i) => {
-    for (let o = 0; o < m; o++) weights[i * m + o] = col === all - 1 ? bias[o]! : w.data[geo.index(o, Math.floor(col / geo.kernel), col % geo.kernel)]!;
-  });
+  for (let col = 0; col < n; col++) {
+    for (let o = 0; o < m; o++) weights[col * m + o] = col === n - 1 ? bias[o]! : w.data[geo.index(o, Math.floor(col / geo.kernel), col % geo.kernel)]!;
+  }
   let energy = 0;
   for (let o = 0; o < m; o++) for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = 0; j < n; j++) s += gram[i * n + j]! * weights[j * m + o]!;
     energy += weights[i * m + o]! * s;
   }
-  const blocks = positions.map((ps) => ps.flatMap((p) => Array.from({ length: geo.kernel }, (_, q) => index.get(p * geo.kernel + q)!)));
-  return { inverse, weights, n, m, blocks, energy: Math.max(energy, 1e-30) };
+  return { inverse, weights, n, m, energy: Math.max(energy, 1e-30) };
 }
 
 /** Rows of [features…, 1] for a dense layer: one per image. */
