@@ -6,7 +6,7 @@ import { attrInt } from '../graph/attributes.js';
 import type { NodeProto } from '../onnx/proto.js';
 
 export interface LayerGeometry {
-  readonly op: 'Gemm' | 'Conv' | 'ConvTranspose';
+  readonly op: 'Gemm' | 'MatMul' | 'Conv' | 'ConvTranspose';
   /** Output channels (M) and input channels or features (K) of the whole layer. */
   readonly outputs: number;
   readonly inputs: number;
@@ -20,9 +20,18 @@ export interface LayerGeometry {
   index(o: number, c: number, q: number): number;
 }
 
-/** The geometry of `node` (Gemm with transA 0, Conv or ConvTranspose) with weight dims `dims`; undefined for other layers. */
+/**
+ * The geometry of `node` (Gemm with transA 0, MatMul by a constant [K, M] matrix, Conv or
+ * ConvTranspose) with weight dims `dims`; undefined for other layers. A MatMul reads its features
+ * on the input's last axis (a transformer's [B, T, K]); its bias, if any, is the Add after it.
+ */
 export function layerGeometry(node: NodeProto, dims: readonly number[]): LayerGeometry | undefined {
   const kernel = dims.slice(2).reduce((a, d) => a * d, 1);
+  if (node.opType === 'MatMul') {
+    if (dims.length !== 2) return undefined;
+    const [k, m] = [dims[0]!, dims[1]!];
+    return { op: 'MatMul', outputs: m, inputs: k, kernel: 1, group: 1, inputsPerGroup: k, outputsPerGroup: m, index: (o, c) => c * m + o };
+  }
   if (node.opType === 'Gemm') {
     if (attrInt(node, 'transA', 0) !== 0 || dims.length !== 2) return undefined;
     // transB = 0 stores W as [K, M]; transB = 1 as [M, K].

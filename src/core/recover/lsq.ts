@@ -5,9 +5,10 @@
 // normal equations. Convolutions use im2col rows at a bounded random sample of output positions.
 // Layers are refit in graph order, each seeing the already-refit layers before it.
 import { attrFloat, attrString } from '../graph/attributes.js';
-import { buildGraph, usesOf, type GraphIR } from '../graph/ir.js';
+import { buildGraph, constantTensor, usesOf, type GraphIR } from '../graph/ir.js';
+import type { NodeProto } from '../onnx/proto.js';
 import type { Float32Tensor } from '../score/runner.js';
-import { captureTensors, nodeNamed, NOT_REFITTABLE, refittableWeight, sharedWithOtherLayers, writeNodeInputs } from './common.js';
+import { captureTensors, constantInput, nodeNamed, NOT_REFITTABLE, refittableWeight, sharedWithOtherLayers, writeNodeInputs } from './common.js';
 import { layerGeometry } from './layer-geometry.js';
 import { addPatchRows, sampleOutputPositions, type RowSink } from './patch-rows.js';
 import { prunedInputLayers } from './pruned-inputs.js';
@@ -62,7 +63,7 @@ export function lsqPositions(features: number): number {
 
 /** Proposes refits of the layers of `job.model` that lost input channels (or whose input changed). */
 async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx, lsq: options = {}, onProgress: onLayer }: RecoveryJob): AsyncGenerator<RecoveryStep> {
-  const layers = prunedInputLayers(analysis, plan, options.downstream ?? true);
+  const layers = prunedInputLayers(analysis, plan, options.downstream ?? true, true);
   if (!layers.length) return;
   const targets = await captureTensors(original, layers.map((l) => l.node.output[0]!), ctx);
   const random = seededRandom(options.seed ?? 0);
@@ -97,8 +98,15 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
       yield { node: id, skipped: 'ConvTranspose with auto_pad is not refitted (explicit pads are)' };
       continue;
     }
-    const kernelDims = geo.op === 'Gemm' ? [] : w.dims.slice(2);
-    if (geo.op !== 'Gemm' && kernelDims.length !== 2) {
+    // A MatMul's bias is the Add after it: the fitted intercept is added to that constant.
+    const biasAdd = geo.op === 'MatMul' ? biasAddOf(ir, node, geo.outputs) : undefined;
+    if (geo.op === 'MatMul' && !biasAdd) {
+      yield { node: id, skipped: 'MatMul without a constant bias Add after it is not refitted' };
+      continue;
+    }
+    const dense = geo.op === 'Gemm' || geo.op === 'MatMul';
+    const kernelDims = dense ? [] : w.dims.slice(2);
+    if (!dense && kernelDims.length !== 2) {
       yield { node: id, skipped: 'only 2-D convolutions are refitted' };
       continue;
     }
@@ -113,8 +121,9 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
       continue;
     }
     const inputs = (await captureTensors(pruned, [node.input[0]!], ctx)).map((c) => c[node.input[0]!]!);
-    const ys = targets.map((t) => selectChannels(t[layer.node.output[0]!]!, layer.keptOutputs));
-    const positions = geo.op === 'Gemm' ? [] : sampleOutputPositions(ys, options.maxPositions ?? lsqPositions(features), random);
+    const ys = targets.map((t) => (geo.op === 'MatMul' ? selectLastAxis : selectChannels)(t[layer.node.output[0]!]!, layer.keptOutputs));
+    const positions = dense ? [] : sampleOutputPositions(ys, options.maxPositions ?? lsqPositions(features), random);
+    const tokens = geo.op === 'MatMul' ? sampleTokens(inputs, geo.inputs, options.maxPositions ?? lsqPositions(features), random) : undefined;
     const ridge = options.ridge ?? 1e-3;
     const rectified = (options.rectified ?? true) && feedsOnlyRelu(ir, node.output[0]!);
     const squash = (options.squashed ?? true) && geo.outputsPerGroup * features * features <= SQUASHED_BUDGET ? squashAfter(ir, node.output[0]!) : undefined;
@@ -124,7 +133,7 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
     for (let g = 0; g < geo.group && !failed; g++) {
       const window = { inStart: g * geo.inputsPerGroup, inCount: geo.inputsPerGroup, outStart: g * geo.outputsPerGroup, outCount: geo.outputsPerGroup };
       const eq = new NormalEquations(features, geo.outputsPerGroup);
-      const addRows = (sink: RowSink) => (geo.op === 'Gemm' ? addDenseRows(sink, inputs, ys) : addPatchRows(sink, node, inputs, ys, kernelDims, positions, window));
+      const addRows = (sink: RowSink) => (tokens ? addTokenRows(sink, inputs, ys, tokens) : geo.op === 'Gemm' ? addDenseRows(sink, inputs, ys) : addPatchRows(sink, node, inputs, ys, kernelDims, positions, window));
       addRows(eq);
       let solution: Float64Array;
       try {
@@ -147,6 +156,22 @@ async function* reconstructLayers({ original, analysis, plan, model: pruned, ctx
     }
     if (failed) {
       yield { node: id, skipped: failed };
+      continue;
+    }
+    if (biasAdd) {
+      const old = biasAdd.bias;
+      yield {
+        node: id,
+        apply: () => {
+          const undoWeight = writeNodeInputs(pruned, node, [{ index: 1, dims: w.dims, data: newW }]);
+          const undoBias = writeNodeInputs(pruned, biasAdd.node, [{ index: biasAdd.index, dims: old.dims, data: old.data.map((b, o) => b + newBias[o]!) }]);
+          return () => {
+            undoBias();
+            undoWeight();
+          };
+        },
+        worse: 'the refit raised the calibration loss',
+      };
       continue;
     }
     yield {
@@ -213,6 +238,51 @@ function selectChannels(t: Float32Tensor, channels: readonly number[]): Float32T
   const data = new Float32Array(n * channels.length * inner);
   for (let i = 0; i < n; i++) channels.forEach((ch, j) => data.set(t.data.subarray((i * c + ch) * inner, (i * c + ch + 1) * inner), (i * channels.length + j) * inner));
   return { dims: [n, channels.length, ...t.dims.slice(2)], data };
+}
+
+/** The Add right after a MatMul whose other operand is a constant of `outputs` values (its bias), with that constant. */
+function biasAddOf(ir: GraphIR, node: NodeProto, outputs: number): { node: NodeProto; index: number; bias: { dims: number[]; data: Float32Array } } | undefined {
+  const uses = usesOf(ir, node.output[0]!);
+  const add = uses.length === 1 && uses[0]!.node.opType === 'Add' ? uses[0]!.node : undefined;
+  if (!add || ir.outputs.has(node.output[0]!)) return undefined;
+  const index = add.input[0] === node.output[0] ? 1 : 0;
+  if (!add.input[index] || !constantTensor(ir, add.input[index])) return undefined;
+  const bias = constantInput(ir, add, index);
+  return bias.data.length === outputs && bias.dims.at(-1) === outputs ? { node: add, index, bias } : undefined;
+}
+
+/** The given entries of the last axis of a tensor, in order. */
+function selectLastAxis(t: Float32Tensor, channels: readonly number[]): Float32Tensor {
+  const c = t.dims.at(-1)!;
+  if (channels.length === c) return t;
+  const rows = t.data.length / c;
+  const data = new Float32Array(rows * channels.length);
+  for (let r = 0; r < rows; r++) channels.forEach((ch, j) => (data[r * channels.length + j] = t.data[r * c + ch]!));
+  return { dims: [...t.dims.slice(0, -1), channels.length], data };
+}
+
+/** A uniform sample of at most `max` tokens (batch index, row of the flattened [rows, features] input). */
+function sampleTokens(inputs: readonly Float32Tensor[], features: number, max: number, random: () => number): [number, number][] {
+  const all: [number, number][] = inputs.flatMap((x, bi) => Array.from({ length: x.data.length / features }, (_, r): [number, number] => [bi, r]));
+  const count = Math.min(max, all.length);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (all.length - i));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, count);
+}
+
+/** Rows of [features…, 1] → outputs for a MatMul over its last axis: one per sampled token. */
+function addTokenRows(sink: RowSink, inputs: readonly Float32Tensor[], ys: readonly Float32Tensor[], tokens: readonly [number, number][]): void {
+  const k = sink.n - 1;
+  const m = ys[0]!.dims.at(-1)!;
+  const row = new Float64Array(sink.n);
+  for (const [bi, r] of tokens) {
+    const x = inputs[bi]!.data;
+    for (let f = 0; f < k; f++) row[f] = x[r * k + f]!;
+    row[k] = 1;
+    sink.add(row, ys[bi]!.data.subarray(r * m, (r + 1) * m));
+  }
 }
 
 /** Rows of [features…, 1] → outputs for a dense layer: one per image. */

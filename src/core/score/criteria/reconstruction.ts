@@ -12,6 +12,7 @@ import type { NodeProto } from '../../onnx/proto.js';
 import { seededRandom } from '../../random.js';
 import { constantInput, refittableWeight } from '../../recover/common.js';
 import { layerGeometry, type LayerGeometry } from '../../recover/layer-geometry.js';
+import { isConstantMatMul } from '../../recover/pruned-inputs.js';
 import { addPatchRows, sampleOutputPositions } from '../../recover/patch-rows.js';
 import { choleskyLower, NormalEquations } from '../../recover/solve.js';
 import { exposeTensors } from '../../graph/expose.js';
@@ -42,9 +43,9 @@ interface Consumer {
 }
 
 /** Positions along `node`'s input axis that hold each channel of the group's spaces. */
-function channelPositions(analysis: ChannelAnalysis, group: ChannelGroup, input: string): { perChannel: number[][]; block: number } | undefined {
+function channelPositions(analysis: ChannelAnalysis, group: ChannelGroup, input: string, lastAxis: boolean): { perChannel: number[][]; block: number } | undefined {
   const layout = analysis.layouts.get(input);
-  if (!layout || layout.axis !== 1 || layout.unit || layout.outer !== undefined) return undefined;
+  if (!layout || layout.axis !== (lastAxis ? layout.rank - 1 : 1) || layout.unit || layout.outer !== undefined || (lastAxis && layout.block !== 1)) return undefined;
   const spaces = new Set(group.spaces);
   const perChannel: number[][] = Array.from({ length: group.channels }, () => []);
   let p = 0;
@@ -65,12 +66,13 @@ function channelPositions(analysis: ChannelAnalysis, group: ChannelGroup, input:
 function consumersOf(ir: GraphIR, analysis: ChannelAnalysis, group: ChannelGroup): { node: NodeProto; geo: LayerGeometry; kernelDims: number[]; positions: number[][] }[] {
   const out: { node: NodeProto; geo: LayerGeometry; kernelDims: number[]; positions: number[][] }[] = [];
   for (const node of ir.nodes) {
-    if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose' && !(node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0)) continue;
+    const matmul = isConstantMatMul(analysis, node);
+    if (node.opType !== 'Conv' && node.opType !== 'ConvTranspose' && !(node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0) && !matmul) continue;
     const w = refittableWeight(ir, node);
     const geo = w && layerGeometry(node, w.dims);
-    if (!geo || geo.group !== 1 || (geo.op !== 'Gemm' && w.dims.length !== 4)) continue;
+    if (!geo || geo.group !== 1 || (geo.op !== 'Gemm' && geo.op !== 'MatMul' && w.dims.length !== 4)) continue;
     if (geo.inputs * geo.kernel + 1 > GRAM_LIMIT) continue;
-    const where = channelPositions(analysis, group, node.input[0]!);
+    const where = channelPositions(analysis, group, node.input[0]!, matmul);
     if (where) out.push({ node, geo, kernelDims: w.dims.slice(2), positions: where.perChannel });
   }
   return out;
@@ -212,6 +214,7 @@ async function accumulateGrams(job: ScoringJob, layers: readonly ReadingLayer[])
       for (const l of layers) {
         const x = out[l.node.input[0]!]!;
         if (l.geo.op === 'Gemm') addDenseGram(l.gram, [x]);
+        else if (l.geo.op === 'MatMul') addTokenGram(l.gram, x, perBatch(l), random);
         else {
           const y = out[l.node.output[0]!]!;
           addPatchRows(l.gram, l.node, [x], [y], l.kernelDims, sampleOutputPositions([y], perBatch(l), random));
@@ -234,7 +237,8 @@ function readerStart(ir: GraphIR, layer: ReadingLayer): Omit<Consumer, 'blocks'>
   const { node, geo, all } = layer;
   const full = layer.gram.xtx;
   const w = constantInput(ir, node, 1);
-  const bias = node.input[2] ? constantInput(ir, node, 2).data : new Float32Array(geo.outputs);
+  // A MatMul's bias is in the Add after it: its rows are fitted to the output before that Add.
+  const bias = node.input[2] && geo.op !== 'MatMul' ? constantInput(ir, node, 2).data : new Float32Array(geo.outputs);
   // Columns: (input c, tap q) → c·kernel + q, the bias last; every input compensates.
   const n = all;
   const m = geo.outputs;
@@ -257,6 +261,19 @@ function readerStart(ir: GraphIR, layer: ReadingLayer): Omit<Consumer, 'blocks'>
     energy += weights[i * m + o]! * s;
   }
   return { inverse, weights, n, m, energy: Math.max(energy, 1e-30) };
+}
+
+/** Rows of [features…, 1] for a MatMul over its last axis: `count` tokens sampled from a batch. */
+function addTokenGram(sink: { n: number; add(x: ArrayLike<number>, y: ArrayLike<number>): void }, x: Float32Tensor, count: number, random: () => number): void {
+  const k = sink.n - 1;
+  const tokens = x.data.length / k;
+  const row = new Float64Array(sink.n);
+  for (let i = 0; i < Math.min(count, tokens); i++) {
+    const t = Math.floor(random() * tokens);
+    for (let f = 0; f < k; f++) row[f] = x.data[t * k + f]!;
+    row[k] = 1;
+    sink.add(row, []);
+  }
 }
 
 /** Rows of [features…, 1] for a dense layer: one per image. */
