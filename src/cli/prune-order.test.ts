@@ -19,8 +19,9 @@ describe('prune/score --order-by', () => {
 
   async function plan(extra: string[], name: string): Promise<PrunePlan> {
     const planFile = join(dir, `${name}.json`);
-    const r = await runCli(['prune', MODEL, '-o', join(dir, `${name}.onnx`), '--keep-macs', '0.5', '--criterion', 'l2', '--images', IMAGES, '--plan-out', planFile, ...extra]);
+    const r = await runCli(['prune', MODEL, '-o', join(dir, `${name}.onnx`), '--keep-macs', '0.5', '--criterion', 'l2', '--images', IMAGES, '--plan-out', planFile, '--json', ...extra]);
     expect(r.code, r.err).toBe(0);
+    expect((JSON.parse(r.out) as { orderBy?: string }).orderBy).toBe(extra.includes('reconstruction') ? 'reconstruction' : undefined);
     return JSON.parse(readFileSync(planFile, 'utf8')) as PrunePlan;
   }
 
@@ -38,6 +39,18 @@ describe('prune/score --order-by', () => {
       const keep = ordered.groups[g.id]?.keep;
       if (keep) expect(keep, g.id).toEqual(topK(g.scores, keep.length));
     }
+  }, 120_000);
+
+  it('orders by reconstruction by default before least squares on a one-output model; --order-by none keeps the criterion\'s order', async () => {
+    const run = async (extra: string[]) => {
+      const r = await runCli(['prune', MODEL, '-o', join(dir, 'd.onnx'), '--keep-macs', '0.5', '--criterion', 'l2', '--images', IMAGES, '--recover', 'lsq', '--json', ...extra]);
+      expect(r.code, r.err).toBe(0);
+      return { report: JSON.parse(r.out) as { orderBy?: string }, err: r.err };
+    };
+    const byDefault = await run([]);
+    expect(byDefault.report.orderBy).toBe('reconstruction');
+    expect(byDefault.err).toMatch(/ordered by reconstruction.*--order-by none/);
+    expect((await run(['--order-by', 'none'])).report.orderBy).toBeUndefined();
   }, 120_000);
 
   it('needs images for a data criterion', async () => {

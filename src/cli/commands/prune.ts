@@ -23,7 +23,7 @@ import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteri
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { change } from '../compress/report.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
-import { defaultOrderBy, ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { defaultOrderBy, PRUNE_ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { gatesOptions, gatesReport, GATES_VALUE_OPTIONS, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 import { DEFAULT_GATES_SETTINGS } from '../../core/train/gates.js';
@@ -34,6 +34,8 @@ export interface PruneReport {
   model: string;
   output: string;
   criterion: string;
+  /** The criterion that chose the channels within each group (--order-by, or its default), when not `criterion`. */
+  orderBy?: string;
   groupsPruned: number;
   channelsRemoved: number;
   /** macsLowerBound: some node's MACs are unknown (dynamic dims: see --input-shape), so macs is a lower bound. */
@@ -106,7 +108,7 @@ export const pruneCommand: CliCommand = {
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
     `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
-    ORDER_BY_USAGE,
+    PRUNE_ORDER_BY_USAGE,
     ...TRAINING_CRITERIA.map((c) => `  --criterion ${c.id}     ${c.description};`),
     '                       with --keep-macs F --images DIR [--epochs N --lr X --batch B --train-images N];',
     '                       --fine-tune-from unpruned|folded: after the gates choose, recover from the unpruned weights',
@@ -157,7 +159,9 @@ export const pruneCommand: CliCommand = {
 
     if (args.options.has('limit') && !planFile) {
       if (!target && ratio === undefined) throw new UsageError('--limit applies to a criterion that reads images (--ratio or --keep-*) or to --plan PLAN whose sparsity criterion is taylor');
-      if (!criterionInfo(criterion).needsImages) throw new UsageError(`--limit: criterion ${criterion} reads no images; it applies to ${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')}`);
+      // The within-group order reads images too: the one asked for, or reconstruction's default before lsq.
+      const ordersOnImages = orderAsked ? criterionInfo(orderAsked).needsImages : !orderGiven && !!recoverRequest?.methods.includes('lsq');
+      if (!criterionInfo(criterion).needsImages && !ordersOnImages) throw new UsageError(`--limit: criterion ${criterion} reads no images; it applies to ${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')}`);
     }
     // Images the criterion scores on: --limit, else the criterion's own default (scoresForCriterion).
     const scoreLimit = args.options.has('limit') && !planFile ? limitOption(args) : undefined;
@@ -259,6 +263,7 @@ export const pruneCommand: CliCommand = {
       model: file,
       output: out,
       criterion: plan.criterion,
+      ...(orderBy ? { orderBy } : {}),
       groupsPruned: groups.filter((g) => g.keep.length < g.channels).length,
       channelsRemoved: groups.reduce((s, g) => s + g.channels - g.keep.length, 0),
       before,
@@ -278,7 +283,7 @@ export const pruneCommand: CliCommand = {
     } else {
       io.stdout(
         [
-          `${file} → ${out} (${report.criterion}): ${report.channelsRemoved} channels removed from ${report.groupsPruned} groups`,
+          `${file} → ${out} (${report.criterion}${report.orderBy ? `, ordered by ${report.orderBy}` : ''}): ${report.channelsRemoved} channels removed from ${report.groupsPruned} groups`,
           `  params  ${before.params.toLocaleString('en')} → ${after.params.toLocaleString('en')}  (${change(before.params, after.params)})`,
           `  MACs    ${macsText(before)} → ${macsText(after)}  (${change(before.macs, after.macs)})${before.macsLowerBound ? '  (lower bounds: some MACs unknown; give --input-shape for dynamic input dims)' : ''}`,
           `  bytes   ${before.bytes.toLocaleString('en')} → ${after.bytes.toLocaleString('en')}  (${change(before.bytes, after.bytes)})${fp16 ? '  (fp16)' : ''}`,

@@ -4,7 +4,7 @@ import { choiceOption, flag, positiveOption, stringOption, UsageError } from '..
 import { analyseChannels } from '../../core/graph/channels/analyse.js';
 import { buildGraph } from '../../core/graph/ir.js';
 import { CRITERION_IDS, criterionInfo, scoreGroups, scoreImages } from '../../core/score/criteria.js';
-import { CRITERION_CHOICES, ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { CRITERION_CHOICES, ORDER_BY_SUMMARY, SCORE_LIMIT_DEFAULTS, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
 import { readModelFile } from './groups.js';
@@ -29,7 +29,7 @@ export const scoreCommand: CliCommand = {
     'score MODEL --criterion NAME [--order-by NAME] [--images DIR] [--limit N] [--preset NAME] [--json]',
     '',
     `  --criterion NAME   ${CRITERION_IDS} (see docs/criteria.md)`,
-    ORDER_BY_USAGE.replace('  --order-by NAME      ', '  --order-by NAME    '),
+    `  --order-by NAME    ${ORDER_BY_SUMMARY}`,
     '  --images DIR       images for data-based criteria (class sub-folders = labels; otherwise pseudo-labels)',
     `  --limit N          use at most N images (${SCORE_LIMIT_DEFAULTS}: a per-image estimate needs many)`,
     '  --aggregate A      mean (default), max or sum over a group\'s tensors',

@@ -13,7 +13,7 @@ import { analyseSensitivity, DEFAULT_RATIOS, type SensitivityResult } from '../.
 import { loadImageBatches, nodeModelRunner } from '../data/score-images.js';
 import { sensitivityProgressLine } from '../data/sensitivity-progress.js';
 import { IMAGE_OPTION_USAGE, IMAGE_VALUE_OPTIONS, imageReadPolicy } from '../data/image-options.js';
-import { CRITERION_CHOICES, ORDER_BY_USAGE, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { CRITERION_CHOICES, ORDER_BY_SUMMARY, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { curveRecovery, sensitivityRecoverOption, taskBudgetOption } from '../data/prune-target.js';
 import { readModelFile } from './groups.js';
 import type { CliCommand } from './types.js';
@@ -24,7 +24,7 @@ export const sensitivityCommand: CliCommand = {
     'sensitivity MODEL --images DIR [--criterion NAME] [--order-by NAME] [--metric M] [--ratios LIST] [--limit N] [--task NAME=KIND,…] [--recover lsq|bias|bn] [--keep-macs F [--task-budget NAME=DROP,…] [--plan-out FILE]] [--json]',
     '',
     `  --criterion NAME   ranks the channels removed (default l2): ${CRITERIA.map((c) => c.id).join(', ')}`,
-    ORDER_BY_USAGE.replace('  --order-by NAME      ', '  --order-by NAME    '),
+    `  --order-by NAME    ${ORDER_BY_SUMMARY}`,
     '  --metric M         accuracy (default with labelled images), agreement or kl',
     '  --ratios LIST      comma-separated fractions (default 0.1,…,0.9)',
     '  --limit N          use at most N images (default 256)',

@@ -34,8 +34,15 @@ export function defaultOrderBy(model: ModelProto, recover: { methods: readonly s
   return recover?.methods.includes('lsq') && images && (model.graph?.output.length ?? 1) === 1 ? 'reconstruction' : undefined;
 }
 
-/** Usage line of --order-by (score, prune, sensitivity). */
-export const ORDER_BY_USAGE = '  --order-by NAME      which channels of a group go, by another criterion (--criterion decides how many): reconstruction picks the ones least squares best does without; none: the criterion\'s own order';
+/** What --order-by does, for the usage texts of score and sensitivity (prune's says more: PRUNE_ORDER_BY_USAGE). */
+export const ORDER_BY_SUMMARY = 'which channels of a group go, by another criterion (--criterion decides how many)';
+
+/** prune's usage lines of --order-by, with its default. */
+export const PRUNE_ORDER_BY_USAGE = [
+  `  --order-by NAME      ${ORDER_BY_SUMMARY}:`,
+  '                       reconstruction takes the ones least squares best does without (the default with',
+  '                       --recover …lsq… on a one-output model); none: the criterion\'s own order',
+].join('\n');
 
 /** Usage line of --task (score and prune). */
 export const TASK_OPTION_USAGE = `  --task NAME=KIND[,…] loss of an output for taylor/oracle: ${TASK_KINDS.join('|')} (default: detected from its shape; see docs/criteria.md)`;

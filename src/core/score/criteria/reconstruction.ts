@@ -19,8 +19,13 @@ import { exposeTensors } from '../../graph/expose.js';
 import { checkAborted, withModel, type Float32Tensor } from '../runner.js';
 import type { Criterion, CriterionScores, ScoringJob } from './types.js';
 
-/** Input columns (+ bias) above which a reader is left out: least squares does not refit it either (lsq's maxFeatures). */
-const GRAM_LIMIT = 1201;
+/**
+ * Input columns (+ bias) above which a reader is left out (its Gram matrix: 2,401² doubles, 46 MB).
+ * Readers wider than least squares refits (1,200 unknowns) still count: which channels their
+ * other inputs can stand in for tells distillation's start too. Leaving out the VGG demos'
+ * Flatten → Gemm (1,569 columns) cost them 0.1–0.2 points after lsq and distillation.
+ */
+const GRAM_LIMIT = 2401;
 /** Output positions sampled per conv reader for its Gram matrix, at most: a wide one gets fewer (GRAM_BUDGET). */
 const POSITIONS = 8192;
 /** Rows × columns² one reader's Gram matrix may cost (a 1,200-column reader: 2,777 positions, never under 2,048). */
