@@ -44,7 +44,7 @@ export interface ScoreOptions extends Partial<DataScoreOptions> {
    * keeps deciding how many each group loses: the k-th channel in `orderBy`'s order gets the k-th
    * score of the group in `criterion`'s, so allocations made from the scores are unchanged.
    * `reconstruction` here pairs a loss-aware allocation with the channels least squares can best
-   * do without (docs/criteria.md#reconstruction).
+   * do without (docs/criteria.md, "Choosing channels for least squares").
    */
   orderBy?: string;
 }
