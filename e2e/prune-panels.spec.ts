@@ -145,7 +145,7 @@ test('choosing channels for least squares keeps every layer’s width and picks 
   const own = await exportPlan('own-order.json');
 
   await panels.openTab('Heatmaps');
-  await page.getByRole('checkbox', { name: 'Pick channels for least squares' }).check();
+  await page.getByRole('checkbox', { name: 'Cut the channels least squares best replaces' }).check();
   await expect(page.getByRole('status').filter({ hasText: /ordered by reconstruction/ })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: /Scoring|Preprocessing|Reconstruction/ })).toBeHidden({ timeout: 120_000 });
   await expect(page.getByRole('alert')).toHaveCount(0);

@@ -67,7 +67,7 @@ function channelPositions(analysis: ChannelAnalysis, group: ChannelGroup, input:
   return any ? { perChannel, block: layout.block } : undefined;
 }
 
-/** The group-1 Conv/ConvTranspose/Gemm layers that read the group's channels. */
+/** The group-1 Conv, ConvTranspose, Gemm and MatMul-by-constant layers that read the group's channels (at most GRAM_LIMIT columns). */
 function consumersOf(ir: GraphIR, analysis: ChannelAnalysis, group: ChannelGroup): { node: NodeProto; geo: LayerGeometry; kernelDims: number[]; positions: number[][] }[] {
   const out: { node: NodeProto; geo: LayerGeometry; kernelDims: number[]; positions: number[][] }[] = [];
   for (const node of ir.nodes) {
@@ -350,9 +350,10 @@ export const reconstructionCriterion: Criterion<'reconstruction'> = {
     if (layers.size) await accumulateGrams(job, [...layers.values()]);
     let done = 0;
     for (const [group, found] of readers) {
+      checkAborted(job.data?.signal);
       if (found.length) perGroup.set(group.id, [eliminationScores(group.channels, found.map((f) => consumerOf(ir, f.layer, f.positions)))]);
       job.data?.onProgress?.(++done, readers.size);
     }
-    return { perGroup, whyNot, missing: 'no Conv/Gemm reads this group’s channels directly' };
+    return { perGroup, whyNot, missing: `no Conv, ConvTranspose, Gemm or MatMul by a constant (of at most ${GRAM_LIMIT - 1} input columns) reads this group’s channels directly` };
   },
 };
