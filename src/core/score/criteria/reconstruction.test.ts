@@ -8,7 +8,7 @@ import { TensorDataType, type ModelProto } from '../../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../../onnx/tensor.js';
 import { reorderWithin, scoreGroups } from '../criteria.js';
 import type { Float32Tensor } from '../runner.js';
-import { loadScoreFixture, nodeRunner, seededRandom } from '../test-utils/ort-runner.js';
+import { loadRepoModel, loadScoreFixture, nodeRunner, seededRandom } from '../test-utils/ort-runner.js';
 
 const rand = seededRandom(3);
 const images = (n: number): Float32Tensor => ({ dims: [n, 1, 16, 16], data: Float32Array.from({ length: n * 256 }, rand) });
@@ -67,6 +67,24 @@ describe('reconstruction criterion', () => {
       const byOrder = [...s.keys()].sort((a, b) => o[a]! - o[b]!);
       for (let k = 1; k < byOrder.length; k++) expect(s[byOrder[k]!]!).toBeGreaterThanOrEqual(s[byOrder[k - 1]!]!);
     }
+  });
+
+  it('scores attention heads as units: every channel of a head shares its score, and the MLP width is scored too', async () => {
+    const model = loadRepoModel('tools/fixtures/models/vit-tiny.onnx');
+    const analysis = analyseChannels(buildGraph(model));
+    const input = model.graph!.input[0]!;
+    const dims = input.type!.tensorType!.shape!.dim.map((d) => (d.dimValue ? Number(d.dimValue) : 2));
+    const feeds = { [input.name]: { dims, data: Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, rand) } };
+    const { scores, skipped } = await scoreGroups(model, 'reconstruction', { runner: nodeRunner, batches: [{ feeds }], normalise: 'none' }, analysis);
+    const heads = analysis.groups.filter((g) => g.prunable && g.unit > 1);
+    expect(heads.length).toBeGreaterThan(0);
+    for (const g of heads) {
+      const s = scores.get(g.id);
+      expect(s, `${g.id} scored (skipped: ${JSON.stringify(skipped)})`).toBeDefined();
+      for (let h = 0; h < g.channels / g.unit; h++) expect(new Set(s!.subarray(h * g.unit, (h + 1) * g.unit)).size, `${g.id} head ${h}`).toBe(1);
+      expect(new Set(s).size).toBe(g.channels / g.unit);
+    }
+    expect(analysis.groups.filter((g) => g.prunable && g.unit === 1 && scores.has(g.id)).length).toBeGreaterThan(0);
   });
 
   it('reorderWithin: the k-th channel of the order gets the k-th smallest value', () => {

@@ -20,12 +20,12 @@ import { checkAborted, withModel, type Float32Tensor } from '../runner.js';
 import type { Criterion, CriterionScores, ScoringJob } from './types.js';
 
 /**
- * Input columns (+ bias) above which a reader is left out (its Gram matrix: 2,401² doubles, 46 MB).
- * Readers wider than least squares refits (1,200 unknowns) still count: which channels their
- * other inputs can stand in for tells distillation's start too. Leaving out the VGG demos'
- * Flatten → Gemm (1,569 columns) cost them 0.1–0.2 points after lsq and distillation.
+ * Input columns (+ bias) above which a reader is left out, as least squares leaves out layers with
+ * more than 1,200 unknowns. The elimination costs columns² × (block of a channel) per step: a VGG's
+ * Flatten → Gemm (1,569 columns, 49 per channel) took tens of seconds on a 2-core machine, and
+ * reading it moved the VGG demos by −0.2 and +0.1 points after distillation (noise).
  */
-const GRAM_LIMIT = 2401;
+const GRAM_LIMIT = 1201;
 /** Output positions sampled per conv reader for its Gram matrix, at most: a wide one gets fewer (GRAM_BUDGET). */
 const POSITIONS = 8192;
 /** Rows × columns² one reader's Gram matrix may cost (a 1,200-column reader: 2,777 positions, never under 2,048). */
@@ -297,24 +297,29 @@ function addDenseGram(sink: { n: number; add(x: ArrayLike<number>, y: ArrayLike<
  * error once it and every channel removed before it are gone: increasing along the elimination
  * order, so a ranking of the scores is that order.
  */
-function eliminationScores(channels: number, consumers: readonly Consumer[]): Float64Array {
+function eliminationScores(channels: number, consumers: readonly Consumer[], unit = 1): Float64Array {
   const scores = new Float64Array(channels);
-  const left = new Set(Array.from({ length: channels }, (_, c) => c));
+  // What goes in one step: a channel, or a whole unit of `unit` channels (an attention head).
+  const columnsOf = (c: Consumer, u: number) => c.blocks.slice(u * unit, (u + 1) * unit).flat();
+  const left = new Set(Array.from({ length: channels / unit }, (_, u) => u));
   let total = 0;
   while (left.size) {
     let best = -1;
     let bestCost = Infinity;
-    for (const ch of left) {
+    for (const u of left) {
       let cost = 0;
-      for (const c of consumers) if (c.blocks[ch]!.length) cost += removalCost(c, c.blocks[ch]!).cost / c.energy;
-      if (cost < bestCost) [best, bestCost] = [ch, cost];
+      for (const c of consumers) {
+        const b = columnsOf(c, u);
+        if (b.length) cost += removalCost(c, b).cost / c.energy;
+      }
+      if (cost < bestCost) [best, bestCost] = [u, cost];
     }
     total += Math.max(bestCost, 0);
-    scores[best] = total;
+    scores.fill(total, best * unit, (best + 1) * unit);
     left.delete(best);
     if (!left.size) break;
     for (const c of consumers) {
-      const b = c.blocks[best]!;
+      const b = columnsOf(c, best);
       if (!b.length) continue;
       const { pbbInv } = removalCost(c, b);
       if (pbbInv) removeColumns(c, b, pbbInv);
@@ -335,8 +340,8 @@ export const reconstructionCriterion: Criterion<'reconstruction'> = {
     const readers = new Map<ChannelGroup, { layer: ReadingLayer; positions: number[][] }[]>();
     const layers = new Map<NodeProto, ReadingLayer>();
     for (const group of job.groups) {
-      if (group.unit > 1 || group.blocks > 1) {
-        whyNot.set(group.id, 'reconstruction scores single channels of ungrouped layers (attention heads and grouped convolutions are not)');
+      if (group.blocks > 1) {
+        whyNot.set(group.id, 'reconstruction does not score channels of grouped convolutions');
         continue;
       }
       const found = consumersOf(ir, job.analysis, group);
@@ -351,7 +356,7 @@ export const reconstructionCriterion: Criterion<'reconstruction'> = {
     let done = 0;
     for (const [group, found] of readers) {
       checkAborted(job.data?.signal);
-      if (found.length) perGroup.set(group.id, [eliminationScores(group.channels, found.map((f) => consumerOf(ir, f.layer, f.positions)))]);
+      if (found.length) perGroup.set(group.id, [eliminationScores(group.channels, found.map((f) => consumerOf(ir, f.layer, f.positions)), group.unit)]);
       job.data?.onProgress?.(++done, readers.size);
     }
     return { perGroup, whyNot, missing: `no Conv, ConvTranspose, Gemm or MatMul by a constant (of at most ${GRAM_LIMIT - 1} input columns) reads this group’s channels directly` };
