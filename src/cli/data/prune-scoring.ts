@@ -27,7 +27,7 @@ export function scoringOptions(args: ParsedArgs, images: string | undefined): { 
 /**
  * prune's within-group order when --order-by is not given: `reconstruction` when least squares
  * refits a one-output model from images, else the criterion's own. Measured (docs/criteria.md,
- * "Choosing channels for least squares"): −0.01 to +0.9 points after lsq and distillation on the
+ * "Choosing channels for least squares"): −0.2 to +0.9 points after lsq and distillation on the
  * Fashion-MNIST CNNs; on the two-task model it raised the dense output's error after lsq (1.78× →
  * 2.10× the unpruned), so several outputs keep the criterion's order.
  */
