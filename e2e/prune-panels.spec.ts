@@ -149,6 +149,7 @@ test('choosing channels for least squares keeps every layer’s width and picks 
   await expect(page.getByRole('status').filter({ hasText: /ordered by reconstruction/ })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: /Scoring|Preprocessing|Reconstruction/ })).toBeHidden({ timeout: 120_000 });
   await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(panels.channelHeatmap).toContainText('Weight L1, in reconstruction order');
   await studio.screenshot('reconstruction-order');
   // The plan follows the new scores once its cost is recomputed (debounced): other channels, same widths.
   let ordered = own;

@@ -9,3 +9,13 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A uniform sample of at most `max` of `items`, without replacement (partial Fisher–Yates; shuffles `items` in place). */
+export function sampleWithoutReplacement<T>(items: T[], max: number, random: () => number): T[] {
+  const count = Math.min(max, items.length);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (items.length - i));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items.slice(0, count);
+}

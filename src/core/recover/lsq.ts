@@ -14,7 +14,7 @@ import { addPatchRows, sampleOutputPositions, type RowSink } from './patch-rows.
 import { prunedInputLayers } from './pruned-inputs.js';
 import type { Recovery, RecoveryJob, RecoveryStep } from './recovery.js';
 import { NormalEquations, RectifiedTargets, SQUASHES, SquashedStep, type Squash } from './solve.js';
-import { seededRandom } from '../random.js';
+import { sampleWithoutReplacement, seededRandom } from '../random.js';
 
 export interface LsqOptions {
   /** Output positions sampled per conv layer (default: as many as LSQ_SOLVE_BUDGET allows, 4,096 to 32,768). */
@@ -263,13 +263,8 @@ function selectLastAxis(t: Float32Tensor, channels: readonly number[]): Float32T
 
 /** A uniform sample of at most `max` tokens (batch index, row of the flattened [rows, features] input). */
 function sampleTokens(inputs: readonly Float32Tensor[], features: number, max: number, random: () => number): [number, number][] {
-  const all: [number, number][] = inputs.flatMap((x, bi) => Array.from({ length: x.data.length / features }, (_, r): [number, number] => [bi, r]));
-  const count = Math.min(max, all.length);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(random() * (all.length - i));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  return all.slice(0, count);
+  const all = inputs.flatMap((x, bi) => Array.from({ length: x.data.length / features }, (_, r): [number, number] => [bi, r]));
+  return sampleWithoutReplacement(all, max, random);
 }
 
 /** Rows of [features…, 1] → outputs for a MatMul over its last axis: one per sampled token. */

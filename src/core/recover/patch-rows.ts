@@ -5,6 +5,7 @@ import { attrInts, attrString } from '../graph/attributes.js';
 import type { NodeProto } from '../onnx/proto.js';
 import { resolvePads } from '../score/backward-context.js';
 import type { Float32Tensor } from '../score/runner.js';
+import { sampleWithoutReplacement } from '../random.js';
 
 /** Where rows go: normal equations, or anything with the same shape (lowrank's projection). */
 export interface RowSink {
@@ -30,12 +31,7 @@ export function sampleOutputPositions(ys: readonly Float32Tensor[], max: number,
     const [n, , oh, ow] = y.dims as [number, number, number, number];
     for (let i = 0; i < n; i++) for (let r = 0; r < oh; r++) for (let c = 0; c < ow; c++) positions.push([bi, i, r, c]);
   });
-  const count = Math.min(max, positions.length);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(random() * (positions.length - i));
-    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
-  }
-  return positions.slice(0, count);
+  return sampleWithoutReplacement(positions, max, random);
 }
 
 /**

@@ -131,7 +131,9 @@ export function HeatmapPanel() {
   const unit = group?.unit ?? 1;
   const cells = selectedRow && unit > 1 ? perUnit(selectedRow.values, selectedRow.pruned, unit) : selectedRow;
   const values = cells?.values;
-  const criterionName = criteria.find((c) => c.id === scores?.criterion)?.name ?? scores?.criterion ?? '';
+  const nameOf = (id: string | undefined) => criteria.find((c) => c.id === id)?.name ?? id ?? '';
+  // Ordered scores keep the criterion's values in another criterion's order: the legend says both.
+  const criterionName = `${nameOf(scores?.criterion)}${scores?.orderedBy ? `, in ${nameOf(scores.orderedBy).toLowerCase()} order` : ''}`;
   return (
     <section className="prune-panel" aria-label="Channel importance heatmaps">
       <CriterionSwitcher />
