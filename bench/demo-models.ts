@@ -16,7 +16,7 @@ import { limitImages, recoverPruned } from '../src/core/recover/recover.js';
 import { scoreGroups, scoreImages } from '../src/core/score/criteria.js';
 import type { ImageBatch } from '../src/core/score/images.js';
 import { compareOutputs, referenceOutputs } from '../src/core/score/metric.js';
-import { defaultOrderBy } from '../src/cli/data/prune-scoring.js';
+import { orderBeforeRefit } from '../src/cli/data/prune-scoring.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
 import { DEFAULT_DISTILL_SETTINGS } from '../src/core/train/distill.js';
 import { fashionMnistPath } from './fashion-mnist.js';
@@ -53,12 +53,12 @@ export async function testAccuracy(model: ModelProto, test: readonly ImageBatch[
  * One-shot Taylor to keep `keep` of the MACs with the global ranking, then least squares on the first
  * 512 of `images`: the start the training benches compare against. Taylor scores on as many of
  * `images` as the CLI's `prune --criterion taylor` reads by default (scoreImages: 4,096), and, as the
- * CLI does before least squares on a one-output model (defaultOrderBy), each group's channels are
+ * CLI does before least squares on a one-output model (orderBeforeRefit), each group's channels are
  * taken in reconstruction order.
  */
 export async function taylorLsq(model: ModelProto, images: readonly ImageBatch[], keep: number): Promise<{ model: ModelProto; plan: PrunePlan }> {
   const analysis = analyseChannels(buildGraph(model));
-  const orderBy = defaultOrderBy(model, { methods: ['lsq'] }, 'images');
+  const orderBy = orderBeforeRefit(model);
   const scores = (await scoreGroups(model, 'taylor', { runner: nodeModelRunner, batches: limitImages(images, scoreImages('taylor')), orderBy }, analysis)).scores;
   const target = await planForTarget(model, analysis, { target: { kind: 'macs', keep }, method: 'global', scores, criterion: 'taylor' });
   const pruned = applyPlan(model, target.plan, analysis);

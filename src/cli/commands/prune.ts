@@ -23,7 +23,7 @@ import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteri
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { change } from '../compress/report.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
-import { defaultOrderBy, PRUNE_ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { orderBeforeRefit, PRUNE_ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { gatesOptions, gatesReport, GATES_VALUE_OPTIONS, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 import { DEFAULT_GATES_SETTINGS } from '../../core/train/gates.js';
@@ -174,7 +174,8 @@ export const pruneCommand: CliCommand = {
     if (noFloat16) throw new Error(noFloat16); // before pruning and recovery, not after them
     const steps = stepsForModel(stepsAsked, args, model);
     // Which channels least squares can best do without (--order-by none: the criterion's own order).
-    const orderBy = orderGiven || gatesRequest || planFile || lossless ? orderAsked : defaultOrderBy(model, recoverRequest, images);
+    const refits = !!recoverRequest?.methods.includes('lsq') && !!images;
+    const orderBy = orderGiven || gatesRequest || planFile || lossless || !refits ? orderAsked : orderBeforeRefit(model);
     if (orderBy && !orderGiven) io.stderr('prune: channels within each group ordered by reconstruction: the ones least squares best does without go (--order-by none for the criterion\'s own order)\n');
     const shapeOptions = inputShapeOptions(args, model);
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);

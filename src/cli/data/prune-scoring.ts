@@ -25,14 +25,15 @@ export function scoringOptions(args: ParsedArgs, images: string | undefined): { 
 }
 
 /**
- * prune's within-group order when --order-by is not given: `reconstruction` when least squares
- * refits a one-output model from images, else the criterion's own. Measured (docs/criteria.md,
+ * The within-group order before a least-squares refit of `model`: `reconstruction` on a one-output
+ * model, else the criterion's own (prune's default when --recover includes lsq and --order-by is not
+ * given; the benches' Taylor + lsq start). Measured (docs/criteria.md,
  * "Choosing channels for least squares"): −0.2 to +0.9 points after lsq and distillation on the
  * Fashion-MNIST CNNs; on the two-task model it raised the dense output's error after lsq (1.78× →
  * 2.10× the unpruned), so several outputs keep the criterion's order.
  */
-export function defaultOrderBy(model: ModelProto, recover: { methods: readonly string[] } | undefined, images: string | undefined): CriterionId | undefined {
-  return recover?.methods.includes('lsq') && images && (model.graph?.output.length ?? 1) === 1 ? 'reconstruction' : undefined;
+export function orderBeforeRefit(model: ModelProto): CriterionId | undefined {
+  return (model.graph?.output.length ?? 1) === 1 ? 'reconstruction' : undefined;
 }
 
 /** What --order-by does, for the usage texts of score and sensitivity (prune's says more: PRUNE_ORDER_BY_USAGE). */

@@ -50,7 +50,7 @@ export function prunedInputLayers(analysis: ChannelAnalysis, plan: PrunePlan, do
     if (!isConv && !isGemm && !isMatMul) continue;
     const input = node.input[0]!;
     const layout = analysis.layouts.get(input);
-    if (!layout || layout.axis !== (isMatMul ? layout.rank - 1 : 1) || (isMatMul && layout.block !== 1)) continue;
+    if (!layout || !readsFeaturesOn(layout, isMatMul)) continue;
     const { kept, removed } = keptPositions(layout, keep);
     if (!downstream && !removed.length) continue;
     const outLayout = analysis.layouts.get(node.output[0]!);
@@ -67,4 +67,12 @@ export function isConstantMatMul(analysis: ChannelAnalysis, node: NodeProto): bo
   if (node.opType !== 'MatMul' || !node.input[1]) return false;
   const w = constantTensor(analysis.ir, node.input[1]);
   return !!w && w.dims.length === 2;
+}
+
+/**
+ * Whether a layer reads its input features along this layout's axis: a Conv/ConvTranspose/Gemm along
+ * axis 1, a MatMul by a constant along the last axis (one entry per channel there).
+ */
+export function readsFeaturesOn(layout: { axis: number; rank: number; block: number }, matmul: boolean): boolean {
+  return matmul ? layout.axis === layout.rank - 1 && layout.block === 1 : layout.axis === 1;
 }

@@ -12,7 +12,7 @@ import type { NodeProto } from '../../onnx/proto.js';
 import { seededRandom } from '../../random.js';
 import { constantInput, refittableWeight } from '../../recover/common.js';
 import { layerGeometry, type LayerGeometry } from '../../recover/layer-geometry.js';
-import { isConstantMatMul } from '../../recover/pruned-inputs.js';
+import { isConstantMatMul, readsFeaturesOn } from '../../recover/pruned-inputs.js';
 import { addPatchRows, sampleOutputPositions } from '../../recover/patch-rows.js';
 import { choleskyLower, NormalEquations } from '../../recover/solve.js';
 import { exposeTensors } from '../../graph/expose.js';
@@ -50,7 +50,7 @@ interface Consumer {
 /** Positions along `node`'s input axis that hold each channel of the group's spaces. */
 function channelPositions(analysis: ChannelAnalysis, group: ChannelGroup, input: string, lastAxis: boolean): { perChannel: number[][]; block: number } | undefined {
   const layout = analysis.layouts.get(input);
-  if (!layout || layout.axis !== (lastAxis ? layout.rank - 1 : 1) || layout.unit || layout.outer !== undefined || (lastAxis && layout.block !== 1)) return undefined;
+  if (!layout || !readsFeaturesOn(layout, lastAxis) || layout.unit || layout.outer !== undefined) return undefined;
   const spaces = new Set(group.spaces);
   const perChannel: number[][] = Array.from({ length: group.channels }, () => []);
   let p = 0;
