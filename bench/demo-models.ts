@@ -13,7 +13,7 @@ import { applyPlan } from '../src/core/prune/apply.js';
 import type { PrunePlan } from '../src/core/prune/plan.js';
 import { planForTarget } from '../src/core/prune/target.js';
 import { limitImages, recoverPruned } from '../src/core/recover/recover.js';
-import { scoreGroups, scoreImages } from '../src/core/score/criteria.js';
+import { scoreGroups, scoreImages, type CriterionId } from '../src/core/score/criteria.js';
 import type { ImageBatch } from '../src/core/score/images.js';
 import { compareOutputs, referenceOutputs } from '../src/core/score/metric.js';
 import { orderBeforeRefit } from '../src/cli/data/prune-scoring.js';
@@ -50,17 +50,18 @@ export async function testAccuracy(model: ModelProto, test: readonly ImageBatch[
 }
 
 /**
- * One-shot Taylor to keep `keep` of the MACs with the global ranking, then least squares on the first
- * 512 of `images`: the start the training benches compare against. Taylor scores on as many of
- * `images` as the CLI's `prune --criterion taylor` reads by default (scoreImages: 4,096), and, as the
- * CLI does before least squares on a one-output model (orderBeforeRefit), each group's channels are
- * taken in reconstruction order.
+ * One-shot `criterion` (default Taylor) to keep `keep` of the MACs with the global ranking, then least
+ * squares on the first 512 of `images`: the start the training benches compare against. The criterion
+ * scores on as many of `images` as the CLI's `prune --criterion NAME` reads by default (scoreImages:
+ * Taylor 4,096), and, as the CLI does before least squares on a one-output model (orderBeforeRefit),
+ * each group's channels are taken in reconstruction order.
  */
-export async function taylorLsq(model: ModelProto, images: readonly ImageBatch[], keep: number): Promise<{ model: ModelProto; plan: PrunePlan }> {
+export async function oneShotLsq(model: ModelProto, images: readonly ImageBatch[], keep: number, criterion: CriterionId = 'taylor'): Promise<{ model: ModelProto; plan: PrunePlan }> {
   const analysis = analyseChannels(buildGraph(model));
-  const orderBy = orderBeforeRefit(model);
-  const scores = (await scoreGroups(model, 'taylor', { runner: nodeModelRunner, batches: limitImages(images, scoreImages('taylor')), orderBy }, analysis)).scores;
-  const target = await planForTarget(model, analysis, { target: { kind: 'macs', keep }, method: 'global', scores, criterion: 'taylor' });
+  const order = orderBeforeRefit(model);
+  const orderBy = order === criterion ? undefined : order;
+  const scores = (await scoreGroups(model, criterion, { runner: nodeModelRunner, batches: limitImages(images, scoreImages(criterion)), orderBy }, analysis)).scores;
+  const target = await planForTarget(model, analysis, { target: { kind: 'macs', keep }, method: 'global', scores, criterion });
   const pruned = applyPlan(model, target.plan, analysis);
   return { model: (await recoverPruned(model, pruned, target.plan, 'lsq', { runner: nodeModelRunner, batches: limitImages(images, 512) }, analysis)).model, plan: target.plan };
 }

@@ -1,8 +1,9 @@
 // Fashion-MNIST from Debian's dataset-fashion-mnist (IDX files), for benches that claim accuracy:
 // the full 10,000-image test set, and training images as the user's unlabelled images.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { PNG } from 'pngjs';
 import type { ImageBatch } from '../src/core/score/images.js';
 
 export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -43,4 +44,20 @@ export function fullTestSet(log: (msg: string) => void): ImageBatch[] | undefine
   if (hasFashionMnist()) return fashionMnistBatches('t10k', 0, 10000, 500);
   log('Fashion-MNIST IDX files missing (apt-get install dataset-fashion-mnist): skipped');
   return undefined;
+}
+
+/**
+ * Images [from, from + count) of a split as 8-bit grayscale PNGs in `dir` (written once, reused):
+ * a folder for the CLI's --images, what a user who exported their images would give it.
+ */
+export function fashionMnistPngFolder(dir: string, split: 'train' | 't10k', from: number, count: number): string {
+  mkdirSync(dir, { recursive: true });
+  if (readdirSync(dir).filter((f) => f.endsWith('.png')).length === count) return dir;
+  const images = idx(fashionMnistPath(split, 'images'));
+  for (let i = from; i < from + count; i++) {
+    const png = new PNG({ width: 28, height: 28, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
+    png.data = Buffer.from(images.data.subarray(i * 784, (i + 1) * 784));
+    writeFileSync(join(dir, `${String(i).padStart(5, '0')}.png`), PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));
+  }
+  return dir;
 }

@@ -21,7 +21,7 @@ import { DEFAULT_GATES_SETTINGS, learnGates, type GatesSettings } from '../src/c
 import { trainingImages } from '../src/core/train/images.js';
 import { nodeModelRunner } from '../src/cli/data/score-images.js';
 import { fashionMnistBatches, fullTestSet, unlabelled } from './fashion-mnist.js';
-import { demoAndHeldOutModels, taylorLsq, testAccuracy } from './demo-models.js';
+import { demoAndHeldOutModels, oneShotLsq, testAccuracy } from './demo-models.js';
 import type { BenchContext, BenchRow } from './harness.js';
 
 const SUITE = 'gates';
@@ -46,7 +46,7 @@ async function taylorDistill(ctx: BenchContext, file: string, model: ModelProto,
       return cached;
     }
   }
-  const { model: lsq, plan } = await taylorLsq(model, images, KEEP);
+  const { model: lsq, plan } = await oneShotLsq(model, images, KEEP, 'taylor');
   ctx.log(`${basename(file)}: taylor + lsq, distilling ${EPOCHS} epochs`);
   const started = performance.now();
   const node = await distill({ runner: nodeModelRunner, teacher: model, student: lsq, images: trainingImages(images), settings: { ...DEFAULT_DISTILL_SETTINGS, epochs: EPOCHS } });

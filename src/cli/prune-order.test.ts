@@ -53,6 +53,22 @@ describe('prune/score --order-by', () => {
     expect((await run(['--order-by', 'none'])).report.orderBy).toBeUndefined();
   }, 120_000);
 
+  it('allocates by reconstruction when --criterion is not given before least squares, unless it cannot rank every group', async () => {
+    const run = async (model: string) => {
+      const r = await runCli(['prune', model, '-o', join(dir, 'c.onnx'), '--keep-macs', '0.5', '--images', IMAGES, '--recover', 'lsq', '--json']);
+      expect(r.code, r.err).toBe(0);
+      return { report: JSON.parse(r.out) as { criterion: string; orderBy?: string }, err: r.err };
+    };
+    const squeezenet = await run(MODEL);
+    expect(squeezenet.report).toMatchObject({ criterion: 'reconstruction' });
+    expect(squeezenet.report.orderBy).toBeUndefined();
+    expect(squeezenet.err).toMatch(/criterion reconstruction \(the default before least squares\)/);
+    // The VGG's last conv is read only by Flatten → Gemm (1,569 columns), which reconstruction leaves out.
+    const vgg = await run('public/models/fmnist-vgg.onnx');
+    expect(vgg.report).toMatchObject({ criterion: 'l2', orderBy: 'reconstruction' });
+    expect(vgg.err).toMatch(/criterion l2 \(the default; not reconstruction: reconstruction cannot rank 1 of its groups/);
+  }, 240_000);
+
   it('needs images for a data criterion', async () => {
     const r = await runCli(['prune', MODEL, '-o', join(dir, 'x.onnx'), '--keep-macs', '0.5', '--order-by', 'reconstruction']);
     expect(r.code).toBe(2);

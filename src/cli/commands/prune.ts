@@ -19,11 +19,11 @@ import { float16Refusal, toFloat16, type Float16Report } from '../../core/conver
 import type { CliCommand } from './types.js';
 import { pruneGradually, pruneStepsOption, PRUNE_STEPS_USAGE, stepsForModel, type GradualResult } from '../data/prune-gradual.js';
 import type { ModelProto } from '../../core/onnx/proto.js';
-import { CRITERIA, criterionInfo, CRITERION_IDS } from '../../core/score/criteria.js';
+import { CRITERIA, criterionInfo, CRITERION_IDS, type CriterionId } from '../../core/score/criteria.js';
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { change } from '../compress/report.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
-import { orderBeforeRefit, PRUNE_ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { criterionBeforeRefit, orderBeforeRefit, PRUNE_ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { gatesOptions, gatesReport, GATES_VALUE_OPTIONS, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 import { DEFAULT_GATES_SETTINGS } from '../../core/train/gates.js';
@@ -106,7 +106,8 @@ export const pruneCommand: CliCommand = {
     '  --plan FILE          apply a plan (docs/plan-format.md) instead of planning; a version 2 plan\'s low rank',
     '                       and sparsity follow pruning and recovery (taylor sparsity needs --images)',
     '  --lossless           remove only channels whose output is provably constant (outputs unchanged)',
-    `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2): ${CRITERION_IDS}`,
+    `  --criterion NAME     ranks channels for --ratio/--keep-* (default l2; reconstruction with --recover …lsq…`,
+    `                       on a one-output model whose groups it can all rank): ${CRITERION_IDS}`,
     `                       (${CRITERIA.filter((c) => c.needsImages).map((c) => c.id).join(', ')} need --images)`,
     PRUNE_ORDER_BY_USAGE,
     ...TRAINING_CRITERIA.map((c) => `  --criterion ${c.id}     ${c.description};`),
@@ -146,7 +147,8 @@ export const pruneCommand: CliCommand = {
     if (!gatesRequest && gatesOnly) throw new UsageError(`--${gatesOnly} applies to --criterion gates only`);
     const target = gatesRequest ? undefined : targetOption(args, images);
     if (!gatesRequest && [ratio !== undefined, !!planFile, lossless, !!target].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --ratio, --keep-macs, --keep-params, --plan or --lossless');
-    const { criterion, orderBy: orderAsked, orderGiven } = gatesRequest ? { criterion: 'l2' as const, orderBy: undefined, orderGiven: false } : scoringOptions(args, images);
+    const { criterion: criterionAsked, criterionGiven, orderBy: orderAsked, orderGiven } = gatesRequest ? { criterion: 'l2' as const, criterionGiven: true, orderBy: undefined, orderGiven: false } : scoringOptions(args, images);
+    let criterion: CriterionId = criterionAsked;
     const recoverRequest = gatesRequest ? undefined : recoverOptions(args, images);
     const tasks = taskOption(args);
     if (gatesRequest && args.options.has('prune-steps')) throw new UsageError('--prune-steps applies to one-shot criteria; --criterion gates learns the channels in one training run');
@@ -175,8 +177,8 @@ export const pruneCommand: CliCommand = {
     const steps = stepsForModel(stepsAsked, args, model);
     // Which channels least squares can best do without (--order-by none: the criterion's own order).
     const refits = !!recoverRequest?.methods.includes('lsq') && !!images;
-    const orderBy = orderGiven || gatesRequest || planFile || lossless || !refits ? orderAsked : orderBeforeRefit(model);
-    if (orderBy && !orderGiven) io.stderr('prune: channels within each group ordered by reconstruction: the ones least squares best does without go (--order-by none for the criterion\'s own order)\n');
+    const refitsAPlan = refits && !gatesRequest && !planFile && !lossless;
+    let orderBy = orderGiven || !refitsAPlan ? orderAsked : orderBeforeRefit(model);
     const shapeOptions = inputShapeOptions(args, model);
     checkModelOutputs(loaded, { option: '-o', file: out }, planOut ? [{ option: '--plan-out', file: planOut, mayReplace: planFile }] : [], planFile ? [planFile] : [], io.cwd);
     let plan: PrunePlan;
@@ -196,6 +198,16 @@ export const pruneCommand: CliCommand = {
       // A plan file may prune grouped convolutions (validated per block), so plans always see them.
       const groupedConvolutions = flag(args, 'grouped-convs') || !!planFile;
       const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions });
+      if (refitsAPlan && !criterionGiven) {
+        const chosen = criterionBeforeRefit(model, analysis);
+        if (chosen.criterion) {
+          criterion = chosen.criterion;
+          if (!orderGiven) orderBy = undefined;
+          io.stderr('prune: criterion reconstruction (the default before least squares): it decides how many channels each group loses and which, by what the refit cannot replace (--criterion NAME to choose another)\n');
+        } else if (orderBy) io.stderr(`prune: criterion l2 (the default; not reconstruction: ${chosen.why})\n`);
+      }
+      if (orderBy === criterion) orderBy = undefined;
+      if (orderBy && !orderGiven) io.stderr('prune: channels within each group ordered by reconstruction: the ones least squares best does without go (--order-by none for the criterion\'s own order)\n');
       if (planFile) {
         let json: unknown;
         try {

@@ -6,6 +6,7 @@ import type { ModelProto } from '../../core/onnx/proto.js';
 import { CRITERIA, criterionInfo, DEFAULT_SCORE_IMAGES, NON_FINITE_REASON, reorderWithin, scoreGroups, scoreImages, type CriterionId } from '../../core/score/criteria.js';
 import { parseTaskOverrides, TASK_KINDS, type TaskKind } from '../../core/score/loss-task.js';
 import { magnitudeScores } from '../../core/score/magnitude.js';
+import { groupsReconstructionSkips } from '../../core/score/criteria/reconstruction.js';
 import { loadImageBatches, nodeModelRunner } from './score-images.js';
 
 export const CRITERION_CHOICES: readonly CriterionId[] = CRITERIA.map((c) => c.id);
@@ -15,13 +16,30 @@ export const CRITERION_CHOICES: readonly CriterionId[] = CRITERIA.map((c) => c.i
  * recover-options.ts). `orderBy` is absent for `--order-by none` or the criterion itself;
  * `orderGiven` says whether --order-by was given at all (prune has a default without it).
  */
-export function scoringOptions(args: ParsedArgs, images: string | undefined): { criterion: CriterionId; orderBy?: CriterionId; orderGiven: boolean } {
+export function scoringOptions(args: ParsedArgs, images: string | undefined): { criterion: CriterionId; criterionGiven: boolean; orderBy?: CriterionId; orderGiven: boolean } {
   const criterion = choiceOption(args, 'criterion', CRITERION_CHOICES, 'l2');
   if (criterionInfo(criterion).needsImages && !images) throw new UsageError(`--criterion ${criterion} needs --images DIR`);
   const given = choiceOption(args, 'order-by', [...CRITERION_CHOICES, 'none']);
   const orderBy = given === 'none' || given === criterion ? undefined : given;
   if (orderBy && criterionInfo(orderBy).needsImages && !images) throw new UsageError(`--order-by ${orderBy} needs --images DIR`);
-  return { criterion, ...(orderBy ? { orderBy } : {}), orderGiven: given !== undefined };
+  return { criterion, criterionGiven: args.options.has('criterion'), ...(orderBy ? { orderBy } : {}), orderGiven: given !== undefined };
+}
+
+/**
+ * prune's criterion when --criterion is not given and least squares refits a one-output model:
+ * `reconstruction`, which then decides both how many channels each group loses and which, when it
+ * can rank every prunable group; otherwise undefined (l2, ordered by orderBeforeRefit). Measured
+ * (docs/training.md, "Reconstruction decides the widths"): against Taylor's widths, +0.7 to +1.4
+ * points on the two Fashion-MNIST ViTs after lsq and distillation (Taylor kept half their heads,
+ * which least squares cannot replace; reconstruction cut the embedding, which it can) and within
+ * −0.3 to +0.4 on the CNNs. A group no layer it refits reads (a VGG's Flatten → Gemm over 1,200
+ * columns) would stay whole, so such models keep l2.
+ */
+export function criterionBeforeRefit(model: ModelProto, analysis: ChannelAnalysis): { criterion?: CriterionId; why: string } {
+  if (orderBeforeRefit(model) !== 'reconstruction') return { why: 'the model has several outputs' };
+  const skipped = groupsReconstructionSkips(model, analysis);
+  if (skipped.length) return { why: `reconstruction cannot rank ${skipped.length} of its groups (${skipped.slice(0, 2).join(', ')}${skipped.length > 2 ? ', …' : ''}): no layer least squares refits reads them` };
+  return { criterion: 'reconstruction', why: 'least squares refits the cut model' };
 }
 
 /**

@@ -8,7 +8,7 @@ import { attrInt } from '../../graph/attributes.js';
 import type { ChannelAnalysis } from '../../graph/channels/analyse.js';
 import type { ChannelGroup } from '../../graph/channels/types.js';
 import { buildGraph, type GraphIR } from '../../graph/ir.js';
-import type { NodeProto } from '../../onnx/proto.js';
+import type { ModelProto, NodeProto } from '../../onnx/proto.js';
 import { seededRandom } from '../../random.js';
 import { constantInput, refittableWeight } from '../../recover/common.js';
 import { layerGeometry, type LayerGeometry } from '../../recover/layer-geometry.js';
@@ -81,6 +81,16 @@ function consumersOf(ir: GraphIR, analysis: ChannelAnalysis, group: ChannelGroup
     if (where) out.push({ node, geo, kernelDims: w.dims.slice(2), positions: where.perChannel });
   }
   return out;
+}
+
+/**
+ * The prunable groups reconstruction leaves unscored: grouped-convolution blocks, and groups no
+ * layer it can refit reads (readers over GRAM_LIMIT columns are left out). Read from the graph
+ * alone, before any image runs: a default that allocates by reconstruction needs every group ranked.
+ */
+export function groupsReconstructionSkips(model: ModelProto, analysis: ChannelAnalysis): string[] {
+  const ir = buildGraph(model);
+  return analysis.groups.filter((g) => g.prunable && (g.blocks > 1 || !consumersOf(ir, analysis, g).length)).map((g) => g.id);
 }
 
 /** Inverse of a symmetric positive definite matrix (n×n) through its Cholesky factor. */
