@@ -2,12 +2,12 @@
 // the same way with another seed (bench/cache/heldout, from `tools/train-demo/chain.sh heldout-ARCH`):
 // one-shot pruning to ≤ 50 % of the MACs (reconstruction, global ranking), least squares, then distillation
 // from the unpruned model on 4,096 UNLABELLED Fashion-MNIST training images for 10 epochs.
-// Accuracy on the full 10,000-image test set. Targets: distilled within 1 point of the unpruned model;
+// Accuracy on the full 10,000-image test set (one cut, the student PyTorch distils too). Targets:
 // ORT-node time ≤ 2× PyTorch CPU (same images, epochs and recipe: tools/torch-anchor/distill.py, run
 // here when /usr/bin/python3 has torch); WASM (onnxruntime-web in Node, one epoch, one thread) ≤ 3×
-// ORT-node at one thread (the ratio against ORT-node's default threads is reported beside it). Then
-// what a user runs: `prune --keep-macs 0.5 --images DIR --recover lsq,distill` with the CLI's defaults
-// (two cuts) on the same images as PNGs, also within 1 point.
+// ORT-node at its default threads (the ratio against ORT-node at one thread is reported beside it). Then
+// what a user runs, `prune --keep-macs 0.5 --images DIR --recover lsq,distill` with the CLI's defaults
+// (two cuts) on the same images as PNGs: within 1 point of the unpruned model.
 // BENCH_DISTILL_MODELS=a.onnx,b.onnx restricts the models; BENCH_DISTILL_EPOCHS=N shortens the runs.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -30,15 +30,16 @@ const TRAIN_IMAGES = 4096;
 const EPOCHS = Number(process.env.BENCH_DISTILL_EPOCHS ?? 10);
 /**
  * What allocates and chooses the channels: reconstruction, prune's default before least squares
- * (criterionBeforeRefit; Taylor kept half of the ViTs' heads, docs/training.md). BENCH_DISTILL_CRITERION=taylor
+ * (criterionBeforeRefit; Taylor cut half of the ViTs' heads, docs/criteria.md). BENCH_DISTILL_CRITERION=taylor
  * gives the earlier tables' start.
  */
 const CRITERION = (process.env.BENCH_DISTILL_CRITERION ?? 'reconstruction') as CriterionId;
 const wasmRunner: ModelRunner = async (m) => (await createSession(encodeModel(m), { backend: 'wasm' })).session;
 /**
  * onnxruntime-node at one thread: onnxruntime-web runs single-threaded in Node, so the epoch ratio at
- * equal threads is what WASM itself costs. The studio's worker runs min(4, cores − 1) WASM threads
- * (runtime/wasm-threads.ts), 1 on this 2-core machine, where ORT-node's default takes both cores.
+ * equal threads is what WASM itself costs; the target compares the page and the CLI as they run (the
+ * studio's worker: min(4, cores − 1) WASM threads, 1 on a 2-core machine; ORT-node: every core). On
+ * the 2-core machine the demo models' epochs ran no faster on ORT-node's two threads than on one.
  */
 const nodeOneThreadRunner: ModelRunner = async (m) => (await createSession(encodeModel(m), { backend: 'cpu-node', threads: 1 })).session;
 
@@ -100,7 +101,8 @@ export default async function distillBench(ctx: BenchContext): Promise<BenchRow[
       row('distill seconds (pytorch)', torch.seconds, 's');
       row('time ort-node / pytorch', node.seconds / torch.seconds, '×', '≤ 2', node.seconds / torch.seconds <= 2);
     }
-    row('epoch time wasm / ort-node (default threads)', wasmEpoch / nodeEpoch, '×');
+    row('epoch time wasm / ort-node', wasmEpoch / nodeEpoch, '×', '≤ 3', wasmEpoch / nodeEpoch <= 3);
+    row('epoch time wasm / ort-node at 1 thread', wasmEpoch / node1Epoch, '×');
 
     // What a user runs: the CLI with its defaults (criterion, order, two cuts) on a folder of PNGs.
     ctx.log(`${name}: prune --keep-macs 0.5 --recover lsq,distill --epochs ${EPOCHS} (the CLI's defaults)`);
@@ -112,7 +114,6 @@ export default async function distillBench(ctx: BenchContext): Promise<BenchRow[
       const cliAcc = await testAccuracy(decodeModel(readFileSync(cliOut), cliOut), test);
       row('accuracy prune cli (defaults)', cliAcc * 100, '%', `≥ ${(base * 100 - 1).toFixed(2)} % (unpruned − 1)`, cliAcc >= base - 0.01);
     }
-    row('epoch time wasm / ort-node (1 thread each)', wasmEpoch / node1Epoch, '×', '≤ 3', wasmEpoch / node1Epoch <= 3);
   }
   return rows;
 }
