@@ -7,6 +7,7 @@ import { recoverPruned } from '../../recover/recover.js';
 import { TensorDataType, type ModelProto } from '../../onnx/proto.js';
 import { makeTensor, tensorDims, tensorToFloat32 } from '../../onnx/tensor.js';
 import { reorderWithin, scoreGroups } from '../criteria.js';
+import { groupsReconstructionSkips } from './reconstruction.js';
 import type { Float32Tensor } from '../runner.js';
 import { loadRepoModel, loadScoreFixture, nodeRunner, seededRandom } from '../test-utils/ort-runner.js';
 
@@ -85,6 +86,20 @@ describe('reconstruction criterion', () => {
       expect(new Set(s).size).toBe(g.channels / g.unit);
     }
     expect(analysis.groups.filter((g) => g.prunable && g.unit === 1 && scores.has(g.id)).length).toBeGreaterThan(0);
+  });
+
+  it('says from the graph alone which groups it cannot rank (what prune\'s default criterion checks)', () => {
+    for (const file of ['fmnist-squeezenet', 'fmnist-resnet8', 'fmnist-vit']) {
+      const model = loadRepoModel(`public/models/${file}.onnx`);
+      expect(groupsReconstructionSkips(model, analyseChannels(buildGraph(model))), file).toEqual([]);
+    }
+    // The VGG's last conv is read only through Flatten → Gemm: 1,569 input columns, over least squares' limit.
+    const vgg = loadRepoModel('public/models/fmnist-vgg.onnx');
+    const analysis = analyseChannels(buildGraph(vgg));
+    const skipped = groupsReconstructionSkips(vgg, analysis);
+    expect(skipped).toHaveLength(1);
+    const group = analysis.groups.find((g) => g.id === skipped[0])!;
+    expect(group.channels * 49 + 1).toBe(1569);
   });
 
   it('reorderWithin: the k-th channel of the order gets the k-th smallest value', () => {
