@@ -29,7 +29,7 @@ export function scoringOptions(args: ParsedArgs, images: string | undefined): { 
  * prune's criterion when --criterion is not given and least squares refits a one-output model:
  * `reconstruction`, which then decides both how many channels each group loses and which, when it
  * can rank every prunable group; otherwise undefined (l2, ordered by orderBeforeRefit). Measured
- * (docs/training.md, "Reconstruction decides the widths"): against Taylor's widths, +0.7 to +1.4
+ * (docs/criteria.md, "Reconstruction decides the widths too"): against Taylor's widths, +0.7 to +1.4
  * points on the two Fashion-MNIST ViTs after lsq and distillation (Taylor kept half their heads,
  * which least squares cannot replace; reconstruction cut the embedding, which it can) and within
  * −0.3 to +0.4 on the CNNs. A group no layer it refits reads (a VGG's Flatten → Gemm over 1,200
