@@ -69,6 +69,16 @@ describe('prune/score --order-by', () => {
     expect(vgg.err).toMatch(/criterion l2 \(the default; not reconstruction: reconstruction cannot rank 1 of its groups/);
   }, 240_000);
 
+  it('on a model with attention heads, another criterion before least squares gets a note naming reconstruction', async () => {
+    const run = async (criterion: string) => {
+      const r = await runCli(['prune', 'public/models/fmnist-vit.onnx', '-o', join(dir, 'v.onnx'), '--ratio', '0.25', '--criterion', criterion, '--images', IMAGES, '--recover', 'lsq']);
+      expect(r.code, r.err).toBe(0);
+      return r.err;
+    };
+    expect(await run('l2')).toMatch(/note: with attention heads, --criterion reconstruction/);
+    expect(await run('reconstruction')).not.toMatch(/note: with attention heads/);
+  }, 120_000);
+
   it('needs images for a data criterion', async () => {
     const r = await runCli(['prune', MODEL, '-o', join(dir, 'x.onnx'), '--keep-macs', '0.5', '--order-by', 'reconstruction']);
     expect(r.code).toBe(2);
