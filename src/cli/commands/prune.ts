@@ -23,7 +23,7 @@ import { CRITERIA, criterionInfo, CRITERION_IDS, type CriterionId } from '../../
 import type { RecoveryReport } from '../../core/recover/recover.js';
 import { change } from '../compress/report.js';
 import { recoverChain, recoverOptions, RECOVER_USAGE, RECOVER_VALUE_OPTIONS } from '../data/recover-options.js';
-import { criterionBeforeRefit, orderBeforeRefit, PRUNE_ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
+import { criterionAndOrderBeforeRefit, orderBeforeRefit, PRUNE_ORDER_BY_USAGE, SCORE_LIMIT_DEFAULTS, scoringOptions, targetRanking, TASK_OPTION_USAGE, taskOption } from '../data/prune-scoring.js';
 import { planToTarget, TARGET_USAGE, TARGET_VALUE_OPTIONS, targetOption, targetReports, targetText, type AllocationReport, type TargetReport } from '../data/prune-target.js';
 import { gatesOptions, gatesReport, GATES_VALUE_OPTIONS, isTrainingCriterion, pruneWithGates, TRAINING_CRITERIA } from '../data/gates-options.js';
 import { DEFAULT_GATES_SETTINGS } from '../../core/train/gates.js';
@@ -198,19 +198,7 @@ export const pruneCommand: CliCommand = {
       // A plan file may prune grouped convolutions (validated per block), so plans always see them.
       const groupedConvolutions = flag(args, 'grouped-convs') || !!planFile;
       const analysis = analyseChannels(buildGraph(model), undefined, { groupedConvolutions });
-      if (refitsAPlan && !criterionGiven) {
-        const chosen = criterionBeforeRefit(model, analysis);
-        if (chosen.criterion) {
-          criterion = chosen.criterion;
-          if (!orderGiven) orderBy = undefined;
-          io.stderr('prune: criterion reconstruction (the default before least squares): it decides how many channels each group loses and which, by what the refit cannot replace (--criterion NAME to choose another)\n');
-        } else if (orderBy) io.stderr(`prune: criterion l2 (the default; not reconstruction: ${chosen.why})\n`);
-      } else if (refitsAPlan && criterion !== 'reconstruction' && analysis.groups.some((g) => g.prunable && g.unit > 1) && criterionBeforeRefit(model, analysis).criterion) {
-        // Measured on the Fashion-MNIST ViTs (docs/criteria.md, "Reconstruction decides the widths too").
-        io.stderr(`prune: note: with attention heads, --criterion reconstruction (the default before least squares) weighs a head, which the refit cannot replace, against widths it can; after lsq,distill it ended 0.7–1.4 points above taylor on our ViTs\n`);
-      }
-      if (orderBy === criterion) orderBy = undefined;
-      if (orderBy && !orderGiven) io.stderr('prune: channels within each group ordered by reconstruction: the ones least squares best does without go (--order-by none for the criterion\'s own order)\n');
+      if (refitsAPlan) ({ criterion, orderBy } = criterionAndOrderBeforeRefit(model, analysis, { criterion, criterionGiven, orderBy, orderGiven }, io));
       if (planFile) {
         let json: unknown;
         try {
