@@ -30,12 +30,12 @@ export function scoringOptions(args: ParsedArgs, images: string | undefined): { 
  * `reconstruction`, which then decides both how many channels each group loses and which, when it
  * can rank every prunable group; otherwise undefined (l2, ordered by orderBeforeRefit). Measured
  * (docs/criteria.md, "Reconstruction decides the widths too"): against Taylor's widths, +0.7 to +1.4
- * points on the two Fashion-MNIST ViTs after lsq and distillation (Taylor kept half their heads,
+ * points on the two Fashion-MNIST ViTs after lsq and distillation (Taylor cut half their heads,
  * which least squares cannot replace; reconstruction cut the embedding, which it can) and within
  * −0.3 to +0.4 on the CNNs. A group no layer it refits reads (a VGG's Flatten → Gemm over 1,200
  * columns) would stay whole, so such models keep l2.
  */
-export function criterionBeforeRefit(model: ModelProto, analysis: ChannelAnalysis): { criterion?: CriterionId; why: string } {
+function criterionBeforeRefit(model: ModelProto, analysis: ChannelAnalysis): { criterion?: CriterionId; why: string } {
   if (orderBeforeRefit(model) !== 'reconstruction') return { why: 'the model has several outputs' };
   const skipped = groupsReconstructionSkips(model, analysis);
   if (skipped.length) return { why: `reconstruction cannot rank ${skipped.length} of its groups (${skipped.slice(0, 2).join(', ')}${skipped.length > 2 ? ', …' : ''}): no layer least squares refits reads them` };
